@@ -1,0 +1,62 @@
+"""Entry point of the ``dwmgrad-verify`` command.
+
+Each subcommand lives in the package it belongs to, as a module with two functions:
+``configure(parser)`` adds its arguments and ``run(args) -> int`` executes it. A
+:class:`~dwmgrad_verify.errors.UsageError` raised anywhere becomes one line on stderr and
+exit code 2; results already written stay on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from dwmgrad_verify.errors import UsageError
+
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("dwmgrad_verify.listing", "list optimizers, problems, experiments, bounds, claims"),
+    "theory": ("theory.cli", "print the derived bounds with their assumptions"),
+    "check": ("proofs_check.cli", "check every proof step and print one row per step"),
+    "run": ("experiments.cli", "run named experiments and write their results"),
+    "report": ("reports.cli", "rebuild the report from result files (runs nothing)"),
+    "all": ("reports.all_command", "theory, checks, experiments and report in one command"),
+    "bench": ("benchmarks.cli", "benchmarks that print ratios measured in the same run"),
+}
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(SUBCOMMANDS[name][0])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dwmgrad-verify",
+        description="Check DWMGrad and related momentum optimizers' theory against measurement.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (_, help_text) in SUBCOMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        _module(name).configure(sub_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(_module(args.command).run(args))
+    except UsageError as exc:
+        print(f"dwmgrad-verify {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dwmgrad-verify {args.command}: interrupted; finished results are kept",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The one type for a bound: a sympy expression with its assumptions, kind and reference.
+
+Every bound the toolkit states is a :class:`Bound`. Its numeric twin comes from
+``sympy.lambdify`` of the same expression, never from a hand-copied float, so the number a
+test or an experiment compares against is the formula a reader sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sympy as sp
+
+Kind = Literal["tight", "upper", "lower"]
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption of a bound: a name, a sentence, and where possible a sympy relation."""
+
+    name: str
+    statement: str
+    relation: sp.Basic | None = None
+
+    def describe(self) -> dict[str, str]:
+        out = {"name": self.name, "statement": self.statement}
+        if self.relation is not None:
+            out["latex"] = sp.latex(self.relation)
+        return out
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A bound ``quantity (<=, =, >=) expr`` with the symbols' meanings and its assumptions.
+
+    ``kind`` is ``"upper"`` (quantity <= expr), ``"lower"`` (quantity >= expr) or ``"tight"``
+    (attained). ``symbols`` maps each free symbol of ``expr`` to its meaning, in the order
+    of the numeric twin's arguments.
+    """
+
+    name: str
+    quantity: str
+    expr: sp.Expr
+    symbols: Mapping[sp.Symbol, str]
+    assumptions: tuple[Assumption, ...]
+    kind: Kind
+    reference: str
+    notes: str = ""
+    _numeric: Callable[..., float] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        missing = self.expr.free_symbols - set(self.symbols)
+        if missing:
+            raise ValueError(f"bound {self.name!r}: symbols without a meaning: {sorted(map(str, missing))}")
+        fn = sp.lambdify(list(self.symbols), self.expr, modules="numpy")
+        object.__setattr__(self, "_numeric", fn)
+
+    @property
+    def arg_names(self) -> list[str]:
+        return [str(s) for s in self.symbols]
+
+    def evaluate(self, **values: float) -> float:
+        """The numeric twin at ``values`` (one keyword per symbol name)."""
+        unknown = set(values) - set(self.arg_names)
+        missing = set(self.arg_names) - set(values)
+        if unknown or missing:
+            raise ValueError(
+                f"bound {self.name!r} takes {self.arg_names}; "
+                f"missing {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+        assert self._numeric is not None
+        return float(self._numeric(*(values[n] for n in self.arg_names)))
+
+    def latex(self) -> str:
+        rel = {"upper": r"\le", "lower": r"\ge", "tight": "="}[self.kind]
+        return f"{self.quantity} {rel} {sp.latex(self.expr)}"
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "quantity": self.quantity,
+            "kind": self.kind,
+            "expression": str(self.expr),
+            "latex": self.latex(),
+            "symbols": {str(s): meaning for s, meaning in self.symbols.items()},
+            "assumptions": [a.describe() for a in self.assumptions],
+            "reference": self.reference,
+            "notes": self.notes,
+        }
