@@ -16,6 +16,13 @@ import sympy as sp
 Kind = Literal["tight", "upper", "lower"]
 
 
+def to_latex(obj: sp.Basic | str, names: Mapping[sp.Symbol, str] | None = None) -> str:
+    """LaTeX of a sympy object (``names`` overrides symbols' LaTeX); a string passes through."""
+    if isinstance(obj, str):
+        return obj
+    return sp.latex(obj, symbol_names=dict(names or {}))
+
+
 @dataclass(frozen=True)
 class Assumption:
     """One assumption of a bound: a name, a sentence, and where possible a sympy relation."""
@@ -48,12 +55,14 @@ class Bound:
     kind: Kind
     reference: str
     notes: str = ""
+    latex_names: Mapping[sp.Symbol, str] = field(default_factory=dict)
     _numeric: Callable[..., float] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = self.expr.free_symbols - set(self.symbols)
         if missing:
-            raise ValueError(f"bound {self.name!r}: symbols without a meaning: {sorted(map(str, missing))}")
+            names = sorted(map(str, missing))
+            raise ValueError(f"bound {self.name!r}: symbols without a meaning: {names}")
         fn = sp.lambdify(list(self.symbols), self.expr, modules="numpy")
         object.__setattr__(self, "_numeric", fn)
 
@@ -75,7 +84,7 @@ class Bound:
 
     def latex(self) -> str:
         rel = {"upper": r"\le", "lower": r"\ge", "tight": "="}[self.kind]
-        return f"{self.quantity} {rel} {sp.latex(self.expr)}"
+        return f"{self.quantity} {rel} {to_latex(self.expr, self.latex_names)}"
 
     def describe(self) -> dict[str, object]:
         return {
@@ -89,3 +98,50 @@ class Bound:
             "reference": self.reference,
             "notes": self.notes,
         }
+
+
+@dataclass(frozen=True)
+class DerivationLine:
+    """One line of a written derivation.
+
+    ``text`` is the prose of the line; ``math`` is a sympy relation/expression or a LaTeX
+    string (the appendix prints both); ``step`` names the proof step in ``proofs_check`` that
+    checks this line (``ProofStep.name`` of the derivation's proof), or ``None`` for a line
+    that only defines notation.
+    """
+
+    text: str
+    math: sp.Basic | str | None = None
+    step: str | None = None
+
+    def latex(self, names: Mapping[sp.Symbol, str] | None = None) -> str:
+        return "" if self.math is None else to_latex(self.math, names)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """An ordered derivation, emitted as the appendix and linked to checked proof steps.
+
+    ``proof`` is the ``ProofStep.proof`` name whose steps check the lines; ``bounds`` names
+    the :class:`Bound` objects the derivation concludes; ``setting`` and ``notes`` are
+    Markdown paragraphs (LaTeX in ``$...$`` allowed). ``latex_names`` overrides symbols'
+    LaTeX in every line.
+    """
+
+    name: str
+    title: str
+    proof: str
+    setting: str
+    lines: tuple[DerivationLine, ...]
+    bounds: tuple[str, ...] = ()
+    notes: str = ""
+    latex_names: Mapping[sp.Symbol, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            raise ValueError(f"derivation {self.name!r} has no lines")
+
+    @property
+    def steps(self) -> list[str]:
+        """The proof-step names the lines refer to, in order, without repeats."""
+        return list(dict.fromkeys(line.step for line in self.lines if line.step))
