@@ -9,13 +9,14 @@ runs. Each returns a :class:`StepResult`; a violated step carries its worst inst
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import sympy as sp
 
+Instance = dict[str, "float | list[float]"]
 Method = Literal["symbolic", "numeric", "trajectory"]
 Status = Literal["verified", "violated", "inconclusive"]
 Relation = Literal["==", "<="]
@@ -30,7 +31,7 @@ class StepResult:
     status: Status
     worst_slack: float
     instances: int
-    counterexample: Mapping[str, float] | None = None
+    counterexample: Mapping[str, float | list[float]] | None = None
     detail: str = ""
 
     def describe(self) -> dict[str, object]:
@@ -57,30 +58,90 @@ class ProofStep:
     check: Callable[[], StepResult] = field(repr=False)
 
 
+def _decide_nonnegative(expr: sp.Expr) -> bool | None:
+    """``expr >= 0`` decided by sympy on several equivalent forms (None: undecided)."""
+    for form in (expr, sp.expand(expr), sp.factor(expr), sp.together(expr), sp.cancel(expr),
+                 sp.simplify(expr)):
+        decided = form.is_nonnegative
+        if decided is not None:
+            return bool(decided)
+    return None
+
+
+def _decide_zero(expr: sp.Expr) -> bool | None:
+    """``expr == 0`` decided by sympy (None: undecided)."""
+    for form in (expr, sp.expand(expr), sp.simplify(expr), sp.radsimp(sp.expand(expr))):
+        if form == 0:
+            return True
+    decided = expr.equals(0)
+    if decided is None and expr.is_zero is False:
+        return False
+    return decided
+
+
 def check_symbolic(
-    proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr, relation: Relation
+    proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr, relation: Relation,
+    *, squares: bool = False,
 ) -> StepResult:
     """Decide ``lhs == rhs`` or ``lhs <= rhs`` with sympy under the symbols' assumptions.
 
     Status is ``verified`` when sympy proves it, ``violated`` when sympy proves the
     opposite, and ``inconclusive`` when sympy cannot decide (use a numeric check then).
+    With ``squares=True`` both sides must be provably nonnegative and the squares are
+    compared instead (``a <= b`` iff ``a^2 <= b^2`` for ``a, b >= 0``): the usual way to
+    remove square roots.
     """
+    how = ""
+    if squares:
+        if not (_decide_nonnegative(lhs) and _decide_nonnegative(rhs)):
+            return StepResult(proof, step, statement, "symbolic", "inconclusive", float("nan"),
+                              0, detail="squares=True but a side is not provably >= 0")
+        lhs, rhs, how = lhs**2, rhs**2, "squared sides: "
     diff = sp.simplify(rhs - lhs)
-    if relation == "==":
-        decided = diff == 0 or diff.equals(0)
-        status: Status = "verified" if decided else "inconclusive"
-        if not decided and diff.is_zero is False:
-            status = "violated"
-    else:
-        nonneg = diff.is_nonnegative
-        status = "verified" if nonneg else ("violated" if nonneg is False else "inconclusive")
+    decided = _decide_zero(diff) if relation == "==" else _decide_nonnegative(diff)
+    status: Status = "verified" if decided else ("violated" if decided is False else
+                                                 "inconclusive")
     return StepResult(proof, step, statement, "symbolic", status,
                       0.0 if status == "verified" else float("nan"), 0,
-                      detail=f"rhs - lhs simplifies to {diff}")
+                      detail=f"{how}rhs - lhs simplifies to {diff}")
+
+
+def combine(proof: str, step: str, statement: str, parts: Sequence[StepResult]) -> StepResult:
+    """One step checked as a chain of sub-checks: verified iff every part is verified.
+
+    The method is the weakest one used (trajectory < numeric < symbolic), the worst slack the
+    smallest finite one, the instances the total, and a violated part's counterexample is kept.
+    """
+    if not parts:
+        raise ValueError(f"step {step!r}: combine() needs at least one part")
+    statuses = {p.status for p in parts}
+    status: Status = ("violated" if "violated" in statuses else
+                      "verified" if statuses == {"verified"} else "inconclusive")
+    methods = [p.method for p in parts]
+    method: Method = next(m for m in ("trajectory", "numeric", "symbolic") if m in methods)
+    slacks = [p.worst_slack for p in parts if np.isfinite(p.worst_slack)]
+    counterexample = next((p.counterexample for p in parts if p.status == "violated"), None)
+    detail = "; ".join(f"[{p.statement}] {p.method} {p.status}: {p.detail}" for p in parts)
+    return StepResult(proof, step, statement, method, status,
+                      min(slacks) if slacks else float("nan"),
+                      sum(p.instances for p in parts), counterexample, detail)
 
 
 Sampler = Callable[[np.random.Generator, int], dict[str, np.ndarray]]
 SlackFn = Callable[..., np.ndarray]
+
+
+def _instance(instances: Mapping[str, np.ndarray], i: int, n: int) -> Instance:
+    """Instance ``i`` of ``n``: arrays with ``n`` elements give a number, arrays with ``n``
+    rows give that row (e.g. a whole random sequence), anything else is left out."""
+    out: Instance = {}
+    for name, values in instances.items():
+        arr = np.asarray(values)
+        if arr.size == n:
+            out[name] = float(arr.ravel()[i])
+        elif arr.ndim > 1 and arr.shape[0] == n:
+            out[name] = [float(x) for x in arr[i].ravel()]
+    return out
 
 
 def _judge(
@@ -94,17 +155,14 @@ def _judge(
                           detail="no instances")
     bad = ~np.isfinite(slack)
     if bad.any():
-        i = int(np.argmax(bad))
-        ce = {k: float(np.asarray(v).ravel()[i]) for k, v in instances.items()}
+        ce = _instance(instances, int(np.argmax(bad)), n)
         return StepResult(proof, step, statement, method, "inconclusive", float("nan"), n, ce,
                           detail=f"{int(bad.sum())} non-finite slacks")
     i = int(np.argmin(slack))
     worst = float(slack[i])
     status: Status = "verified" if worst >= -tol else "violated"
-    ce = None
-    if status == "violated":
-        ce = {k: float(np.asarray(v).ravel()[i]) for k, v in instances.items()}
-    return StepResult(proof, step, statement, method, status, worst, n, ce,
+    worst_instance = _instance(instances, i, n) if status == "violated" else None
+    return StepResult(proof, step, statement, method, status, worst, n, worst_instance,
                       detail=f"tolerance {tol:g}")
 
 
