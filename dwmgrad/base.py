@@ -1,0 +1,234 @@
+"""What every optimizer of the package shares.
+
+``TensorListOptimizer`` validates hyperparameters against the subclass's table, gathers the
+parameters that have a gradient (rejecting sparse ones), resolves the ``foreach`` default
+the way torch.optim does, keeps optimizer-wide state in ``self.state["global"]`` and makes
+``load_state_dict`` copy every state tensor onto its parameters' device (torch would
+otherwise share tensors with the loaded dict and leave non-parameter state where it was).
+
+The ``per_instance`` helpers turn "one number per tensor" into "one number per problem
+instance (row 0 of every tensor)" by choosing the reduction dimensions, so the same code
+serves both modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, ClassVar, cast
+
+import torch
+from torch import Tensor
+from torch.optim.optimizer import _default_to_fused_or_foreach
+
+from dwmgrad.hyperparams import HyperParam
+
+__all__ = [
+    "TensorListOptimizer",
+    "broadcast_rows",
+    "grouped_by_device",
+    "per_tensor",
+    "reduction_dims",
+    "row_sum",
+    "scalar_dtype",
+    "zero_step",
+]
+
+GLOBAL = "global"
+
+
+def scalar_dtype(*dtypes: torch.dtype) -> torch.dtype:
+    """Dtype for counters and coefficients: the widest of the given floating dtypes and float32."""
+    out = torch.float32
+    for d in dtypes:
+        out = torch.promote_types(out, d)
+    return out
+
+
+def zero_step(p: Tensor) -> Tensor:
+    """A fresh per-parameter step counter: 0-d, on ``p``'s device, at least float32."""
+    return torch.zeros((), device=p.device, dtype=scalar_dtype(p.dtype))
+
+
+def reduction_dims(t: Tensor, per_instance: bool) -> list[int]:
+    """Dimensions reduced to one number per problem instance: all but 0 if per_instance."""
+    return list(range(1, t.dim())) if per_instance else list(range(t.dim()))
+
+
+def row_sum(x: Tensor, per_instance: bool) -> Tensor:
+    """Sum of ``x`` per instance: shape (B,) if per_instance, else 0-d.
+
+    ``Tensor.sum(dim=[])`` would sum everything, so an empty dimension list (a 1-D tensor
+    per instance, or a 0-d tensor) returns ``x`` itself.
+    """
+    dims = reduction_dims(x, per_instance)
+    return x.sum(dim=dims) if dims else x
+
+
+def broadcast_rows(c: Tensor, like: Tensor) -> Tensor:
+    """View a per-instance coefficient (B,) as (B, 1, ..., 1) to broadcast against ``like``.
+
+    A 0-d coefficient (one value for all instances) is returned unchanged.
+    """
+    if c.dim() == 0:
+        return c
+    return c.view(c.shape[0], *([1] * (like.dim() - 1)))
+
+
+def per_tensor(c: Tensor, tensors: list[Tensor]) -> Any:
+    """Coefficient argument for a ``torch._foreach_*`` op over ``tensors``.
+
+    A 0-d tensor uses the op's tensor-scalar overload; a per-instance (B,) coefficient
+    becomes a list of broadcastable views, one per tensor. (Typed ``Any`` because torch's
+    stubs declare the two overloads separately.)
+    """
+    if c.dim() == 0:
+        return c
+    return [broadcast_rows(c, t) for t in tensors]
+
+
+def grouped_by_device(
+    lists: list[list[Tensor]],
+) -> Iterator[tuple[torch.device, list[list[Tensor]]]]:
+    """torch.optim's grouping of parallel tensor lists by (device, dtype) of the first list.
+
+    Empty lists (optional state) stay empty in every group.
+    """
+    grouped = torch.optim.Optimizer._group_tensors_by_device_and_dtype(lists)  # type: ignore[arg-type]
+    for (device, _), (group_lists, _) in grouped.items():
+        yield cast(torch.device, device), cast(list[list[Tensor]], group_lists)
+
+
+class TensorListOptimizer(torch.optim.Optimizer):
+    """Base class: validation, gathering, foreach default, global state, state loading.
+
+    Subclasses set ``hyperparameters`` (their table), ``optimizer_wide`` (names that must be
+    the same in every param group) and ``uses_instances`` (whether ``per_instance`` changes
+    the rule, in which case every parameter needs the same leading dimension).
+    """
+
+    hyperparameters: ClassVar[Mapping[str, HyperParam]]
+    optimizer_wide: ClassVar[tuple[str, ...]] = ("per_instance",)
+    uses_instances: ClassVar[bool] = False
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        for name, row in self.hyperparameters.items():
+            row.validate(defaults[name])
+        for flag in ("foreach", "fused"):
+            value = defaults.get(flag)
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"Invalid {flag}: {value!r}; expected None, True or False")
+        if defaults.get("foreach") and defaults.get("fused"):
+            raise ValueError("Invalid foreach=True with fused=True; choose at most one of them")
+        self._batch_size: int | None = None
+        super().__init__(params, defaults)
+
+    # ------------------------------------------------------------------ param groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for name, row in self.hyperparameters.items():
+            row.validate(group[name])
+        for name in self.optimizer_wide:
+            if group[name] != self.defaults[name]:
+                raise ValueError(
+                    f"Invalid {name}={group[name]!r} in a param group: {type(self).__name__} "
+                    f"uses one {name} for all groups ({self.defaults[name]!r})"
+                )
+        if group["per_instance"] and self.uses_instances:
+            for p in group["params"]:
+                self._check_instance_shape(p)
+
+    def _check_instance_shape(self, p: Tensor) -> None:
+        if p.dim() == 0:
+            raise ValueError(
+                "Invalid parameter of shape (): per_instance=True needs a leading "
+                "instance dimension on every parameter"
+            )
+        if self._batch_size is None:
+            self._batch_size = p.shape[0]
+        elif p.shape[0] != self._batch_size:
+            raise ValueError(
+                f"Invalid parameter of shape {tuple(p.shape)}: per_instance=True needs the "
+                f"same leading dimension on every parameter (others have {self._batch_size})"
+            )
+
+    # ------------------------------------------------------------------ stepping
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+        """One step over every param group; returns ``closure()``'s value (or None)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group, self._params_with_grad(group))
+        return loss
+
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _update_group or step")
+
+    # ------------------------------------------------------------------ gathering
+    def _params_with_grad(self, group: dict[str, Any]) -> list[Tensor]:
+        """Parameters of ``group`` that have a gradient; sparse gradients are rejected."""
+        params = [p for p in group["params"] if p.grad is not None]
+        for p in params:
+            if p.grad.is_sparse:  # type: ignore[union-attr]
+                raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+        return params
+
+    @staticmethod
+    def _use_foreach(group: dict[str, Any], params: list[Tensor]) -> bool:
+        """``foreach`` of the group; ``None`` means torch.optim's default for these tensors."""
+        if group["foreach"] is None:
+            return bool(_default_to_fused_or_foreach(params, False, use_fused=False)[1])
+        return bool(group["foreach"])
+
+    def _state_lists(
+        self, params: list[Tensor], keys: Iterable[str], init: Callable[[Tensor], dict[str, Tensor]]
+    ) -> list[list[Tensor]]:
+        """Per-key lists of state tensors for ``params``, initialising missing state."""
+        for p in params:
+            if len(self.state[p]) == 0:
+                self.state[p].update(init(p))
+        return [[self.state[p][k] for p in params] for k in keys]
+
+    # ------------------------------------------------------------------ global state
+    def _all_params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def _global_device_dtype(self) -> tuple[torch.device, torch.dtype]:
+        params = self._all_params()
+        return params[0].device, scalar_dtype(*(p.dtype for p in params if p.is_floating_point()))
+
+    def _global_state(self) -> dict[str, Tensor]:
+        """Optimizer-wide state ``self.state["global"]``, created by ``_init_global`` if new."""
+        glob = self.state[GLOBAL]  # type: ignore[index]
+        if len(glob) == 0:
+            device, dtype = self._global_device_dtype()
+            glob.update(self._init_global(device, dtype))
+        return glob
+
+    def _init_global(self, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
+        raise NotImplementedError(f"{type(self).__name__} has no optimizer-wide state")
+
+    def _instances(self) -> tuple[int, ...]:
+        """Shape of one value per instance: (B,) when per_instance applies, else ()."""
+        if self.defaults["per_instance"] and self.uses_instances:
+            return (self._batch_size or 0,)
+        return ()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load state, then give every state tensor its own copy on its parameters' device."""
+        super().load_state_dict(state_dict)
+        for key, entry in list(self.state.items()):
+            if isinstance(key, Tensor):
+                self.state[key] = {
+                    k: t.to(device=key.device, copy=True) if isinstance(t, Tensor) else t
+                    for k, t in entry.items()
+                }
+        if GLOBAL in self.state:
+            device, dtype = self._global_device_dtype()
+            self.state[GLOBAL] = {  # type: ignore[index]
+                k: t.to(device=device, dtype=dtype, copy=True)
+                for k, t in self.state[GLOBAL].items()  # type: ignore[index]
+            }
