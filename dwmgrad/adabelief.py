@@ -30,7 +30,13 @@ from torch import Tensor
 from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import betas_row, eps_row, lr_row, per_instance_row, table
 
-__all__ = ["AdaBelief", "HYPERPARAMETERS", "adabelief_update"]
+__all__ = [
+    "HYPERPARAMETERS",
+    "AdaBelief",
+    "adabelief_update",
+    "apply_belief_step",
+    "update_first_moment",
+]
 
 HYPERPARAMETERS = table(lr_row(), betas_row(), eps_row(), per_instance_row())
 
@@ -51,50 +57,76 @@ def adabelief_update(
     """Apply one AdaBelief step in place (for-loop reference or ``torch._foreach_*`` path)."""
     if len(params) == 0:
         return
-    update = _multi_tensor_adabelief if foreach else _single_tensor_adabelief
-    update(params, grads, m, s, steps, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    update_first_moment(grads, m, steps, beta1=beta1, foreach=foreach)
+    if foreach:
+        belief = list(torch._foreach_sub(grads, m))
+    else:
+        belief = [g - m_i for g, m_i in zip(grads, m, strict=True)]
+    apply_belief_step(
+        params, m, s, steps, belief, lr=lr, beta1=beta1, beta2=beta2, eps=eps, outer_eps=eps,
+        foreach=foreach,
+    )
 
 
-def _single_tensor_adabelief(
-    params: list[Tensor], grads: list[Tensor], m: list[Tensor], s: list[Tensor],
-    steps: list[Tensor], *, lr: float, beta1: float, beta2: float, eps: float,
+def update_first_moment(
+    grads: list[Tensor], m: list[Tensor], steps: list[Tensor], *, beta1: float, foreach: bool
 ) -> None:
-    for p, g, m_i, s_i, step in zip(params, grads, m, s, steps, strict=True):
+    """t <- t + 1 and m <- beta1 m + (1 - beta1) g, in place."""
+    if foreach:
+        torch._foreach_add_(steps, 1)
+        torch._foreach_mul_(m, beta1)
+        torch._foreach_add_(m, grads, alpha=1 - beta1)
+        return
+    for g, m_i, step in zip(grads, m, steps, strict=True):
         step.add_(1)
         m_i.mul_(beta1).add_(g, alpha=1 - beta1)
-        belief = g - m_i
-        s_i.mul_(beta2).addcmul_(belief, belief, value=1 - beta2).add_(eps)
-        step_size = lr / (1 - torch.pow(beta1, step))
-        denom = s_i.sqrt() / (1 - torch.pow(beta2, step)).sqrt() + eps
-        p.sub_(m_i * step_size / denom)
 
 
-def _multi_tensor_adabelief(
-    params: list[Tensor], grads: list[Tensor], m: list[Tensor], s: list[Tensor],
-    steps: list[Tensor], *, lr: float, beta1: float, beta2: float, eps: float,
+def apply_belief_step(
+    params: list[Tensor],
+    m: list[Tensor],
+    s: list[Tensor],
+    steps: list[Tensor],
+    belief: list[Tensor],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    outer_eps: float,
+    foreach: bool,
 ) -> None:
-    torch._foreach_add_(steps, 1)
-    torch._foreach_mul_(m, beta1)
-    torch._foreach_add_(m, grads, alpha=1 - beta1)
-    belief = torch._foreach_sub(grads, m)
-    torch._foreach_mul_(s, beta2)
-    torch._foreach_addcmul_(s, belief, belief, value=1 - beta2)
-    torch._foreach_add_(s, eps)
-    bc1 = torch._foreach_pow(beta1, steps)
-    torch._foreach_neg_(bc1)
-    torch._foreach_add_(bc1, 1)
-    step_size = torch._foreach_reciprocal(bc1)
-    torch._foreach_mul_(step_size, lr)
-    bc2 = torch._foreach_pow(beta2, steps)
-    torch._foreach_neg_(bc2)
-    torch._foreach_add_(bc2, 1)
-    torch._foreach_sqrt_(bc2)
-    denom = torch._foreach_sqrt(s)
-    torch._foreach_div_(denom, bc2)
-    torch._foreach_add_(denom, eps)
-    update = torch._foreach_mul(m, step_size)
-    torch._foreach_div_(update, denom)
-    torch._foreach_sub_(params, update)
+    """The second-moment and parameter update shared by AdaBelief and Aida, in place.
+
+    s <- beta2 s + (1-beta2) r^2 + eps;
+    theta <- theta - (lr/(1-beta1^t)) m / (sqrt(s)/sqrt(1-beta2^t) + outer_eps),
+    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida).
+    """
+    if foreach:
+        torch._foreach_mul_(s, beta2)
+        torch._foreach_addcmul_(s, belief, belief, value=1 - beta2)
+        torch._foreach_add_(s, eps)
+        bc1 = torch._foreach_pow(beta1, steps)
+        torch._foreach_neg_(bc1)
+        torch._foreach_add_(bc1, 1)
+        step_size = torch._foreach_reciprocal(bc1)
+        torch._foreach_mul_(step_size, lr)
+        bc2 = torch._foreach_pow(beta2, steps)
+        torch._foreach_neg_(bc2)
+        torch._foreach_add_(bc2, 1)
+        torch._foreach_sqrt_(bc2)
+        denom = torch._foreach_sqrt(s)
+        torch._foreach_div_(denom, bc2)
+        torch._foreach_add_(denom, outer_eps)
+        update = torch._foreach_mul(m, step_size)
+        torch._foreach_div_(update, denom)
+        torch._foreach_sub_(params, update)
+        return
+    for p, m_i, s_i, step, r in zip(params, m, s, steps, belief, strict=True):
+        s_i.mul_(beta2).addcmul_(r, r, value=1 - beta2).add_(eps)
+        size_i = lr / (1 - beta1**step)
+        denom_i = s_i.sqrt() / (1 - beta2**step).sqrt() + outer_eps
+        p.sub_(m_i * size_i / denom_i)
 
 
 class AdaBelief(TensorListOptimizer):

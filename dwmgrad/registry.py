@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from dwmgrad import adabelief, dwmgrad
+from dwmgrad import adabelief, adaptive_hb, aida, demon, dwmgrad
 from dwmgrad.hyperparams import HyperParam
 
 __all__ = ["OPTIMIZERS", "HyperParam", "OptimizerInfo", "path_kwargs"]
@@ -107,6 +107,51 @@ _INFOS = [
         paths=PATHS[:2],
         needs_loss=False,
         reference="Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package semantics)",
+    ),
+    OptimizerInfo(
+        name="Aida",
+        cls=aida.Aida,
+        hyperparameters=aida.HYPERPARAMETERS,
+        example_kwargs={"lr": 1e-3},
+        paths=PATHS[:2],
+        needs_loss=False,
+        reference="Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)",
+    ),
+    OptimizerInfo(
+        name="DemonSGD",
+        cls=demon.DemonSGD,
+        hyperparameters=demon.DEMON_SGD_HYPERPARAMETERS,
+        example_kwargs={"lr": 0.01, "total_steps": 100},
+        paths=PATHS[:2],
+        needs_loss=False,
+        reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952",
+    ),
+    OptimizerInfo(
+        name="DemonAdam",
+        cls=demon.DemonAdam,
+        hyperparameters=demon.DEMON_ADAM_HYPERPARAMETERS,
+        example_kwargs={"lr": 1e-3, "total_steps": 100},
+        paths=PATHS[:2],
+        needs_loss=False,
+        reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented choice)",
+    ),
+    OptimizerInfo(
+        name="AdaptiveHB",
+        cls=adaptive_hb.AdaptiveHB,
+        hyperparameters=adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
+        example_kwargs={"lr": 0.01},
+        paths=PATHS[:2],
+        needs_loss=False,
+        reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)",
+    ),
+    OptimizerInfo(
+        name="AdamAHB",
+        cls=adaptive_hb.AdamAHB,
+        hyperparameters=adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
+        example_kwargs={"lr": 1e-3},
+        paths=PATHS[:2],
+        needs_loss=False,
+        reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)",
     ),
 ]
 
