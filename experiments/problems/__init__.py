@@ -1,0 +1,34 @@
+"""The problem suite: one small class per problem, registry :data:`PROBLEMS`.
+
+Every class is batched over instances (one per seed; x has shape (B, d)) and documents its
+function, L, mu, x*, f* (or, online, its loss sequence and comparator) and its reference.
+Build one with :func:`make_problem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+from experiments.problems.base import Problem
+from experiments.problems.quadratic import NesterovWorstCase, NoisyQuadratic, SpectrumQuadratic
+
+PROBLEMS: dict[str, type[Problem]] = {
+    cls.NAME: cls
+    for cls in (SpectrumQuadratic, NoisyQuadratic, NesterovWorstCase)
+}
+
+
+def make_problem(name: str, seeds: Sequence[int], params: Mapping[str, Any] | None = None, *,
+                 dtype: str | torch.dtype = "float64",
+                 device: str | torch.device = "cpu") -> Problem:
+    """Build problem ``name`` with one instance per seed."""
+    if name not in PROBLEMS:
+        raise ValueError(f"Unknown problem {name!r}; expected one of {', '.join(sorted(PROBLEMS))}")
+    torch_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    return PROBLEMS[name](seeds, dtype=torch_dtype, device=device, **dict(params or {}))
+
+
+__all__ = ["PROBLEMS", "Problem", "make_problem"]

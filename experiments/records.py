@@ -1,0 +1,138 @@
+"""What a run returns: :class:`RunRecord`, and its tidy-CSV / JSON file form.
+
+Per-step arrays have shape (seeds, steps). Step ``t`` (1..T) holds the quantity at the iterate
+``x_t`` at which the t-th gradient is taken: ``x_1`` is the initial point, so ``losses[:, t-1]``
+is f_t(x_t), the term of the regret sum R_T = Σ_t f_t(x_t) - min_x Σ_t f_t(x). Vector
+quantities are stored one column per coordinate ("x[0]", "x[1]", ...); :meth:`vector` stacks
+them back. A diverged instance (non-finite loss or gradient first at step k) has
+``diverged_at[seed] = k`` and NaN from step k on.
+
+File form (see ``/work/notes/results_contract.md``): ``<key>.csv`` with columns experiment,
+spec_key, seed, step, quantity, value; ``<key>.json`` with the spec, status, diverged_at,
+package versions and git commit (deterministic: bit-identical for the same spec); and
+``<key>.timings.json`` with the wall-clock timings and creation time (which cannot be
+bit-identical across runs, so they live apart).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from experiments.spec import RunSpec
+
+FORMAT_VERSION = 1
+Status = Literal["ok", "diverged", "failed"]
+CSV_COLUMNS = ("experiment", "spec_key", "seed", "step", "quantity", "value")
+_COLUMN = re.compile(r"^(?P<name>.+)\[(?P<index>\d+)\]$")
+
+
+@dataclass
+class RunRecord:
+    """The outcome of ``run_spec(spec)``.
+
+    ``losses`` and every ``extras[name]`` are float64 arrays of shape (len(spec.seeds), T).
+    ``info`` holds deterministic facts about the run's problem (solver name/status/accuracy of
+    f*, f*, L, mu; JSON-able); ``timings`` the measured cost (seconds, bytes; not
+    deterministic); ``error`` the reason of a "failed" run.
+    """
+
+    spec: RunSpec
+    losses: np.ndarray
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    status: Status = "ok"
+    diverged_at: dict[int, int] = field(default_factory=dict)
+    timings: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return self.spec.seeds
+
+    def vector(self, name: str) -> np.ndarray:
+        """Stack the columns "name[0]", "name[1]", ... into shape (seeds, T, dim)."""
+        columns = sorted(
+            ((int(m["index"]), key) for key in self.extras
+             if (m := _COLUMN.match(key)) and m["name"] == name),
+        )
+        if not columns:
+            raise KeyError(f"no recorded vector quantity {name!r}; have {sorted(self.extras)}")
+        return np.stack([self.extras[key] for _, key in columns], axis=-1)
+
+    def quantity(self, name: str) -> np.ndarray:
+        """"loss" or an extra, shape (seeds, T)."""
+        if name == "loss":
+            return self.losses
+        if name not in self.extras:
+            raise KeyError(f"no recorded quantity {name!r}; have loss, {sorted(self.extras)}")
+        return self.extras[name]
+
+    # ---- file form -------------------------------------------------------------------------
+
+    def csv_text(self) -> str:
+        """Tidy CSV, rows ordered by quantity ("loss" first, then extras sorted), seed, step.
+
+        Values are written with ``repr`` (shortest round-trip form), so reading the file back
+        gives the same float64 numbers and writing it again gives the same bytes.
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        key = self.spec.key()
+        experiment = self.spec.experiment
+        for name in ("loss", *sorted(self.extras)):
+            values = self.quantity(name)
+            for row, seed in enumerate(self.spec.seeds):
+                for step, value in enumerate(values[row].tolist(), start=1):
+                    writer.writerow((experiment, key, seed, step, name, repr(float(value))))
+        return buffer.getvalue()
+
+    def metadata(self, versions: dict[str, str], git_commit: str) -> dict[str, Any]:
+        """Deterministic JSON metadata (no times: those go to the timings file)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "spec_key": self.spec.key(),
+            "spec": self.spec.to_dict(),
+            "status": self.status,
+            "diverged_at": {str(seed): step for seed, step in sorted(self.diverged_at.items())},
+            "info": self.info,
+            "error": self.error,
+            "quantities": ["loss", *sorted(self.extras)],
+            "versions": versions,
+            "git_commit": git_commit,
+        }
+
+    @classmethod
+    def from_files(cls, csv_path: Path, json_path: Path,
+                   timings_path: Path | None = None) -> RunRecord:
+        meta = json.loads(json_path.read_text())
+        spec = RunSpec.from_dict(meta["spec"])
+        index = {seed: row for row, seed in enumerate(spec.seeds)}
+        arrays: dict[str, np.ndarray] = {
+            name: np.full((len(spec.seeds), spec.horizon), np.nan)
+            for name in meta["quantities"]
+        }
+        with csv_path.open(newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            if tuple(header) != CSV_COLUMNS:
+                raise ValueError(f"{csv_path}: header {header}; expected {list(CSV_COLUMNS)}")
+            for _, _, seed, step, name, value in reader:
+                arrays[name][index[int(seed)], int(step) - 1] = float(value)
+        timings: dict[str, Any] = {}
+        if timings_path is not None and timings_path.exists():
+            timings = json.loads(timings_path.read_text())
+        losses = arrays.pop("loss")
+        return cls(
+            spec=spec, losses=losses, extras=arrays, status=meta["status"],
+            diverged_at={int(s): int(k) for s, k in meta["diverged_at"].items()},
+            timings=timings, info=meta.get("info", {}), error=meta.get("error"),
+        )

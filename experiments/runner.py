@@ -1,0 +1,229 @@
+"""Run a spec: :func:`run_spec` (pure function of the spec) and :func:`run_specs` (a sweep).
+
+All seeds of a spec are one batched computation: the problem holds one instance per seed,
+the parameter is one (B, d) tensor, and the optimizer runs with ``per_instance=True`` (its
+shared quantities, e.g. DWMGrad's window, are per row), so the batch equals the seeds run one
+by one (tested). Per step t = 1..T the runner evaluates f_t and its gradient at x_t, records
+them, steps the optimizer and, for online problems, projects onto the box (clamp).
+
+Divergence never raises: the first step k at which an instance's loss or gradient is not
+finite is recorded as ``diverged_at[seed] = k``, that instance's values from step k on are
+NaN, its gradient is replaced by zeros so the other rows are untouched, and the run's status
+is "diverged". Any other exception inside a sweep becomes a "failed" record with the error.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from experiments.optimizers import RunOptimizer, optimizer_names
+from experiments.problems import PROBLEMS, Problem, make_problem
+from experiments.records import RunRecord
+from experiments.spec import GENERIC_QUANTITIES, RunSpec
+from experiments.store import ResultStore
+
+
+def validate_spec(spec: RunSpec) -> None:
+    """Check names, parameters and recordable quantities without running anything.
+
+    Raises ValueError naming the bad value and the valid ones.
+    """
+    if spec.problem not in PROBLEMS:
+        raise ValueError(f"Unknown problem {spec.problem!r} in spec {spec.key()}; expected one "
+                         f"of {', '.join(sorted(PROBLEMS))}")
+    cls = PROBLEMS[spec.problem]
+    unknown = sorted(set(spec.problem_params) - set(cls.PARAMS))
+    if unknown:
+        raise ValueError(f"Invalid parameter(s) {unknown} for problem {spec.problem!r}; "
+                         f"expected some of {sorted(cls.PARAMS)}")
+    if spec.optimizer not in optimizer_names():
+        raise ValueError(f"Unknown optimizer {spec.optimizer!r}; expected one of "
+                         f"{', '.join(optimizer_names())}")
+    valid = set(GENERIC_QUANTITIES) | set(cls.QUANTITIES)
+    bad = sorted(set(spec.record) - valid)
+    if bad:
+        raise ValueError(f"Invalid record quantity {bad} for problem {spec.problem!r}; "
+                         f"expected some of {sorted(valid)}")
+    if "regret" in spec.record and not cls.online:
+        raise ValueError(f"Invalid record quantity 'regret': problem {spec.problem!r} is not "
+                         "an online problem")
+    dtype = getattr(torch, spec.dtype)
+    probe = torch.zeros(len(spec.seeds), 1, dtype=dtype, requires_grad=True)
+    optimizer = RunOptimizer(spec.optimizer, probe, spec.hyperparameters, spec.horizon)
+    _check_optimizer_quantities(spec, optimizer)
+
+
+def _check_optimizer_quantities(spec: RunSpec, optimizer: RunOptimizer) -> None:
+    if "window" in spec.record and not optimizer.has_window():
+        raise ValueError(f"Invalid record quantity 'window': {spec.optimizer} has no window")
+    if "momentum" in spec.record and not optimizer.has_momentum():
+        raise ValueError(f"Invalid record quantity 'momentum': {spec.optimizer} does not "
+                         "expose its momentum")
+
+
+def _problem_quantities(problem: Problem, spec: RunSpec) -> dict[str, Callable[..., Any]]:
+    """Recorders of the quantities measured at x_t (before the step)."""
+    out: dict[str, Callable[..., Any]] = {}
+    for name in spec.record:
+        if name == "grad_norm":
+            out[name] = lambda x, g: torch.linalg.vector_norm(g, dim=-1)
+        elif name == "objective":
+            out[name] = lambda x, g: problem.objective(x)
+        elif name == "dist":
+            x_star = problem.x_star
+            out[name] = (lambda x, g: torch.full(x.shape[:1], float("nan"), dtype=x.dtype,
+                                                 device=x.device)) if x_star is None else (
+                lambda x, g, x_star=x_star: torch.linalg.vector_norm(x - x_star, dim=-1))
+        elif name in problem.QUANTITIES:
+            method = getattr(problem, problem.QUANTITIES[name])
+            out[name] = lambda x, g, method=method: method(x)
+    return out
+
+
+def run_spec(spec: RunSpec) -> RunRecord:
+    """Run every seed of ``spec`` as one batched computation and return the record."""
+    validate_spec(spec)
+    start = time.perf_counter()
+    problem = make_problem(spec.problem, spec.seeds, spec.problem_params,
+                           dtype=spec.dtype, device=spec.device)
+    param = problem.x0().clone().requires_grad_(True)
+    optimizer = RunOptimizer(spec.optimizer, param, spec.hyperparameters, spec.horizon)
+    _check_optimizer_quantities(spec, optimizer)
+    batch, horizon, device, dtype = problem.batch, spec.horizon, param.device, param.dtype
+    measured = _problem_quantities(problem, spec)
+    after_step = {name: getattr(optimizer, name) for name in ("window", "momentum")
+                  if name in spec.record}
+    record_x = "x" in spec.record
+    losses = torch.empty(horizon, batch, dtype=dtype, device=device)
+    series = {name: torch.empty(horizon, batch, dtype=dtype, device=device)
+              for name in [*measured, *after_step]}
+    xs = torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device) if record_x else None
+    diverged_step = torch.zeros(batch, dtype=torch.int64, device=device)
+    alive = torch.ones(batch, dtype=torch.bool, device=device)
+    box = problem.box
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        torch.cuda.synchronize(device)
+    setup_s = time.perf_counter() - start
+    loop_start = time.perf_counter()
+    for t in range(1, horizon + 1):
+        x = param.detach()
+        loss, grad = problem.loss_and_grad(x, t)
+        finite = torch.isfinite(loss) & torch.isfinite(grad).all(dim=-1)
+        newly = alive & ~finite
+        diverged_step = torch.where(newly, torch.full_like(diverged_step, t), diverged_step)
+        alive = alive & finite
+        losses[t - 1] = loss
+        if xs is not None:
+            xs[t - 1] = x
+        for name, fn in measured.items():
+            series[name][t - 1] = fn(x, grad)
+        param.grad = torch.where(alive.unsqueeze(-1), grad, torch.zeros_like(grad))
+        optimizer.step(torch.where(alive, loss, torch.zeros_like(loss)))
+        if box is not None:
+            with torch.no_grad():
+                param.clamp_(box[0], box[1])
+        for name, fn in after_step.items():
+            series[name][t - 1] = fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    run_s = time.perf_counter() - loop_start
+
+    diverged = diverged_step.cpu().numpy()
+    steps = np.arange(1, horizon + 1)
+    dead = (diverged[:, None] > 0) & (steps[None, :] >= diverged[:, None])       # (B, T)
+
+    def finish(values: torch.Tensor) -> np.ndarray:
+        out = values.detach().to(device="cpu", dtype=torch.float64).numpy().T.copy()
+        out[dead] = np.nan
+        return out
+
+    loss_array = finish(losses)
+    extras = {name: finish(values) for name, values in series.items()}
+    if xs is not None:
+        for i in range(problem.dim):
+            extras[f"x[{i}]"] = finish(xs[:, :, i])
+    if "regret" in spec.record:
+        comparator = problem.comparator_prefix(horizon)  # type: ignore[attr-defined]
+        extras["regret"] = np.cumsum(loss_array, axis=1) - comparator
+    diverged_at = {seed: int(k) for seed, k in zip(spec.seeds, diverged, strict=True) if k > 0}
+    timings = {
+        "setup_s": setup_s, "run_s": run_s, "step_s": run_s / horizon,
+        "instances": batch, "dim": problem.dim,
+        "state_bytes": optimizer.state_bytes(), "param_bytes": param.numel() * param.element_size(),
+        "peak_memory_bytes": (torch.cuda.max_memory_allocated(device)
+                              if device.type == "cuda" else None),
+    }
+    return RunRecord(spec=spec, losses=loss_array, extras=extras,
+                     status="diverged" if diverged_at else "ok", diverged_at=diverged_at,
+                     timings=timings, info=problem.info())
+
+
+def run_spec_safely(spec: RunSpec) -> RunRecord:
+    """:func:`run_spec`, with any exception turned into a "failed" record (for sweeps)."""
+    try:
+        return run_spec(spec)
+    except Exception as exc:  # noqa: BLE001 - a sweep must survive one bad run
+        lines = traceback.format_exception_only(type(exc), exc)
+        return RunRecord(spec=spec, losses=np.full((len(spec.seeds), spec.horizon), np.nan),
+                         status="failed", error="".join(lines).strip())
+
+
+class Executor(Protocol):
+    """Runs ``fn`` on every spec and yields the results as they finish (any order).
+
+    :class:`~experiments.executors.SequentialExecutor` and
+    :class:`~experiments.executors.ProcessPoolExecutor` implement it; a distributed engine
+    (e.g. Ray: ``ray.remote(fn)`` per spec, ``ray.wait`` to yield finished ones) implements
+    the same single method and runs the same specs unchanged.
+    """
+
+    def map(self, fn: Callable[[RunSpec], RunRecord],
+            specs: Sequence[RunSpec]) -> Iterable[RunRecord]: ...
+
+
+def pending(specs: Iterable[RunSpec], store: ResultStore) -> list[RunSpec]:
+    """The distinct specs whose complete result is not yet in ``store`` (order kept)."""
+    seen: set[str] = set()
+    out = []
+    for spec in specs:
+        key = f"{spec.experiment}/{spec.key()}"
+        if key not in seen and not store.has(spec):
+            seen.add(key)
+            out.append(spec)
+    return out
+
+
+def run_specs(specs: Iterable[RunSpec], store: ResultStore, executor: Executor | None = None,
+              progress: bool = True) -> list[RunRecord]:
+    """Run the specs whose results are not stored yet, saving each as soon as it finishes.
+
+    Returns the records of the runs actually made (so ``len(...)`` is the number run; stored
+    specs are skipped). Failed runs are saved with status "failed" and run again next time.
+    """
+    from experiments.executors import SequentialExecutor
+
+    todo = pending(specs, store)
+    executor = executor or SequentialExecutor()
+    done: list[RunRecord] = []
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="runs", unit="run", leave=False)
+    try:
+        for record in executor.map(run_spec_safely, todo):
+            store.save(record)
+            done.append(record)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return done

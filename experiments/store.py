@@ -1,0 +1,186 @@
+"""Result files on disk: :class:`ResultStore` and atomic writes.
+
+Layout under ``root`` (see ``/work/notes/results_contract.md``)::
+
+    runs/<experiment>/<spec_key>.csv            tidy per-step records
+    runs/<experiment>/<spec_key>.json           spec, status, versions, commit
+    runs/<experiment>/<spec_key>.timings.json   measured cost and creation time
+    measurements/<experiment>.json              metrics computed from the run files
+
+Every file is written atomically: to a temporary file in the same directory, flushed and
+fsync'ed, then ``os.replace``'d over the target, so a reader (or a rerun after SIGKILL) sees
+either the old file or the whole new one. The .json is written last: a run is complete when
+its .json exists with status "ok" or "diverged" and its .csv exists. A file lock per directory
+serialises concurrent writers of the same experiment.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from experiments.records import RunRecord
+from experiments.spec import RunSpec
+
+#: Distributions whose versions go into every result's metadata.
+VERSIONED_PACKAGES = ("dwmgrad-verify", "torch", "numpy", "scipy", "sympy", "cvxpy",
+                      "scikit-learn")
+COMPLETE_STATUSES = ("ok", "diverged")
+LOCK_TIMEOUT_S = 600.0
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that no reader ever sees a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    if sys.platform.startswith("win"):  # pragma: no cover - directories cannot be fsync'ed
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_json(path: Path, value: Any) -> None:
+    text = json.dumps(value, indent=2, sort_keys=True, allow_nan=True) + "\n"
+    atomic_write_bytes(path, text.encode())
+
+
+@functools.cache
+def package_versions() -> dict[str, str]:
+    """Installed versions of :data:`VERSIONED_PACKAGES` plus the Python version."""
+    versions = {"python": sys.version.split()[0]}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    """``git rev-parse HEAD`` of the project's checkout, or "unknown" outside a git checkout."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = proc.stdout.strip()
+    return commit if proc.returncode == 0 and commit else "unknown"
+
+
+class ResultStore:
+    """Reads and writes run records and measurements under ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    # ---- paths ------------------------------------------------------------------------------
+
+    def run_dir(self, experiment: str) -> Path:
+        return self.root / "runs" / experiment
+
+    def paths(self, spec: RunSpec) -> tuple[Path, Path, Path]:
+        """(.csv, .json, .timings.json) of ``spec``."""
+        base = self.run_dir(spec.experiment) / spec.key()
+        return (base.with_suffix(".csv"), base.with_suffix(".json"),
+                base.with_name(base.name + ".timings.json"))
+
+    def _lock(self, directory: Path) -> FileLock:
+        directory.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(directory / ".lock"), timeout=LOCK_TIMEOUT_S)
+
+    # ---- runs -------------------------------------------------------------------------------
+
+    def has(self, spec: RunSpec) -> bool:
+        """True when a complete result (status ok or diverged) of ``spec`` is on disk."""
+        csv_path, json_path, _ = self.paths(spec)
+        if not (csv_path.exists() and json_path.exists()):
+            return False
+        try:
+            status = json.loads(json_path.read_text()).get("status")
+        except (OSError, ValueError):
+            return False
+        return status in COMPLETE_STATUSES
+
+    def save(self, record: RunRecord) -> None:
+        """Write the record's three files atomically, the .json last."""
+        csv_path, json_path, timings_path = self.paths(record.spec)
+        meta = record.metadata(package_versions(), git_commit())
+        timings = dict(record.timings)
+        timings["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock(csv_path.parent):
+            atomic_write_bytes(csv_path, record.csv_text().encode())
+            atomic_write_json(timings_path, timings)
+            atomic_write_json(json_path, meta)
+
+    def load(self, spec: RunSpec) -> RunRecord:
+        csv_path, json_path, timings_path = self.paths(spec)
+        if not json_path.exists():
+            raise FileNotFoundError(f"no result for spec {spec.key()} in {self.root}")
+        return RunRecord.from_files(csv_path, json_path, timings_path)
+
+    def metadata(self, spec: RunSpec) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.paths(spec)[1].read_text())
+        return result
+
+    def records(self, experiment: str) -> list[RunRecord]:
+        """Every complete record of ``experiment``, ordered by spec key."""
+        directory = self.run_dir(experiment)
+        out = []
+        for json_path in sorted(directory.glob("*.json")):
+            if json_path.name.endswith(".timings.json"):
+                continue
+            csv_path = json_path.with_suffix(".csv")
+            if not csv_path.exists():
+                continue
+            meta = json.loads(json_path.read_text())
+            if meta.get("status") not in COMPLETE_STATUSES:
+                continue
+            timings = json_path.with_name(json_path.stem + ".timings.json")
+            out.append(RunRecord.from_files(csv_path, json_path, timings))
+        return out
+
+    # ---- measurements -----------------------------------------------------------------------
+
+    def measurement_path(self, name: str) -> Path:
+        return self.root / "measurements" / f"{name}.json"
+
+    def write_measurement(self, name: str, value: dict[str, Any]) -> Path:
+        path = self.measurement_path(name)
+        with self._lock(path.parent):
+            atomic_write_json(path, value)
+        return path
+
+    def read_measurement(self, name: str) -> dict[str, Any]:
+        path = self.measurement_path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no measurement {name!r} in {self.root}")
+        result: dict[str, Any] = json.loads(path.read_text())
+        return result

@@ -1,0 +1,150 @@
+"""Result files: spec keys, atomic writes, skip-if-exists, bit-identical reruns."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments import runner, store
+from experiments.runner import run_spec, run_specs
+from experiments.spec import RunSpec
+from experiments.store import ResultStore, atomic_write_bytes
+
+SPEC = RunSpec(experiment="unit", problem="quadratic", optimizer="HeavyBall", horizon=30,
+               seeds=(0, 1), problem_params={"d": 4, "mu": 1.0, "L": 9.0},
+               hyperparameters={"lr": 0.1, "momentum": 0.3}, record=("grad_norm",))
+
+
+def test_spec_key_is_stable_and_order_independent() -> None:
+    same = RunSpec(experiment="unit", problem="quadratic", optimizer="HeavyBall", horizon=30,
+                   seeds=(0, 1), problem_params={"L": 9.0, "mu": 1.0, "d": 4},
+                   hyperparameters={"momentum": 0.3, "lr": 0.1}, record=("grad_norm",))
+    assert same.key() == SPEC.key() and hash(same) == hash(SPEC) and same == SPEC
+    # Frozen literal: changing the canonical form would orphan every stored result.
+    assert SPEC.key() == "dcc7fefcd0542f9b"
+    assert SPEC.with_changes(device="cuda").key() != SPEC.key()
+    assert SPEC.with_changes(seeds=(1, 0)).key() != SPEC.key()
+    assert RunSpec.from_dict(json.loads(SPEC.canonical_json())) == SPEC
+
+
+def test_spec_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="horizon"):
+        SPEC.with_changes(horizon=0)
+    with pytest.raises(ValueError, match="seeds"):
+        SPEC.with_changes(seeds=(1, 1))
+    with pytest.raises(ValueError, match="dtype"):
+        SPEC.with_changes(dtype="float16")
+    with pytest.raises(ValueError, match="hyperparameters"):
+        SPEC.with_changes(hyperparameters={"lr": float("nan")})
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    results = ResultStore(tmp_path)
+    record = run_spec(SPEC)
+    assert not results.has(SPEC)
+    results.save(record)
+    assert results.has(SPEC)
+    loaded = results.load(SPEC)
+    np.testing.assert_array_equal(loaded.losses, record.losses)
+    np.testing.assert_array_equal(loaded.extras["grad_norm"], record.extras["grad_norm"])
+    assert loaded.spec == SPEC and loaded.status == "ok"
+    assert loaded.timings["run_s"] == record.timings["run_s"]
+    assert [r.spec for r in results.records("unit")] == [SPEC]
+    meta = results.metadata(SPEC)
+    assert set(meta["versions"]) >= {"torch", "numpy", "scipy", "sympy", "cvxpy",
+                                     "dwmgrad-verify"}
+    assert len(meta["git_commit"]) == 40 or meta["git_commit"] == "unknown"
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "result.csv"
+    atomic_write_bytes(target, b"old complete content\n")
+
+    def crash(fd: int) -> None:
+        raise OSError("disk died mid-write")
+
+    monkeypatch.setattr(store.os, "fsync", crash)
+    with pytest.raises(OSError, match="mid-write"):
+        atomic_write_bytes(target, b"new content that never lands\n" * 1000)
+    assert target.read_bytes() == b"old complete content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.csv"]
+
+
+def test_interrupted_save_is_not_a_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = ResultStore(tmp_path)
+    record = run_spec(SPEC)
+    real = store.atomic_write_json
+    calls = []
+
+    def die_on_metadata(path: Path, value: object) -> None:
+        calls.append(path.name)
+        if path.name == f"{SPEC.key()}.json":
+            raise KeyboardInterrupt
+        real(path, value)
+
+    monkeypatch.setattr(store, "atomic_write_json", die_on_metadata)
+    with pytest.raises(KeyboardInterrupt):
+        results.save(record)
+    assert not results.has(SPEC)          # csv written, metadata missing: run again
+    assert results.records("unit") == []
+
+
+def test_run_specs_skips_stored_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = ResultStore(tmp_path)
+    calls: list[str] = []
+    real = runner.run_spec
+
+    def counting(spec: RunSpec):  # type: ignore[no-untyped-def]
+        calls.append(spec.key())
+        return real(spec)
+
+    monkeypatch.setattr(runner, "run_spec", counting)
+    specs = [SPEC, SPEC.with_changes(seeds=(2,)), SPEC]
+    assert len(run_specs(specs, results, progress=False)) == 2
+    assert len(calls) == 2
+    assert run_specs(specs, results, progress=False) == []
+    assert len(calls) == 2
+
+
+_RERUN = """
+import sys
+from experiments.spec import RunSpec
+from experiments.runner import run_spec
+from experiments.store import ResultStore
+spec = RunSpec.from_dict(__import__("json").loads(sys.argv[2]))
+ResultStore(sys.argv[1]).save(run_spec(spec))
+"""
+
+
+def _head() -> str:
+    return store.git_commit()
+
+
+def test_same_spec_gives_bit_identical_files_across_processes(tmp_path: Path) -> None:
+    spec = SPEC.with_changes(optimizer="DWMGrad", hyperparameters={"lr": 0.05},
+                             record=("window", "x"))
+    head_before = _head()
+    first = ResultStore(tmp_path / "a")
+    first.save(run_spec(spec))
+    first.save(run_spec(spec))                      # second run, same process
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    subprocess.run([sys.executable, "-c", _RERUN, str(tmp_path / "b"), spec.canonical_json()],
+                   check=True, env=env, timeout=120)
+    head_after = _head()
+    a_csv, a_json, _ = first.paths(spec)
+    b_csv, b_json, _ = ResultStore(tmp_path / "b").paths(spec)
+    assert a_csv.read_bytes() == b_csv.read_bytes()
+    meta_a, meta_b = json.loads(a_json.read_text()), json.loads(b_json.read_text())
+    assert meta_a["versions"]["torch"] and meta_a["git_commit"]
+    if head_before == head_after:                   # another helper may commit meanwhile
+        assert a_json.read_bytes() == b_json.read_bytes()
+    else:
+        meta_a.pop("git_commit"), meta_b.pop("git_commit")
+        assert meta_a == meta_b
