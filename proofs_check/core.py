@@ -183,3 +183,10 @@ def check_trajectory(
 ) -> StepResult:
     """Evaluate ``slack(**records)`` on quantities recorded at every step of real runs."""
     return _judge(proof, step, statement, "trajectory", records, slack(**records), tol)
+
+
+def relative_slack(lhs: np.ndarray | float, rhs: np.ndarray | float) -> np.ndarray:
+    """``(rhs - lhs) / max(1, |lhs|, |rhs|)``: a slack whose tolerance is relative for large
+    quantities and absolute near zero (float64 rounding scales with the magnitudes)."""
+    left, right = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+    return (right - left) / np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
+import numpy as np
 import sympy as sp
 
 Kind = Literal["tight", "upper", "lower"]
@@ -70,8 +71,17 @@ class Bound:
     def arg_names(self) -> list[str]:
         return [str(s) for s in self.symbols]
 
-    def evaluate(self, **values: float) -> float:
-        """The numeric twin at ``values`` (one keyword per symbol name)."""
+    @overload
+    def evaluate(self, **values: float) -> float: ...  # type: ignore[overload-overlap]
+
+    @overload
+    def evaluate(self, **values: float | np.ndarray) -> np.ndarray: ...
+
+    def evaluate(self, **values: float | np.ndarray) -> float | np.ndarray:
+        """The numeric twin at ``values`` (one keyword per symbol name).
+
+        All values scalars: a float. Any value an array: an array of the broadcast shape.
+        """
         unknown = set(values) - set(self.arg_names)
         missing = set(self.arg_names) - set(values)
         if unknown or missing:
@@ -80,7 +90,11 @@ class Bound:
                 f"missing {sorted(missing)}, unknown {sorted(unknown)}"
             )
         assert self._numeric is not None
-        return float(self._numeric(*(values[n] for n in self.arg_names)))
+        out = np.asarray(self._numeric(*(values[n] for n in self.arg_names)), dtype=float)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+        if not shape:
+            return float(out)
+        return np.broadcast_to(out, shape).copy()
 
     def latex(self) -> str:
         rel = {"upper": r"\le", "lower": r"\ge", "tight": "="}[self.kind]
