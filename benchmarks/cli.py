@@ -1,15 +1,36 @@
-"""`dwmgrad-verify bench`."""
+"""`dwmgrad-verify bench NAME [options]`: run one named benchmark.
+
+``BENCHMARKS`` maps each name to a module with ``configure(parser)`` and ``run(args) -> int``
+(the same contract as the CLI subcommands); a benchmark is added by adding a row. The
+options after NAME are parsed by the benchmark's own parser, so ``bench NAME --help`` lists
+them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 
-from dwmgrad_verify.errors import not_implemented
+from dwmgrad_verify.errors import UsageError
+
+BENCHMARKS: dict[str, str] = {
+    "optimizers": "benchmarks.optimizers",
+}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("name", metavar="NAME",
+                        help="benchmark to run, one of: " + ", ".join(sorted(BENCHMARKS)))
+    parser.add_argument("options", nargs=argparse.REMAINDER,
+                        help="options of that benchmark (see: bench NAME --help)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise not_implemented("bench")
+    if args.name not in BENCHMARKS:
+        raise UsageError(f"unknown benchmark {args.name!r}; expected one of: "
+                         + ", ".join(sorted(BENCHMARKS)))
+    module = importlib.import_module(BENCHMARKS[args.name])
+    parser = argparse.ArgumentParser(prog=f"dwmgrad-verify bench {args.name}",
+                                     description=(module.__doc__ or "").splitlines()[0])
+    module.configure(parser)
+    return int(module.run(parser.parse_args(args.options)))

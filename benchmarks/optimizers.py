@@ -1,0 +1,234 @@
+"""`dwmgrad-verify bench optimizers`: step time of every optimizer path, against torch's Adam,
+the authors' DWMGrad class and the memory-bandwidth roofline, all measured in the same run.
+
+Setup: ``numel`` float32 parameters split into ``tensors`` tensors (CPU), fixed random
+gradients. Each path is warmed up (``WARMUP`` steps, which includes torch.compile for fused
+paths) and then timed ``repeats`` times, one step per timing; the median is reported.
+
+Roofline of a DWMGrad step (fused path, paper defaults, no ``max_second_moment``): per element
+it reads θ, g, s, v and writes θ, s, v: 7 accesses of 4 bytes = 28 bytes per element
+(``DWMGRAD_ACCESSES``). The achievable bandwidth is measured with a STREAM triad,
+``a = b + c·x`` (``torch.add(b, c, alpha=x, out=a)``) on three float32 buffers of ``numel``
+elements: 3 accesses (2 reads, 1 write) per element, as STREAM counts it. The roofline time
+is 28·numel / bandwidth, and the reported fraction is roofline time / fused step time.
+
+Timing uses ``--threads`` torch threads (default 1): on a machine shared with other jobs, an
+OpenMP thread waiting for a busy core dominates multi-threaded timings.
+
+Ratios printed (targets from the task): fused DWMGrad / fused Adam (≤ 1.2), roofline
+fraction (≥ 0.7), authors' class / our foreach path (≥ 2). The machine may be shared with
+other jobs; every ratio compares numbers from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.authors_dwmgrad import AuthorsDWMGrad
+from dwmgrad.registry import OPTIMIZERS, path_kwargs
+from dwmgrad_verify.errors import UsageError
+
+DEFAULT_NUMEL = 4_000_000
+DEFAULT_TENSORS = 8
+DEFAULT_REPEATS = 20
+DEFAULT_THREADS = 1
+WARMUP = 3
+BYTES_PER_FLOAT32 = 4
+DWMGRAD_ACCESSES = 7  # reads θ, g, s, v; writes θ, s, v
+TRIAD_ACCESSES = 3  # reads b, c; writes a
+TARGETS = {"dwmgrad_fused_over_adam_fused": ("<=", 1.2), "roofline_fraction": (">=", 0.7),
+           "authors_over_foreach": (">=", 2.0)}
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str  # "<optimizer>/<path>"
+    median_s: float
+    min_s: float
+
+
+@dataclass(frozen=True)
+class Roofline:
+    bytes_per_step: int
+    triad_median_s: float
+    bandwidth_gb_s: float
+    roofline_s: float
+    fused_s: float
+    fraction: float
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    numel: int
+    tensors: int
+    repeats: int
+    threads: int
+    torch_version: str
+    timings: list[Timing]
+    roofline: Roofline | None
+    ratios: dict[str, float | None]
+
+
+def split_sizes(numel: int, tensors: int) -> list[int]:
+    base, extra = divmod(numel, tensors)
+    return [base + (1 if i < extra else 0) for i in range(tensors)]
+
+
+def make_params(numel: int, tensors: int, seed: int = 0) -> list[torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    params = []
+    for size in split_sizes(numel, tensors):
+        p = torch.randn(size, generator=gen).requires_grad_(True)
+        p.grad = 1e-2 * torch.randn(size, generator=gen)
+        params.append(p)
+    return params
+
+
+def median_time(step: Callable[[], object], repeats: int) -> tuple[float, float]:
+    for _ in range(WARMUP):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def time_optimizer(label: str, build: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+                   needs_loss: bool, numel: int, tensors: int, repeats: int) -> Timing:
+    params = make_params(numel, tensors)
+    opt: Any = build(params)
+    loss = torch.tensor(1.0)
+    step: Callable[[], object] = (lambda: opt.step(loss=loss)) if needs_loss else opt.step
+    median, best = median_time(step, repeats)
+    return Timing(label, median, best)
+
+
+def optimizer_builders() -> list[tuple[str, Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+                                       bool]]:
+    """(label, constructor, needs_loss) for every path of every registered optimizer, torch's
+    Adam (foreach and fused) and the authors' DWMGrad class."""
+    builders: list[tuple[str, Callable[[list[torch.Tensor]], torch.optim.Optimizer], bool]] = []
+    for name, info in sorted(OPTIMIZERS.items()):
+        for path in info.paths:
+            def build(params: list[torch.Tensor], info=info, path=path) -> torch.optim.Optimizer:
+                return info.make(params, **path_kwargs(path))
+            builders.append((f"{name}/{path}", build, info.needs_loss))
+    builders.append(("torch.Adam/foreach", lambda ps: torch.optim.Adam(ps, foreach=True), False))
+    builders.append(("torch.Adam/fused", lambda ps: torch.optim.Adam(ps, fused=True), False))
+    builders.append(("authors.DWMGrad/forloop", AuthorsDWMGrad, True))
+    return builders
+
+
+def triad_time(numel: int, repeats: int) -> float:
+    gen = torch.Generator().manual_seed(1)
+    a = torch.empty(numel)
+    b, c = torch.randn(numel, generator=gen), torch.randn(numel, generator=gen)
+    median, _ = median_time(lambda: torch.add(b, c, alpha=0.5, out=a), repeats)
+    return median
+
+
+def roofline(numel: int, fused: Timing | None, repeats: int) -> Roofline | None:
+    if fused is None:
+        return None
+    triad_s = triad_time(numel, repeats)
+    bandwidth = TRIAD_ACCESSES * BYTES_PER_FLOAT32 * numel / triad_s
+    bytes_per_step = DWMGRAD_ACCESSES * BYTES_PER_FLOAT32 * numel
+    roofline_s = bytes_per_step / bandwidth
+    return Roofline(bytes_per_step, triad_s, bandwidth / 1e9, roofline_s, fused.median_s,
+                    roofline_s / fused.median_s)
+
+
+def ratio(timings: dict[str, Timing], top: str, bottom: str) -> float | None:
+    if top not in timings or bottom not in timings:
+        return None
+    return timings[top].median_s / timings[bottom].median_s
+
+
+def measure(numel: int, tensors: int, repeats: int, threads: int) -> BenchResult:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _measure(numel, tensors, repeats)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _measure(numel: int, tensors: int, repeats: int) -> BenchResult:
+    timings = [time_optimizer(label, build, needs_loss, numel, tensors, repeats)
+               for label, build, needs_loss in optimizer_builders()]
+    by_label = {t.label: t for t in timings}
+    roof = roofline(numel, by_label.get("DWMGrad/fused"), repeats)
+    ratios = {
+        "dwmgrad_fused_over_adam_fused": ratio(by_label, "DWMGrad/fused", "torch.Adam/fused"),
+        "roofline_fraction": None if roof is None else roof.fraction,
+        "authors_over_foreach": ratio(by_label, "authors.DWMGrad/forloop", "DWMGrad/foreach"),
+    }
+    return BenchResult(numel, tensors, repeats, torch.get_num_threads(), torch.__version__,
+                       timings, roof, ratios)
+
+
+def verdict(name: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    op, target = TARGETS[name]
+    met = value <= target if op == "<=" else value >= target
+    return f"{value:.3f} (target {op} {target}: {'met' if met else 'NOT met'})"
+
+
+def format_table(result: BenchResult) -> str:
+    lines = [f"optimizer step on CPU: {result.numel:,} float32 params in {result.tensors} "
+             f"tensors, median of {result.repeats} steps, {result.threads} threads, "
+             f"torch {result.torch_version}",
+             f"{'optimizer/path':<28}{'median ms':>12}{'min ms':>12}"]
+    for t in result.timings:
+        lines.append(f"{t.label:<28}{t.median_s * 1e3:>12.3f}{t.min_s * 1e3:>12.3f}")
+    if result.roofline is not None:
+        r = result.roofline
+        lines.append(f"triad bandwidth {r.bandwidth_gb_s:.2f} GB/s; DWMGrad step moves "
+                     f"{r.bytes_per_step:,} bytes ({DWMGRAD_ACCESSES} x 4 per element): "
+                     f"roofline {r.roofline_s * 1e3:.3f} ms vs fused {r.fused_s * 1e3:.3f} ms")
+    for name, value in result.ratios.items():
+        lines.append(f"{name}: {verdict(name, value)}")
+    return "\n".join(lines)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON to this file")
+    parser.add_argument("--numel", type=int, default=DEFAULT_NUMEL,
+                        help=f"total parameters (default {DEFAULT_NUMEL:,})")
+    parser.add_argument("--tensors", type=int, default=DEFAULT_TENSORS,
+                        help=f"number of parameter tensors (default {DEFAULT_TENSORS})")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
+                        help=f"timed steps per path (default {DEFAULT_REPEATS})")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"torch intra-op threads while timing (default {DEFAULT_THREADS})")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.tensors < 1:
+        raise UsageError(f"--tensors must be >= 1, got {args.tensors}")
+    if args.numel < args.tensors:
+        raise UsageError(f"--numel must be >= --tensors ({args.tensors}), got {args.numel}")
+    if args.repeats < 1:
+        raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
+    if args.threads < 1:
+        raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    result = measure(args.numel, args.tensors, args.repeats, args.threads)
+    payload = json.dumps(asdict(result), indent=2)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(payload + "\n")
+    print(payload if args.json else format_table(result))
+    return 0

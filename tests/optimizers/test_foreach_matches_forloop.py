@@ -1,0 +1,66 @@
+"""The foreach (and fused) paths equal the for-loop reference (torch's
+``test_foreach_matches_forloop`` pattern): 7 steps in float64, parameters and the whole
+optimizer state compared, on a model with a zero-size parameter and one gradient set to None
+at one step (that parameter must then be left untouched, state included).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from optimizer_cases import (
+    OPTIMIZERS,
+    ElementwiseProblem,
+    assert_states_close,
+    case_id,
+    optimizer_cases,
+    run_torch,
+    state_snapshot,
+    take_step,
+)
+
+STEPS = 7
+SHAPES = [(3, 4), (0,), (5,), (2, 0, 3), (2, 2, 2)]
+NONE_GRAD_STEP, NONE_GRAD_PARAM = 3, 2
+RTOL, ATOL = 1e-12, 1e-14
+LOSSES = (2.0, 1.0, 1.5, -0.5, 3.0, 2.5, 2.5)  # grows and shrinks the window under every rule
+
+
+def drop_one_grad(params: list[torch.Tensor], t: int) -> None:
+    if t == NONE_GRAD_STEP:
+        params[NONE_GRAD_PARAM].grad = None
+
+
+def run(name: str, path: str, overrides: dict[str, Any]
+        ) -> tuple[list[torch.Tensor], torch.optim.Optimizer]:
+    problem = ElementwiseProblem(SHAPES, STEPS, seed=11)
+    return run_torch(problem, name, path, overrides, STEPS, losses=LOSSES,
+                     grad_hook=drop_one_grad)
+
+
+@pytest.mark.parametrize("case", optimizer_cases(paths=("foreach", "fused")), ids=case_id)
+def test_path_matches_forloop(case: tuple[str, str, dict[str, Any]]) -> None:
+    name, path, overrides = case
+    ref_params, ref_opt = run(name, "forloop", overrides)
+    params, opt = run(name, path, overrides)
+    for p, ref in zip(params, ref_params, strict=True):
+        torch.testing.assert_close(p, ref, rtol=RTOL, atol=ATOL)
+    assert_states_close(state_snapshot(opt), state_snapshot(ref_opt), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", optimizer_cases(), ids=case_id)
+def test_none_grad_leaves_parameter_and_state_alone(case: tuple[str, str, dict[str, Any]]) -> None:
+    name, path, overrides = case
+    problem = ElementwiseProblem(SHAPES, STEPS, seed=11)
+    params, opt = run_torch(problem, name, path, overrides, NONE_GRAD_STEP, losses=LOSSES)
+    frozen = params[NONE_GRAD_PARAM]
+    value = frozen.detach().clone()
+    state = {k: v.clone() for k, v in opt.state[frozen].items() if isinstance(v, torch.Tensor)}
+    problem.set_torch_grads(params, NONE_GRAD_STEP)
+    frozen.grad = None
+    take_step(opt, OPTIMIZERS[name], LOSSES[NONE_GRAD_STEP])
+    assert torch.equal(frozen.detach(), value)
+    for key, tensor in state.items():
+        assert torch.equal(opt.state[frozen][key], tensor), key

@@ -1,0 +1,95 @@
+"""Bad input is a clear error: invalid hyperparameters generated from each optimizer's
+HyperParam table, sparse gradients, and DWMGrad without a loss."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from optimizer_cases import construct, make_optimizer, take_step
+
+from dwmgrad.registry import OPTIMIZERS
+
+INVALID_CASES = [
+    (name, param, bad)
+    for name, info in sorted(OPTIMIZERS.items())
+    for param, hp in info.hyperparameters.items()
+    for bad in hp.invalid_examples()
+]
+
+
+def test_every_numeric_hyperparameter_has_invalid_examples() -> None:
+    for name, info in OPTIMIZERS.items():
+        for param, hp in info.hyperparameters.items():
+            examples = hp.invalid_examples()
+            assert examples, (name, param)
+            if hp.kind == "float":
+                assert any(isinstance(x, float) and math.isnan(x) for x in examples), (name, param)
+
+
+@pytest.mark.parametrize(("name", "param", "bad"), INVALID_CASES,
+                         ids=[f"{n}-{p}-{b!r}" for n, p, b in INVALID_CASES])
+def test_invalid_hyperparameter_raises_naming_it(name: str, param: str, bad: object) -> None:
+    info = OPTIMIZERS[name]
+    kwargs = {**info.example_kwargs, param: bad}
+    with pytest.raises(ValueError) as excinfo:
+        construct(info.name, [torch.zeros(2, requires_grad=True)], **kwargs)
+    message = str(excinfo.value)
+    assert param in message, message
+    assert repr(bad) in message, message
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_example_kwargs_are_valid(name: str) -> None:
+    info = OPTIMIZERS[name]
+    for param, hp in info.hyperparameters.items():
+        if param in info.example_kwargs:
+            hp.validate(info.example_kwargs[param])
+    info.make([torch.zeros(2, requires_grad=True)])
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_sparse_gradient_is_rejected(name: str) -> None:
+    info = OPTIMIZERS[name]
+    for path in info.paths:
+        param = torch.zeros(4, 3, requires_grad=True)
+        opt = make_optimizer(info, [param], path)
+        param.grad = torch.eye(4, 3).to_sparse()
+        with pytest.raises((RuntimeError, ValueError), match="(?i)sparse"):
+            take_step(opt, info, 1.0)
+
+
+def test_dwmgrad_without_loss_is_a_value_error() -> None:
+    info = OPTIMIZERS["DWMGrad"]
+    assert info.needs_loss
+    assert not any(i.needs_loss for n, i in OPTIMIZERS.items() if n != "DWMGrad")
+    for path in info.paths:
+        param = torch.zeros(3, requires_grad=True)
+        opt = make_optimizer(info, [param], path)
+        param.grad = torch.ones(3)
+        with pytest.raises(ValueError, match="(?i)loss"):
+            opt.step()
+        assert torch.equal(param.detach(), torch.zeros(3))
+
+
+def test_dwmgrad_takes_the_loss_from_the_closure() -> None:
+    """step(closure) uses closure()'s value as the loss: equal to passing it as loss=."""
+    info = OPTIMIZERS["DWMGrad"]
+    a = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    b = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    opt_a = construct(info.name, [a], window_rule="loss")
+    opt_b = construct(info.name, [b], window_rule="loss")
+    for loss_value in (-1.0, 2.0, -3.0):
+        def closure(loss_value: float = loss_value) -> torch.Tensor:
+            opt_a.zero_grad()
+            linear = (0.5 * a).sum()  # gradient 0.5; value shifted to exactly loss_value
+            loss = linear - linear.detach() + loss_value
+            loss.backward()
+            return loss
+
+        opt_a.step(closure)
+        b.grad = torch.full((3,), 0.5, dtype=torch.float64)
+        opt_b.step(loss=loss_value)
+        assert torch.equal(a, b)
+        assert torch.equal(opt_a.window, opt_b.window)  # type: ignore[attr-defined]
