@@ -1,0 +1,83 @@
+"""Build the whole report directory from result files alone.
+
+:func:`build_report` reads ``DIR/measurements``, ``DIR/theory`` and ``DIR/checks``, judges
+every claim, draws the figures and writes, atomically::
+
+    DIR/index.html  DIR/report.md  DIR/claims.json
+    DIR/figures/<name>.pdf|png     DIR/tables/<name>.tex (claims + headline tables)
+
+It never runs an experiment, a derivation or a proof check; missing inputs make the
+affected claims ``inconclusive`` and are listed in the report. The output is a function of
+the input files (no timestamps), so two builds from the same files are identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reports.claims import judge
+from reports.compose import claims_table, compose, make_tables
+from reports.document import to_markdown
+from reports.figures import render_all
+from reports.html import page
+from reports.results import load_results
+from reports.schema import claims_document, validate_claims
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    root: Path
+    index_html: Path
+    report_md: Path
+    claims_json: Path
+    figures: tuple[Path, ...]
+    tables: tuple[Path, ...]
+    summary: dict[str, int]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_report(out_dir: Path | str) -> ReportFiles:
+    root = Path(out_dir)
+    results = load_results(root)
+    judged = judge(results)
+    figures = render_all(results, root / "figures")
+    tables = make_tables(results)
+    table_files = []
+    for t in tables:
+        if t.table is not None:
+            path = root / "tables" / f"{t.name}.tex"
+            write_atomic(path, t.table.latex())
+            table_files.append(path)
+    claims_tex = root / "tables" / "claims.tex"
+    write_atomic(claims_tex, claims_table(judged).latex("p{0.28\\linewidth}p{0.2\\linewidth}"
+                                                        "lp{0.4\\linewidth}"))
+    table_files.append(claims_tex)
+    doc = claims_document(results, judged, figures, tables)
+    validate_claims(doc)
+    blocks = compose(results, judged, figures, tables, root)
+    claims_json, report_md = root / "claims.json", root / "report.md"
+    index_html = root / "index.html"
+    write_atomic(claims_json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(report_md, to_markdown(blocks))
+    write_atomic(index_html, page(blocks))
+    drawn = tuple(p for f in figures for p in (f.pdf, f.png) if p is not None)
+    return ReportFiles(root, index_html, report_md, claims_json, drawn, tuple(table_files),
+                       doc["summary"])

@@ -1,0 +1,261 @@
+"""A small document model the report is written in once, and rendered three ways.
+
+Blocks (:class:`Heading`, :class:`Para`, :class:`Table`, :class:`FigureBlock`,
+:class:`MarkdownText`) hold inline content (``str``, :class:`Link`, :class:`Badge`).
+:func:`to_markdown` renders ``report.md``; :func:`to_html` the body of ``index.html``;
+:meth:`Table.latex` a booktabs table for ``tables/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A verdict (``holds``/``violated``/``inconclusive``), optionally linking to evidence."""
+
+    status: str
+    href: str | None = None
+
+
+Inline = str | Link | Badge
+Cell = Inline | Sequence[Inline]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Para:
+    content: Sequence[Inline]
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    caption: str = ""
+    label: str = ""
+
+    def latex(self, colspec: str | None = None) -> str:
+        """A booktabs ``table`` environment (``\\usepackage{booktabs}``)."""
+        spec = colspec or "l" * len(self.columns)
+        lines = [r"\begin{table}[htbp]", r"\centering", r"\small"]
+        if self.caption:
+            lines.append(rf"\caption{{{latex_escape(self.caption)}}}")
+        if self.label:
+            lines.append(rf"\label{{{self.label}}}")
+        lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+                  " & ".join(latex_escape(c) for c in self.columns) + r" \\", r"\midrule"]
+        lines += [" & ".join(latex_escape(plain(cell)) for cell in row) + r" \\"
+                  for row in self.rows]
+        lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FigureBlock:
+    name: str
+    title: str
+    caption: str
+    png: Path
+    pdf: Path
+    rel_png: str
+    rel_pdf: str
+
+
+@dataclass(frozen=True)
+class MarkdownText:
+    """Markdown written elsewhere (the theory's derivation appendix), embedded as is."""
+
+    text: str
+
+
+Block = Heading | Para | Table | FigureBlock | MarkdownText
+
+
+# --------------------------------------------------------------------------- plain / LaTeX
+
+def _items(cell: Cell) -> Sequence[Inline]:
+    return [cell] if isinstance(cell, str | Link | Badge) else cell
+
+
+def plain(cell: Cell) -> str:
+    out = []
+    for item in _items(cell):
+        out.append(item if isinstance(item, str) else item.text if isinstance(item, Link)
+                   else item.status)
+    return "".join(out)
+
+
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                   "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+# --------------------------------------------------------------------------- Markdown
+
+def _md_inline(item: Inline) -> str:
+    if isinstance(item, Link):
+        return f"[{item.text}]({item.href})"
+    if isinstance(item, Badge):
+        text = f"**{item.status}**"
+        return f"[{text}]({item.href})" if item.href else text
+    return item
+
+
+def _md_cell(cell: Cell) -> str:
+    return "".join(_md_inline(i) for i in _items(cell)).replace("|", r"\|").replace("\n", " ")
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            anchor = f'<a id="{b.anchor}"></a>' if b.anchor else ""
+            out.append(f"{'#' * b.level} {anchor}{b.text}\n")
+        elif isinstance(b, Para):
+            out.append("".join(_md_inline(i) for i in b.content) + "\n")
+        elif isinstance(b, Table):
+            if b.caption:
+                out.append(f"*{b.caption}*\n")
+            out.append("| " + " | ".join(b.columns) + " |")
+            out.append("|" + "---|" * len(b.columns))
+            out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows)
+            out.append("")
+        elif isinstance(b, FigureBlock):
+            out.append(f'<a id="fig-{b.name}"></a>\n![{b.title}]({b.rel_png})\n')
+            out.append(f"*{b.title}.* {b.caption} ([PDF]({b.rel_pdf}))\n")
+        else:
+            out.append(b.text.rstrip() + "\n")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- HTML
+
+def _html_inline(item: Inline) -> str:
+    if isinstance(item, Link):
+        return f'<a href="{html.escape(item.href)}">{html.escape(item.text)}</a>'
+    if isinstance(item, Badge):
+        span = f'<span class="verdict {html.escape(item.status)}">{html.escape(item.status)}</span>'
+        return f'<a href="{html.escape(item.href)}">{span}</a>' if item.href else span
+    return html.escape(item)
+
+
+def _html_cell(cell: Cell) -> str:
+    return "".join(_html_inline(i) for i in _items(cell))
+
+
+def to_html(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            anchor = f' id="{html.escape(b.anchor)}"' if b.anchor else ""
+            out.append(f"<h{b.level}{anchor}>{html.escape(b.text)}</h{b.level}>")
+        elif isinstance(b, Para):
+            out.append("<p>" + "".join(_html_inline(i) for i in b.content) + "</p>")
+        elif isinstance(b, Table):
+            cap = f"<caption>{html.escape(b.caption)}</caption>" if b.caption else ""
+            head = "".join(f"<th>{html.escape(c)}</th>" for c in b.columns)
+            body = "".join("<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>"
+                           for row in b.rows)
+            out.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        elif isinstance(b, FigureBlock):
+            data = base64.b64encode(b.png.read_bytes()).decode("ascii")
+            out.append(f'<figure id="fig-{html.escape(b.name)}"><img alt="{html.escape(b.title)}" '
+                       f'src="data:image/png;base64,{data}">'
+                       f"<figcaption><b>{html.escape(b.title)}.</b> {html.escape(b.caption)} "
+                       f"(<code>{html.escape(b.rel_pdf)}</code>)</figcaption></figure>")
+        else:
+            out.append(markdown_to_html(b.text))
+    return "\n".join(out)
+
+
+def markdown_to_html(text: str) -> str:
+    """The small Markdown subset of the derivation appendix: headings, paragraphs, lists,
+    fenced code, ``$$`` display math (shown as LaTeX source), inline code and emphasis."""
+    out: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+    lines = text.splitlines()
+
+    def flush() -> None:
+        if para:
+            out.append("<p>" + _md_inline_html(" ".join(para)) + "</p>")
+            para.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_md_inline_html(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        fence = "```" if stripped.startswith("```") else "$$" if stripped.startswith("$$") else ""
+        if fence:
+            flush()
+            body, i = _fenced(lines, i, fence)
+            cls = "math" if fence == "$$" else "code"
+            out.append(f'<pre class="{cls}">' + html.escape("\n".join(body)) + "</pre>")
+        elif m := re.match(r"^(#{1,6})\s+(.*)$", stripped):
+            flush()
+            level = min(len(m.group(1)) + 2, 6)
+            out.append(f"<h{level}>{_md_inline_html(m.group(2))}</h{level}>")
+        elif re.match(r"^([-*]|\d+\.)\s+", stripped):
+            if para:
+                flush()
+            items.append(re.sub(r"^([-*]|\d+\.)\s+", "", stripped))
+        elif not stripped:
+            flush()
+        elif items and line.startswith(" "):
+            items[-1] += " " + stripped
+        else:
+            para.append(stripped)
+        i += 1
+    flush()
+    return "\n".join(out)
+
+
+def _fenced(lines: Sequence[str], i: int, fence: str) -> tuple[list[str], int]:
+    """Body of the fenced block opening at ``lines[i]``, and the index of its closing line."""
+    first = lines[i].strip()[len(fence):]
+    if fence == "$$" and first.endswith("$$"):
+        return [first[:-2]], i
+    body = [] if fence == "```" or not first else [first]
+    i += 1
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if fence == "```" and stripped.startswith("```"):
+            return body, i
+        if fence == "$$" and stripped.endswith("$$"):
+            return body + ([stripped[:-2]] if stripped[:-2] else []), i
+        body.append(lines[i])
+        i += 1
+    return body, i
+
+
+def _md_inline_html(text: str) -> str:
+    escaped = html.escape(text)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', escaped)

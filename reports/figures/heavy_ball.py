@@ -1,0 +1,101 @@
+"""Heavy ball: measured vs predicted rates over kappa, error curves, and Lessard's cycle.
+
+Reads ``heavy_ball_rate.metrics.rows`` and ``series.curves`` (each
+``{kappa, optimizer, hyperparameters, step, error}``), and ``lessard_cycle.metrics`` with
+``series.trajectories`` (each ``{x0, optimizer, hyperparameters, step, x}``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from reports.figures.style import (
+    OKABE_ITO,
+    FigureSpec,
+    legend,
+    legend_label,
+    series_xy,
+)
+from reports.results import MissingResult, ResultSet
+
+
+def draw_rates(results: ResultSet, fig: Figure) -> None:
+    rows = sorted(results.metric("heavy_ball_rate", "rows"), key=lambda r: r["kappa"])
+    if not rows:
+        raise MissingResult("heavy_ball_rate.metrics.rows is empty")
+    kappa = np.array([r["kappa"] for r in rows], dtype=float)
+
+    def gap(key: str) -> np.ndarray:
+        return 1.0 - np.array([r[key] for r in rows], dtype=float)
+
+    ax = fig.subplots()
+    ax.plot(kappa, gap("rho_star"), color=OKABE_ITO[0], lw=1.5,
+            label="heavy ball theory: rho* = (sqrt k - 1)/(sqrt k + 1)")
+    ax.plot(kappa, gap("rate_fit_jordan"), ls="none", marker="o", mfc="none",
+            color=OKABE_ITO[0], label="heavy ball (alpha*, beta*): fit C k rho^k")
+    ax.plot(kappa, gap("rate_measured"), ls="none", marker="x", color=OKABE_ITO[0],
+            label="heavy ball (alpha*, beta*): plain fit C rho^k")
+    ax.plot(kappa, gap("gd_rate_theory"), color=OKABE_ITO[3], lw=1.5, ls="--",
+            label="GD theory: (k - 1)/(k + 1)")
+    ax.plot(kappa, gap("gd_rate_measured"), ls="none", marker="s", mfc="none",
+            color=OKABE_ITO[3], label="GD (step 2/(L+mu)): measured")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("condition number kappa = L/mu")
+    ax.set_ylabel("1 - rate (error reduction per step)")
+    legend(ax, loc="lower left")
+
+
+def draw_error_curves(results: ResultSet, fig: Figure) -> None:
+    curves = results.series("heavy_ball_rate").get("curves")
+    if not curves:
+        raise MissingResult("heavy_ball_rate.series.curves absent")
+    kappas = sorted({float(c["kappa"]) for c in curves})
+    colours = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kappas)}
+    ax = fig.subplots()
+    for c in curves:
+        steps, err = series_xy(c, "step", "error", "heavy_ball_rate.series.curves[]")
+        is_gd = str(c.get("optimizer", "")).lower() in ("gd", "sgd")
+        ax.plot(steps, err, color=colours[float(c["kappa"])], ls="--" if is_gd else "-",
+                label=legend_label(f"{c.get('optimizer')} kappa={float(c['kappa']):g}",
+                                   c.get("hyperparameters")))
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("error ||x_k - x*|| (relative to start)")
+    legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
+def draw_lessard(results: ResultSet, fig: Figure) -> None:
+    metrics = results.metric("lessard_cycle")
+    trajs = results.series("lessard_cycle").get("trajectories")
+    if not trajs:
+        raise MissingResult("lessard_cycle.series.trajectories absent")
+    ax = fig.subplots()
+    for i, t in enumerate(trajs):
+        steps, xs = series_xy(t, "step", "x", "lessard_cycle.series.trajectories[]")
+        ax.plot(steps, xs, marker=".", ms=3, lw=0.8, color=OKABE_ITO[i % len(OKABE_ITO)],
+                label=legend_label(f"{t.get('optimizer', 'heavy ball')} from x0={t['x0']}",
+                                   t.get("hyperparameters")))
+    for j, p in enumerate(metrics.get("expected_cycle", [])):
+        ax.axhline(p, color="grey", ls=":", lw=1,
+                   label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("iterate x_k")
+    legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
+FIGURES = (
+    FigureSpec("heavy_ball_rates", "heavy_ball_rate", "Heavy ball: measured vs predicted rate",
+               "Per-step linear rate of Polyak-tuned heavy ball and of gradient descent on "
+               "quadratics over the condition number, plotted as 1 - rate (log scale): theory "
+               "(lines) against rates fitted from the runs (markers; circles allow the k rho^k "
+               "Jordan term at the spectrum's ends).", draw_rates, (6.5, 4.0)),
+    FigureSpec("heavy_ball_error_curves", "heavy_ball_rate", "Heavy ball and GD error curves",
+               "Error of heavy ball (solid) and gradient descent (dashed) per iteration, one "
+               "colour per condition number.", draw_error_curves, (8.0, 3.8)),
+    FigureSpec("lessard_cycle", "lessard_cycle", "Heavy ball on Lessard et al.'s function",
+               "Iterates of heavy ball (alpha = 1/9, beta = 4/9) on Lessard, Recht and Packard's "
+               "function from several starts x0 = x1; dotted lines: the published 3-cycle.",
+               draw_lessard, (8.0, 3.6)),
+)

@@ -1,0 +1,48 @@
+"""Reddi et al.'s constructions: the iterate x_t of every optimizer on each construction.
+
+Reads ``reddi.series.<construction>.<optimizer> = {step, x, hyperparameters?}`` for the
+constructions ``theorem1``, ``section5_online`` and ``section5_stochastic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matplotlib.figure import Figure
+
+from reports.figures.style import FigureSpec, legend_label, line_style, series_xy
+from reports.results import MissingResult, ResultSet
+
+CONSTRUCTIONS = {"theorem1": "Theorem 1 (C = 3)", "section5_online": "Section 5, online",
+                 "section5_stochastic": "Section 5, stochastic"}
+
+
+def draw_reddi(results: ResultSet, fig: Figure) -> None:
+    series = results.series("reddi")
+    present = [c for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping) and series[c]]
+    if not present:
+        raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
+    axes = fig.subplots(1, len(present), sharey=True, squeeze=False)[0]
+    for ax, construction in zip(axes, present, strict=True):
+        for name, entry in sorted(series[construction].items()):
+            steps, xs = series_xy(entry, "step", "x", f"reddi.series.{construction}.{name}")
+            ax.plot(steps, xs, lw=1.2, label=legend_label(name, entry.get("hyperparameters")),
+                    **line_style(name))
+        ax.axhline(-1.0, color="grey", ls=":", lw=1)
+        ax.set_xscale("log")
+        ax.set_ylim(-1.1, 1.1)
+        ax.set_title(CONSTRUCTIONS[construction])
+        ax.set_xlabel("round t")
+    axes[0].set_ylabel("iterate x_t (optimum x* = -1, dotted)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+                   frameon=False)
+
+
+FIGURES = (
+    FigureSpec("reddi_trajectories", "reddi", "Reddi et al.'s constructions: every optimizer",
+               "Iterate x_t on F = [-1, 1] for each optimizer on Reddi, Kale and Kumar's "
+               "constructions; the optimum is x* = -1 and x = +1 is the worst point.",
+               draw_reddi, (9.5, 4.2)),
+)

@@ -1,0 +1,177 @@
+"""The one style every figure shares, and the machinery that draws and saves a figure.
+
+Colours: the Okabe-Ito palette (colour-blind safe), combined with line styles so that more
+optimizers than colours stay distinguishable; an optimizer keeps its colour in every figure.
+Each figure is a :class:`FigureSpec` whose ``draw`` reads the result files (the measurements'
+``series`` and ``metrics``) and fills a matplotlib ``Figure``; :func:`render` saves it as
+vector PDF and PNG, or records why it could not be drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from reports.results import MissingResult, ResultSet
+
+OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                              "#56B4E9", "#F0E442", "#000000")
+LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
+KNOWN_ORDER: tuple[str, ...] = ("dwmgrad", "adam", "amsgrad", "adabelief", "aida", "sgd",
+                                "heavyball", "demonsgd", "demonadam", "adaptivehb",
+                                "adaptivehbadam", "gd")
+
+RC: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
+    "savefig.dpi": 150,
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "dwmgrad-verify",
+}
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def line_style(name: str) -> dict[str, Any]:
+    """Colour and line style of optimizer (or series) ``name``, stable across figures."""
+    key = _key(name)
+    known = [i for i, k in enumerate(KNOWN_ORDER) if key.startswith(k)]
+    if known:
+        index = max(known, key=lambda i: len(KNOWN_ORDER[i]))
+    else:
+        index = sum(map(ord, key)) % (len(OKABE_ITO) * len(LINESTYLES))
+    return {"color": OKABE_ITO[index % len(OKABE_ITO)],
+            "linestyle": LINESTYLES[(index // len(OKABE_ITO)) % len(LINESTYLES)]}
+
+
+def fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, list | tuple):
+        return "(" + ", ".join(fmt_value(x) for x in v) + ")"
+    return str(v)
+
+
+def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None) -> str:
+    """``"Adam (lr=0.001, betas=(0.9, 0.999))"``: the optimizer and its hyperparameters."""
+    if not hyperparameters:
+        return name
+    return f"{name} (" + ", ".join(f"{k}={fmt_value(v)}" for k, v in hyperparameters.items()) + ")"
+
+
+def floats(values: Iterable[Any], what: str) -> list[float]:
+    """A series as floats (``None``/strings such as "inf" become floats or NaN)."""
+    if not isinstance(values, list | tuple):
+        raise MissingResult(f"{what} is not a list")
+    out = []
+    for v in values:
+        try:
+            out.append(float(v) if v is not None else math.nan)
+        except (TypeError, ValueError):
+            out.append(math.nan)
+    return out
+
+
+def series_xy(entry: Mapping[str, Any], x: str, y: str, what: str) -> tuple[list[float],
+                                                                               list[float]]:
+    for key in (x, y):
+        if key not in entry:
+            raise MissingResult(f"{what}: no '{key}' array (keys: {sorted(entry)})")
+    xs, ys = floats(entry[x], f"{what}.{x}"), floats(entry[y], f"{what}.{y}")
+    if len(xs) != len(ys):
+        raise MissingResult(f"{what}: '{x}' and '{y}' differ in length")
+    return xs, ys
+
+
+def positive_span_decades(values: Sequence[float]) -> float:
+    pos = [v for v in values if v > 0 and math.isfinite(v)]
+    return math.log10(max(pos) / min(pos)) if len(pos) >= 2 else 0.0
+
+
+def auto_log(ax: Axes, axis: str, values: Sequence[float], decades: float = 2.0) -> None:
+    """Log scale on ``axis`` ('x' or 'y') when the positive data span >= ``decades``."""
+    if positive_span_decades(values) >= decades and all(v > 0 for v in values
+                                                        if math.isfinite(v)):
+        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+
+
+def legend(ax: Axes, **kwargs: Any) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(frameon=False, **kwargs)
+
+
+Draw = Callable[[ResultSet, Figure], None]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A named figure of one experiment: its caption and the function that draws it."""
+
+    name: str
+    experiment: str
+    title: str
+    caption: str
+    draw: Draw
+    size: tuple[float, float] = (7.0, 3.6)
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    spec: FigureSpec
+    png: Path | None = None
+    pdf: Path | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.png is not None
+
+
+def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
+    """Draw ``spec`` and save ``out_dir/<name>.pdf`` and ``.png`` (no timestamps inside)."""
+    with matplotlib.rc_context(cast(Any, RC)):
+        fig = Figure(figsize=spec.size, layout="constrained")
+        try:
+            spec.draw(results, fig)
+        except MissingResult as exc:
+            return FigureResult(spec, reason=str(exc))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            return FigureResult(spec, reason=f"results do not follow the contract: "
+                                             f"{type(exc).__name__}: {exc}")
+        pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"
+        _save_atomic(fig, pdf, {"CreationDate": None, "ModDate": None})
+        _save_atomic(fig, png, {"Software": None})
+    return FigureResult(spec, png, pdf)
+
+
+def _save_atomic(fig: Figure, path: Path, metadata: dict[str, Any]) -> None:
+    """Save through a temporary file and a rename, so no reader sees a partial figure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=path.suffix[1:], metadata=metadata)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,239 @@
+"""Building blocks the claim rules share: names, intervals, comparisons, proof-step tallies.
+
+Each helper reads only a :class:`~reports.results.ResultSet` (or values taken from it) and
+raises :class:`~reports.results.MissingResult` for anything absent, so a rule that uses it
+becomes ``inconclusive`` with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reports.results import MissingResult, ResultSet
+from reports.verdicts import Counterexample, Evidence, Status, Verdict
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "DWMGrad": ("dwmgrad", "dwmgradloss", "dwmgradpaper", "dwmgradpaperloss"),
+    "Adam": ("adam",),
+    "AMSGrad": ("amsgrad", "adamamsgrad"),
+    "AdaBelief": ("adabelief",),
+    "Aida": ("aida",),
+    "SGD": ("sgd", "gd"),
+    "HeavyBall": ("heavyball", "sgdm", "sgdmomentum", "momentumsgd", "hb"),
+    "DemonSGD": ("demonsgd", "demonsgdm", "demonmomentum", "demonheavyball"),
+    "DemonAdam": ("demonadam",),
+    "AdaptiveHB": ("adaptiveheavyball", "adaptivehb", "ahb", "ahbsgd", "adahb", "adaptivehbsgd",
+                   "adaptiveheavyballsgd", "sgdahb", "adaptivemomentumsgd"),
+    "AdaptiveHBAdam": ("adaptiveheavyballadam", "adaptivehbadam", "ahbadam", "adamahb",
+                       "adaptivemomentumadam"),
+}
+"""Canonical optimizer name -> accepted spellings (lower case, letters and digits only)."""
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def find_key(mapping: Mapping[str, Any], canonical: str, where: str) -> str:
+    """The key of ``mapping`` that names optimizer ``canonical``; MissingResult if none."""
+    accepted = set(ALIASES.get(canonical, (normalise(canonical),)))
+    for key in mapping:
+        if normalise(str(key)) in accepted:
+            return str(key)
+    raise MissingResult(f"{where}: no entry for {canonical} (entries: {sorted(map(str, mapping))})")
+
+
+def is_dwmgrad(name: str) -> bool:
+    return "dwmgrad" in normalise(name)
+
+
+def is_analysed(name: str) -> bool:
+    return "analys" in normalise(name)
+
+
+def number(value: Any, what: str) -> float:
+    """``value`` as a finite-or-infinite float; a non-number is a contract error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MissingResult(f"{what} is {value!r}, not a number")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a confidence interval (a fitted slope, a median with a CI)."""
+
+    value: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any], what: str, value_key: str = "slope") -> Interval:
+        for k in (value_key, "ci_low", "ci_high"):
+            if k not in d:
+                raise MissingResult(f"{what}.{k} absent")
+        return cls(number(d[value_key], f"{what}.{value_key}"),
+                   number(d["ci_low"], f"{what}.ci_low"),
+                   number(d["ci_high"], f"{what}.ci_high"))
+
+    def text(self) -> str:
+        return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
+
+
+Outcome = Literal["better", "worse", "tie"]
+
+
+def compare(challenger: Interval, baseline: Interval) -> Outcome:
+    """Lower is better; ``better``/``worse`` only when the intervals do not overlap."""
+    if challenger.high < baseline.low:
+        return "better"
+    if challenger.low > baseline.high:
+        return "worse"
+    return "tie"
+
+
+EMPIRICAL_TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
+
+
+@dataclass(frozen=True)
+class TaskComparison:
+    task: str
+    outcome: Outcome
+    challenger: Interval
+    baseline: Interval
+
+
+def compare_final_losses(results: ResultSet, challenger: str, baseline: str,
+                         tasks: Iterable[str] = EMPIRICAL_TASKS) -> list[TaskComparison]:
+    """Final-loss medians with CIs of two optimizers on each empirical task (lower is better)."""
+    out = []
+    for task in tasks:
+        table = results.metric("empirical", task)
+        where = f"empirical.metrics.{task}"
+        ch = table[find_key(table, challenger, where)]
+        base = table[find_key(table, baseline, where)]
+        ci_ch = Interval.of(ch, f"{where}.{challenger}", "final_loss_median")
+        ci_base = Interval.of(base, f"{where}.{baseline}", "final_loss_median")
+        out.append(TaskComparison(task, compare(ci_ch, ci_base), ci_ch, ci_base))
+    return out
+
+
+def comparison_evidence(comps: Iterable[TaskComparison], challenger: str,
+                        baseline: str) -> tuple[Evidence, ...]:
+    return tuple(
+        Evidence(f"{c.task}: final loss {challenger} vs {baseline}",
+                 f"{c.challenger.text()} vs {c.baseline.text()} -> {c.outcome}",
+                 f"measurements/empirical.json: metrics.{c.task}")
+        for c in comps
+    )
+
+
+def better_or_matches(results: ResultSet, challenger: str, baselines: Iterable[str],
+                      need_one_win: bool) -> Verdict:
+    """Verdict for "``challenger`` trains better than (or matches) ``baselines``".
+
+    Violated when the challenger is significantly worse than a baseline on some task;
+    holds when it is never worse and (if ``need_one_win``) significantly better somewhere;
+    otherwise inconclusive (every difference within the confidence intervals).
+    """
+    evidence: list[Evidence] = []
+    outcomes: list[str] = []
+    for base in baselines:
+        comps = compare_final_losses(results, challenger, base)
+        evidence.extend(comparison_evidence(comps, challenger, base))
+        outcomes.extend(f"{c.outcome}:{c.task} vs {base}" for c in comps)
+    worse = [o.split(":", 1)[1] for o in outcomes if o.startswith("worse")]
+    better = [o.split(":", 1)[1] for o in outcomes if o.startswith("better")]
+    if worse:
+        return Verdict("violated", f"{challenger} is significantly worse on {', '.join(worse)}",
+                       tuple(evidence))
+    if better or not need_one_win:
+        won = f"better on {', '.join(better)}" if better else "within the CIs everywhere"
+        return Verdict("holds", f"{challenger} is never significantly worse; {won}",
+                       tuple(evidence))
+    return Verdict("inconclusive",
+                   f"{challenger} matches its baselines within the confidence intervals on every "
+                   "task: no faster convergence resolved at this scale", tuple(evidence))
+
+
+def proof_steps(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
+                what: str) -> list[dict[str, Any]]:
+    rows = [r for r in results.check_rows() if match(r)]
+    if not rows:
+        raise MissingResult(f"checks/checks.json has no proof step of {what}")
+    return rows
+
+
+def proof_matcher(*words: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Match a check row whose proof name contains every word (letters/digits only)."""
+    wanted = [normalise(w) for w in words]
+    return lambda row: all(w in normalise(str(row.get("proof", ""))) for w in wanted)
+
+
+def steps_verdict(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
+                  what: str) -> Verdict:
+    """All matching proof steps verified -> holds; any violated -> violated (with instance)."""
+    rows = proof_steps(results, match, what)
+    evidence, counterexamples = steps_evidence(rows)
+    statuses = [str(r.get("status")) for r in rows]
+    status: Status
+    if "violated" in statuses:
+        status, reason = "violated", f"{statuses.count('violated')} of {len(rows)} steps of " \
+                                     f"{what} are violated"
+    elif all(s == "verified" for s in statuses):
+        status, reason = "holds", f"all {len(rows)} steps of {what} are verified"
+    else:
+        status, reason = "inconclusive", f"{len(rows) - statuses.count('verified')} of " \
+                                         f"{len(rows)} steps of {what} are not decided"
+    return Verdict(status, reason, evidence, counterexamples)
+
+
+def steps_evidence(rows: list[dict[str, Any]]) -> tuple[tuple[Evidence, ...],
+                                                        tuple[Counterexample, ...]]:
+    tally: dict[str, int] = {}
+    for r in rows:
+        key = f"{r.get('status')} ({r.get('method')})"
+        tally[key] = tally.get(key, 0) + 1
+    slacks = [float(r["worst_slack"]) for r in rows
+              if isinstance(r.get("worst_slack"), int | float)
+              and math.isfinite(float(r["worst_slack"]))]
+    proofs = sorted({str(r.get("proof")) for r in rows})
+    evidence = [Evidence("proofs", ", ".join(proofs), "checks/checks.json")]
+    evidence += [Evidence(f"steps {k}", v, "checks/checks.json") for k, v in sorted(tally.items())]
+    if slacks:
+        evidence.append(Evidence("worst slack over steps", min(slacks), "checks/checks.json"))
+    instances = sum(int(r.get("instances") or 0) for r in rows)
+    evidence.append(Evidence("checked instances (numeric + trajectory)", instances,
+                             "checks/checks.json"))
+    counterexamples = tuple(
+        Counterexample(f"{r.get('proof')}: {r.get('step')}",
+                       f"{r.get('statement')}; worst slack {r.get('worst_slack')}; "
+                       f"instance {r.get('counterexample')}")
+        for r in rows if r.get("status") == "violated"
+    )
+    return tuple(evidence), counterexamples
+
+
+def gather(missing: list[str], fn: Callable[[], Any]) -> Any:
+    """``fn()``, or ``None`` with the reason appended to ``missing`` when a result is absent."""
+    try:
+        return fn()
+    except MissingResult as exc:
+        missing.append(str(exc))
+        return None
+
+
+def loglog_slope(xs: Iterable[float], ys: Iterable[float]) -> float:
+    """Least-squares slope of log y against log x (points with x, y > 0)."""
+    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
+    if len(pts) < 2:
+        raise MissingResult("fewer than two positive points to fit a log-log slope")
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    if sxx == 0:
+        raise MissingResult("all points at one x: no log-log slope")
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx

@@ -1,0 +1,166 @@
+"""Headline tables: the numbers each experiment and the proof checker contribute.
+
+Each function reads the result files and returns a :class:`~reports.document.Table` (the
+report shows it, ``tables/<name>.tex`` holds it as booktabs LaTeX), or raises
+:class:`~reports.results.MissingResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reports.document import Table
+from reports.results import MissingResult, ResultSet
+from reports.rules import EMPIRICAL_TASKS
+
+
+def num(v: Any, digits: int = 4) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int | float):
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def ci(d: Mapping[str, Any], value_key: str = "slope") -> str:
+    if not isinstance(d, Mapping) or value_key not in d:
+        return "-"
+    return f"{num(d[value_key], 3)} [{num(d.get('ci_low'), 3)}, {num(d.get('ci_high'), 3)}]"
+
+
+def heavy_ball_table(r: ResultSet) -> Table:
+    rows = sorted(r.metric("heavy_ball_rate", "rows"), key=lambda row: row["kappa"])
+    return Table(["kappa", "rho* (theory)", "rate, Jordan fit", "rate, plain fit",
+                  "GD theory", "GD measured"],
+                 [[num(x["kappa"]), num(x["rho_star"], 5), num(x["rate_fit_jordan"], 5),
+                   num(x["rate_measured"], 5), num(x["gd_rate_theory"], 5),
+                   num(x["gd_rate_measured"], 5)] for x in rows],
+                 "Heavy ball with Polyak's tuning and gradient descent on quadratics: per-step "
+                 "rates, theory vs fitted.", "tab:heavy-ball-rate")
+
+
+def lessard_table(r: ResultSet) -> Table:
+    m = r.metric("lessard_cycle")
+    rows = [["cycle", str(m["cycle_detected"]),
+             ", ".join(num(x) for x in m["cycle_points"]),
+             ", ".join(num(x) for x in m["expected_cycle"])]]
+    rows += [[f"x0 = {num(s['x0'])}", "converges" if s["converged"] else "does not converge",
+              num(s.get("final_x")), ""] for s in m.get("starts", [])]
+    return Table(["run", "outcome", "measured", "published"], rows,
+                 "Heavy ball (alpha = 1/9, beta = 4/9) on Lessard et al.'s function.",
+                 "tab:lessard")
+
+
+def reddi_table(r: ResultSet) -> Table:
+    rows = []
+    for construction in ("theorem1", "section5_online", "section5_stochastic"):
+        table = r.metric("reddi").get(construction)
+        if not isinstance(table, Mapping):
+            continue
+        rows += [[construction, name, num(e.get("final_x")), num(e.get("regret_over_T"))]
+                 for name, e in sorted(table.items()) if isinstance(e, Mapping)]
+    if not rows:
+        raise MissingResult("reddi.metrics has no construction")
+    return Table(["construction", "optimizer", "final x (x* = -1)", "R_T / T"], rows,
+                 "Reddi et al.'s constructions: final iterate and average regret.", "tab:reddi")
+
+
+def regret_table(r: ResultSet) -> Table:
+    exps = r.metric("dwmgrad_regret", "exponents")
+    rows_all = r.metric("dwmgrad_regret", "rows")
+    rows = []
+    for variant, per_problem in sorted(exps.items()):
+        for problem, fit in sorted(per_problem.items()):
+            mine = [x for x in rows_all if x["variant"] == variant and x["problem"] == problem]
+            ratios = [x["ratio"] for x in mine if x.get("ratio") is not None]
+            horizons = [x["T"] for x in mine]
+            rows.append([variant, problem, ci(fit),
+                         num(max(ratios), 3) if ratios else "no bound",
+                         f"{min(horizons)}-{max(horizons)}" if horizons else "-"])
+    return Table(["variant", "problem", "exponent a (R_T ~ T^a)", "max R_T/bound", "T range"],
+                 rows, "DWMGrad in online convex optimization: fitted regret exponents "
+                 "(bootstrap CI over seeds) and the largest ratio to the derived bound.",
+                 "tab:dwmgrad-regret")
+
+
+def counterexample_table(r: ResultSet) -> Table:
+    m = r.metric("counterexample_search")
+    rows = [[name, str(e.get("found")),
+             ", ".join(f"T={t}: {num(v, 3)}" for t, v in (e.get("avg_regret_by_T") or {}).items()),
+             str(e.get("replay") or "-")]
+            for name, e in sorted(m.items()) if isinstance(e, Mapping)]
+    return Table(["optimizer", "non-vanishing R_T/T found", "worst R_T/T", "replay"], rows,
+                 f"Counterexample search (Adam's known counterexample rediscovered: "
+                 f"{m.get('adam_rediscovered')}).", "tab:counterexamples")
+
+
+def cost_table(r: ResultSet) -> Table:
+    m = r.metric("cost_scaling")
+    rows = [[name, ci(e.get("time_exponent_d", {})), ci(e.get("time_exponent_n", {})),
+             num(e.get("state_bytes_per_param_measured")),
+             num(e.get("state_bytes_per_param_model"))]
+            for name, e in sorted(m.items()) if isinstance(e, Mapping)]
+    return Table(["optimizer", "time exponent in d", "time exponent in n",
+                  "state B/param (measured)", "state B/param (model)"], rows,
+                 "Cost scaling: fitted exponents (bootstrap CI) and state memory vs the cost "
+                 "model.", "tab:cost")
+
+
+def empirical_table(r: ResultSet) -> Table:
+    metrics = r.metric("empirical")
+    tasks = [t for t in EMPIRICAL_TASKS if isinstance(metrics.get(t), Mapping)]
+    if not tasks:
+        raise MissingResult(f"empirical.metrics has none of {list(EMPIRICAL_TASKS)}")
+    names = sorted({n for t in tasks for n in metrics[t]})
+    rows = [[n] + [ci(metrics[t].get(n, {}), "final_loss_median") for t in tasks] for n in names]
+    return Table(["optimizer"] + [f"{t}: final loss [CI]" for t in tasks], rows,
+                 "Final training loss at small scale (median over seeds, bootstrap CI).",
+                 "tab:empirical")
+
+
+def stepsize_table(r: ResultSet) -> Table:
+    m = r.metric("empirical", "stepsize_range")
+    rows = [[n, ci(e, "log10_spread_median")] for n, e in sorted(m.items())
+            if isinstance(e, Mapping)]
+    return Table(["optimizer", "log10 spread of step sizes [CI]"], rows,
+                 "Spread of per-coordinate step sizes (decades).", "tab:stepsizes")
+
+
+def checks_table(r: ResultSet) -> Table:
+    rows = [[str(x.get("proof")), str(x.get("step")), str(x.get("statement")),
+             str(x.get("method")), str(x.get("status")), num(x.get("worst_slack"), 3),
+             num(x.get("instances"))] for x in r.check_rows()]
+    return Table(["proof", "step", "statement", "method", "status", "worst slack", "instances"],
+                 rows, "Every proof step and how it was checked.", "tab:checks")
+
+
+def bounds_table(r: ResultSet) -> Table:
+    rows = [[str(b.get("name")), str(b.get("kind")), str(b.get("latex", b.get("expression"))),
+             "; ".join(str(a.get("name", a)) if isinstance(a, Mapping) else str(a)
+                       for a in b.get("assumptions", [])),
+             str(b.get("reference"))] for b in r.bound_list()]
+    return Table(["bound", "kind", "statement (LaTeX)", "assumptions", "reference"], rows,
+                 "Bounds derived or quoted by the theory package.", "tab:bounds")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    section: str
+    make: Callable[[ResultSet], Table]
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("bounds", "theory", bounds_table),
+    TableSpec("checks", "checks", checks_table),
+    TableSpec("heavy_ball_rate", "heavy_ball_rate", heavy_ball_table),
+    TableSpec("lessard_cycle", "lessard_cycle", lessard_table),
+    TableSpec("reddi", "reddi", reddi_table),
+    TableSpec("dwmgrad_regret", "dwmgrad_regret", regret_table),
+    TableSpec("counterexample_search", "counterexample_search", counterexample_table),
+    TableSpec("cost_scaling", "cost_scaling", cost_table),
+    TableSpec("empirical", "empirical", empirical_table),
+    TableSpec("stepsize_range", "empirical", stepsize_table),
+)

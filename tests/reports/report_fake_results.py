@@ -1,0 +1,221 @@
+"""A small synthetic result set that follows the results contract (for the report's tests).
+
+The numbers are made up but plausible (heavy ball at rho*, Adam at +1 on Reddi, ...), so
+the figures look like the real ones; :func:`write_fake_results` writes them under a
+directory the way ``dwmgrad-verify all`` would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OPTIMIZERS = ("DWMGrad", "Adam", "AMSGrad", "SGD", "HeavyBall", "AdaBelief", "Aida",
+              "DemonSGD", "DemonAdam", "AdaptiveHB")
+
+
+def _measurement(name: str, metrics: dict[str, Any], series: dict[str, Any]) -> dict[str, Any]:
+    return {"experiment": name, "scale": "quick", "created": "2026-11-22T00:00:00+00:00",
+            "metrics": metrics, "series": series, "runs": [f"{name[:4]}0000000000001"],
+            "diverged": []}
+
+
+def heavy_ball_rate() -> dict[str, Any]:
+    rows, curves = [], []
+    for kappa in (10.0, 100.0, 1000.0):
+        rho = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
+        gd = (kappa - 1) / (kappa + 1)
+        rows.append({"kappa": kappa, "rho_star": rho, "rate_measured": rho * 1.003,
+                     "rate_fit_jordan": rho * 1.0004, "gd_rate_theory": gd,
+                     "gd_rate_measured": gd})
+        k = np.arange(0, 400, 4)
+        curves.append({"kappa": kappa, "optimizer": "HeavyBall",
+                       "hyperparameters": {"lr": 0.1, "momentum": rho**2},
+                       "step": k.tolist(), "error": ((k + 1) * rho**k).tolist()})
+        curves.append({"kappa": kappa, "optimizer": "GD", "hyperparameters": {"lr": 0.2},
+                       "step": k.tolist(), "error": (gd**k).tolist()})
+    return _measurement("heavy_ball_rate", {"rows": rows}, {"curves": curves})
+
+
+def lessard_cycle() -> dict[str, Any]:
+    cycle = [0.6465, -1.8024, 2.1159]
+    hp = {"lr": 1 / 9, "momentum": 4 / 9}
+    trajs = [{"x0": 3.3, "optimizer": "HeavyBall", "hyperparameters": hp, "step": list(range(30)),
+              "x": [3.3, 3.3, 1.2] + [cycle[i % 3] for i in range(27)]},
+             {"x0": 3.0, "optimizer": "HeavyBall", "hyperparameters": hp, "step": list(range(30)),
+              "x": [3.0 * 0.7**i for i in range(30)]}]
+    metrics = {"cycle_detected": True, "cycle_points": [2.11592, 0.64648, -1.80241],
+               "expected_cycle": cycle,
+               "starts": [{"x0": 3.3, "converged": False, "final_x": 2.1159},
+                          {"x0": 3.0, "converged": True, "final_x": 0.0},
+                          {"x0": 3.5, "converged": True, "final_x": 0.0}]}
+    return _measurement("lessard_cycle", metrics, {"trajectories": trajs})
+
+
+def reddi() -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    series: dict[str, Any] = {}
+    t = np.unique(np.geomspace(1, 3000, 60).astype(int))
+    for construction in ("theorem1", "section5_online", "section5_stochastic"):
+        metrics[construction], series[construction] = {}, {}
+        for opt in ("Adam", "AMSGrad", "DWMGrad", "AdaBelief", "Aida"):
+            end = 1.0 if opt in ("Adam", "DWMGrad") else -1.0
+            x = end + (0.0 - end) * np.exp(-t / 300)
+            metrics[construction][opt] = {"final_x": end, "regret_over_T": 0.6667 if end > 0 else
+                                          0.01}
+            series[construction][opt] = {"step": t.tolist(), "x": x.tolist(),
+                                         "hyperparameters": {"lr": 0.1}}
+    return _measurement("reddi", metrics, series)
+
+
+def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    exps: dict[str, Any] = {}
+    for variant, a in (("analysed", 0.5), ("paper:loss", 1.0), ("paper:loss_decrease", 0.98),
+                       ("paper:loss_increase", 0.97)):
+        exps[variant] = {}
+        for problem in ("online_linear", "online_quadratic"):
+            exps[variant][problem] = {"slope": a, "ci_low": a - 0.03, "ci_high": a + 0.03}
+            for T in (10, 100, 1000, 10000):
+                med = 2.0 * T**a
+                bound = 40.0 * math.sqrt(T) + 10 if variant == "analysed" else None
+                if not bound_holds and bound is not None:
+                    med = 2 * bound
+                rows.append({"variant": variant, "problem": problem, "T": T, "regret_median": med,
+                             "regret_q10": 0.8 * med, "regret_q90": 1.2 * med, "bound": bound,
+                             "ratio": None if bound is None else med / bound})
+    metrics = {"rows": rows, "exponents": exps, "bound_holds": bound_holds}
+    return _measurement("dwmgrad_regret", metrics, {})
+
+
+def counterexample_search() -> dict[str, Any]:
+    metrics: dict[str, Any] = {"adam_rediscovered": True}
+    for opt in ("Adam", "AMSGrad", "DWMGrad", "Aida"):
+        found = opt in ("Adam", "DWMGrad")
+        metrics[opt] = {"found": found,
+                        "avg_regret_by_T": {"100": 0.5, "1000": 0.5 if found else 0.05,
+                                            "10000": 0.5 if found else 0.005},
+                        "sequence": {"family": "linear", "period": 3, "magnitude": 3.0},
+                        "replay": f"runs/counterexample_search/{opt}.json" if found else None}
+    return _measurement("counterexample_search", metrics, {})
+
+
+def cost_scaling() -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    series: dict[str, Any] = {"time_vs_d": {}}
+    d = np.geomspace(10, 1e6, 6)
+    for i, opt in enumerate(("DWMGrad", "Adam", "SGD", "AdaBelief")):
+        fit = {"slope": 0.97, "ci_low": 0.93, "ci_high": 1.01}
+        model = 16.0 if opt != "SGD" else 0.0
+        metrics[opt] = {"time_exponent_d": fit, "time_exponent_n": dict(fit, slope=1.0),
+                        "state_bytes_per_param_measured": model,
+                        "state_bytes_per_param_model": model}
+        series["time_vs_d"][opt] = {"d": d.tolist(),
+                                    "time_per_step": (2e-6 + (1 + i) * 1e-9 * d).tolist()}
+    return _measurement("cost_scaling", metrics, series)
+
+
+def empirical() -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    base = {"DWMGrad": 0.1, "Adam": 0.2, "SGD": 0.5, "HeavyBall": 0.3, "AdaBelief": 0.18,
+            "Aida": 0.17, "DemonSGD": 0.25, "DemonAdam": 0.15, "AdaptiveHB": 0.22}
+    for task in ("rosenbrock", "logistic", "mlp"):
+        metrics[task] = {o: {"final_loss_median": v, "ci_low": 0.95 * v, "ci_high": 1.05 * v}
+                         for o, v in base.items()}
+    metrics["demon_momentum_robustness"] = {
+        "DemonSGD": {"final_loss_by_momentum": {"0.5": 0.2, "0.9": 0.22, "0.99": 0.3},
+                     "log10_spread": 0.18},
+        "HeavyBall": {"final_loss_by_momentum": {"0.5": 0.2, "0.9": 0.25, "0.99": 3.0},
+                      "log10_spread": 1.18}}
+    metrics["ahb_lr_robustness"] = {
+        "AdaptiveHB": {"final_loss_by_lr": {"0.01": 0.2, "0.1": 0.25, "1.0": 0.4},
+                       "max_stable_lr": 1.0},
+        "HeavyBall": {"final_loss_by_lr": {"0.01": 0.2, "0.1": 0.3, "1.0": math.inf},
+                      "max_stable_lr": 0.1}}
+    metrics["stepsize_range"] = {"Adam": {"log10_spread_median": 3.0, "ci_low": 2.9,
+                                          "ci_high": 3.1},
+                                 "AdaBelief": {"log10_spread_median": 2.5, "ci_low": 2.4,
+                                               "ci_high": 2.6},
+                                 "Aida": {"log10_spread_median": 1.5, "ci_low": 1.4,
+                                          "ci_high": 1.6}}
+    rng = np.random.default_rng(0)
+    steps = np.arange(200)
+    series = {
+        "rosenbrock_paths": {
+            start: {o: {"x": (sx + (1 - sx) * (1 - np.exp(-steps / 40))).tolist(),
+                        "y": (sy + (1 - sy) * (1 - np.exp(-steps / (30 + 10 * i)))).tolist(),
+                        "hyperparameters": {"lr": 1e-2}}
+                    for i, o in enumerate(("DWMGrad", "Adam", "AdaBelief"))}
+            for start, (sx, sy) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0)))},
+        "stepsizes": {o: {"log10_stepsizes": (rng.normal(-3, s, 500)).tolist()}
+                      for o, s in (("Adam", 0.8), ("AdaBelief", 0.6), ("Aida", 0.3))},
+        "dwmgrad_state": {rule: {"step": steps.tolist(),
+                                 "window": np.clip(5 + np.cumsum(rng.choice([-1, 1], 200)), 1,
+                                                   10).tolist() if rule != "loss" else
+                                 np.minimum(5 + steps + 1, 10).tolist()}
+                          for rule in ("loss", "loss_decrease", "loss_increase")},
+    }
+    for state in series["dwmgrad_state"].values():
+        state["momentum"] = [0.9 * w / 10 for w in state["window"]]
+    return _measurement("empirical", metrics, series)
+
+
+def bounds() -> list[dict[str, Any]]:
+    return [{"name": "dwmgrad_regret", "quantity": "R_T", "kind": "upper",
+             "expression": "d*(G+eps)*(D**2*sqrt(T)/(2*alpha))", "latex": r"R_T \le d \sqrt{T}",
+             "symbols": {"T": "horizon"}, "assumptions": [{"name": "box", "statement": "box"}],
+             "reference": "derived here", "notes": ""},
+            {"name": "heavy_ball_rate", "quantity": "rho", "kind": "tight",
+             "expression": "(sqrt(kappa)-1)/(sqrt(kappa)+1)", "latex": r"\rho^* = \dots",
+             "symbols": {"kappa": "condition number"}, "assumptions": [],
+             "reference": "Polyak 1964", "notes": ""}]
+
+
+def checks() -> list[dict[str, Any]]:
+    rows = []
+    for proof, n in (("dwmgrad_regret", 4), ("heavy_ball", 3), ("adaptive_heavy_ball", 1),
+                     ("demon_schedule", 2), ("aida_projection", 2)):
+        for i in range(n):
+            rows.append({"proof": proof, "step": f"L{i + 1}", "statement": f"line {i + 1}",
+                         "method": "numeric" if i % 2 else "symbolic", "status": "verified",
+                         "worst_slack": 0.0 if i % 2 == 0 else 1e-3,
+                         "instances": 1000 if i % 2 else 0, "counterexample": None,
+                         "detail": ""})
+    return rows
+
+
+EXPERIMENTS = {"heavy_ball_rate": heavy_ball_rate, "lessard_cycle": lessard_cycle,
+               "reddi": reddi, "dwmgrad_regret": dwmgrad_regret,
+               "counterexample_search": counterexample_search, "cost_scaling": cost_scaling,
+               "empirical": empirical}
+
+
+SMALL_SKIP: tuple[str, ...] = ("reddi", "dwmgrad_regret", "counterexample_search",
+                                "cost_scaling", "empirical")
+"""Leave these out for a quick build (heavy ball, Lessard, theory and checks remain)."""
+
+
+def _write(path: Path, content: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, indent=1), encoding="utf-8")
+
+
+def write_fake_results(root: Path, skip: tuple[str, ...] = ()) -> Path:
+    """Write the synthetic result set under ``root`` (``skip`` leaves some files out)."""
+    for name, make in EXPERIMENTS.items():
+        if name not in skip:
+            _write(root / "measurements" / f"{name}.json", make())
+    if "theory" not in skip:
+        _write(root / "theory" / "bounds.json", bounds())
+        (root / "theory" / "derivations.md").write_text(
+            "# Derivations\n\nThe bound $R_T \\le d\\sqrt{T}$.\n\n$$\nR_T \\le 1\n$$\n",
+            encoding="utf-8")
+        (root / "tables").mkdir(parents=True, exist_ok=True)
+        (root / "tables" / "derivations.tex").write_text("% derivations\n", encoding="utf-8")
+    if "checks" not in skip:
+        _write(root / "checks" / "checks.json", checks())
+    return root

@@ -1,0 +1,148 @@
+"""The report builds from result files alone: every file exists, claims.json follows its
+schema, missing results make claims inconclusive (never dropped), and builds are
+deterministic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from report_fake_results import SMALL_SKIP, checks, dwmgrad_regret, write_fake_results
+
+from reports.build import ReportFiles, build_report
+from reports.claims import CLAIMS, judge
+from reports.figures import FIGURES
+from reports.results import load_results
+from reports.schema import load_schema, validate_claims
+from reports.tables import TABLES
+
+REQUIRED_CLAIMS = {
+    "dwmgrad-convergence-published", "dwmgrad-convergence-analysed", "dwmgrad-cost-linear",
+    "dwmgrad-faster-small-scale", "polyak-rate", "lessard-cycle", "reddi-adam-failure",
+    "demon-schedule", "demon-robustness", "ahb-lr-robustness", "aida-narrower-stepsizes",
+}
+
+
+def test_every_required_file_exists(built_report: ReportFiles) -> None:
+    root = built_report.root
+    for name in ("index.html", "report.md", "claims.json"):
+        assert (root / name).stat().st_size > 0, name
+    for spec in FIGURES:
+        for ext in ("pdf", "png"):
+            path = root / "figures" / f"{spec.name}.{ext}"
+            assert path.stat().st_size > 1000, path
+    assert (root / "figures" / "regret_vs_bound.pdf").read_bytes().startswith(b"%PDF")
+    assert (root / "figures" / "regret_vs_bound.png").read_bytes().startswith(b"\x89PNG")
+    for table in TABLES:
+        tex = (root / "tables" / f"{table.name}.tex").read_text()
+        assert r"\toprule" in tex and r"\bottomrule" in tex, table.name
+    claims_tex = (root / "tables" / "claims.tex").read_text()
+    assert claims_tex.count(r"\\") >= len(CLAIMS)
+
+
+def test_claims_json_validates_and_lists_every_claim(built_report: ReportFiles) -> None:
+    doc = json.loads(built_report.claims_json.read_text())
+    validate_claims(doc)
+    ids = [c["id"] for c in doc["claims"]]
+    assert ids == [c.id for c in CLAIMS]
+    assert REQUIRED_CLAIMS <= set(ids)
+    assert sum(doc["summary"].values()) == len(CLAIMS)
+    assert all(f["status"] == "drawn" for f in doc["figures"])
+
+
+def test_synthetic_verdicts(built_report: ReportFiles) -> None:
+    verdicts = {c["id"]: c for c in json.loads(built_report.claims_json.read_text())["claims"]}
+    published = verdicts["dwmgrad-convergence-published"]
+    assert published["verdict"] == "violated"
+    assert published["counterexamples"][0]["replay"].endswith("DWMGrad.json")
+    assert verdicts["dwmgrad-convergence-analysed"]["verdict"] == "holds"
+    assert verdicts["polyak-rate"]["verdict"] == "holds"
+    assert verdicts["reddi-adam-failure"]["verdict"] == "holds"
+
+
+@pytest.mark.parametrize("broken", [
+    lambda d: d["claims"][0].pop("verdict"),
+    lambda d: d["claims"][0].update(verdict="maybe"),
+    lambda d: d["claims"][0]["evidence"].append({"label": "x", "value": [1], "source": ""}),
+    lambda d: d.update(extra=1),
+    lambda d: d["summary"].update(holds=-1),
+])
+def test_schema_rejects_broken_documents(built_report: ReportFiles, broken: object,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = json.loads(built_report.claims_json.read_text())
+    broken(doc)  # type: ignore[operator]
+    with pytest.raises(ValueError, match="schema"):
+        validate_claims(doc)
+    # the fallback validator (used when jsonschema is absent) rejects it too
+    monkeypatch.setitem(__import__("sys").modules, "jsonschema", None)
+    with pytest.raises(ValueError, match="schema"):
+        validate_claims(doc, load_schema())
+
+
+def test_missing_results_make_claims_inconclusive_with_reason(tmp_path: Path) -> None:
+    root = write_fake_results(tmp_path / "out", skip=("empirical", "checks"))
+    judged = {j.claim.id: j.verdict for j in judge(load_results(root))}
+    assert set(judged) == {c.id for c in CLAIMS}
+    for cid in ("dwmgrad-faster-small-scale", "demon-robustness", "aida-narrower-stepsizes"):
+        assert judged[cid].status == "inconclusive"
+        assert "measurements/empirical.json not found" in judged[cid].reason
+    assert judged["demon-schedule"].status == "inconclusive"
+    assert "checks/checks.json not found" in judged["demon-schedule"].reason
+    assert judged["polyak-rate"].status == "holds"
+
+
+def test_report_builds_from_an_empty_directory(tmp_path: Path) -> None:
+    files = build_report(tmp_path)
+    doc = json.loads(files.claims_json.read_text())
+    validate_claims(doc)
+    assert doc["summary"]["inconclusive"] == len(CLAIMS)
+    assert all(c["reason"] for c in doc["claims"])
+    assert all(f["status"] == "missing" and f["reason"] for f in doc["figures"])
+    assert "not found" in files.report_md.read_text()
+
+
+def test_violations_are_reported_with_evidence(result_dir: Path) -> None:
+    (result_dir / "measurements" / "dwmgrad_regret.json").write_text(
+        json.dumps(dwmgrad_regret(bound_holds=False)))
+    rows = checks()
+    rows[0].update(status="violated", worst_slack=-0.5, counterexample={"T": 3.0, "g": 1.0})
+    (result_dir / "checks" / "checks.json").write_text(json.dumps(rows))
+    judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
+    analysed = judged["dwmgrad-convergence-analysed"]
+    assert analysed.status == "violated"
+    assert "exceeds the bound" in analysed.reason
+    assert any("'T': 3.0" in c.detail for c in analysed.counterexamples)
+    assert judged["all-proof-steps-verified"].status == "violated"
+
+
+def test_malformed_measurement_is_inconclusive_not_a_crash(result_dir: Path) -> None:
+    (result_dir / "measurements" / "lessard_cycle.json").write_text("{not json")
+    (result_dir / "measurements" / "heavy_ball_rate.json").write_text(
+        json.dumps({"metrics": {"rows": [{"kappa": 10}]}}))
+    judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
+    assert judged["lessard-cycle"].status == "inconclusive"
+    assert "unreadable" in judged["lessard-cycle"].reason
+    assert judged["polyak-rate"].status == "inconclusive"
+    assert "contract" in judged["polyak-rate"].reason
+
+
+def test_build_is_deterministic(tmp_path: Path) -> None:
+    first = build_report(write_fake_results(tmp_path / "a", skip=SMALL_SKIP))
+    again = build_report(write_fake_results(tmp_path / "b", skip=SMALL_SKIP))
+    for name in ("claims.json", "report.md", "index.html", "tables/claims.tex",
+                 "figures/heavy_ball_rates.pdf", "figures/heavy_ball_rates.png"):
+        assert (again.root / name).read_bytes() == (first.root / name).read_bytes(), name
+
+
+def test_html_is_self_contained_and_links_verdicts(built_report: ReportFiles) -> None:
+    text = built_report.index_html.read_text()
+    assert text.index('id="claims"') < text.index('id="evidence"') \
+        < text.index('id="derivations"') < text.index('id="experiments"')
+    for claim in CLAIMS:
+        assert f'href="#claim-{claim.id}"' in text and f'id="claim-{claim.id}"' in text
+    assert text.count("data:image/png;base64,") == len(FIGURES)
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    md = built_report.report_md.read_text()
+    assert md.index("## <a id=\"claims\"></a>Claims") < md.index("Evidence")
+    assert "(figures/regret_vs_bound.png)" in md

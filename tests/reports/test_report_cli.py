@@ -1,0 +1,156 @@
+"""`dwmgrad-verify report` runs nothing; `dwmgrad-verify all` validates its arguments first,
+runs the stages in order, and still builds the report when a stage fails."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_fake_results import SMALL_SKIP, write_fake_results
+
+import reports.all_command as all_command
+from dwmgrad_verify.cli import main
+from reports.results import STAGES_FILE
+
+
+def _patch(monkeypatch: pytest.MonkeyPatch, module: str, attr: str, fn: Any) -> None:
+    """Replace ``module.attr`` (installing a stand-in module if it does not exist yet)."""
+    try:
+        target = importlib.import_module(module)
+    except ImportError:
+        target = types.ModuleType(module)
+        monkeypatch.setitem(sys.modules, module, target)
+    monkeypatch.setattr(target, attr, fn, raising=False)
+
+
+def _forbid(monkeypatch: pytest.MonkeyPatch, module: str, attr: str) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{module}.{attr} must not be called by `report`")
+
+    _patch(monkeypatch, module, attr, boom)
+
+
+def test_report_never_runs_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    result_dir = write_fake_results(tmp_path / "out", skip=SMALL_SKIP)
+    _forbid(monkeypatch, "experiments.api", "run_experiments")
+    _forbid(monkeypatch, "theory.cli", "write_results")
+    _forbid(monkeypatch, "proofs_check.cli", "write_results")
+    assert main(["report", "--out", str(result_dir)]) == 0
+    assert "hold" in capsys.readouterr().out
+    assert (result_dir / "index.html").is_file()
+
+
+def _exit_code(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["all", "--scale", "huge"], "'huge'"),
+    (["all", "--device", "tpu"], "'tpu'"),
+    (["all", "--workers", "0"], "--workers 0"),
+    (["all", "--workers", "two"], "'two'"),
+])
+def test_all_rejects_bad_arguments(argv: list[str], needle: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _exit_code(argv + ["--out", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert needle in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_all_rejects_cuda_without_gpu(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    code, err = _exit_code(["all", "--device", "cuda", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "cuda" in err
+
+
+def test_all_and_report_reject_unusable_out(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    code, err = _exit_code(["all", "--out", str(a_file)], capsys)
+    assert code == 2 and "is a file" in err
+    code, err = _exit_code(["all", "--out", str(a_file / "sub")], capsys)
+    assert code == 2 and "cannot be created" in err
+    code, err = _exit_code(["report", "--out", str(tmp_path / "absent")], capsys)
+    assert code == 2 and "does not exist" in err
+
+
+def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
+                    fail: str | None = None) -> None:
+    """Fake stage modules that write the synthetic result files (no real work)."""
+    def stage(name: str, skip: tuple[str, ...]) -> Any:
+        def call(out: Path, *args: Any, **kwargs: Any) -> Path:
+            calls.append(name)
+            if name == fail:
+                raise RuntimeError(f"{name} exploded")
+            write_fake_results(Path(out), skip=skip)
+            return Path(out)
+        return call
+
+    everything = ("theory", "checks", *(["heavy_ball_rate", "lessard_cycle", "reddi",
+                                          "dwmgrad_regret", "counterexample_search",
+                                          "cost_scaling", "empirical"]))
+    for module, name in (("theory.cli", "theory"), ("proofs_check.cli", "checks")):
+        _patch(monkeypatch, module, "write_results",
+               stage(name, tuple(s for s in everything if s != name)))
+    experiments_call = stage("experiments", ("theory", "checks"))
+
+    def run_experiments(names: list[str], scale: str, out: Path, device: str = "cpu",
+                        workers: int = 1, progress: bool = True) -> dict[str, Any]:
+        assert scale == "quick" and device == "cpu" and workers == 2 and progress
+        assert names == all_command.experiment_names() and names
+        experiments_call(out)
+        return {}
+
+    _patch(monkeypatch, "experiments.api", "run_experiments", run_experiments)
+
+
+def test_all_runs_the_stages_in_order_then_the_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    _install_stages(monkeypatch, calls)
+    monkeypatch.setattr(all_command, "build_report", _record_build(calls))
+    out = tmp_path / "fresh" / "dir"
+    assert main(["all", "--out", str(out), "--workers", "2"]) == 0
+    assert calls == ["theory", "checks", "experiments", "report"]
+    assert json.loads((out / STAGES_FILE).read_text()) == {"theory": "", "checks": "",
+                                                             "experiments": ""}
+
+
+def test_a_failed_stage_still_builds_the_report(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    _install_stages(monkeypatch, calls, fail="checks")
+    monkeypatch.setattr(all_command, "build_report", _record_build(calls))
+    out = tmp_path / "o"
+    assert main(["all", "--out", str(out), "--workers", "2"]) == 1
+    assert calls == ["theory", "checks", "experiments", "report"]
+    from reports.claims import judge
+    from reports.results import load_results
+
+    verdicts = {j.claim.id: j.verdict for j in judge(load_results(out))}
+    assert verdicts["demon-schedule"].status == "inconclusive"
+    assert "checks stage failed: RuntimeError: checks exploded" in verdicts["demon-schedule"].reason
+
+
+def _record_build(calls: list[str]) -> Any:
+    class Files:
+        summary = {"holds": 0, "violated": 0, "inconclusive": 0}
+        index_html = Path("index.html")
+
+    def build(out: Path) -> Files:
+        calls.append("report")
+        return Files()
+
+    return build
