@@ -13,11 +13,23 @@ from typing import Any
 import torch
 
 from experiments.problems.base import Problem
+from experiments.problems.classic import Lessard, Rosenbrock
+from experiments.problems.mlp import DigitsMLP
+from experiments.problems.online import (
+    RandomOnlineLinear,
+    RandomOnlineQuadratic,
+    ReddiSection5Online,
+    ReddiSection5Stochastic,
+    ReddiTheorem1,
+)
 from experiments.problems.quadratic import NesterovWorstCase, NoisyQuadratic, SpectrumQuadratic
+from experiments.problems.regression import LeastSquares, LogisticRegression
 
 PROBLEMS: dict[str, type[Problem]] = {
     cls.NAME: cls
-    for cls in (SpectrumQuadratic, NoisyQuadratic, NesterovWorstCase)
+    for cls in (SpectrumQuadratic, NoisyQuadratic, NesterovWorstCase, LeastSquares,
+                LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1, ReddiSection5Online,
+                ReddiSection5Stochastic, RandomOnlineLinear, RandomOnlineQuadratic, DigitsMLP)
 }
 
 

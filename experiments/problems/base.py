@@ -26,7 +26,7 @@ class Problem:
     NAME: ClassVar[str] = ""
     PARAMS: dict[str, Any] = {}   # defaults; not a ClassVar so subclasses may annotate it
     #: True when loss(x, t) depends on t through randomness (minibatches, noise).
-    stochastic: ClassVar[bool] = False
+    stochastic: bool = False
     #: True for online convex games (loss sequence on a box, regret against a comparator).
     online: ClassVar[bool] = False
     #: Problem-specific per-step quantities the runner can record (name -> method name).
@@ -53,7 +53,8 @@ class Problem:
         self.params: dict[str, Any] = {**self.PARAMS, **params}
         self.dtype = dtype
         self.device = torch.device(device)
-        self.seed_tensor = torch.tensor(self.seeds, dtype=torch.int64, device=self.device)
+        self.seeds_cpu = torch.tensor(self.seeds, dtype=torch.int64)
+        self.seed_tensor = self.seeds_cpu.to(self.device)
         self.solver_info: dict[str, Any] = {}
         self._build()
 

@@ -27,9 +27,10 @@ class _CentredQuadratic(Problem):
     """f(x) = ½ (x - x*)ᵀ M (x - x*) + f*; subclasses set ``M``, ``x_star``, ``f_star``."""
 
     M: torch.Tensor
+    diagonal: bool = False          # M holds the diagonal, (d,) or (B, d)
 
     def _apply(self, z: torch.Tensor) -> torch.Tensor:
-        if self.M.dim() == z.dim():                       # diagonal, (B, d) or broadcast (d,)
+        if self.diagonal:
             return self.M * z
         if self.M.dim() == 2:                              # dense, shared (symmetric)
             return z @ self.M
@@ -83,9 +84,10 @@ class SpectrumQuadratic(_CentredQuadratic):
             if p["rotate"]:
                 q = random_rotation(gen, d)
                 matrices.append((q * eig) @ q.T)
-        self.M = self.to(torch.stack(matrices)) if p["rotate"] else self.to(eig)
+        self.diagonal = not p["rotate"]
+        self.M = self.to(eig) if self.diagonal else self.to(torch.stack(matrices))
         self.x_star = self.to(torch.stack(x_star))
-        self.f_star = self.to(torch.zeros(self.batch))
+        self.f_star = self.to(torch.zeros(self.batch, dtype=torch.float64))
 
     def x0(self, seeds: Any = None) -> torch.Tensor:
         chosen = self.seeds if seeds is None else tuple(seeds)
@@ -134,7 +136,7 @@ class NoisyQuadratic(_CentredQuadratic):
         all_eigs = torch.stack(eigs)
         self.L, self.mu = float(all_eigs.max()), float(all_eigs.min())
         self.M = self.to(torch.stack(matrices))
-        self.x_star = self.to(torch.zeros(self.batch, d))
+        self.x_star = self.to(torch.zeros(self.batch, d, dtype=torch.float64))
         self.f_star = self.to(0.5 * noise**2 * torch.stack(traces))
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
@@ -211,7 +213,7 @@ class NesterovWorstCase(_CentredQuadratic):
         self.dim, self.L = d, L
         self.M = self.to(torch.from_numpy(m))
         self.x_star = expand(self.to(torch.from_numpy(x_star)), self.batch)
-        self.f_star = self.to(torch.full((self.batch,), f_star))
+        self.f_star = self.to(torch.full((self.batch,), f_star, dtype=torch.float64))
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
         return torch.zeros(self.dim, dtype=torch.float64)

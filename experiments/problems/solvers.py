@@ -40,10 +40,11 @@ class SolverResult:
 
 
 def solve(build: Callable[[], tuple[cp.Variable, cp.Problem]],
-          solvers: tuple[tuple[str, dict[str, Any]], ...] = SOLVERS) -> SolverResult:
-    """Solve the problem made by ``build()`` with each solver in turn until one is optimal."""
+          solvers: tuple[tuple[str, dict[str, Any]], ...] | None = None) -> SolverResult:
+    """Solve the problem made by ``build()`` with each solver in turn until one is optimal
+    (default: :data:`SOLVERS`)."""
     attempts: list[dict[str, Any]] = []
-    for name, options in solvers:
+    for name, options in SOLVERS if solvers is None else solvers:
         variable, problem = build()
         try:
             problem.solve(solver=name, **options)

@@ -136,7 +136,7 @@ def test_same_spec_gives_bit_identical_files_across_processes(tmp_path: Path) ->
     first.save(run_spec(spec))                      # second run, same process
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     subprocess.run([sys.executable, "-c", _RERUN, str(tmp_path / "b"), spec.canonical_json()],
-                   check=True, env=env, timeout=120)
+                   check=True, env=env, timeout=300)
     head_after = _head()
     a_csv, a_json, _ = first.paths(spec)
     b_csv, b_json, _ = ResultStore(tmp_path / "b").paths(spec)

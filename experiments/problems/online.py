@@ -1,0 +1,227 @@
+"""Online convex games on a box [lo, hi]^d: Reddi et al.'s constructions and random losses.
+
+The learner plays x_t, suffers f_t(x_t), sees ∇f_t(x_t) and is projected back onto the box
+(the runner clamps after each step). Regret R_T = Σ_{t≤T} f_t(x_t) - min_{x∈box} Σ_{t≤T} f_t(x);
+:meth:`comparator_prefix` gives the minimum for every prefix T = 1..horizon in closed form:
+
+* linear f_t(x) = ⟨c_t, x⟩: with S = Σ c_t, min over the box = Σ_i min(S_i·lo, S_i·hi);
+* coordinatewise quadratic f_t(x) = Σ_i ½ a_{t,i} (x_i - b_{t,i})², a ≥ 0: the sum is
+  ½ A x² - B x + C per coordinate (A = Σa, B = Σab, C = ½Σab²), minimised at
+  clamp(B/A, lo, hi) (any point when A = 0).
+
+``G_inf`` bounds |∇f_t|∞ on the box and ``D_inf`` = hi - lo is the box's ℓ∞ diameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from experiments.problems.base import Problem
+from experiments.problems.randomness import counter_uniform
+
+
+class _Online(Problem):
+    online = True
+    G_inf: float
+    box: tuple[float, float] = (-1.0, 1.0)
+
+    @property
+    def D_inf(self) -> float:
+        return self.box[1] - self.box[0]
+
+    def _steps(self, horizon: int) -> torch.Tensor:
+        if horizon < 1:
+            raise ValueError(f"Invalid horizon: {horizon!r}; expected >= 1")
+        return torch.arange(1, horizon + 1, dtype=torch.int64)
+
+    @staticmethod
+    def _t(t: int | None) -> int:
+        if t is None or t < 1:
+            raise ValueError(f"Invalid step t: {t!r}; online losses are indexed by t >= 1")
+        return t
+
+    def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
+        return torch.full((self.dim,), float(self.params["x0"]), dtype=torch.float64)
+
+    def comparator_prefix(self, horizon: int) -> np.ndarray:
+        """min over the box of Σ_{s≤t} f_s, for t = 1..horizon: float64 array (B, horizon)."""
+        return self._comparator(horizon)[1]
+
+    def comparator(self, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(best fixed point (B, d), min cumulative loss (B,)) over the first ``horizon`` losses."""
+        x_best, values = self._comparator(horizon)
+        return (torch.from_numpy(x_best[:, -1]).to(self.dtype),
+                torch.from_numpy(values[:, -1]).to(self.dtype))
+
+    def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+class _OnlineLinear(_Online):
+    """f_t(x) = ⟨c_t, x⟩; subclasses give ``coefficients(steps) -> (B, n, d)`` in float64."""
+
+    def coefficients(self, steps: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _c(self, t: int | None) -> torch.Tensor:
+        steps = torch.tensor([self._t(t)], dtype=torch.int64)
+        return self.to(self.coefficients(steps)[:, 0])
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return (self._c(t) * x).sum(-1)
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return self._c(t).expand_as(x).clone()
+
+    def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        total = np.cumsum(self.coefficients(self._steps(horizon)).double().numpy(), axis=1)
+        lo, hi = self.box
+        x_best = np.where(total > 0, lo, hi)
+        return x_best, (total * x_best).sum(-1)
+
+
+class _OnlineQuadratic(_Online):
+    """f_t(x) = Σ_i ½ a_{t,i}(x_i - b_{t,i})²; subclasses give ``quad_coefficients(steps)``."""
+
+    def quad_coefficients(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def _ab(self, t: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.quad_coefficients(torch.tensor([self._t(t)], dtype=torch.int64))
+        return self.to(a[:, 0]), self.to(b[:, 0])
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        a, b = self._ab(t)
+        return 0.5 * (a * (x - b) ** 2).sum(-1)
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        a, b = self._ab(t)
+        return a * (x - b)
+
+    def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = (v.double().numpy() for v in self.quad_coefficients(self._steps(horizon)))
+        big_a = np.cumsum(a, axis=1)
+        big_b = np.cumsum(a * b, axis=1)
+        big_c = np.cumsum(0.5 * a * b * b, axis=1)
+        safe = np.where(big_a > 0, big_a, 1.0)
+        x_best = np.clip(np.where(big_a > 0, big_b / safe, 0.0), *self.box)
+        return x_best, (0.5 * big_a * x_best**2 - big_b * x_best + big_c).sum(-1)
+
+
+class _PeriodicLinear(_OnlineLinear):
+    """1-d linear losses repeating ``pattern`` (c_1, ..., c_P) on [-1, 1]."""
+
+    pattern: list[float]
+
+    def coefficients(self, steps: torch.Tensor) -> torch.Tensor:
+        table = torch.tensor(self.pattern, dtype=torch.float64)
+        values = table[(steps - 1) % len(self.pattern)]
+        return values.expand(self.batch, len(steps)).unsqueeze(-1)
+
+    def _finish(self, pattern: list[float]) -> None:
+        self.dim, self.pattern = 1, pattern
+        self.G_inf = max(abs(c) for c in pattern)
+
+
+class ReddiTheorem1(_PeriodicLinear):
+    """Reddi, Kale, Kumar (ICLR 2018), Theorem 1: f_t(x) = C·x if t mod 3 = 1 else -x on
+    [-1, 1], C > 2. The best fixed point is x* = -1; Adam with β1 = 0, β2 = 1/(1+C²),
+    α_t = α/√t converges to +1 with R_T/T → (2C - 4)/3. Start x_1 = ``x0`` (1 as in the
+    paper's proof).
+    """
+
+    NAME = "reddi_theorem1"
+    PARAMS: dict[str, Any] = {"C": 3.0, "x0": 1.0}
+
+    def _build(self) -> None:
+        c = float(self.params["C"])
+        if c <= 2:
+            raise ValueError(f"Invalid C: {c!r}; expected C > 2")
+        self._finish([c, -1.0, -1.0])
+
+
+class ReddiSection5Online(_PeriodicLinear):
+    """Reddi et al. (ICLR 2018), Section 5, online: f_t(x) = 1010x if t mod 101 = 1 else
+    -10x on [-1, 1]. Σ over a period = 10 > 0, so x* = -1; with β1 = 0.9, β2 = 0.99 Adam goes
+    to +1 and AMSGrad to -1. Start ``x0`` (0 by default: our choice, not stated in the paper).
+    """
+
+    NAME = "reddi_online"
+    PARAMS: dict[str, Any] = {"big": 1010.0, "small": -10.0, "period": 101, "x0": 0.0}
+
+    def _build(self) -> None:
+        period = int(self.params["period"])
+        if period < 2:
+            raise ValueError(f"Invalid period: {period!r}; expected >= 2")
+        self._finish([float(self.params["big"])] + [float(self.params["small"])] * (period - 1))
+
+
+class ReddiSection5Stochastic(_OnlineLinear):
+    """Reddi et al. (ICLR 2018), Section 5, stochastic: f_t(x) = 1010x with probability 0.01,
+    else -10x, on [-1, 1]; E f_t(x) = 0.2x, so the expected-loss minimiser is -1. The draw at
+    step t is a deterministic function of (seed, t). Start ``x0`` (0 by default).
+    """
+
+    NAME = "reddi_stochastic"
+    PARAMS: dict[str, Any] = {"big": 1010.0, "small": -10.0, "p": 0.01, "x0": 0.0}
+
+    def _build(self) -> None:
+        self.p = float(self.params["p"])
+        if not 0 <= self.p <= 1:
+            raise ValueError(f"Invalid p: {self.p!r}; expected a probability in [0, 1]")
+        self.big, self.small = float(self.params["big"]), float(self.params["small"])
+        self.dim, self.G_inf = 1, max(abs(self.big), abs(self.small))
+
+    def coefficients(self, steps: torch.Tensor) -> torch.Tensor:
+        u = counter_uniform(self.seeds_cpu, "reddi_stochastic", steps, 1)
+        return torch.where(u < self.p, torch.full_like(u, self.big), torch.full_like(u, self.small))
+
+
+def _check_random(params: dict[str, Any]) -> tuple[int, float, float]:
+    d, g, r = int(params["d"]), float(params["G_inf"]), float(params["radius"])
+    if d < 1 or g <= 0 or r <= 0:
+        raise ValueError(f"Invalid random online problem (d={d}, G_inf={g}, radius={r}); "
+                         "expected d >= 1, G_inf > 0, radius > 0")
+    return d, g, r
+
+
+class RandomOnlineLinear(_OnlineLinear):
+    """Random linear losses on [-R, R]^d: c_t = bias + (G∞ - |bias|)·U[-1, 1]^d per (seed, t),
+    so |∇f_t|∞ ≤ G∞. ``bias`` ≠ 0 makes the comparator sit at a corner. Start 0.
+    """
+
+    NAME = "online_linear"
+    PARAMS: dict[str, Any] = {"d": 10, "G_inf": 1.0, "radius": 1.0, "bias": 0.0, "x0": 0.0}
+
+    def _build(self) -> None:
+        self.dim, self.G_inf, radius = _check_random(self.params)
+        self.bias = float(self.params["bias"])
+        if abs(self.bias) > self.G_inf:
+            raise ValueError(f"Invalid bias: {self.bias!r}; expected |bias| <= G_inf")
+        self.box = (-radius, radius)
+
+    def coefficients(self, steps: torch.Tensor) -> torch.Tensor:
+        u = counter_uniform(self.seeds_cpu, "online_linear", steps, self.dim)
+        return self.bias + (self.G_inf - abs(self.bias)) * (2 * u - 1)
+
+
+class RandomOnlineQuadratic(_OnlineQuadratic):
+    """Random coordinatewise quadratics on [-R, R]^d: a_t ~ U[0, G∞/(2R)]^d,
+    b_t ~ U[-R, R]^d per (seed, t), so |∇f_t|∞ = a|x - b| ≤ G∞ on the box. Start 0.
+    """
+
+    NAME = "online_quadratic"
+    PARAMS: dict[str, Any] = {"d": 10, "G_inf": 1.0, "radius": 1.0, "x0": 0.0}
+
+    def _build(self) -> None:
+        self.dim, self.G_inf, self.radius = _check_random(self.params)
+        self.box = (-self.radius, self.radius)
+
+    def quad_coefficients(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        u = counter_uniform(self.seeds_cpu, "online_quadratic", steps, 2 * self.dim)
+        a = u[..., : self.dim] * self.G_inf / (2 * self.radius)
+        b = (2 * u[..., self.dim:] - 1) * self.radius
+        return a, b
