@@ -2,8 +2,10 @@
 the authors' DWMGrad class and the memory-bandwidth roofline, all measured in the same run.
 
 Setup: ``numel`` float32 parameters split into ``tensors`` tensors (CPU), fixed random
-gradients. Each path is warmed up (``WARMUP`` steps, which includes torch.compile for fused
-paths) and then timed ``repeats`` times, one step per timing; the median is reported.
+gradients. Every path (and the triad below) is warmed up (``WARMUP`` steps, which includes
+torch.compile for fused paths), then all are timed round-robin, one step each per round, for
+``repeats`` rounds; the median (and min) per entry is reported. Interleaving makes every
+entry see the same machine load, which matters on a shared machine.
 
 Roofline of a DWMGrad step (fused path, paper defaults, no ``max_second_moment``): per element
 it reads θ, g, s, v and writes θ, s, v: 7 accesses of 4 bytes = 28 bytes per element
@@ -45,6 +47,7 @@ WARMUP = 3
 BYTES_PER_FLOAT32 = 4
 DWMGRAD_ACCESSES = 7  # reads θ, g, s, v; writes θ, s, v
 TRIAD_ACCESSES = 3  # reads b, c; writes a
+TRIAD = "triad"
 TARGETS = {"dwmgrad_fused_over_adam_fused": ("<=", 1.2), "roofline_fraction": (">=", 0.7),
            "authors_over_foreach": (">=", 2.0)}
 
@@ -93,35 +96,16 @@ def make_params(numel: int, tensors: int, seed: int = 0) -> list[torch.Tensor]:
     return params
 
 
-def median_time(step: Callable[[], object], repeats: int) -> tuple[float, float]:
-    for _ in range(WARMUP):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
+Builder = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
 
 
-def time_optimizer(label: str, build: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-                   needs_loss: bool, numel: int, tensors: int, repeats: int) -> Timing:
-    params = make_params(numel, tensors)
-    opt: Any = build(params)
-    loss = torch.tensor(1.0)
-    step: Callable[[], object] = (lambda: opt.step(loss=loss)) if needs_loss else opt.step
-    median, best = median_time(step, repeats)
-    return Timing(label, median, best)
-
-
-def optimizer_builders() -> list[tuple[str, Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-                                       bool]]:
+def optimizer_builders() -> list[tuple[str, Builder, bool]]:
     """(label, constructor, needs_loss) for every path of every registered optimizer, torch's
     Adam (foreach and fused) and the authors' DWMGrad class."""
-    builders: list[tuple[str, Callable[[list[torch.Tensor]], torch.optim.Optimizer], bool]] = []
+    builders: list[tuple[str, Builder, bool]] = []
     for name, info in sorted(OPTIMIZERS.items()):
         for path in info.paths:
-            def build(params: list[torch.Tensor], info=info, path=path) -> torch.optim.Optimizer:
+            def build(params: list[torch.Tensor], info: Any = info, path: str = path) -> Any:
                 return info.make(params, **path_kwargs(path))
             builders.append((f"{name}/{path}", build, info.needs_loss))
     builders.append(("torch.Adam/foreach", lambda ps: torch.optim.Adam(ps, foreach=True), False))
@@ -130,23 +114,45 @@ def optimizer_builders() -> list[tuple[str, Callable[[list[torch.Tensor]], torch
     return builders
 
 
-def triad_time(numel: int, repeats: int) -> float:
+def optimizer_step(build: Builder, needs_loss: bool, numel: int, tensors: int
+                   ) -> Callable[[], object]:
+    """One optimizer on its own parameters; the returned callable takes one step."""
+    opt: Any = build(make_params(numel, tensors))
+    loss = torch.tensor(1.0)
+    return (lambda: opt.step(loss=loss)) if needs_loss else opt.step
+
+
+def triad(numel: int) -> Callable[[], object]:
+    """STREAM triad a = b + c·x on float32 buffers of ``numel`` elements."""
     gen = torch.Generator().manual_seed(1)
     a = torch.empty(numel)
     b, c = torch.randn(numel, generator=gen), torch.randn(numel, generator=gen)
-    median, _ = median_time(lambda: torch.add(b, c, alpha=0.5, out=a), repeats)
-    return median
+    return lambda: torch.add(b, c, alpha=0.5, out=a)
 
 
-def roofline(numel: int, fused: Timing | None, repeats: int) -> Roofline | None:
+def interleaved_times(calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, Timing]:
+    """Warm every call up, then time them round-robin, one call per entry per round, so that
+    a change of machine load during the run affects every entry alike."""
+    for call in calls.values():
+        for _ in range(WARMUP):
+            call()
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    for _ in range(repeats):
+        for label, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[label].append(time.perf_counter() - start)
+    return {label: Timing(label, statistics.median(ts), min(ts)) for label, ts in times.items()}
+
+
+def roofline(numel: int, fused: Timing | None, triad_timing: Timing) -> Roofline | None:
     if fused is None:
         return None
-    triad_s = triad_time(numel, repeats)
-    bandwidth = TRIAD_ACCESSES * BYTES_PER_FLOAT32 * numel / triad_s
+    bandwidth = TRIAD_ACCESSES * BYTES_PER_FLOAT32 * numel / triad_timing.median_s
     bytes_per_step = DWMGRAD_ACCESSES * BYTES_PER_FLOAT32 * numel
     roofline_s = bytes_per_step / bandwidth
-    return Roofline(bytes_per_step, triad_s, bandwidth / 1e9, roofline_s, fused.median_s,
-                    roofline_s / fused.median_s)
+    return Roofline(bytes_per_step, triad_timing.median_s, bandwidth / 1e9, roofline_s,
+                    fused.median_s, roofline_s / fused.median_s)
 
 
 def ratio(timings: dict[str, Timing], top: str, bottom: str) -> float | None:
@@ -165,10 +171,13 @@ def measure(numel: int, tensors: int, repeats: int, threads: int) -> BenchResult
 
 
 def _measure(numel: int, tensors: int, repeats: int) -> BenchResult:
-    timings = [time_optimizer(label, build, needs_loss, numel, tensors, repeats)
-               for label, build, needs_loss in optimizer_builders()]
-    by_label = {t.label: t for t in timings}
-    roof = roofline(numel, by_label.get("DWMGrad/fused"), repeats)
+    calls = {label: optimizer_step(build, needs_loss, numel, tensors)
+             for label, build, needs_loss in optimizer_builders()}
+    calls[TRIAD] = triad(numel)
+    by_label = interleaved_times(calls, repeats)
+    triad_timing = by_label.pop(TRIAD)
+    timings = list(by_label.values())
+    roof = roofline(numel, by_label.get("DWMGrad/fused"), triad_timing)
     ratios = {
         "dwmgrad_fused_over_adam_fused": ratio(by_label, "DWMGrad/fused", "torch.Adam/fused"),
         "roofline_fraction": None if roof is None else roof.fraction,

@@ -104,11 +104,15 @@ class ElementwiseProblem:
     def torch_params(self, dtype: torch.dtype = torch.float64) -> list[torch.Tensor]:
         return [torch.tensor(x, dtype=dtype, requires_grad=True) for x in self.init]
 
-    def set_torch_grads(self, params: Sequence[torch.Tensor], t: int) -> None:
-        for p, a, b, z in zip(params, self.a, self.b, self.noise[t], strict=True):
-            p.grad = torch.from_numpy(a).to(p.dtype) * p.detach() - torch.from_numpy(b).to(
-                p.dtype
-            ) + torch.from_numpy(z).to(p.dtype)
+    def set_torch_grads(self, params: Sequence[torch.Tensor], t: int,
+                        row: int | None = None) -> None:
+        """Gradients at ``params``; with ``row``, ``params`` are row ``row`` of the problem's
+        tensors (one instance of a batch along dim 0)."""
+        terms = zip(params, self.a, self.b, self.noise[t], strict=True)
+        for p, *coefs in terms:
+            a, b, z = (torch.from_numpy(np.asarray(c if row is None else c[row])).to(p.dtype)
+                       for c in coefs)
+            p.grad = a * p.detach() - b + z
 
 
 def run_torch(

@@ -10,6 +10,8 @@ import torch
 from numpy_transcriptions import demon_beta
 from optimizer_cases import LOSSES, ElementwiseProblem, construct
 
+from dwmgrad.demon import demon_beta as dwmgrad_demon_beta
+
 SHAPES = [(4, 3), (6,)]
 
 
@@ -113,8 +115,12 @@ def test_aida_k2_scales_residual_by_cos_squared() -> None:
 @pytest.mark.parametrize(("fraction", "value"), [(0.0, 0.9), (0.25, 0.870968), (0.5, 0.818182),
                                                  (0.75, 0.692308), (1.0, 0.0)])
 def test_demon_schedule_published_values(fraction: float, value: float) -> None:
-    """§3: β_init = 0.9 gives 0.9, 0.870968, 0.818182, 0.692308, 0 at t/T = 0 ... 1."""
-    assert round(demon_beta(int(fraction * 100), 100, 0.9), 6) == value
+    """§3: β_init = 0.9 gives 0.9, 0.870968, 0.818182, 0.692308, 0 at t/T = 0 ... 1, both in
+    the transcription and in the package's schedule function (k as a float64 tensor)."""
+    k = int(fraction * 100)
+    assert round(demon_beta(k, 100, 0.9), 6) == value
+    package_value = dwmgrad_demon_beta(torch.tensor(float(k), dtype=torch.float64), 100, 0.9)
+    assert round(float(package_value), 6) == value
 
 
 def test_demon_sgd_realised_betas() -> None:
