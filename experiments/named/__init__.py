@@ -1,0 +1,27 @@
+"""Named experiments (``dwmgrad-verify run NAME``): registry :data:`EXPERIMENTS`.
+
+Each module has ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
+``measure(store, scale=None) -> dict`` (the measurement JSON of ``notes/results_contract.md``,
+computed from the result files only). Importing this package registers the extra problems of
+:mod:`experiments.named.families` in :data:`experiments.problems.PROBLEMS`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from experiments.named import families
+
+families.register()
+
+from experiments.named import (  # noqa: E402  (the problems must be registered first)
+    heavy_ball_rate,
+    reddi,
+)
+
+EXPERIMENTS: dict[str, ModuleType] = {
+    module.NAME: module
+    for module in (heavy_ball_rate, reddi)
+}
+
+__all__ = ["EXPERIMENTS"]

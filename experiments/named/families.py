@@ -1,0 +1,253 @@
+"""Problems the named experiments need beyond the core suite, registered into ``PROBLEMS``.
+
+* :class:`CentredQuadratic` (``"quadratic_centred"``): the prescribed-spectrum quadratic of
+  :class:`~experiments.problems.quadratic.SpectrumQuadratic` with x* = 0. Heavy ball's error at
+  κ = 100 falls to ~1e-24 by step 300, so the published rate window (steps 200..400,
+  algorithms.md §2) is only measurable in float64 when x* = 0 (with x* ~ N(0, I) the iterate's
+  rounding floors ‖x - x*‖ at ~1e-16).
+* :class:`PeriodicOnline` (``"periodic_online"``): the online convex family the counterexample
+  search explores, on the box [-1, 1]:
+
+      f_t(x) = ½ a_t x² + b_t x + c_t,  (a_t, b_t, c_t) = spike if (t-1) mod p ∈ S else rest
+
+  with period p, spike phases S ⊆ {0..p-1}, a_t ≥ 0 (a = 0: linear losses, Reddi et al. 2018's
+  Theorem 1 is p = 3, S = {0}, spike = (0, 3, 0), rest = (0, -1, 0)); the offsets c_t change no
+  gradient or regret but drive DWMGrad's loss-based window. Either one explicit ``sequence``
+  (shared by every seed) or, with ``space`` set, one random candidate per seed drawn by
+  :func:`candidate` (so a batched run evaluates a whole search population at once).
+
+:func:`register` adds both to :data:`experiments.problems.PROBLEMS` (idempotent); importing
+:mod:`experiments.named` calls it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from experiments.problems import PROBLEMS
+from experiments.problems.base import Problem
+from experiments.problems.quadratic import SpectrumQuadratic
+from experiments.problems.randomness import counter_uniform, generator
+
+SPACES = ("linear", "quadratic")
+BOX = (-1.0, 1.0)
+
+
+class CentredQuadratic(SpectrumQuadratic):
+    """:class:`SpectrumQuadratic` with minimiser x* = 0 (f* = 0) and x0 on the sphere of radius
+    ``start_distance``; same spectrum and rotation per seed."""
+
+    NAME = "quadratic_centred"
+
+    def _build(self) -> None:
+        super()._build()
+        assert self.x_star is not None
+        self.x_star = torch.zeros_like(self.x_star)
+
+
+def _loguniform(gen: torch.Generator, low: float, high: float) -> float:
+    u = float(torch.rand((), generator=gen, dtype=torch.float64))
+    return math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+
+
+def _uniform(gen: torch.Generator, low: float, high: float) -> float:
+    return low + (high - low) * float(torch.rand((), generator=gen, dtype=torch.float64))
+
+
+def candidate(seed: int, space: str, max_period: int = 120) -> dict[str, Any]:
+    """The random member of the family for ``seed`` (a JSON-able ``sequence``).
+
+    Period p log-uniform in [2, max_period]; one or two spike phases; rest slope -m and spike
+    slope m (p - |S|)/|S| (1 + u) with u log-uniform in [0.005, 2], so the period's total slope
+    is positive and the comparator sits at -1 (times a random sign s, which mirrors the game);
+    gradient scale m log-uniform in [0.1, 10]; offsets c uniform in [-2, 2]. ``space`` =
+    "quadratic" adds curvatures a log-uniform in [0.01, 10] (spike) and [0.001, 1] (rest).
+    """
+    if space not in SPACES:
+        raise ValueError(f"Invalid space: {space!r}; expected one of {SPACES}")
+    gen = generator(seed, f"periodic_online:{space}")
+    p = int(round(_loguniform(gen, 2.0, float(max_period))))
+    n_spikes = 1 if p < 4 or float(torch.rand((), generator=gen)) < 0.7 else 2
+    phases = sorted(int(i) for i in torch.randperm(p, generator=gen)[:n_spikes])
+    m = _loguniform(gen, 0.1, 10.0)
+    u = _loguniform(gen, 0.005, 2.0)
+    sign = 1.0 if float(torch.rand((), generator=gen)) < 0.5 else -1.0
+    spike_b = sign * m * (p - n_spikes) / n_spikes * (1.0 + u)
+    rest_b = -sign * m
+    a_spike = _loguniform(gen, 0.01, 10.0) if space == "quadratic" else 0.0
+    a_rest = _loguniform(gen, 0.001, 1.0) if space == "quadratic" else 0.0
+    return {
+        "period": p,
+        "spikes": phases,
+        "spike": [a_spike, spike_b, _uniform(gen, -2.0, 2.0)],
+        "rest": [a_rest, rest_b, _uniform(gen, -2.0, 2.0)],
+        "x0": 0.0,
+    }
+
+
+def reddi_theorem1(C: float = 3.0) -> dict[str, Any]:
+    """Reddi, Kale, Kumar (ICLR 2018), Theorem 1: f_t = C x if t mod 3 = 1 else -x."""
+    return {"period": 3, "spikes": [0], "spike": [0.0, C, 0.0], "rest": [0.0, -1.0, 0.0],
+            "x0": 0.0}
+
+
+def validate_sequence(seq: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise one ``sequence`` mapping; ValueError naming the bad field."""
+    keys = {"period", "spikes", "spike", "rest", "x0"}
+    if not isinstance(seq, Mapping) or set(seq) != keys:
+        raise ValueError(f"Invalid sequence: {seq!r}; expected a mapping with keys {sorted(keys)}")
+    p = seq["period"]
+    if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+        raise ValueError(f"Invalid period: {p!r}; expected an integer >= 1")
+    spikes = list(seq["spikes"])
+    if not spikes or any(not isinstance(i, int) or not 0 <= i < p for i in spikes):
+        raise ValueError(f"Invalid spikes: {spikes!r}; expected phases in [0, {p})")
+    for name in ("spike", "rest"):
+        abc = list(seq[name])
+        if len(abc) != 3 or not all(math.isfinite(float(v)) for v in abc) or float(abc[0]) < 0:
+            raise ValueError(f"Invalid {name}: {abc!r}; expected [a >= 0, b, c] finite")
+    x0 = float(seq["x0"])
+    if not BOX[0] <= x0 <= BOX[1]:
+        raise ValueError(f"Invalid x0: {x0!r}; expected a point of {list(BOX)}")
+    return {"period": p, "spikes": sorted(set(spikes)), "spike": [float(v) for v in seq["spike"]],
+            "rest": [float(v) for v in seq["rest"]], "x0": x0}
+
+
+class PeriodicOnline(Problem):
+    """Periodic online linear/quadratic losses on [-1, 1] (see the module docstring)."""
+
+    NAME = "periodic_online"
+    online = True
+    PARAMS: dict[str, Any] = {"sequence": None, "space": None, "max_period": 120}
+
+    def _build(self) -> None:
+        seq, space = self.params["sequence"], self.params["space"]
+        if (seq is None) == (space is None):
+            raise ValueError("Invalid periodic_online parameters: give exactly one of "
+                             f"'sequence' or 'space' (got sequence={seq!r}, space={space!r})")
+        if seq is not None:
+            self.sequences = [validate_sequence(seq)] * self.batch
+        else:
+            self.sequences = [candidate(s, space, int(self.params["max_period"]))
+                              for s in self.seeds]
+        self.dim = 1
+        self.box = BOX
+        self.D_inf = BOX[1] - BOX[0]
+        p_max = max(s["period"] for s in self.sequences)
+        mask = torch.zeros(self.batch, p_max, dtype=torch.bool)
+        for row, s in enumerate(self.sequences):
+            mask[row, s["spikes"]] = True
+        self._mask = mask.to(self.device)
+        self._period = torch.tensor([s["period"] for s in self.sequences], device=self.device)
+        self._spike = self.to(torch.tensor([s["spike"] for s in self.sequences]))
+        self._rest = self.to(torch.tensor([s["rest"] for s in self.sequences]))
+        slopes = [abs(c[0]) * BOX[1] + abs(c[1]) for s in self.sequences
+                  for c in (s["spike"], s["rest"])]
+        self.G_inf = float(max(slopes))
+
+    def _is_spike(self, t: int) -> torch.Tensor:
+        """(B,) bool: is f_t the spike loss?"""
+        phase = (t - 1) % self._period
+        return self._mask.gather(1, phase.unsqueeze(1)).squeeze(1)
+
+    def _spike_matrix(self, horizon: int) -> np.ndarray:
+        """(B, horizon) bool: the spike indicator of t = 1..horizon."""
+        phases = np.arange(horizon)[None, :] % np.array([[s["period"]] for s in self.sequences])
+        return np.stack([np.isin(row, s["spikes"]) for row, s in zip(phases, self.sequences,
+                                                                       strict=True)])
+
+    def _coefficients(self, t: int | None) -> torch.Tensor:
+        if t is None:
+            raise ValueError(f"{self.NAME} is an online problem: loss/grad need t >= 1")
+        spike = self._is_spike(t)
+        return torch.where(spike.unsqueeze(1), self._spike, self._rest)        # (B, 3)
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        abc = self._coefficients(t)
+        z = x[:, 0]
+        return 0.5 * abc[:, 0] * z * z + abc[:, 1] * z + abc[:, 2]
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        abc = self._coefficients(t)
+        return (abc[:, 0] * x[:, 0] + abc[:, 1]).unsqueeze(1)
+
+    def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError  # x0 is part of each sequence
+
+    def x0(self, seeds: Any = None) -> torch.Tensor:
+        return self.to(torch.tensor([[s["x0"]] for s in self.sequences]))
+
+    def _cumulative(self, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Prefix sums (B, T) of a_t, b_t, c_t."""
+        spike = self._spike_matrix(horizon)[..., None]                       # (B, T, 1)
+        coef = np.where(spike, self._spike.double().cpu().numpy()[:, None, :],
+                        self._rest.double().cpu().numpy()[:, None, :])
+        stacked = np.cumsum(coef, axis=1)                                      # (B, T, 3)
+        return stacked[..., 0], stacked[..., 1], stacked[..., 2]
+
+    def comparator_prefix(self, horizon: int) -> np.ndarray:
+        """min over the box of Σ_{u<=t} f_u, for t = 1..horizon: shape (B, horizon)."""
+        a, b, c = self._cumulative(horizon)
+        x = self.comparator_point(a, b)
+        return 0.5 * a * x * x + b * x + c
+
+    @staticmethod
+    def comparator_point(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """argmin over [-1, 1] of ½ a x² + b x (a ≥ 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            interior = np.clip(-b / a, BOX[0], BOX[1])
+        corner = np.where(b > 0, BOX[0], BOX[1])
+        return np.where(a > 0, interior, corner)
+
+    def comparator(self, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b, c = self._cumulative(horizon)
+        x = self.comparator_point(a[:, -1], b[:, -1])
+        value = 0.5 * a[:, -1] * x * x + b[:, -1] * x + c[:, -1]
+        return self.to(torch.from_numpy(x).unsqueeze(1)), self.to(torch.from_numpy(value))
+
+    def info(self) -> dict[str, Any]:
+        out = super().info()
+        out.update({"G_inf": self.G_inf, "D_inf": self.D_inf, "box": list(BOX)})
+        return out
+
+
+class RandomSpikeOnline(PeriodicOnline):
+    """Stochastic analogue: f_t is the spike loss with probability ``probability``, drawn
+    independently per (seed, t) (Reddi et al. 2018, Section 5: 1010x w.p. 0.01, else -10x).
+    The comparator is that of the realised sequence. ``period`` and ``spikes`` are ignored.
+    """
+
+    NAME = "random_spike_online"
+    stochastic = True
+    PARAMS: dict[str, Any] = {"sequence": None, "probability": 0.01}
+
+    def _build(self) -> None:
+        if self.params["sequence"] is None:
+            raise ValueError("Invalid random_spike_online parameters: 'sequence' is required")
+        self.params["space"] = None
+        super()._build()
+        self.probability = float(self.params["probability"])
+        if not 0.0 < self.probability < 1.0:
+            raise ValueError(f"Invalid probability: {self.probability!r}; expected 0 < p < 1")
+
+    def _draws(self, steps: torch.Tensor) -> torch.Tensor:
+        u = counter_uniform(self.seed_tensor, "random_spike_online", steps, 1)
+        return u[..., 0] < self.probability                                    # (B, n)
+
+    def _is_spike(self, t: int) -> torch.Tensor:
+        return self._draws(torch.tensor([t], dtype=torch.int64))[:, 0].to(self.device)
+
+    def _spike_matrix(self, horizon: int) -> np.ndarray:
+        steps = torch.arange(1, horizon + 1, dtype=torch.int64)
+        return self._draws(steps).cpu().numpy()
+
+
+def register() -> None:
+    """Add this module's problems to the core registry (no-op when already there)."""
+    for cls in (CentredQuadratic, PeriodicOnline, RandomSpikeOnline):
+        PROBLEMS.setdefault(cls.NAME, cls)
