@@ -25,6 +25,7 @@ from dwmgrad.hyperparams import HyperParam
 __all__ = [
     "TensorListOptimizer",
     "broadcast_rows",
+    "cache_blocks",
     "grouped_by_device",
     "per_tensor",
     "reduction_dims",
@@ -96,6 +97,30 @@ def grouped_by_device(
     grouped = torch.optim.Optimizer._group_tensors_by_device_and_dtype(lists)  # type: ignore[arg-type]
     for (device, _), (group_lists, _) in grouped.items():
         yield cast(torch.device, device), cast(list[list[Tensor]], group_lists)
+
+
+CPU_BLOCK_NUMEL = 1 << 18
+
+
+def cache_blocks(lists: list[list[Tensor]], device: torch.device) -> Iterator[list[list[Tensor]]]:
+    """Split parallel tensor lists into consecutive blocks for ``torch._foreach_*`` ops.
+
+    On CPU a block holds whole tensors totalling at most ``CPU_BLOCK_NUMEL`` elements (or a
+    single larger tensor), so a sequence of foreach ops finds its operands still in cache
+    instead of streaming every op over all tensors; other devices get one block.
+    """
+    if device.type != "cpu":
+        yield lists
+        return
+    start, total = 0, 0
+    first = lists[0]
+    for i, t in enumerate(first):
+        if total and total + t.numel() > CPU_BLOCK_NUMEL:
+            yield [lst[start:i] if lst else lst for lst in lists]
+            start, total = i, 0
+        total += t.numel()
+    if start < len(first):
+        yield [lst[start:] if lst else lst for lst in lists]
 
 
 class TensorListOptimizer(torch.optim.Optimizer):

@@ -52,7 +52,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import TensorListOptimizer, broadcast_rows, grouped_by_device, per_tensor
+from dwmgrad.base import (
+    TensorListOptimizer,
+    broadcast_rows,
+    cache_blocks,
+    grouped_by_device,
+    per_tensor,
+)
 from dwmgrad.hyperparams import HyperParam, eps_row, lr_row, per_instance_row, table, unit_row
 
 __all__ = ["DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_update", "momentum_at"]
@@ -104,14 +110,13 @@ def momentum_at(
 def _coefficients(
     window: Tensor, step: Tensor, *, lr: float, momentum: float, max_window: int,
     momentum_decay: float, lr_schedule: str,
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    r"""Per-step tensors ((ω-1)/ω, 1/ω, μ_t, α_t) shared by every element."""
-    keep = (window - 1) / window
+) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Per-step tensors (1/ω_t, μ_t, α_t) shared by every element."""
     inv = window.reciprocal()
     mu = momentum_at(window, step, momentum=momentum, max_window=max_window,
                      momentum_decay=momentum_decay)
     alpha = lr * step.rsqrt() if lr_schedule == "inv_sqrt" else torch.full_like(step, lr)
-    return keep, inv, mu, alpha
+    return inv, mu, alpha
 
 
 def dwmgrad_update(
@@ -156,42 +161,53 @@ def dwmgrad_update(
 
 def _single_tensor_dwmgrad(
     params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], keep: Tensor, inv: Tensor, mu: Tensor, alpha: Tensor,
+    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor,
     eps: float, max_second_moment: bool,
 ) -> None:
+    # One temporary per tensor. s_t is computed as lerp(s, g^2, 1/omega) = s + (g^2 - s)/omega
+    # and alpha_t g/(sqrt(s)+eps) as g / ((sqrt(s)+eps)/alpha_t): the same values in real
+    # arithmetic as the formulas above, in fewer passes over memory.
     for i, p in enumerate(params):
         g = grads[i]
-        s[i].mul_(broadcast_rows(keep, p)).add_(g * g * broadcast_rows(inv, p))
+        work = g * g
+        s[i].lerp_(work, broadcast_rows(inv, p))
         second = s[i]
         if max_second_moment:
             second = torch.maximum(s_hat[i], s[i], out=s_hat[i])
-        update = g / (second.sqrt() + eps) * broadcast_rows(alpha, p)
-        v[i].mul_(broadcast_rows(mu, p)).add_(update)
+        torch.sqrt(second, out=work).add_(eps).div_(broadcast_rows(alpha, p))
+        v[i].mul_(broadcast_rows(mu, p)).addcdiv_(g, work)
         p.sub_(v[i])
 
 
 def _multi_tensor_dwmgrad(
     params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], keep: Tensor, inv: Tensor, mu: Tensor, alpha: Tensor,
+    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor,
     eps: float, max_second_moment: bool,
 ) -> None:
-    for device, (ps, gs, ss, vs, shs) in grouped_by_device([params, grads, s, v, s_hat]):
-        k, c, m, a = (x.to(device) for x in (keep, inv, mu, alpha))
-        g2 = torch._foreach_mul(gs, gs)
-        torch._foreach_mul_(g2, per_tensor(c, ps))
-        torch._foreach_mul_(ss, per_tensor(k, ps))
-        torch._foreach_add_(ss, g2)
-        second = ss
-        if max_second_moment:
-            torch._foreach_maximum_(shs, ss)
-            second = shs
-        denom = torch._foreach_sqrt(second)
-        torch._foreach_add_(denom, eps)
-        update = torch._foreach_div(gs, denom)
-        torch._foreach_mul_(update, per_tensor(a, ps))
-        torch._foreach_mul_(vs, per_tensor(m, ps))
-        torch._foreach_add_(vs, update)
-        torch._foreach_sub_(ps, vs)
+    # The for-loop's operations, in the same order, each over all tensors of a device/dtype.
+    for device, lists in grouped_by_device([params, grads, s, v, s_hat]):
+        c, m, a = (x.to(device) for x in (inv, mu, alpha))
+        for ps, gs, ss, vs, shs in cache_blocks(lists, device):
+            _foreach_block(ps, gs, ss, vs, shs, c, m, a, eps, max_second_moment)
+
+
+def _foreach_block(
+    ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor], shs: list[Tensor],
+    c: Tensor, m: Tensor, a: Tensor, eps: float, max_second_moment: bool,
+) -> None:
+    work = torch._foreach_mul(gs, gs)
+    torch._foreach_lerp_(ss, work, per_tensor(c, ps))
+    second = ss
+    if max_second_moment:
+        torch._foreach_maximum_(shs, ss)
+        second = shs
+    torch._foreach_copy_(work, second)
+    torch._foreach_sqrt_(work)
+    torch._foreach_add_(work, eps)
+    torch._foreach_div_(work, per_tensor(a, ps))
+    torch._foreach_mul_(vs, per_tensor(m, ps))
+    torch._foreach_addcdiv_(vs, gs, work)
+    torch._foreach_sub_(ps, vs)
 
 
 @functools.cache
