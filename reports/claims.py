@@ -57,7 +57,7 @@ RATE_RTOL = 0.01
 """Relative tolerance of a measured linear rate against the theory's rate."""
 CYCLE_ATOL = 1e-3
 """Absolute tolerance on Lessard et al.'s cycle points (published to four decimals)."""
-REDDI_X_ATOL = 0.05
+REDDI_X_ATOL = 0.1
 """How close to +1 or -1 a final iterate must be on Reddi et al.'s constructions."""
 REDDI_RATIO_ATOL = 0.05
 """Tolerance of R_T/T against its limit 2/3 on Reddi et al.'s Theorem 1."""
@@ -76,22 +76,21 @@ def _fmt(v: Any) -> str:
 # --------------------------------------------------------------------------- DWMGrad
 
 def _published_coverage(r: ResultSet) -> tuple[bool, list[Evidence]]:
-    """Whether a derived DWMGrad regret bound says it covers the published algorithm."""
-    bounds = [b for b in r.bound_list() if is_dwmgrad(str(b.get("name", "")))]
-    if not bounds:
-        raise MissingResult("theory/bounds.json has no DWMGrad regret bound")
-    covered = False
-    evidence = []
-    for b in bounds:
-        applies = str(b.get("applies_to", b.get("algorithm", "analysed")))
-        covered |= "paper" in normalise(applies) or "published" in normalise(applies)
-        evidence.append(Evidence(f"bound {b.get('name')}", f"{b.get('latex', '')} "
-                                 f"(applies to: {applies})", "theory/bounds.json"))
-        failing = b.get("published_fails") or b.get("fails_for_published")
-        if failing:
-            evidence.append(Evidence("assumptions the published algorithm breaks",
-                                     "; ".join(map(str, failing)), "theory/bounds.json"))
-    return covered, evidence
+    """Whether the derived bound covers the published algorithm: it does when the theory
+    lists no assumption the published algorithm breaks (``paper_algorithm_gaps``)."""
+    gaps = r.theory_field("paper_algorithm_gaps")
+    status: dict[str, str] = {}
+    try:
+        status = {str(row.get("step")): str(row.get("status")) for row in r.check_rows()}
+    except MissingResult:
+        pass
+    evidence = [
+        Evidence(f"published algorithm breaks '{g.get('assumption')}' ({g.get('name')})",
+                 f"fails at {g.get('failing_step')}; instance: {g.get('instance')}; exhibited "
+                 f"on the optimizer: {status.get(str(g.get('check_step')), 'not checked')}",
+                 "theory/bounds.json, checks/checks.json")
+        for g in gaps if isinstance(g, Mapping)]
+    return not gaps, evidence
 
 
 def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
@@ -119,13 +118,14 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
                                      "measurements/dwmgrad_regret.json"))
             if iv.low > LINEAR_REGRET_EXPONENT:
                 linear.append(f"{variant} on {problem} (a = {iv.text()})")
-    reddi = gather(missing, lambda: r.metric("reddi", "theorem1"))
-    for name, entry in (reddi or {}).items():
-        if is_dwmgrad(name) and not is_analysed(name) and isinstance(entry, Mapping):
-            evidence.append(Evidence(f"Reddi Theorem 1, {name}: final x, R_T/T",
-                                     f"{_fmt(entry.get('final_x'))}, "
-                                     f"{_fmt(entry.get('regret_over_T'))}",
-                                     "measurements/reddi.json"))
+    reddi = gather(missing, lambda: r.metric("reddi"))
+    for construction in REDDI_CONSTRUCTIONS:
+        for name, entry in ((reddi or {}).get(construction) or {}).items():
+            if is_dwmgrad(name) and not is_analysed(name) and isinstance(entry, Mapping):
+                evidence.append(Evidence(f"Reddi {construction}, {name}: final x (x* = -1), "
+                                         "R_T/T", f"{_fmt(entry.get('final_x'))}, "
+                                         f"{_fmt(entry.get('regret_over_T'))}",
+                                         "measurements/reddi.json"))
     adam = gather(missing, lambda: r.metric("counterexample_search", "adam_rediscovered"))
     coverage = gather(missing, lambda: _published_coverage(r))
     if coverage:
@@ -136,6 +136,7 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
         if linear:
             parts.append(f"linear regret (R_T/T does not shrink) for {', '.join(linear)}")
         return Verdict("violated", "; ".join(parts), tuple(evidence), tuple(found))
+    missing = list(dict.fromkeys(missing))
     if search is None and exps is None:
         raise MissingResult("; ".join(missing))
     if coverage and coverage[0] and not missing:
@@ -194,7 +195,9 @@ def dwmgrad_analysed_convergence(r: ResultSet) -> Verdict:
 
 
 def _is_dwmgrad_proof(row: Mapping[str, Any]) -> bool:
-    return is_dwmgrad(str(row.get("proof", "")))
+    """The analysed algorithm's regret proof (not the published algorithm's gap instances)."""
+    proof = str(row.get("proof", ""))
+    return is_dwmgrad(proof) and "gap" not in normalise(proof)
 
 
 def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
@@ -419,29 +422,46 @@ def ahb_faster(r: ResultSet) -> Verdict:
 
 # --------------------------------------------------------------------------- Reddi
 
+REDDI_CONSTRUCTIONS = ("theorem1", "section5_online", "section5_stochastic")
+
+
 def reddi_adam_failure(r: ResultSet) -> Verdict:
-    evidence, wrong = [], []
-    for construction in ("theorem1", "section5_online", "section5_stochastic"):
+    """Adam must end at +1 (and R_T/T near 2/3 on Theorem 1): otherwise violated. AMSGrad
+    must end at -1; one that has not yet reached it but stays below Adam's iterate is
+    'not converged at this horizon' (inconclusive), one at or above Adam's is violated."""
+    evidence: list[Evidence] = []
+    wrong: list[str] = []
+    unfinished: list[str] = []
+    for construction in REDDI_CONSTRUCTIONS:
         table = r.metric("reddi", construction)
         where = f"reddi.metrics.{construction}"
-        for name, target in (("Adam", 1.0), ("AMSGrad", -1.0)):
-            entry = table[find_key(table, name, where)]
-            x = number(entry["final_x"], f"{where}.{name}.final_x")
-            evidence.append(Evidence(f"{construction}: {name} final x (expected {target:+g})",
-                                     x, "measurements/reddi.json"))
-            if abs(x - target) > REDDI_X_ATOL:
-                wrong.append(f"{name} on {construction} ends at {x:.3g}")
+        adam = table[find_key(table, "Adam", where)]
+        ams = table[find_key(table, "AMSGrad", where)]
+        x_adam = number(adam["final_x"], f"{where}.Adam.final_x")
+        x_ams = number(ams["final_x"], f"{where}.AMSGrad.final_x")
+        horizon = adam.get("T", "?")
+        evidence.append(Evidence(f"{construction}: final x of Adam / AMSGrad at T = {horizon} "
+                                 "(published +1 / -1)", f"{x_adam:.4g} / {x_ams:.4g}",
+                                 "measurements/reddi.json"))
+        if abs(x_adam - 1.0) > REDDI_X_ATOL:
+            wrong.append(f"Adam on {construction} ends at {x_adam:.3g}, not +1")
+        if abs(x_ams + 1.0) > REDDI_X_ATOL:
+            (unfinished if x_ams < x_adam else wrong).append(
+                f"AMSGrad on {construction} ends at {x_ams:.3g}")
         if construction == "theorem1":
-            adam = table[find_key(table, "Adam", where)]
             ratio = number(adam["regret_over_T"], "regret_over_T")
             evidence.append(Evidence("theorem1: Adam R_T/T (published limit 2/3)", ratio,
                                      "measurements/reddi.json"))
             if abs(ratio - 2 / 3) > REDDI_RATIO_ATOL:
-                wrong.append(f"Adam's R_T/T is {ratio:.3g}, not 2/3")
+                wrong.append(f"Adam's R_T/T on theorem1 is {ratio:.3g}, not 2/3")
     if wrong:
-        return Verdict("violated", "; ".join(wrong), tuple(evidence))
-    return Verdict("holds", "Adam converges to +1 (R_T/T near 2/3) and AMSGrad to -1 on all "
-                   "three constructions", tuple(evidence))
+        return Verdict("violated", "; ".join(wrong + unfinished), tuple(evidence))
+    if unfinished:
+        return Verdict("inconclusive", "Adam ends at +1 everywhere as published, but "
+                       + "; ".join(unfinished) + " (not yet at -1 at this horizon)",
+                       tuple(evidence))
+    return Verdict("holds", "Adam ends at +1 (R_T/T near 2/3 on Theorem 1) and AMSGrad at -1 "
+                   "on all three constructions", tuple(evidence))
 
 
 def adam_rediscovered(r: ResultSet) -> Verdict:

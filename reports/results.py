@@ -108,6 +108,13 @@ class ResultSet:
             raise MissingResult("theory/bounds.json holds no list of bounds")
         return [b for b in items if isinstance(b, dict)]
 
+    def theory_field(self, key: str) -> Any:
+        """``theory/bounds.json[key]`` (e.g. ``paper_algorithm_gaps``); MissingResult if absent."""
+        content = self._need(self.bounds, "theory")
+        if not isinstance(content, Mapping) or key not in content:
+            raise MissingResult(f"theory/bounds.json has no '{key}'")
+        return content[key]
+
     def check_rows(self) -> list[dict[str, Any]]:
         """The step rows of ``checks/checks.json`` (a list, or under ``steps``/``rows``)."""
         content = self._need(self.checks, "checks")

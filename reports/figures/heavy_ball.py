@@ -7,6 +7,8 @@ Reads ``heavy_ball_rate.metrics.rows`` and ``series.curves`` (each
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -47,22 +49,26 @@ def draw_rates(results: ResultSet, fig: Figure) -> None:
     legend(ax, loc="lower left")
 
 
+CURVE_LABELS = {"heavy_ball": "heavy ball (lr=alpha*, momentum=beta*)",
+                "gd": "GD (lr=2/(L+mu))"}
+
+
 def draw_error_curves(results: ResultSet, fig: Figure) -> None:
-    curves = results.series("heavy_ball_rate").get("curves")
-    if not curves:
-        raise MissingResult("heavy_ball_rate.series.curves absent")
-    kappas = sorted({float(c["kappa"]) for c in curves})
-    colours = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kappas)}
+    curves = results.series("heavy_ball_rate").get("error_curves")
+    if not isinstance(curves, Mapping) or not curves:
+        raise MissingResult("heavy_ball_rate.series.error_curves absent")
+    kappas = sorted(curves, key=float)
     ax = fig.subplots()
-    for c in curves:
-        steps, err = series_xy(c, "step", "error", "heavy_ball_rate.series.curves[]")
-        is_gd = str(c.get("optimizer", "")).lower() in ("gd", "sgd")
-        ax.plot(steps, err, color=colours[float(c["kappa"])], ls="--" if is_gd else "-",
-                label=legend_label(f"{c.get('optimizer')} kappa={float(c['kappa']):g}",
-                                   c.get("hyperparameters")))
+    for i, kappa in enumerate(kappas):
+        for method, entry in sorted(curves[kappa].items()):
+            steps, err = series_xy(entry, "k", "error",
+                                   f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
+            ax.plot(steps, err, color=OKABE_ITO[i % len(OKABE_ITO)],
+                    ls="--" if method == "gd" else "-",
+                    label=f"{CURVE_LABELS.get(method, method)}, kappa={float(kappa):g}")
     ax.set_yscale("log")
     ax.set_xlabel("iteration k")
-    ax.set_ylabel("error ||x_k - x*|| (relative to start)")
+    ax.set_ylabel("distance to optimum ||x_k - x*|| (median over seeds)")
     legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 

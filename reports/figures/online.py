@@ -7,6 +7,7 @@ constructions ``theorem1``, ``section5_online`` and ``section5_stochastic``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -17,16 +18,30 @@ CONSTRUCTIONS = {"theorem1": "Theorem 1 (C = 3)", "section5_online": "Section 5,
                  "section5_stochastic": "Section 5, stochastic"}
 
 
+def online_hyperparameters() -> dict[str, Mapping[str, Any]]:
+    """Label -> hyperparameters of the online experiments' optimizer settings, for legends.
+
+    Read from ``experiments.named.online`` (a static table; nothing is run). Without it the
+    legends name the optimizer only.
+    """
+    try:
+        from experiments.named.online import all_settings
+    except ImportError:
+        return {}
+    return {label: hp for label, (_, hp) in all_settings().items()}
+
+
 def draw_reddi(results: ResultSet, fig: Figure) -> None:
     series = results.series("reddi")
     present = [c for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping) and series[c]]
     if not present:
         raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
+    hyperparameters = online_hyperparameters()
     axes = fig.subplots(1, len(present), sharey=True, squeeze=False)[0]
     for ax, construction in zip(axes, present, strict=True):
         for name, entry in sorted(series[construction].items()):
-            steps, xs = series_xy(entry, "step", "x", f"reddi.series.{construction}.{name}")
-            ax.plot(steps, xs, lw=1.2, label=legend_label(name, entry.get("hyperparameters")),
+            steps, xs = series_xy(entry, "t", "x", f"reddi.series.{construction}.{name}")
+            ax.plot(steps, xs, lw=1.2, label=legend_label(name, hyperparameters.get(name)),
                     **line_style(name))
         ax.axhline(-1.0, color="grey", ls=":", lw=1)
         ax.set_xscale("log")
@@ -36,13 +51,12 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
     axes[0].set_ylabel("iterate x_t (optimum x* = -1, dotted)")
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
-                   frameon=False)
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
 FIGURES = (
     FigureSpec("reddi_trajectories", "reddi", "Reddi et al.'s constructions: every optimizer",
                "Iterate x_t on F = [-1, 1] for each optimizer on Reddi, Kale and Kumar's "
                "constructions; the optimum is x* = -1 and x = +1 is the worst point.",
-               draw_reddi, (9.5, 4.2)),
+               draw_reddi, (10.0, 5.2)),
 )

@@ -27,9 +27,17 @@ from reports.results import MissingResult, ResultSet
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                               "#56B4E9", "#F0E442", "#000000")
 LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
-KNOWN_ORDER: tuple[str, ...] = ("dwmgrad", "adam", "amsgrad", "adabelief", "aida", "sgd",
-                                "heavyball", "demonsgd", "demonadam", "adaptivehb",
-                                "adaptivehbadam", "gd")
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = OKABE_ITO
+KNOWN_STYLES: dict[str, tuple[str, str]] = {
+    # one colour per family, line style within it: variants read as relatives
+    "dwmgrad": (BLUE, "-"), "dwmgradanalysed": (BLUE, "--"),
+    "adam": (ORANGE, "-"), "demonadam": (ORANGE, "--"), "adamahb": (ORANGE, ":"),
+    "amsgrad": (VERMILLION, "-"),
+    "adabelief": (GREEN, "-"), "aida": (PURPLE, "-"),
+    "heavyball": (SKY, "-"), "adaptivehb": (SKY, "--"), "demonsgd": (SKY, "-."),
+    "sgd": (BLACK, "-"), "gd": (BLACK, "-"),
+}
+"""Fixed colour and line style of each optimizer the package and its baselines name."""
 
 RC: dict[str, Any] = {
     "font.size": 9,
@@ -52,15 +60,12 @@ def _key(name: str) -> str:
 
 
 def line_style(name: str) -> dict[str, Any]:
-    """Colour and line style of optimizer (or series) ``name``, stable across figures."""
-    key = _key(name)
-    known = [i for i, k in enumerate(KNOWN_ORDER) if key.startswith(k)]
-    if known:
-        index = max(known, key=lambda i: len(KNOWN_ORDER[i]))
-    else:
-        index = sum(map(ord, key)) % (len(OKABE_ITO) * len(LINESTYLES))
-    return {"color": OKABE_ITO[index % len(OKABE_ITO)],
-            "linestyle": LINESTYLES[(index // len(OKABE_ITO)) % len(LINESTYLES)]}
+    """Colour and line style of optimizer (or series) ``name``, the same in every figure."""
+    known = KNOWN_STYLES.get(_key(name))
+    if known is None:
+        index = sum(map(ord, _key(name))) % (len(OKABE_ITO) * len(LINESTYLES))
+        known = (OKABE_ITO[index % len(OKABE_ITO)], LINESTYLES[index // len(OKABE_ITO)])
+    return {"color": known[0], "linestyle": known[1]}
 
 
 def fmt_value(v: Any) -> str:

@@ -105,9 +105,10 @@ def test_report_builds_from_an_empty_directory(tmp_path: Path) -> None:
 def test_violations_are_reported_with_evidence(result_dir: Path) -> None:
     (result_dir / "measurements" / "dwmgrad_regret.json").write_text(
         json.dumps(dwmgrad_regret(bound_holds=False)))
-    rows = checks()
-    rows[0].update(status="violated", worst_slack=-0.5, counterexample={"T": 3.0, "g": 1.0})
-    (result_dir / "checks" / "checks.json").write_text(json.dumps(rows))
+    doc = checks()
+    doc["results"][0].update(status="violated", worst_slack=-0.5,
+                             counterexample={"T": 3.0, "g": 1.0})
+    (result_dir / "checks" / "checks.json").write_text(json.dumps(doc))
     judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
     analysed = judged["dwmgrad-convergence-analysed"]
     assert analysed.status == "violated"
