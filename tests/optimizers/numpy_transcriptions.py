@@ -67,6 +67,7 @@ class DWMGradRule:
         w = self.window
         alpha = self.lr if self.schedule == "constant" else self.lr / math.sqrt(self.t)
         mu = self.gamma * w / self.delta * self.lam ** (self.t - 1)
+        self.momentum_now = mu
         for i, g in enumerate(grads):
             self.s[i] = self.s[i] * (w - 1) / w + g * g / w
             self.s_hat[i] = np.maximum(self.s_hat[i], self.s[i])
@@ -170,6 +171,7 @@ class AdaptiveHBRule:
         self.lr, self.max_momentum = lr, max_momentum
         self.t = 0
         self.v, self.g_prev = _zeros(params), _zeros(params)
+        self.momentum_now = 0.0
 
     def step(self, params: Arrays, grads: Sequence[np.ndarray], loss: float) -> None:
         self.t += 1

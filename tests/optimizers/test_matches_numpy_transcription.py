@@ -59,7 +59,9 @@ def test_matches_numpy_transcription(case: tuple[str, str, dict[str, Any]]) -> N
             np.testing.assert_allclose(opt.state[p][key].numpy(), getattr(rule, attr)[i],
                                        rtol=RTOL, atol=ATOL, err_msg=f"state {key} of param {i}")
     if name == "DWMGrad":
-        assert float(opt.window) == rule.window  # type: ignore[attr-defined]
+        assert float(opt.window) == rule.window
+    if name in ("DWMGrad", "AdaptiveHB"):  # the contract makes momentum_now readable
+        np.testing.assert_allclose(float(opt.momentum_now), rule.momentum_now, rtol=RTOL)
 
 
 @pytest.mark.parametrize("rule", ["loss", "loss_decrease", "loss_increase"])

@@ -93,3 +93,49 @@ def test_dwmgrad_takes_the_loss_from_the_closure() -> None:
         opt_b.step(loss=loss_value)
         assert torch.equal(a, b)
         assert torch.equal(opt_a.window, opt_b.window)  # type: ignore[attr-defined]
+
+
+# Written from the spec and the contract, independently of the package's HyperParam tables:
+# values the rules exclude, and edge values they allow.
+SPEC_INVALID = [
+    ("DWMGrad", {"lr": -1e-3}), ("DWMGrad", {"eps": -1e-8}), ("DWMGrad", {"momentum": 1.0}),
+    ("DWMGrad", {"init_window": 0}), ("DWMGrad", {"max_window": 0}),
+    ("DWMGrad", {"window_rule": "loss_sign"}), ("DWMGrad", {"lr_schedule": "inv_linear"}),
+    ("DWMGrad", {"momentum_decay": 0.0}), ("DWMGrad", {"momentum_decay": 1.5}),
+    ("DWMGrad", {"init_window": 11, "max_window": 10}),
+    ("AdaBelief", {"betas": (0.9, 1.0)}), ("AdaBelief", {"betas": (-0.1, 0.999)}),
+    ("Aida", {"k": -1}), ("Aida", {"xi": -1e-20}), ("Aida", {"betas": (1.0, 0.999)}),
+    ("DemonSGD", {"total_steps": 0}), ("DemonSGD", {"momentum": 1.0}),
+    ("DemonAdam", {"total_steps": 0}),
+    ("AdaptiveHB", {"max_momentum": 1.0}), ("AdaptiveHB", {"lr": -0.1}),
+    ("AdamAHB", {"beta2": 1.0}), ("AdamAHB", {"max_momentum": -0.5}),
+]
+SPEC_VALID = [
+    ("DWMGrad", {"momentum_decay": 1.0}), ("DWMGrad", {"init_window": 10, "max_window": 10}),
+    ("DWMGrad", {"init_window": 1, "max_window": 1}), ("DWMGrad", {"lr_schedule": "inv_sqrt"}),
+    ("DWMGrad", {"momentum": 0.0}), ("DWMGrad", {"max_second_moment": True}),
+    ("Aida", {"k": 0}), ("AdaBelief", {"betas": (0.0, 0.0)}),
+    ("DemonSGD", {"momentum": 0.0}), ("DemonSGD", {"total_steps": 1}),
+    ("AdaptiveHB", {"max_momentum": 0.0}), ("AdamAHB", {"lr": 0.0}),
+]
+
+
+@pytest.mark.parametrize(("name", "bad"), SPEC_INVALID,
+                         ids=[f"{n}-{b}" for n, b in SPEC_INVALID])
+def test_values_the_spec_excludes_are_rejected(name: str, bad: dict[str, object]) -> None:
+    info = OPTIMIZERS[name]
+    with pytest.raises(ValueError) as excinfo:
+        construct(name, [torch.zeros(2, requires_grad=True)], **{**info.example_kwargs, **bad})
+    param, value = next(iter(bad.items()))
+    assert param in str(excinfo.value) and repr(value) in str(excinfo.value), str(excinfo.value)
+
+
+@pytest.mark.parametrize(("name", "edge"), SPEC_VALID,
+                         ids=[f"{n}-{e}" for n, e in SPEC_VALID])
+def test_edge_values_the_spec_allows_are_accepted(name: str, edge: dict[str, object]) -> None:
+    info = OPTIMIZERS[name]
+    param = torch.zeros(2, requires_grad=True)
+    opt = construct(name, [param], **{**info.example_kwargs, **edge})
+    param.grad = torch.ones(2)
+    take_step(opt, info, 1.0)
+    assert bool(torch.isfinite(param).all())
