@@ -31,6 +31,20 @@ The defaults (``lr_schedule="constant"``, ``momentum_decay=1``, ``max_second_mom
 are the paper's algorithm exactly; the other settings exist for the regret analysis. There is
 no bias correction: the first step moves each coordinate by about :math:`\alpha\sqrt{\omega_1}`.
 
+With several param groups the window is shared (it depends only on the loss) and each group
+uses its own :math:`\alpha, \gamma, \epsilon, \lambda` and schedule; ``init_window``,
+``max_window`` and ``window_rule`` must be the same in every group. ``per_instance=True``
+treats row b of every parameter as an independent problem: ``loss`` then has shape (B,) and
+the window is one per row.
+
+Paths: the for-loop (``foreach=False``, the reference), ``foreach=True`` (the same operations
+in the same order as ``torch._foreach_*`` ops; on CPU applied to cache-sized blocks of
+tensors) and ``fused=True``: the for-loop step compiled once by ``torch.compile``
+(TorchInductor), which fuses each tensor's update into one pass over memory. Compilation
+happens on the first fused step (and again when the list of tensors with gradients changes
+shape); the default paths never compile. The compiled step matches the for-loop within a
+few ulps in float64 (tested at atol 1e-14).
+
 Optimizer-wide state lives in ``opt.state["global"]`` as tensors on the parameters' device
 (``step``, ``window``, ``prev_loss``, ``momentum_now``) and is updated with tensor ops only,
 so a step never synchronises with the device (the authors' code calls ``loss.item()`` once

@@ -108,6 +108,28 @@ def test_dwmgrad_equals_rmsprop_with_fixed_window() -> None:
                                    rtol=1e-12, atol=1e-16)
 
 
+def test_param_groups_share_the_window_and_keep_their_own_lr() -> None:
+    # The window depends only on the loss, so each group follows the trajectory of a
+    # one-group optimizer with its own lr fed the same losses.
+    params = _params()
+    twins = [p.detach().clone().requires_grad_() for p in params]
+    grouped = DWMGrad([{"params": params[:2], "lr": 0.1}, {"params": params[2:]}], lr=0.01,
+                      window_rule="loss_decrease")
+    alone = [DWMGrad(twins[:2], lr=0.1, window_rule="loss_decrease"),
+             DWMGrad(twins[2:], lr=0.01, window_rule="loss_decrease")]
+    for t, grads in enumerate(_grads(params, len(LOSSES))):
+        for p, q, g in zip(params, twins, grads, strict=True):
+            p.grad, q.grad = g, g.clone()
+        grouped.step(loss=LOSSES[t])
+        for opt in alone:
+            opt.step(loss=LOSSES[t])
+    for p, q in zip(params, twins, strict=True):
+        assert torch.equal(p, q)
+    assert torch.equal(grouped.window, alone[0].window)
+    with pytest.raises(ValueError, match="max_window"):
+        grouped.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "max_window": 3})
+
+
 # ---------------------------------------------------------------- per instance
 B = 3
 
