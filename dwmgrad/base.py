@@ -106,8 +106,9 @@ def cache_blocks(lists: list[list[Tensor]], device: torch.device) -> Iterator[li
     """Split parallel tensor lists into consecutive blocks for ``torch._foreach_*`` ops.
 
     On CPU a block holds whole tensors totalling at most ``CPU_BLOCK_NUMEL`` elements (or a
-    single larger tensor), so a sequence of foreach ops finds its operands still in cache
-    instead of streaming every op over all tensors; other devices get one block.
+    single larger tensor), so that a sequence of foreach ops revisits a bounded working set
+    instead of streaming every op over all tensors (on CPU the latter was measurably slower
+    than the for-loop path); other devices get one block, as in torch.optim.
     """
     if device.type != "cpu":
         yield lists
@@ -159,9 +160,13 @@ class TensorListOptimizer(torch.optim.Optimizer):
                     f"Invalid {name}={group[name]!r} in a param group: {type(self).__name__} "
                     f"uses one {name} for all groups ({self.defaults[name]!r})"
                 )
+        self._check_group(group)
         if group["per_instance"] and self.uses_instances:
             for p in group["params"]:
                 self._check_instance_shape(p)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Constraints between hyperparameters (each one already valid on its own)."""
 
     def _check_instance_shape(self, p: Tensor) -> None:
         if p.dim() == 0:

@@ -263,13 +263,14 @@ class DWMGrad(TensorListOptimizer):
             max_second_moment=max_second_moment, per_instance=per_instance, foreach=foreach,
             fused=fused,
         )
-        for row in HYPERPARAMETERS.values():
-            row.validate(defaults[row.name])
-        if init_window > max_window:
-            raise ValueError(
-                f"Invalid init_window: {init_window!r}; expected at most max_window={max_window!r}"
-            )
         super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if group["init_window"] > group["max_window"]:
+            raise ValueError(
+                f"Invalid init_window: {group['init_window']!r}; expected at most "
+                f"max_window={group['max_window']!r}"
+            )
 
     def _init_global(self, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
         shape = self._instances()
