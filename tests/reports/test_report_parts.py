@@ -1,0 +1,73 @@
+"""Parts of the report: figure style, missing series, Markdown/LaTeX rendering, README
+section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from report_fake_results import write_fake_results
+
+from reports.build import ReportFiles
+from reports.document import Table, latex_escape, markdown_to_html
+from reports.figures import FIGURES
+from reports.figures.style import KNOWN_STYLES, legend_label, line_style, render
+from reports.readme_snippet import COMMAND, write_section
+from reports.results import load_results
+
+
+def test_every_known_optimizer_has_its_own_style() -> None:
+    styles = {tuple(line_style(name).values()) for name in KNOWN_STYLES if name != "gd"}
+    assert len(styles) == len(KNOWN_STYLES) - 1
+    assert line_style("DWMGrad (analysed)") != line_style("DWMGrad")
+    assert line_style("Some New Optimizer") == line_style("some-new optimizer")
+
+
+def test_legend_names_the_hyperparameters() -> None:
+    label = legend_label("Adam", {"lr": 0.001, "betas": (0.9, 0.999)})
+    assert label == "Adam (lr=0.001, betas=(0.9, 0.999))"
+
+
+def test_a_figure_without_its_series_is_reported_not_drawn(tmp_path: Path) -> None:
+    root = write_fake_results(tmp_path / "out", skip=("reddi",))
+    doc = json.loads((root / "measurements" / "empirical.json").read_text())
+    del doc["series"]["stepsizes"]
+    (root / "measurements" / "empirical.json").write_text(json.dumps(doc))
+    only = {"reddi_trajectories", "stepsize_histograms", "heavy_ball_rates"}
+    results = load_results(root)
+    drawn = {spec.name: render(spec, results, root / "figures") for spec in FIGURES
+             if spec.name in only}
+    assert drawn["heavy_ball_rates"].ok
+    assert not drawn["reddi_trajectories"].ok
+    assert "reddi.json not found" in drawn["reddi_trajectories"].reason
+    assert "stepsizes" in drawn["stepsize_histograms"].reason
+    assert not (root / "figures" / "stepsize_histograms.png").exists()
+    assert {f.name for f in FIGURES} >= only
+
+
+def test_latex_tables_escape_and_use_booktabs() -> None:
+    tex = Table(["a_b", "100%"], [["x & y", "$5"]], "cap #1", "tab:x").latex()
+    assert r"a\_b & 100\% \\" in tex and r"x \& y & \$5 \\" in tex
+    assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
+    assert latex_escape("~^") == r"\textasciitilde{}\textasciicircum{}"
+
+
+def test_markdown_appendix_is_rendered_safely() -> None:
+    out = markdown_to_html("# Title\n\ntext <b> `code`\n\n$$\nR_T \\le 1\n$$\n- item")
+    assert "<h3>Title</h3>" in out
+    assert "&lt;b&gt;" in out and "<code>code</code>" in out
+    assert '<pre class="math">R_T \\le 1</pre>' in out
+    assert "<li>item</li>" in out
+
+
+def test_readme_section_has_the_table_the_figure_and_the_command(
+        built_report: ReportFiles, tmp_path: Path) -> None:
+    dest = tmp_path / "reports" / "README_section.md"
+    dest.parent.mkdir()
+    write_section(built_report.root, dest)
+    text = dest.read_text()
+    assert COMMAND in text
+    assert "| DWMGrad (as published) converges on convex problems |" in text
+    assert "![DWMGrad regret vs the derived bound](reports/readme/regret_vs_bound.png)" in text
+    assert (tmp_path / "reports" / "readme" / "regret_vs_bound.png").read_bytes()[:4] == \
+        b"\x89PNG"
