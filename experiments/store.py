@@ -96,10 +96,23 @@ def git_commit() -> str:
 
 
 class ResultStore:
-    """Reads and writes run records and measurements under ``root``."""
+    """Reads and writes run records and measurements under ``root``.
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    ``device``: when given, every spec is looked up and saved as if its ``device`` were this
+    one. ``dwmgrad-verify run --device cuda`` uses it so that a named experiment's
+    ``measure(store)``, which rebuilds its CPU specs, finds the results of the CUDA runs
+    (whose keys differ: the device is part of the spec).
+    """
+
+    def __init__(self, root: str | os.PathLike[str], device: str | None = None) -> None:
         self.root = Path(root)
+        self.device = device
+
+    def resolve(self, spec: RunSpec) -> RunSpec:
+        """``spec`` on this store's device (unchanged when the store has none)."""
+        if self.device is None or spec.device == self.device:
+            return spec
+        return spec.with_changes(device=self.device)
 
     # ---- paths ------------------------------------------------------------------------------
 
@@ -108,6 +121,7 @@ class ResultStore:
 
     def paths(self, spec: RunSpec) -> tuple[Path, Path, Path]:
         """(.csv, .json, .timings.json) of ``spec``."""
+        spec = self.resolve(spec)
         base = self.run_dir(spec.experiment) / spec.key()
         return (base.with_suffix(".csv"), base.with_suffix(".json"),
                 base.with_name(base.name + ".timings.json"))
@@ -131,6 +145,9 @@ class ResultStore:
 
     def save(self, record: RunRecord) -> None:
         """Write the record's three files atomically, the .json last."""
+        if self.resolve(record.spec) != record.spec:
+            raise ValueError(f"record of device {record.spec.device!r} saved in a store for "
+                             f"device {self.device!r}")
         csv_path, json_path, timings_path = self.paths(record.spec)
         meta = record.metadata(package_versions(), git_commit())
         timings = dict(record.timings)

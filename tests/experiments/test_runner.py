@@ -113,3 +113,93 @@ def test_process_pool_matches_sequential() -> None:
         np.testing.assert_array_equal(record.losses, pooled[key].losses)
     with pytest.raises(ValueError, match="workers"):
         ProcessPoolExecutor(0)
+
+
+# ---- api and CLI ---------------------------------------------------------------------------
+
+
+def _fake_registry() -> dict[str, Any]:
+    import types
+
+    def specs(scale: str) -> list[RunSpec]:
+        horizon = 10 if scale == "quick" else 20
+        return [_spec("HeavyBall", {"lr": 0.1, "momentum": m}, horizon=horizon)
+                for m in (0.2, 0.4)]
+
+    def measure(store: Any) -> dict[str, Any]:
+        records = [store.load(s) for s in specs("quick")]
+        return {"experiment": "tiny", "metrics": {"final": [float(r.losses[0, -1])
+                                                            for r in records]}}
+
+    module = types.ModuleType("tiny")
+    module.NAME, module.DESCRIPTION = "tiny", "two heavy-ball runs"  # type: ignore[attr-defined]
+    module.specs, module.measure = specs, measure  # type: ignore[attr-defined]
+    return {"tiny": module}
+
+
+def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments import api, runner
+
+    monkeypatch.setattr(api, "experiments_registry", _fake_registry)
+    calls: list[str] = []
+    real = runner.run_spec
+    monkeypatch.setattr(runner, "run_spec", lambda spec: calls.append(spec.key()) or real(spec))
+    first = api.run_experiments(["tiny"], "quick", tmp_path, progress=False)
+    assert len(calls) == 2 and len(first["tiny"]["metrics"]["final"]) == 2
+    again = api.run_experiments(["tiny"], "quick", tmp_path, progress=False)
+    assert len(calls) == 2 and again == first
+    assert (tmp_path / "measurements" / "tiny.json").exists()
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["run", "tiny", "nope"], "unknown experiment 'nope'; expected one or more of: tiny"),
+    (["run"], "no experiment given"),
+    (["run", "tiny", "--scale", "huge"], "--scale 'huge'"),
+    (["run", "tiny", "--device", "tpu"], "--device 'tpu'"),
+    (["run", "tiny", "--workers", "0"], "--workers 0"),
+    (["run", "tiny", "--workers", "x"], "--workers 'x'"),
+    (["run", "tiny", "--list"], "--list takes no experiment names"),
+])
+def test_cli_bad_input_is_one_line_exit_2(argv: list[str], needle: str,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from dwmgrad_verify.cli import main
+    from experiments import api, cli
+
+    monkeypatch.setattr(api, "experiments_registry", _fake_registry)
+    monkeypatch.setattr(cli, "experiments_registry", _fake_registry)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_unusable_out_and_cuda(tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from dwmgrad_verify.cli import main
+    from experiments import api, cli
+
+    monkeypatch.setattr(api, "experiments_registry", _fake_registry)
+    monkeypatch.setattr(cli, "experiments_registry", _fake_registry)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", "tiny", "--out", str(blocker)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["run", "tiny", "--out", str(blocker / "sub")]) == 2
+    assert "not a writable directory" in capsys.readouterr().err
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["run", "tiny", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    assert "torch sees no CUDA device" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()             # validated before any work
+    assert main(["run", "tiny", "--out", str(tmp_path / "ok")]) == 0
+    assert "tiny: measured" in capsys.readouterr().out
+
+
+def test_cli_process_reports_bad_name_without_traceback() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "dwmgrad_verify.cli", "run", "no_such"],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "'no_such'" in proc.stderr

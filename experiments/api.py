@@ -1,0 +1,131 @@
+"""Public entry for ``dwmgrad-verify run`` and ``all``: :func:`run_experiments`.
+
+Everything the user gave is validated before any work starts (:func:`validate_request`):
+experiment names, scale, device, output directory, worker count; then every spec of every
+requested experiment is checked (:func:`experiments.runner.validate_spec`). Only then do the
+runs start; specs whose results are stored are skipped, so a rerun after an interruption
+resumes where it stopped. Each experiment's ``measure(store)`` then computes its metrics from
+the result files, written to ``DIR/measurements/<name>.json``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from dwmgrad_verify.errors import UsageError
+from experiments.executors import make_executor
+from experiments.runner import run_specs, validate_spec
+from experiments.spec import RunSpec
+from experiments.store import ResultStore
+
+SCALES = ("quick", "full")
+DEVICES = ("cpu", "cuda")
+
+
+def experiments_registry() -> dict[str, ModuleType]:
+    """``experiments.named.EXPERIMENTS``, imported lazily (it registers extra problems)."""
+    from experiments.named import EXPERIMENTS
+
+    return dict(EXPERIMENTS)
+
+
+def _writable_directory(out: Path) -> Path:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is a file; expected a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {str(out)!r} is not a writable directory: "
+                         f"{exc.strerror or exc}") from None
+    return out
+
+
+def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLike[str],
+                     device: str = "cpu", workers: int = 1) -> dict[str, ModuleType]:
+    """Check every argument; return the selected experiment modules, or raise UsageError."""
+    registry = experiments_registry()
+    valid = ", ".join(sorted(registry)) or "(none registered)"
+    if not names:
+        raise UsageError(f"no experiment given; expected one or more of: {valid}")
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise UsageError(f"unknown experiment {', '.join(map(repr, unknown))}; expected one or "
+                         f"more of: {valid}")
+    if scale not in SCALES:
+        raise UsageError(f"--scale {scale!r} is not valid; expected one of: {', '.join(SCALES)}")
+    if device not in DEVICES:
+        raise UsageError(f"--device {device!r} is not valid; expected one of: "
+                         f"{', '.join(DEVICES)}")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device 'cuda' is not available: torch sees no CUDA device "
+                             "(use --device cpu)")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"--workers {workers!r} is not valid; expected an integer N >= 1")
+    _writable_directory(Path(out_dir))
+    return {name: registry[name] for name in dict.fromkeys(names)}
+
+
+def collect_specs(modules: dict[str, ModuleType], scale: str, device: str) -> list[RunSpec]:
+    """Every spec of the selected experiments, on ``device``, each validated."""
+    specs: list[RunSpec] = []
+    for name, module in modules.items():
+        for spec in module.specs(scale):
+            spec = spec if spec.device == device else spec.with_changes(device=device)
+            try:
+                validate_spec(spec)
+            except ValueError as exc:
+                raise UsageError(f"experiment {name!r} has an invalid spec: {exc}") from None
+            specs.append(spec)
+    return specs
+
+
+def _measure(module: ModuleType, store: ResultStore, scale: str) -> dict[str, Any]:
+    if "scale" in inspect.signature(module.measure).parameters:
+        result: dict[str, Any] = module.measure(store, scale=scale)
+    else:
+        result = module.measure(store)
+    return result
+
+
+def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike[str],
+                    device: str = "cpu", workers: int = 1,
+                    progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Run the named experiments at ``scale`` into ``out_dir`` and measure them.
+
+    Returns {name: measurement}. A measurement that cannot be computed (e.g. a run failed)
+    is returned and written as {"experiment", "scale", "created", "error"} instead of
+    raising, so one broken experiment does not lose the others.
+    """
+    modules = validate_request(names, scale, out_dir, device, workers)
+    specs = collect_specs(modules, scale, device)
+    store = ResultStore(out_dir, device=None if device == "cpu" else device)
+    run_specs(specs, store, make_executor(workers), progress=progress)
+    results: dict[str, dict[str, Any]] = {}
+    for name, module in modules.items():
+        try:
+            measurement = _measure(module, store, scale)
+        except Exception as exc:  # noqa: BLE001 - keep the other experiments' measurements
+            measurement = {
+                "experiment": name, "scale": scale,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "error": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+            }
+            print(f"experiment {name}: measurement failed: {measurement['error']}",
+                  file=sys.stderr)
+        store.write_measurement(name, measurement)
+        results[name] = measurement
+    return results
