@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown benchmark {args.name!r}; expected one of: "
                          + ", ".join(sorted(BENCHMARKS)))
     module = importlib.import_module(BENCHMARKS[args.name])
+    summary = (module.__doc__ or "").split("\n\n")[0]  # the docstring's first paragraph
     parser = argparse.ArgumentParser(prog=f"dwmgrad-verify bench {args.name}",
-                                     description=(module.__doc__ or "").splitlines()[0])
+                                     description=" ".join(summary.split()))
     module.configure(parser)
     return int(module.run(parser.parse_args(args.options)))
