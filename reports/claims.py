@@ -113,10 +113,11 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
         if is_analysed(variant):
             continue
         for problem, fit in per_problem.items():
-            iv = Interval.of(fit, f"exponents.{variant}.{problem}")
-            evidence.append(Evidence(f"regret exponent {variant} on {problem}", iv.text(),
+            iv = _fitted(fit)
+            evidence.append(Evidence(f"regret exponent {variant} on {problem}",
+                                     iv.text() if iv else f"no fit ({fit.get('note', '')})",
                                      "measurements/dwmgrad_regret.json"))
-            if iv.low > LINEAR_REGRET_EXPONENT:
+            if iv is not None and iv.low > LINEAR_REGRET_EXPONENT:
                 linear.append(f"{variant} on {problem} (a = {iv.text()})")
     reddi = gather(missing, lambda: r.metric("reddi"))
     for construction in REDDI_CONSTRUCTIONS:
@@ -149,6 +150,13 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
     if missing:
         reason += "; missing: " + "; ".join(missing)
     return Verdict("inconclusive", reason, tuple(evidence))
+
+
+def _fitted(fit: Mapping[str, Any]) -> Interval | None:
+    """A fitted exponent with its CI, or None where the experiment could not fit one."""
+    if fit.get("slope") is None:
+        return None
+    return Interval.of(fit, "exponent")
 
 
 def _analysed_rows(r: ResultSet) -> list[dict[str, Any]]:
@@ -212,12 +220,13 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
         prob_rows = sorted((row for row in rows if row["problem"] == problem
                             and row.get("bound") is not None), key=lambda row: row["T"])
         a_bound = loglog_slope([row["T"] for row in prob_rows], [row["bound"] for row in prob_rows])
-        iv = Interval.of(fit, f"exponents.{key}.{problem}")
-        evidence.append(Evidence(f"{problem}: measured exponent vs the bound's", f"{iv.text()} vs "
-                                 f"{a_bound:.3f}", "measurements/dwmgrad_regret.json"))
-        if iv.low > a_bound + EXPONENT_TOL:
+        iv = _fitted(fit)
+        evidence.append(Evidence(f"{problem}: measured exponent vs the bound's",
+                                 f"{iv.text() if iv else 'no fit'} vs {a_bound:.3f}",
+                                 "measurements/dwmgrad_regret.json"))
+        if iv is not None and iv.low > a_bound + EXPONENT_TOL:
             too_steep.append(problem)
-    if not evidence:
+    if not evidence or all("no fit" in str(e.value) for e in evidence):
         raise MissingResult("no fitted exponent for the analysed variant")
     if too_steep:
         return Verdict("violated", f"regret grows faster than the bound's rate on "

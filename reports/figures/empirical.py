@@ -1,10 +1,9 @@
 """The small-scale empirical checks: Rosenbrock paths, final losses with CIs, step-size
-histograms (Adam / AdaBelief / Aida), DWMGrad's window and momentum, and the robustness
-sweeps of Demon (momentum) and the adaptive heavy ball (learning rate).
+histograms (Adam / AdaBelief / Aida), and the robustness sweeps of Demon (momentum) and the
+adaptive heavy ball (learning rate).
 
 Reads ``empirical.series``: ``rosenbrock_paths.<start>.<optimizer> = {x, y,
-hyperparameters?}``, ``stepsizes.<optimizer> = {log10_stepsizes}``,
-``dwmgrad_state.<window rule> = {step, window, momentum}``; and ``empirical.metrics``:
+hyperparameters?}``, ``stepsizes.<optimizer> = {log10_stepsizes}``; and ``empirical.metrics``:
 ``<task>.<optimizer>.{final_loss_median, ci_low, ci_high}``,
 ``demon_momentum_robustness.<optimizer>.final_loss_by_momentum``,
 ``ahb_lr_robustness.<optimizer>.final_loss_by_lr``.
@@ -110,24 +109,6 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
     legend(ax, loc="upper left")
 
 
-def draw_dwmgrad_state(results: ResultSet, fig: Figure) -> None:
-    series = results.series("empirical").get("dwmgrad_state")
-    if not isinstance(series, Mapping) or not series:
-        raise MissingResult("empirical.series.dwmgrad_state absent")
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    for i, (rule, entry) in enumerate(sorted(series.items())):
-        style = {"color": ["#0072B2", "#D55E00", "#009E73", "#CC79A7"][i % 4]}
-        steps, window = series_xy(entry, "step", "window", f"dwmgrad_state.{rule}")
-        _, momentum = series_xy(entry, "step", "momentum", f"dwmgrad_state.{rule}")
-        label = legend_label(f"DWMGrad window_rule={rule}", entry.get("hyperparameters"))
-        top.step(steps, window, where="post", label=label, **style)
-        bottom.plot(steps, momentum, label=label, **style)
-    top.set_ylabel("window omega_t (steps)")
-    bottom.set_ylabel("momentum mu_t = gamma omega_t / delta")
-    bottom.set_xlabel("step t")
-    legend(top, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-
-
 def _sweep(results: ResultSet, fig: Figure, metric: str, key: str, xlabel: str) -> None:
     table = results.measurement("empirical").get("metrics", {}).get(metric)
     if not isinstance(table, Mapping) or not table:
@@ -181,9 +162,6 @@ FIGURES = (
                "Histogram of log10 per-coordinate step sizes of Adam, AdaBelief and Aida at the "
                "end of training (the spread in decades in the legend).", draw_stepsizes,
                (6.5, 3.8)),
-    FigureSpec("dwmgrad_window_momentum", "empirical", "DWMGrad window and momentum",
-               "DWMGrad's window omega_t and momentum mu_t over the steps of a run, for each "
-               "window rule of the authors' code.", draw_dwmgrad_state, (8.0, 4.5)),
     FigureSpec("demon_robustness", "empirical", "Sensitivity to the momentum setting",
                "Final loss against the momentum parameter for Demon SGDM and heavy-ball SGD "
                "(crosses at the top: diverged).", draw_demon, (6.5, 3.8)),

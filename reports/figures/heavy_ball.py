@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from reports.figures.style import (
     OKABE_ITO,
     FigureSpec,
+    floats,
     legend,
     legend_label,
     series_xy,
@@ -75,14 +76,15 @@ def draw_error_curves(results: ResultSet, fig: Figure) -> None:
 def draw_lessard(results: ResultSet, fig: Figure) -> None:
     metrics = results.metric("lessard_cycle")
     trajs = results.series("lessard_cycle").get("trajectories")
-    if not trajs:
+    if not isinstance(trajs, Mapping) or not trajs:
         raise MissingResult("lessard_cycle.series.trajectories absent")
+    hp = {k: metrics[k] for k in ("alpha", "beta") if k in metrics}
     ax = fig.subplots()
-    for i, t in enumerate(trajs):
-        steps, xs = series_xy(t, "step", "x", "lessard_cycle.series.trajectories[]")
-        ax.plot(steps, xs, marker=".", ms=3, lw=0.8, color=OKABE_ITO[i % len(OKABE_ITO)],
-                label=legend_label(f"{t.get('optimizer', 'heavy ball')} from x0={t['x0']}",
-                                   t.get("hyperparameters")))
+    for i, (x0, xs) in enumerate(sorted(trajs.items(), key=lambda kv: float(kv[0]))):
+        values = floats(xs, f"lessard_cycle.series.trajectories.{x0}")
+        ax.plot(range(len(values)), values, marker=".", ms=3, lw=0.8,
+                color=OKABE_ITO[i % len(OKABE_ITO)],
+                label=legend_label(f"heavy ball from x0 = x1 = {x0}", hp))
     for j, p in enumerate(metrics.get("expected_cycle", [])):
         ax.axhline(p, color="grey", ls=":", lw=1,
                    label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from reports.figures.style import FigureSpec, legend, legend_label, line_style
+from reports.figures.style import FigureSpec, legend, legend_label, line_style, series_xy
 from reports.results import MissingResult, ResultSet
 from reports.rules import is_analysed
 
@@ -48,8 +48,9 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                             alpha=0.2, lw=0, **style)
             if np.all(med > 0) and len(T) >= 2:
                 a, b = np.polyfit(np.log(T), np.log(med), 1)
-                fit = exps.get(variant, {}).get(problem)
-                ci = f" [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]" if fit else ""
+                fit = exps.get(variant, {}).get(problem) or {}
+                ci = (f" [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
+                      if fit.get("ci_low") is not None else "")
                 ax.plot(T, np.exp(b) * T**a, ls=":", lw=1, color=style["color"],
                         label=f"fit T^{a:.2f}{ci}")
             bounds = [(r["T"], r["bound"]) for r in vr if r.get("bound") is not None]
@@ -62,6 +63,25 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
         ax.set_ylabel("regret R_T (loss units)")
         ax.set_title(problem)
     legend(axes[-1], loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
+def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
+    series = results.series("dwmgrad_regret").get("window_momentum")
+    if not isinstance(series, Mapping) or not series:
+        raise MissingResult("dwmgrad_regret.series.window_momentum absent")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for variant, entry in sorted(series.items(), key=lambda kv: (not is_analysed(kv[0]), kv[0])):
+        where = f"dwmgrad_regret.series.window_momentum.{variant}"
+        steps, window = series_xy(entry, "t", "window", where)
+        _, momentum = series_xy(entry, "t", "momentum", where)
+        label = f"DWMGrad {variant}"
+        top.step(steps, window, where="post", label=label, **_variant_style(variant))
+        bottom.plot(steps, momentum, label=label, **_variant_style(variant))
+    top.set_xscale("log")
+    top.set_ylabel("window omega_t (steps)")
+    bottom.set_ylabel("momentum mu_t")
+    bottom.set_xlabel("round t (median over seeds)")
+    legend(top, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
@@ -91,6 +111,11 @@ FIGURES = (
                "for the analysed algorithm and the paper's window rules, the derived upper bound "
                "(dashed) and least-squares fits T^a (dotted; CI of a from the bootstrap).",
                draw_regret, (9.0, 3.8)),
+    FigureSpec("dwmgrad_window_momentum", "dwmgrad_regret", "DWMGrad window and momentum",
+               "DWMGrad's window omega_t and momentum mu_t = gamma (omega_t/delta) (times "
+               "lambda^(t-1) for the analysed algorithm) over the rounds of the online runs, "
+               "for the analysed algorithm and each window rule of the authors' code.",
+               draw_window_momentum, (8.0, 4.5)),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",
                "For each optimizer, the largest average regret R_T/T the search found in the "

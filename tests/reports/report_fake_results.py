@@ -41,16 +41,17 @@ def heavy_ball_rate() -> dict[str, Any]:
 
 def lessard_cycle() -> dict[str, Any]:
     cycle = [0.6465, -1.8024, 2.1159]
-    hp = {"lr": 1 / 9, "momentum": 4 / 9}
-    trajs = [{"x0": 3.3, "optimizer": "HeavyBall", "hyperparameters": hp, "step": list(range(30)),
-              "x": [3.3, 3.3, 1.2] + [cycle[i % 3] for i in range(27)]},
-             {"x0": 3.0, "optimizer": "HeavyBall", "hyperparameters": hp, "step": list(range(30)),
-              "x": [3.0 * 0.7**i for i in range(30)]}]
-    metrics = {"cycle_detected": True, "cycle_points": [2.11592, 0.64648, -1.80241],
-               "expected_cycle": cycle,
-               "starts": [{"x0": 3.3, "converged": False, "final_x": 2.1159},
-                          {"x0": 3.0, "converged": True, "final_x": 0.0},
-                          {"x0": 3.5, "converged": True, "final_x": 0.0}]}
+    trajs = {"3.3": [3.3, 3.3, 1.2] + [cycle[i % 3] for i in range(57)],
+             "3": [3.0 * 0.7**i for i in range(60)]}
+    metrics = {"cycle_detected": True, "cycle_points": [0.64648, -1.80241, 2.11592],
+               "expected_cycle": cycle, "cycle_max_abs_error": 2e-5,
+               "starts": [{"x0": 3.3, "in_cycle_interval": True, "converged": False,
+                           "cycling": True, "final_x": 2.1159},
+                          {"x0": 3.0, "in_cycle_interval": False, "converged": True,
+                           "cycling": False, "final_x": 0.0},
+                          {"x0": 3.5, "in_cycle_interval": False, "converged": True,
+                           "cycling": False, "final_x": 0.0}],
+               "alpha": 1 / 9, "beta": 4 / 9}
     return _measurement("lessard_cycle", metrics, {"trajectories": trajs})
 
 
@@ -87,7 +88,14 @@ def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
                              "regret_q10": 0.8 * med, "regret_q90": 1.2 * med, "bound": bound,
                              "ratio": None if bound is None else med / bound})
     metrics = {"rows": rows, "exponents": exps, "bound_holds": bound_holds}
-    return _measurement("dwmgrad_regret", metrics, {})
+    t = np.unique(np.geomspace(1, 10000, 100).astype(int))
+    window = {v: np.minimum(5 + t, 10) if v != "paper:loss_decrease" else
+              np.where(t % 7 < 3, 3, 6) for v in exps}
+    series = {"window_momentum": {
+        v: {"t": t.tolist(), "window": w.tolist(),
+            "momentum": (0.9 * w / 10 * (0.99 ** (t - 1) if v == "analysed" else 1)).tolist()}
+        for v, w in window.items()}}
+    return _measurement("dwmgrad_regret", metrics, series)
 
 
 def counterexample_search() -> dict[str, Any]:
@@ -151,14 +159,7 @@ def empirical() -> dict[str, Any]:
             for start, (sx, sy) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0)))},
         "stepsizes": {o: {"log10_stepsizes": (rng.normal(-3, s, 500)).tolist()}
                       for o, s in (("Adam", 0.8), ("AdaBelief", 0.6), ("Aida", 0.3))},
-        "dwmgrad_state": {rule: {"step": steps.tolist(),
-                                 "window": np.clip(5 + np.cumsum(rng.choice([-1, 1], 200)), 1,
-                                                   10).tolist() if rule != "loss" else
-                                 np.minimum(5 + steps + 1, 10).tolist()}
-                          for rule in ("loss", "loss_decrease", "loss_increase")},
     }
-    for state in series["dwmgrad_state"].values():
-        state["momentum"] = [0.9 * w / 10 for w in state["window"]]
     return _measurement("empirical", metrics, series)
 
 
