@@ -145,7 +145,6 @@ class TensorListOptimizer(torch.optim.Optimizer):
                 raise ValueError(f"Invalid {flag}: {value!r}; expected None, True or False")
         if defaults.get("foreach") and defaults.get("fused"):
             raise ValueError("Invalid foreach=True with fused=True; choose at most one of them")
-        self._batch_size: int | None = None
         super().__init__(params, defaults)
 
     # ------------------------------------------------------------------ param groups
@@ -174,12 +173,11 @@ class TensorListOptimizer(torch.optim.Optimizer):
                 "Invalid parameter of shape (): per_instance=True needs a leading "
                 "instance dimension on every parameter"
             )
-        if self._batch_size is None:
-            self._batch_size = p.shape[0]
-        elif p.shape[0] != self._batch_size:
+        batch = self._all_params()[0].shape[0]
+        if p.shape[0] != batch:
             raise ValueError(
                 f"Invalid parameter of shape {tuple(p.shape)}: per_instance=True needs the "
-                f"same leading dimension on every parameter (others have {self._batch_size})"
+                f"same leading dimension on every parameter (the first has {batch})"
             )
 
     # ------------------------------------------------------------------ stepping
@@ -244,7 +242,7 @@ class TensorListOptimizer(torch.optim.Optimizer):
     def _instances(self) -> tuple[int, ...]:
         """Shape of one value per instance: (B,) when per_instance applies, else ()."""
         if self.defaults["per_instance"] and self.uses_instances:
-            return (self._batch_size or 0,)
+            return (self._all_params()[0].shape[0],)
         return ()
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Literal
 
-__all__ = ["HyperParam", "table"]
+__all__ = [
+    "HyperParam",
+    "betas_row",
+    "eps_row",
+    "lr_row",
+    "per_instance_row",
+    "table",
+    "unit_row",
+]
 
 Kind = Literal["float", "int", "choice", "bool", "betas"]
 
@@ -151,4 +159,5 @@ def betas_row() -> HyperParam:
 
 
 def per_instance_row() -> HyperParam:
+    """The ``per_instance`` flag (see ``dwmgrad.base``)."""
     return HyperParam("per_instance", "bool")
