@@ -15,13 +15,17 @@ from experiments.named import families
 families.register()
 
 from experiments.named import (  # noqa: E402  (the problems must be registered first)
+    counterexample_search,
+    dwmgrad_regret,
     heavy_ball_rate,
+    lessard_cycle,
     reddi,
 )
 
 EXPERIMENTS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (heavy_ball_rate, reddi)
+    for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret,
+                   counterexample_search)
 }
 
 __all__ = ["EXPERIMENTS"]

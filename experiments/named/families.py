@@ -32,9 +32,9 @@ import torch
 from experiments.problems import PROBLEMS
 from experiments.problems.base import Problem
 from experiments.problems.quadratic import SpectrumQuadratic
-from experiments.problems.randomness import counter_uniform, generator
+from experiments.problems.randomness import generator
 
-SPACES = ("linear", "quadratic")
+SPACES = ("linear", "quadratic", "mixed")
 BOX = (-1.0, 1.0)
 
 
@@ -66,11 +66,14 @@ def candidate(seed: int, space: str, max_period: int = 120) -> dict[str, Any]:
     slope m (p - |S|)/|S| (1 + u) with u log-uniform in [0.005, 2], so the period's total slope
     is positive and the comparator sits at -1 (times a random sign s, which mirrors the game);
     gradient scale m log-uniform in [0.1, 10]; offsets c uniform in [-2, 2]. ``space`` =
-    "quadratic" adds curvatures a log-uniform in [0.01, 10] (spike) and [0.001, 1] (rest).
+    "quadratic" adds curvatures a log-uniform in [0.01, 10] (spike) and [0.001, 1] (rest);
+    "mixed" picks one of the two with probability ½.
     """
     if space not in SPACES:
         raise ValueError(f"Invalid space: {space!r}; expected one of {SPACES}")
     gen = generator(seed, f"periodic_online:{space}")
+    if space == "mixed":
+        space = "linear" if float(torch.rand((), generator=gen)) < 0.5 else "quadratic"
     p = int(round(_loguniform(gen, 2.0, float(max_period))))
     n_spikes = 1 if p < 4 or float(torch.rand((), generator=gen)) < 0.7 else 2
     phases = sorted(int(i) for i in torch.randperm(p, generator=gen)[:n_spikes])
@@ -216,38 +219,7 @@ class PeriodicOnline(Problem):
         return out
 
 
-class RandomSpikeOnline(PeriodicOnline):
-    """Stochastic analogue: f_t is the spike loss with probability ``probability``, drawn
-    independently per (seed, t) (Reddi et al. 2018, Section 5: 1010x w.p. 0.01, else -10x).
-    The comparator is that of the realised sequence. ``period`` and ``spikes`` are ignored.
-    """
-
-    NAME = "random_spike_online"
-    stochastic = True
-    PARAMS: dict[str, Any] = {"sequence": None, "probability": 0.01}
-
-    def _build(self) -> None:
-        if self.params["sequence"] is None:
-            raise ValueError("Invalid random_spike_online parameters: 'sequence' is required")
-        self.params["space"] = None
-        super()._build()
-        self.probability = float(self.params["probability"])
-        if not 0.0 < self.probability < 1.0:
-            raise ValueError(f"Invalid probability: {self.probability!r}; expected 0 < p < 1")
-
-    def _draws(self, steps: torch.Tensor) -> torch.Tensor:
-        u = counter_uniform(self.seed_tensor, "random_spike_online", steps, 1)
-        return u[..., 0] < self.probability                                    # (B, n)
-
-    def _is_spike(self, t: int) -> torch.Tensor:
-        return self._draws(torch.tensor([t], dtype=torch.int64))[:, 0].to(self.device)
-
-    def _spike_matrix(self, horizon: int) -> np.ndarray:
-        steps = torch.arange(1, horizon + 1, dtype=torch.int64)
-        return self._draws(steps).cpu().numpy()
-
-
 def register() -> None:
     """Add this module's problems to the core registry (no-op when already there)."""
-    for cls in (CentredQuadratic, PeriodicOnline, RandomSpikeOnline):
+    for cls in (CentredQuadratic, PeriodicOnline):
         PROBLEMS.setdefault(cls.NAME, cls)

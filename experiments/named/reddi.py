@@ -1,7 +1,8 @@
 """``reddi``: Adam vs AMSGrad vs every optimizer of the package on Reddi et al.'s games.
 
 Reddi, Kale, Kumar, "On the convergence of Adam and beyond" (ICLR 2018), algorithms.md §5,
-on the box [-1, 1] (the runner projects every iterate), x_1 = 0:
+on the box [-1, 1] (the runner projects every iterate), problems of
+:mod:`experiments.problems.online` (x_1 = 1 for Theorem 1, as in the paper's proof; 0 else):
 
 * ``theorem1``: f_t(x) = 3x if t mod 3 = 1 else -x. Adam with β1 = 0, β2 = 1/(1+C²) = 0.1,
   α_t = α/√t goes to x = +1 with R_T/T → (2C-4)/3 = 2/3; AMSGrad goes to x* = -1.
@@ -28,7 +29,6 @@ from experiments.named.common import (
     load_records,
     resolve_scale,
 )
-from experiments.named.families import reddi_theorem1
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -47,18 +47,11 @@ REFERENCE_METHODS = ("Adam", "AMSGrad")
 SERIES_POINTS = 500
 C = 3.0
 
-SECTION5 = {"period": 101, "spikes": [0], "spike": [0.0, 1010.0, 0.0],
-            "rest": [0.0, -10.0, 0.0], "x0": 0.0}
-SECTION5_STOCHASTIC = {**SECTION5, "period": 1}
-
 #: construction -> (problem, problem_params, seeds, Adam's betas)
 CONSTRUCTIONS: dict[str, tuple[str, dict[str, Any], tuple[int, ...], tuple[float, float]]] = {
-    "theorem1": ("periodic_online", {"sequence": reddi_theorem1(C)}, (0,),
-                 (0.0, 1.0 / (1.0 + C**2))),
-    "section5_online": ("periodic_online", {"sequence": SECTION5}, (0,), (0.9, 0.99)),
-    "section5_stochastic": ("random_spike_online",
-                            {"sequence": SECTION5_STOCHASTIC, "probability": 0.01},
-                            (0, 1, 2, 3, 4), (0.9, 0.99)),
+    "theorem1": ("reddi_theorem1", {"C": C}, (0,), (0.0, 1.0 / (1.0 + C**2))),
+    "section5_online": ("reddi_online", {}, (0,), (0.9, 0.99)),
+    "section5_stochastic": ("reddi_stochastic", {}, (0, 1, 2, 3, 4), (0.9, 0.99)),
 }
 
 
