@@ -18,7 +18,14 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
-from proofs_check.core import ProofStep, StepResult, check_numeric, check_symbolic, check_trajectory
+from proofs_check.core import (
+    ProofStep,
+    StepResult,
+    check_numeric,
+    check_symbolic,
+    check_trajectory,
+    combine,
+)
 from theory import heavy_ball as hb
 
 
@@ -189,12 +196,15 @@ def gd_no_better_step(head: Head) -> StepResult:
                           hb.L - hb.mu, "==")
 
 
-@step(POLYAK, "(√κ − 1)/(√κ + 1) ≤ (κ − 1)/(κ + 1) for κ > 1 (strict: difference "
-              "2√κ(√κ−1)/((κ+1)(√κ+1)))")
+@step(POLYAK, "(κ − 1)/(κ + 1) − (√κ − 1)/(√κ + 1) = 2√κ(√κ − 1)/((κ + 1)(√κ + 1)), "
+              "> 0 for κ > 1: heavy ball's ρ* is below the GD rate")
 def heavy_ball_beats_gd(head: Head) -> StepResult:
-    sqrt_kappa = 1 + u  # κ > 1
-    return check_symbolic(*head, hb.RHO_STAR_KAPPA.subs(hb.kappa, sqrt_kappa**2),
-                          hb.GD_RATE_KAPPA.subs(hb.kappa, sqrt_kappa**2), "<=")
+    root = sp.sqrt(hb.kappa)
+    gap = 2 * root * (root - 1) / ((hb.kappa + 1) * (root + 1))
+    return combine(*head, [
+        check_symbolic(*head, hb.GD_RATE_KAPPA - hb.RHO_STAR_KAPPA, gap, "=="),
+        check_symbolic(*head, sp.Integer(0), gap.subs(hb.kappa, (1 + u) ** 2), "<="),
+    ])
 
 
 @step(POLYAK, "real roots z₁, z₂ ≤ r: r + z₁z₂/r − (z₁ + z₂) = (r − z₁)(r − z₂)/r ≥ 0")

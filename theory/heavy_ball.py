@@ -98,7 +98,6 @@ BETA_STAR = RHO_STAR**2
 RHO_STAR_KAPPA = (sp.sqrt(kappa) - 1) / (sp.sqrt(kappa) + 1)
 """ρ* in κ = L/μ (equal to :data:`RHO_STAR`, checked symbolically)."""
 
-ALPHA_GD = 2 / (L + mu)
 GD_RATE_KAPPA = (kappa - 1) / (kappa + 1)
 
 
@@ -106,6 +105,10 @@ def _gd_step() -> sp.Expr:
     """Minimise ``max(|1 − αμ|, |1 − αL|)``: equalise ``1 − αμ = αL − 1``."""
     (a,) = sp.solve(sp.Eq(1 - alpha * mu, alpha * L - 1), alpha)
     return sp.simplify(a)
+
+
+GD_STEP = _gd_step()
+"""2/(L + μ), solved (not typed in)."""
 
 
 def jordan_nilpotent(end: sp.Expr = mu) -> tuple[sp.Matrix, sp.Expr]:
@@ -257,7 +260,6 @@ BOUNDS: list[Bound] = [
     ),
 ]
 
-GD_STEP = _gd_step()
 
 
 def pepit_heavy_ball_worst_case(mu_value: float, L_value: float, alpha_value: float,
