@@ -1,15 +1,99 @@
-"""`dwmgrad-verify check`."""
+"""`dwmgrad-verify check [--json] [--out DIR] [--proof NAME]`: check every proof step.
+
+Prints one row per step as soon as it is checked: proof, step, statement, method
+(symbolic / numeric / trajectory), status (verified / violated / inconclusive), worst slack
+(right side minus left side; relative for trajectory steps) and number of instances. A
+violated or inconclusive step is a result, not an error: it is printed (with its
+counterexample) and the exit code stays 0; only bad input (an unknown ``--proof``) exits 2.
+``--json`` prints ``{"results": [rows], "summary": {status: count}, "missing_modules": [...]}``;
+``--out DIR`` writes the same to ``DIR/checks/checks.json`` (atomically) and regenerates the
+appendix (``theory.appendix``) with these results.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 
-from dwmgrad_verify.errors import not_implemented
+from dwmgrad_verify.errors import UsageError
+from proofs_check.core import StepResult
+from theory.appendix import results_to_json, write_appendix, write_text_atomic
+
+CHECKS_PATH = Path("checks") / "checks.json"
+COLUMNS = ("proof", "step", "statement", "method", "status", "worst_slack", "instances")
+
+
+def check(proof: str | None = None, *, echo: bool = False) -> list[StepResult]:
+    """Run the checks of ``proof`` (all if None); ``echo`` prints each row as it lands."""
+    from proofs_check.registry import select
+
+    try:
+        chosen = select(proof)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    results = []
+    for step in chosen:
+        result = step.check()
+        results.append(result)
+        if echo:
+            print(_row(result), flush=True)
+    return results
+
+
+def to_json(results: Sequence[StepResult]) -> dict[str, object]:
+    from proofs_check.registry import missing_modules
+
+    return {"results": results_to_json(results),
+            "summary": dict(Counter(r.status for r in results)),
+            "missing_modules": missing_modules()}
+
+
+def write_json(out_dir: Path, results: Sequence[StepResult]) -> Path:
+    """Write DIR/checks/checks.json and the appendix with these results."""
+    path = write_text_atomic(out_dir / CHECKS_PATH, json.dumps(to_json(results), indent=2) + "\n")
+    write_appendix(out_dir, results)
+    return path
+
+
+def write_results(out_dir: Path) -> Path:
+    """Check every step, write DIR/checks/checks.json and the appendix; return the json path."""
+    return write_json(out_dir, check())
+
+
+def _row(r: StepResult) -> str:
+    slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
+    text = (f"{r.proof:<22} {r.step:<28} {r.method:<10} {r.status:<12} {slack:>10} "
+            f"{r.instances:>7}  {r.statement}")
+    if r.status != "verified":
+        text += f"\n    detail: {r.detail}"
+        if r.counterexample:
+            text += f"\n    counterexample: {dict(r.counterexample)}"
+    return text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="also write DIR/checks/checks.json and the appendix")
+    parser.add_argument("--proof", metavar="NAME", help="check only the steps of this proof")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise not_implemented("check")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {str(args.out)!r} is a file; expected a directory")
+    if not args.json:
+        print(f"{'proof':<22} {'step':<28} {'method':<10} {'status':<12} {'worst slack':>10} "
+              f"{'instances':>7}  statement")
+    results = check(args.proof, echo=not args.json)
+    if args.json:
+        print(json.dumps(to_json(results), indent=2))
+    else:
+        counts = Counter(r.status for r in results)
+        print(f"{len(results)} steps: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    if args.out is not None:
+        write_json(args.out, results)
+    return 0

@@ -383,28 +383,36 @@ class OnlineProblem:
         """For every horizon t: min over the box of sum_{k<=t} f_k, and the final minimiser.
 
         Linear: coordinatewise, lo where the summed gradient is positive, else hi. Least
-        squares: bounded-variable least squares (``scipy.optimize.lsq_linear``, BVLS) on the
-        rows so far (first 2d horizons), then on the Cholesky factor of their normal matrix.
+        squares: bounded-variable least squares (``scipy.optimize.lsq_linear``, BVLS) for each
+        horizon (:meth:`best_at`).
         """
         if self.b is None:
             sums = np.cumsum(self.c, axis=0)
             best = np.where(sums > 0, self.lo, self.hi)
             return np.sum(sums * best, axis=1), best[-1]
-        d = self.c.shape[1]
-        gram = np.cumsum(self.c[:, :, None] * self.c[:, None, :], axis=0)
-        cross = np.cumsum(self.c * self.b[:, None], axis=0)
-        const = np.cumsum(self.b**2) / 2
-        values, x_best = np.empty(self.horizon), np.zeros(d)
-        for k in range(self.horizon):
-            if k < 2 * d:
-                rows, target = self.c[: k + 1], self.b[: k + 1]
-            else:
-                rows = np.linalg.cholesky(gram[k]).T
-                target = np.linalg.solve(rows.T, cross[k])
-            x_best = lsq_linear(rows, target, bounds=(self.lo, self.hi), method="bvls",
-                                tol=1e-14).x
-            values[k] = x_best @ gram[k] @ x_best / 2 - cross[k] @ x_best + const[k]
-        return values, x_best
+        found = [self.best_at(k) for k in range(1, self.horizon + 1)]
+        return np.array([value for value, _ in found]), found[-1][1]
+
+    def best_at(self, horizon: int) -> tuple[float, np.ndarray]:
+        """min over the box of sum_{k<=horizon} f_k, and its minimiser.
+
+        Least squares: BVLS on the rows themselves for horizons up to 2d, then on the
+        Cholesky factor R of the normal matrix (sum_k ||<c_k,x> - b_k||^2 = ||R x - y||^2 +
+        const), whose value is recomputed from the normal equations.
+        """
+        if self.b is None:
+            sums = self.c[:horizon].sum(axis=0)
+            best = np.where(sums > 0, self.lo, self.hi)
+            return float(sums @ best), best
+        rows_all, b = self.c[:horizon], self.b[:horizon]
+        gram, cross, const = rows_all.T @ rows_all, rows_all.T @ b, float(b @ b) / 2
+        if horizon <= 2 * self.c.shape[1]:
+            rows, target = rows_all, b
+        else:
+            rows = np.linalg.cholesky(gram).T
+            target = np.linalg.solve(rows.T, cross)
+        x = lsq_linear(rows, target, bounds=(self.lo, self.hi), method="bvls", tol=1e-14).x
+        return float(x @ gram @ x / 2 - cross @ x + const), x
 
 
 def linear_problem(T: int, d: int, seed: int, *, drift: float = 0.3) -> OnlineProblem:
@@ -482,6 +490,17 @@ class Trajectory:
         """R_t for every t <= T against the best point of the box for horizon t."""
         best, _ = self.problem.best_cumulative
         return np.cumsum(self.loss) - best
+
+    def final_regret(self) -> float:
+        """R_T at the run's horizon (one comparator solve)."""
+        value, _ = self.problem.best_at(self.x.shape[0])
+        return float(np.sum(self.loss) - value)
+
+    def final_bound(self) -> float:
+        """theory.dwmgrad.regret_bound at the run's horizon."""
+        p = self.problem
+        return th.regret_bound(self.x.shape[0], self.x.shape[1], p.D_inf, p.G_inf,
+                               **self.config.bound_kwargs())
 
     @cached_property
     def closed_form_bound(self) -> np.ndarray:

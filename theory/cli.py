@@ -1,15 +1,95 @@
-"""`dwmgrad-verify theory`."""
+"""`dwmgrad-verify theory [--json] [--out DIR] [--appendix DIR]`: the derived bounds.
+
+Prints every bound of :mod:`theory.registry` with its kind, reference, LaTeX form and
+assumptions, then DWMGrad's analysed options and the published algorithm's gaps
+(:mod:`theory.dwmgrad`). ``--json`` prints the same as one JSON object with keys
+``bounds``, ``derivations``, ``analysed_options``, ``paper_algorithm_gaps`` and
+``missing_modules``. ``--out DIR`` also writes it to ``DIR/theory/bounds.json`` (atomically)
+with the appendix (``DIR/theory/derivations.md``, ``DIR/tables/derivations.tex``), whose check
+column is taken from ``DIR/checks/checks.json`` when that exists. ``--appendix DIR`` runs the
+derivations' proof checks first so the appendix shows their results.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
-from dwmgrad_verify.errors import not_implemented
+from dwmgrad_verify.errors import UsageError
+from theory.appendix import results_from_json, write_appendix, write_text_atomic
+from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
+
+BOUNDS_PATH = Path("theory") / "bounds.json"
+CHECKS_PATH = Path("checks") / "checks.json"
+
+
+def describe() -> dict[str, object]:
+    """Everything ``theory --json`` prints."""
+    from theory.registry import bounds, derivations, missing_modules
+
+    return {
+        "bounds": [b.describe() for b in bounds()],
+        "derivations": [{"name": d.name, "title": d.title, "proof": d.proof,
+                         "steps": d.steps, "bounds": list(d.bounds)} for d in derivations()],
+        "analysed_options": dict(ANALYSED_OPTIONS),
+        "paper_algorithm_gaps": [g.describe() for g in PAPER_ALGORITHM_GAPS],
+        "missing_modules": missing_modules(),
+    }
+
+
+def write_results(out_dir: Path) -> Path:
+    """Write DIR/theory/bounds.json and the appendix; return the bounds.json path."""
+    path = write_text_atomic(out_dir / BOUNDS_PATH, json.dumps(describe(), indent=2) + "\n")
+    checks = out_dir / CHECKS_PATH
+    write_appendix(out_dir, results_from_json(checks) if checks.exists() else None)
+    return path
+
+
+def _print_text(data: dict[str, object]) -> None:
+    for b in data["bounds"]:  # type: ignore[attr-defined]
+        print(f"{b['name']}  [{b['kind']}]  {b['reference']}")
+        print(f"  {b['latex']}")
+        for a in b["assumptions"]:
+            print(f"  - {a['name']}: {a['statement']}")
+        print()
+    print(f"DWMGrad options analysed: {data['analysed_options']} (projection by the caller)")
+    print("What the published DWMGrad breaks:")
+    for g in data["paper_algorithm_gaps"]:  # type: ignore[attr-defined]
+        print(f"  - {g['name']}: assumption {g['assumption']}, fails at {g['failing_step']}; "
+              f"published options {g['published']}")
+    missing = data["missing_modules"]
+    if missing:
+        print(f"missing theory modules (skipped): {', '.join(missing)}")  # type: ignore[arg-type]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="also write DIR/theory/bounds.json and the appendix")
+    parser.add_argument("--appendix", type=Path, metavar="DIR",
+                        help="run the derivations' checks and write the appendix into DIR")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise not_implemented("theory")
+    for option in ("out", "appendix"):
+        target = getattr(args, option)
+        if target is not None and target.exists() and not target.is_dir():
+            raise UsageError(f"--{option} {str(target)!r} is a file; expected a directory")
+    data = describe()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        _print_text(data)
+    if args.out is not None:
+        write_results(args.out)
+    if args.appendix is not None:
+        from proofs_check.registry import select
+        from theory.registry import derivations
+
+        proofs = {der.proof for der in derivations()}
+        gaps = {g.check_step for g in PAPER_ALGORITHM_GAPS}
+        results = [s.check() for s in select() if s.proof in proofs or s.name in gaps]
+        for path in write_appendix(args.appendix, results):
+            print(f"wrote {path}")
+    return 0

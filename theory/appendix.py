@@ -1,0 +1,226 @@
+r"""The derivations as a readable appendix: Markdown with LaTeX, and a ``.tex`` fragment.
+
+Both documents are generated from the same objects the checker uses: the
+:class:`~theory.core.Derivation` lines, the :class:`~theory.core.Bound` objects of
+:mod:`theory.registry`, and the :class:`~proofs_check.core.StepResult` of every proof step
+(each derivation line shows the results of the step it names, including its ``<step>-run``
+trajectory check), so the text cannot drift from the checked code. Without results (checks
+not run yet) every line says "not checked in this run".
+
+Files: ``DIR/theory/derivations.md`` and ``DIR/tables/derivations.tex`` (a fragment for
+``\input``; it needs the ``amsmath``, ``amssymb`` and ``longtable`` packages).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from proofs_check.core import StepResult
+from theory.core import Bound, Derivation
+from theory.dwmgrad import PAPER_ALGORITHM_GAPS, AssumptionGap
+
+MARKDOWN_PATH = Path("theory") / "derivations.md"
+LATEX_PATH = Path("tables") / "derivations.tex"
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temp file in the same directory, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def results_to_json(results: Sequence[StepResult]) -> list[dict[str, object]]:
+    """Rows of ``describe()``, with NaN slacks as ``null`` (strict JSON)."""
+    rows = []
+    for r in results:
+        row = r.describe()
+        if not math.isfinite(r.worst_slack):
+            row["worst_slack"] = None
+        rows.append(row)
+    return rows
+
+
+def results_from_json(path: Path) -> list[StepResult]:
+    """The step results stored by ``dwmgrad-verify check --out`` (``checks.json``)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for row in data["results"]:
+        slack = row["worst_slack"]
+        out.append(StepResult(**{**row, "worst_slack": float("nan") if slack is None else slack}))
+    return out
+
+
+def _results_of(results: Sequence[StepResult], proof: str, step: str) -> list[StepResult]:
+    return [r for r in results
+            if r.proof == proof and (r.step == step or r.step.startswith(step + "-"))]
+
+
+def _outcome(r: StepResult) -> str:
+    slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
+    return (f"{r.step}: {r.method}, {r.status} (worst slack {slack}, "
+            f"{r.instances} instances)")
+
+
+# --- Markdown -----------------------------------------------------------------------------
+def _md_bound(b: Bound) -> list[str]:
+    lines = [f"**{b.name}** ({b.kind}; {b.reference})", "", f"$$ {b.latex()} $$", ""]
+    lines += [f"- *{a.name}*: {a.statement}" for a in b.assumptions]
+    if b.notes:
+        lines += ["", b.notes]
+    return lines + [""]
+
+
+def _md_derivation(der: Derivation, bounds: dict[str, Bound],
+                   results: Sequence[StepResult] | None) -> list[str]:
+    out = [f"## {der.title}", "", der.setting, ""]
+    for line in der.lines:
+        out.append(line.text)
+        if line.math is not None:
+            out += ["", f"$$ {line.latex(der.latex_names)} $$"]
+        if line.step is not None:
+            found = [] if results is None else _results_of(results, der.proof, line.step)
+            checked = "; ".join(_outcome(r) for r in found) or "not checked in this run"
+            out += ["", f"> Checked (proof `{der.proof}`, step `{line.step}`): {checked}"]
+        out.append("")
+    if der.notes:
+        out += [der.notes, ""]
+    for name in der.bounds:
+        out += _md_bound(bounds[name])
+    return out
+
+
+def _md_gaps(gaps: Sequence[AssumptionGap], results: Sequence[StepResult] | None) -> list[str]:
+    out = ["## What the published DWMGrad breaks", ""]
+    for gap in gaps:
+        found = [r for r in results or [] if r.step == gap.check_step]
+        checked = "; ".join(f"{_outcome(r)}: {r.detail}" for r in found) or \
+            "not checked in this run"
+        out += [f"- **{gap.name}** (assumption *{gap.assumption}*, published options "
+                f"`{gap.published}`, fails at {gap.failing_step}): {gap.explanation} "
+                f"Instance: {gap.instance} Checked: {checked}", ""]
+    return out
+
+
+def _md_table(results: Sequence[StepResult]) -> list[str]:
+    out = ["## Every checked step", "",
+           "| proof | step | statement | method | status | worst slack | instances |",
+           "|---|---|---|---|---|---|---|"]
+    for r in results:
+        slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
+        statement = r.statement.replace("|", "\\|")
+        out.append(f"| {r.proof} | {r.step} | {statement} | {r.method} | {r.status} | "
+                   f"{slack} | {r.instances} |")
+    return out + [""]
+
+
+def markdown(derivations: Sequence[Derivation], bounds: Sequence[Bound],
+             results: Sequence[StepResult] | None) -> str:
+    """The appendix in Markdown with ``$...$`` / ``$$...$$`` LaTeX."""
+    by_name = {b.name: b for b in bounds}
+    out = ["# Appendix: derivations (generated from theory/ and proofs_check/)", ""]
+    for der in derivations:
+        out += _md_derivation(der, by_name, results)
+    out += _md_gaps(PAPER_ALGORITHM_GAPS, results)
+    covered = {name for der in derivations for name in der.bounds}
+    others = [b for b in bounds if b.name not in covered]
+    if others:
+        out += ["## Other bounds", ""]
+        for b in others:
+            out += _md_bound(b)
+    if results:
+        out += _md_table(results)
+    return "\n".join(out)
+
+
+# --- LaTeX --------------------------------------------------------------------------------
+_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+                "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def _tex_plain(text: str) -> str:
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _tex_text(text: str) -> str:
+    """Text with inline ``$...$`` math: escape the prose, keep the math, drop backticks."""
+    parts = text.split("$")
+    return "$".join(part if i % 2 else _tex_plain(part.replace("`", ""))
+                    for i, part in enumerate(parts))
+
+
+def _tex_bound(b: Bound) -> list[str]:
+    out = [rf"\paragraph{{{_tex_plain(b.name)}}} ({b.kind}; {_tex_plain(b.reference)})",
+           rf"\[ {b.latex()} \]", r"\begin{itemize}"]
+    out += [rf"\item \emph{{{_tex_plain(a.name)}}}: {_tex_plain(a.statement)}"
+            for a in b.assumptions]
+    out.append(r"\end{itemize}")
+    if b.notes:
+        out.append(_tex_plain(b.notes))
+    return out
+
+
+def latex(derivations: Sequence[Derivation], bounds: Sequence[Bound],
+          results: Sequence[StepResult] | None) -> str:
+    """The appendix as a LaTeX fragment (amsmath, amssymb, longtable)."""
+    by_name = {b.name: b for b in bounds}
+    out = ["% Generated by theory/appendix.py: do not edit. Needs amsmath, amssymb, longtable.",
+           r"\section*{Appendix: derivations}"]
+    for der in derivations:
+        out += [rf"\subsection*{{{_tex_plain(der.title)}}}", _tex_text(der.setting),
+                r"\begin{enumerate}"]
+        for line in der.lines:
+            out.append(rf"\item {_tex_text(line.text)}")
+            if line.math is not None:
+                out.append(rf"\[ {line.latex(der.latex_names)} \]")
+            if line.step is not None:
+                found = [] if results is None else _results_of(results, der.proof, line.step)
+                checked = "; ".join(_outcome(r) for r in found) or "not checked in this run"
+                out.append(rf"\emph{{Checked:}} {_tex_plain(checked)}")
+        out.append(r"\end{enumerate}")
+        if der.notes:
+            out.append(_tex_text(der.notes))
+        for name in der.bounds:
+            out += _tex_bound(by_name[name])
+    out += [r"\subsection*{What the published DWMGrad breaks}", r"\begin{itemize}"]
+    for gap in PAPER_ALGORITHM_GAPS:
+        out.append(rf"\item \textbf{{{_tex_plain(gap.name)}}} (fails at "
+                   rf"{_tex_plain(gap.failing_step)}): {_tex_plain(gap.explanation)} "
+                   rf"Instance: {_tex_plain(gap.instance)}")
+    out.append(r"\end{itemize}")
+    if results:
+        out += [r"\subsection*{Every checked step}", r"{\small",
+                r"\begin{longtable}{llp{6cm}llrr}",
+                r"proof & step & statement & method & status & worst slack & instances \\",
+                r"\hline"]
+        for r in results:
+            slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
+            cells = [r.proof, r.step, r.statement, r.method, r.status, slack, str(r.instances)]
+            out.append(" & ".join(_tex_plain(c) for c in cells) + r" \\")
+        out += [r"\end{longtable}", "}"]
+    return "\n".join(out) + "\n"
+
+
+def write_appendix(out_dir: Path, results: Sequence[StepResult] | None) -> tuple[Path, Path]:
+    """Write DIR/theory/derivations.md and DIR/tables/derivations.tex from the registries."""
+    from theory.registry import bounds, derivations
+
+    ders, bnds = derivations(), bounds()
+    md = write_text_atomic(out_dir / MARKDOWN_PATH, markdown(ders, bnds, results))
+    tex = write_text_atomic(out_dir / LATEX_PATH, latex(ders, bnds, results))
+    return md, tex
