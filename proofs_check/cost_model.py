@@ -88,8 +88,8 @@ def _call_step(name: str, opt: torch.optim.Optimizer, loss: torch.Tensor) -> Non
 
 
 def count_step(name: str, tensors: int = 2, dtype: torch.dtype = torch.float64,
-               **overrides: Any) -> tuple[KernelCounter, torch.optim.Optimizer,
-                                          list[torch.Tensor]]:
+               options: Mapping[str, Any] | None = None
+               ) -> tuple[KernelCounter, torch.optim.Optimizer, list[torch.Tensor]]:
     """Counts of the third step of ``name`` on ``tensors`` parameter tensors of SIZES.
 
     Gradients and the loss (a 0-d tensor, DWMGrad only) are made outside the counter.
@@ -98,7 +98,7 @@ def count_step(name: str, tensors: int = 2, dtype: torch.dtype = torch.float64,
     params: list[torch.Tensor] = [
         torch.nn.Parameter(torch.randn(size, generator=gen, dtype=dtype))
         for size in SIZES[:tensors]]
-    opt = make_optimizer(name, params, **overrides)
+    opt = make_optimizer(name, params, **(options or {}))
     loss = torch.tensor(1.0, dtype=dtype)
     for _ in range(2):
         _fill_grads(params, gen)
@@ -124,12 +124,13 @@ def theta_n_d(head: Head) -> StepResult:
 def pass_records() -> dict[str, np.ndarray]:
     """One row per (optimizer, tensors, K, kernel): counted and modelled passes, scalar ops."""
     rows: list[tuple[float, float]] = []
-    for name, model in cm.MODELS.items():
+    for model in cm.MODELS.values():
+        name = model.optimizer
         settings: list[dict[str, Any]] = [{"k": k} for k in (0, 1, 3)] if name == "Aida" else [{}]
         for extra in settings:
             k = extra.get("k", 2)
             for tensors in (1, 2):
-                counter, _, _ = count_step(name, tensors, **extra)
+                counter, _, _ = count_step(name, tensors, options={**model.options, **extra})
                 want = {key: c * tensors for key, c in model.pass_counts(k).items()}
                 for key in set(want) | set(counter.passes):
                     rows.append((counter.passes.get(key, 0), want.get(key, 0)))
@@ -150,9 +151,9 @@ def passes_match_code(head: Head) -> StepResult:
              "(float32 and float64)")
 def state_matches_code(head: Head) -> StepResult:
     counted, modelled = [], []
-    for name, model in cm.MODELS.items():
+    for model in cm.MODELS.values():
         for dtype in (torch.float32, torch.float64):
-            _, opt, params = count_step(name, 2, dtype)
+            _, opt, params = count_step(model.optimizer, 2, dtype, model.options)
             for p in params:
                 state = opt.state[p]
                 size = sum(x.numel() * x.element_size() for x in state.values()
@@ -182,6 +183,9 @@ def _step_scalars(name: str, opt: torch.optim.Optimizer, p: torch.Tensor,
     if name == "DWMGrad":
         out[cm.omega] = float(opt.window)  # type: ignore[attr-defined]
         out[cm.mu] = float(opt.momentum_now)  # type: ignore[attr-defined]
+        if group["lr_schedule"] == "inv_sqrt":
+            step_count = opt.state["global"]["step"]  # type: ignore[index]
+            out[cm.alpha] = group["lr"] / float(step_count) ** 0.5
     elif name in ("AdaptiveHB", "AdamAHB"):
         out[cm.beta] = float(opt.momentum_now)  # type: ignore[attr-defined]
     elif name.startswith("Demon"):
@@ -207,8 +211,9 @@ def _run_program(model: cm.CostModel, env: dict[sp.Basic, Any]) -> dict[sp.Basic
 def expression_records() -> dict[str, np.ndarray]:
     """Relative gap between the model's program and one real step, per optimizer and state."""
     gaps: list[float] = []
-    for name, model in cm.MODELS.items():
-        _, opt, params = count_step(name, 1)
+    for model in cm.MODELS.values():
+        name = model.optimizer
+        _, opt, params = count_step(name, 1, options=model.options)
         p = params[0]
         before = {k: x.clone() for k, x in opt.state[p].items() if isinstance(x, torch.Tensor)}
         theta_before = p.detach().clone()

@@ -35,16 +35,18 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from theory.core import Assumption, Bound, Derivation, DerivationLine
+from theory.dwmgrad import ANALYSED_OPTIONS
 
 n, d, P, b, K = sp.symbols("n d P b K", positive=True, integer=True)
 
 # --- the elementwise symbols (one value per parameter element) ------------------------------
-g, theta, s, v, m, g_prev, disp = sp.symbols("g theta s v m g_prev d_prev", real=True)
-s1, v1, m1, theta1, r1, g_prev1, disp1 = sp.symbols(
-    "s_new v_new m_new theta_new r g_prev_new d_new", real=True)
-VECTORS = frozenset({g, theta, s, v, m, g_prev, disp, s1, v1, m1, theta1, r1, g_prev1, disp1})
-NEW_VALUE = {s: s1, v: v1, m: m1, theta: theta1, g_prev: g_prev1, disp: disp1}
+g, theta, s, s_hat, v, m, g_prev, disp = sp.symbols("g theta s s_hat v m g_prev d_prev",
+                                                    real=True)
+s1, s_hat1, v1, m1, theta1, r1, g_prev1, disp1 = sp.symbols(
+    "s_new s_hat_new v_new m_new theta_new r g_prev_new d_new", real=True)
+NEW_VALUE = {s: s1, s_hat: s_hat1, v: v1, m: m1, theta: theta1, g_prev: g_prev1, disp: disp1}
 """The program's symbol for the updated value of each state vector (and θ)."""
+VECTORS = frozenset({g, r1, *NEW_VALUE, *NEW_VALUE.values()})
 
 # --- per-step scalars -----------------------------------------------------------------------
 alpha, mu, omega, eps, beta, beta1, beta2, t, p_k, q_k = sp.symbols(
@@ -140,7 +142,9 @@ class CostModel:
     reductions: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
     """Inner products ⟨x, y⟩ over all elements a fused kernel must finish before updating."""
     notes: str = ""
-    writes_theta: bool = field(default=True)
+    options: Mapping[str, object] = field(default_factory=dict)
+    """Keyword arguments of the optimizer this model describes (beyond the defaults)."""
+    writes_theta: bool = True
 
     # -- from the update expressions (as written; one fused kernel) --
     @property
@@ -169,9 +173,18 @@ class CostModel:
         return sp.expand(sum(p.count * p.flops for p in self.passes))
 
     @property
+    def streams_read(self) -> sp.Expr:
+        """d-element operands read per parameter element and step (for-loop path)."""
+        return sp.expand(sum(p.count * p.reads for p in self.passes))
+
+    @property
+    def streams_written(self) -> sp.Expr:
+        return sp.expand(sum(p.count * p.writes for p in self.passes))
+
+    @property
     def streams(self) -> sp.Expr:
-        """d-element reads plus writes per parameter element and step (for-loop path)."""
-        return sp.expand(sum(p.count * (p.reads + p.writes) for p in self.passes))
+        """Reads plus writes: bytes moved per parameter and step are ``streams · b``."""
+        return self.streams_read + self.streams_written
 
     @property
     def kernel_passes(self) -> sp.Expr:
@@ -205,6 +218,9 @@ class CostModel:
         return {
             "optimizer": self.optimizer,
             "flops_per_param": str(self.flops),
+            "options": dict(self.options),
+            "bytes_read_per_param": str(self.streams_read * b),
+            "bytes_written_per_param": str(self.streams_written * b),
             "bytes_per_param": str(self.bytes_per_param()),
             "kernel_passes": str(self.kernel_passes),
             "state_bytes_per_param": str(self.state_bytes_per_param()),
@@ -255,27 +271,42 @@ _ADAM_DENOMINATOR = (
 
 _bc1, _bc2 = 1 - beta1**t, 1 - beta2**t
 
+_DWMGRAD_PASSES = (
+    _p(_MUL_IN, 1, computes="g²"),
+    _p("lerp_.Tensor", 2, computes="s + (g² − s)/ω"),
+    _p("add_.Tensor", 1, computes="+ ε"),
+    _p("div_.Tensor", 1, computes="/ α_t"),
+    _p("mul_.Tensor", 1, computes="μ_t v"),
+    _p("addcdiv_.default", 3, computes="+ g/((√s + ε)/α_t)"),
+    _p("sub_.Tensor", 2, computes="θ − v"),
+)
+_DWMGRAD_S = (s1, s * (omega - 1) / omega + g**2 / omega)
+
 MODELS: dict[str, CostModel] = {
     "DWMGrad": CostModel(
         "DWMGrad", "spec §1 (seed 000, Wang, Li, Zeng, arXiv 2510.25042)",
-        program=((s1, s * (omega - 1) / omega + g**2 / omega),
+        program=(_DWMGRAD_S,
                  (v1, mu * v + alpha * g / (sp.sqrt(s1) + eps)),
                  (theta1, theta - v1)),
         state={s: "s", v: "v"},
-        passes=(
-            _p(_MUL_IN, 1, computes="g²"),
-            _p("lerp_.Tensor", 2, computes="s + (g² − s)/ω"),
-            _p("sqrt.out", 1, computes="√s"),
-            _p("add_.Tensor", 1, computes="+ ε"),
-            _p("div_.Tensor", 1, computes="/ α_t"),
-            _p("mul_.Tensor", 1, computes="μ_t v"),
-            _p("addcdiv_.default", 3, computes="+ g/((√s + ε)/α_t)"),
-            _p("sub_.Tensor", 2, computes="θ − v"),
-        ),
+        passes=(*_DWMGRAD_PASSES, _p("sqrt.out", 1, computes="√s")),
         scalar_ops=sp.Integer(24),
         notes="window, μ_t, α_t, 1/ω_t: a fixed number of 0-d ops per step, independent of P "
-              "(loss passed as a 0-d tensor); max_second_moment adds one maximum pass "
-              "(3 streams) and one state tensor",
+              "(loss passed as a 0-d tensor)",
+    ),
+    "DWMGrad (analysed)": CostModel(
+        "DWMGrad", "theory.dwmgrad.ANALYSED_OPTIONS: α/√t, decaying momentum, monotone ŝ",
+        program=(_DWMGRAD_S,
+                 (s_hat1, sp.Max(s_hat, s1)),
+                 (v1, mu * v + alpha * g / (sp.sqrt(s_hat1) + eps)),
+                 (theta1, theta - v1)),
+        state={s: "s", v: "v", s_hat: "s_hat"},
+        passes=(*_DWMGRAD_PASSES, _p("maximum.out", 2, computes="ŝ = max(ŝ, s)"),
+                _p("sqrt.out", 1, computes="√ŝ")),
+        scalar_ops=sp.Integer(25),
+        options=ANALYSED_OPTIONS,
+        notes="one more pass (3 streams) and one more state tensor than the paper's rule; "
+              "α_t = α/√t and μ_t's λ^{t−1} are 0-d ops",
     ),
     "AdaBelief": CostModel(
         "AdaBelief", "spec §4 (Zhuang et al. 2020, authors' package semantics)",
@@ -406,17 +437,18 @@ _SYMBOLS = {n: "number of optimizer steps", d: "number of parameters (elements)"
             P: "number of parameter tensors", K: "Aida's projections per step"}
 
 
-def _time_bound(model: CostModel) -> Bound:
+def _time_bound(key: str, model: CostModel) -> Bound:
     expr = model.total_time
     symbols = {s_: _SYMBOLS[s_] for s_ in (n, d, P, K) if s_ in expr.free_symbols}
-    return Bound(f"cost_{model.optimizer}", rf"\text{{ops}}_{{\text{{{model.optimizer}}}}}(n, d)",
+    name = key.replace(" (analysed)", "_analysed")
+    return Bound(f"cost_{name}", rf"\text{{ops}}_{{\text{{{key}}}}}(n, d)",
                  expr, symbols, (STEADY_STATE,), "tight",
                  f"{model.reference}; counted here from the for-loop path",
                  notes=f"{model.bytes_per_param()} bytes and {model.flops} flops per parameter "
                        f"per step; state {model.state_bytes_per_param()} bytes per parameter")
 
 
-BOUNDS: list[Bound] = [_time_bound(model) for model in MODELS.values()]
+BOUNDS: list[Bound] = [_time_bound(key, model) for key, model in MODELS.items()]
 
 DERIVATIONS: list[Derivation] = [
     Derivation(

@@ -23,8 +23,18 @@ def test_every_step_is_verified(step: checks.ProofStep) -> None:
 def test_every_package_optimizer_and_adam_have_a_model() -> None:
     import dwmgrad
 
-    assert set(cm.MODELS) == set(dwmgrad.OPTIMIZERS) | {"Adam"}
-    assert {b.name for b in cm.BOUNDS} == {f"cost_{name}" for name in cm.MODELS}
+    assert {m.optimizer for m in cm.MODELS.values()} == set(dwmgrad.OPTIMIZERS) | {"Adam"}
+    assert len({b.name for b in cm.BOUNDS}) == len(cm.MODELS)
+
+
+def test_analysed_dwmgrad_costs_one_pass_and_one_state_tensor_more() -> None:
+    from theory.dwmgrad import ANALYSED_OPTIONS
+
+    paper, analysed = cm.MODELS["DWMGrad"], cm.MODELS["DWMGrad (analysed)"]
+    assert analysed.options == ANALYSED_OPTIONS
+    assert analysed.kernel_passes == paper.kernel_passes + 1
+    assert analysed.streams == paper.streams + 3
+    assert len(analysed.state) == len(paper.state) + 1
 
 
 def test_dwmgrad_constants() -> None:
