@@ -166,18 +166,42 @@ def _analysed_rows(r: ResultSet) -> list[dict[str, Any]]:
     return rows
 
 
+def _search_against_bound(r: ResultSet) -> tuple[list[Evidence], list[str]]:
+    """The counterexample search's worst sequence for the analysed DWMGrad vs the bound
+    (optional evidence: absent when the search has not run)."""
+    try:
+        search = r.metric("counterexample_search")
+    except MissingResult:
+        return [], []
+    evidence, over = [], []
+    for name, entry in search.items():
+        if is_analysed(name) and isinstance(entry, Mapping) and "bound_at_100T0" in entry:
+            regret = number(entry["regret_at_100T0"], f"{name}.regret_at_100T0")
+            bound = number(entry["bound_at_100T0"], f"{name}.bound_at_100T0")
+            evidence.append(Evidence(f"counterexample search, {name}: worst R_T vs bound",
+                                     f"{regret:.4g} vs {bound:.4g}",
+                                     "measurements/counterexample_search.json"))
+            if regret > bound:
+                over.append(f"the searched sequence {entry.get('replay')}")
+    return evidence, over
+
+
 def dwmgrad_analysed_convergence(r: ResultSet) -> Verdict:
     rows = _analysed_rows(r)
     bound_holds = r.metric("dwmgrad_regret", "bound_holds")
+    metrics = r.metric("dwmgrad_regret")
     unbounded = [row for row in rows if row.get("bound") is None]
     ratios = [number(row["ratio"], "ratio") for row in rows if row.get("ratio") is not None]
+    horizons = [row["T"] for row in rows]
     evidence = [
         Evidence("bound_holds (every seed, every horizon)", bool(bound_holds),
                  "measurements/dwmgrad_regret.json"),
         Evidence("largest R_T / bound (median over seeds)", max(ratios) if ratios else None,
                  "measurements/dwmgrad_regret.json"),
+        Evidence("largest R_T / bound (worst seed)", metrics.get("max_ratio_analysed"),
+                 "measurements/dwmgrad_regret.json"),
         Evidence("rows (problem x horizon)", len(rows), "measurements/dwmgrad_regret.json"),
-        Evidence("horizons", f"{min(row['T'] for row in rows)} to {max(row['T'] for row in rows)}",
+        Evidence("horizons", f"{min(horizons)} to {max(horizons)}",
                  "measurements/dwmgrad_regret.json"),
     ]
     missing: list[str] = []
@@ -187,6 +211,9 @@ def dwmgrad_analysed_convergence(r: ResultSet) -> Verdict:
     counterexamples = steps.counterexamples if steps is not None else ()
     over = [f"{row['problem']} T={row['T']}" for row in rows
             if row.get("ratio") is not None and number(row["ratio"], "ratio") > 1]
+    search_evidence, search_over = _search_against_bound(r)
+    evidence.extend(search_evidence)
+    over += search_over
     if bound_holds is False or over or (steps is not None and steps.status == "violated"):
         why = [f"R_T exceeds the bound on {', '.join(over)}"] if over else []
         why += ["bound_holds is false"] if bound_holds is False else []
@@ -235,6 +262,25 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
                    f"(tolerance {EXPONENT_TOL})", tuple(evidence))
 
 
+def _cost_model_evidence(r: ResultSet, optimizer: str) -> list[Evidence]:
+    """The theory's cost bound for ``optimizer`` and the cost-model proof steps, if present."""
+    evidence = []
+    try:
+        for b in r.bound_list():
+            if normalise(str(b.get("name"))) == normalise(f"cost_{optimizer}"):
+                evidence.append(Evidence("cost model (theory)", str(b.get("latex")),
+                                         "theory/bounds.json"))
+    except MissingResult:
+        pass
+    try:
+        steps = steps_verdict(r, lambda row: "cost" in normalise(str(row.get("proof"))),
+                              "the cost model")
+        evidence.append(Evidence("cost model proof steps", steps.reason, "checks/checks.json"))
+    except MissingResult:
+        pass
+    return evidence
+
+
 def dwmgrad_cost(r: ResultSet) -> Verdict:
     table = r.metric("cost_scaling")
     key = find_key(table, "DWMGrad", "cost_scaling.metrics")
@@ -254,6 +300,7 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
                              f"{_fmt(entry.get('state_bytes_per_param_measured'))} / "
                              f"{_fmt(entry.get('state_bytes_per_param_model'))}",
                              "measurements/cost_scaling.json"))
+    evidence += _cost_model_evidence(r, key)
     steep = [f"{axis} (a = {iv.text()})" for axis, iv in fits.items()
              if iv.low > COST_EXPONENT_MAX]
     if steep:
@@ -549,8 +596,9 @@ def aida_competitive(r: ResultSet) -> Verdict:
 
 
 def aida_identities(r: ResultSet) -> Verdict:
-    return steps_verdict(r, lambda row: "aida" in normalise(str(row.get("proof"))),
-                         "Aida's projection closed forms and epsilon floor")
+    return steps_verdict(r, lambda row: any(w in normalise(str(row.get("proof")))
+                                            for w in ("aida", "floor")),
+                         "Aida's projection closed forms and the epsilon floor")
 
 
 def all_proof_steps(r: ResultSet) -> Verdict:

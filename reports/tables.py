@@ -90,7 +90,7 @@ def counterexample_table(r: ResultSet) -> Table:
     rows = [[name, str(e.get("found")),
              ", ".join(f"T={t}: {num(v, 3)}" for t, v in (e.get("avg_regret_by_T") or {}).items()),
              str(e.get("replay") or "-")]
-            for name, e in sorted(m.items()) if isinstance(e, Mapping)]
+            for name, e in sorted(m.items()) if isinstance(e, Mapping) and "found" in e]
     return Table(["optimizer", "non-vanishing R_T/T found", "worst R_T/T", "replay"], rows,
                  f"Counterexample search (Adam's known counterexample rediscovered: "
                  f"{m.get('adam_rediscovered')}).", "tab:counterexamples")

@@ -34,24 +34,24 @@ def draw_rates(results: ResultSet, fig: Figure) -> None:
 
     ax = fig.subplots()
     ax.plot(kappa, gap("rho_star"), color=OKABE_ITO[0], lw=1.5,
-            label="heavy ball theory: rho* = (sqrt k - 1)/(sqrt k + 1)")
+            label=r"heavy ball theory: $\rho^* = (\sqrt{\kappa}-1)/(\sqrt{\kappa}+1)$")
     ax.plot(kappa, gap("rate_fit_jordan"), ls="none", marker="o", mfc="none",
-            color=OKABE_ITO[0], label="heavy ball (alpha*, beta*): fit C k rho^k")
+            color=OKABE_ITO[0], label=r"heavy ball ($\alpha^*, \beta^*$): fit $C k \rho^k$")
     ax.plot(kappa, gap("rate_measured"), ls="none", marker="x", color=OKABE_ITO[0],
-            label="heavy ball (alpha*, beta*): plain fit C rho^k")
+            label=r"heavy ball ($\alpha^*, \beta^*$): plain fit $C \rho^k$")
     ax.plot(kappa, gap("gd_rate_theory"), color=OKABE_ITO[3], lw=1.5, ls="--",
-            label="GD theory: (k - 1)/(k + 1)")
+            label=r"GD theory: $(\kappa-1)/(\kappa+1)$")
     ax.plot(kappa, gap("gd_rate_measured"), ls="none", marker="s", mfc="none",
-            color=OKABE_ITO[3], label="GD (step 2/(L+mu)): measured")
+            color=OKABE_ITO[3], label=r"GD (lr $= 2/(L+\mu)$): measured")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("condition number kappa = L/mu")
-    ax.set_ylabel("1 - rate (error reduction per step)")
+    ax.set_xlabel(r"condition number $\kappa = L/\mu$")
+    ax.set_ylabel(r"$1 -$ rate (error reduction per step)")
     legend(ax, loc="lower left")
 
 
-CURVE_LABELS = {"heavy_ball": "heavy ball (lr=alpha*, momentum=beta*)",
-                "gd": "GD (lr=2/(L+mu))"}
+CURVE_LABELS = {"heavy_ball": r"heavy ball (lr=$\alpha^*$, momentum=$\beta^*$)",
+                "gd": r"GD (lr=$2/(L+\mu)$)"}
 
 
 def draw_error_curves(results: ResultSet, fig: Figure) -> None:
@@ -66,10 +66,10 @@ def draw_error_curves(results: ResultSet, fig: Figure) -> None:
                                    f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
             ax.plot(steps, err, color=OKABE_ITO[i % len(OKABE_ITO)],
                     ls="--" if method == "gd" else "-",
-                    label=f"{CURVE_LABELS.get(method, method)}, kappa={float(kappa):g}")
+                    label=f"{CURVE_LABELS.get(method, method)}, $\\kappa$={float(kappa):g}")
     ax.set_yscale("log")
     ax.set_xlabel("iteration k")
-    ax.set_ylabel("distance to optimum ||x_k - x*|| (median over seeds)")
+    ax.set_ylabel(r"$\|x_k - x^*\|$ (median over seeds)")
     legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
@@ -89,7 +89,7 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
         ax.axhline(p, color="grey", ls=":", lw=1,
                    label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)
     ax.set_xlabel("iteration k")
-    ax.set_ylabel("iterate x_k")
+    ax.set_ylabel(r"iterate $x_k$")
     legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 

@@ -47,8 +47,8 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
         ax.set_xscale("log")
         ax.set_ylim(-1.1, 1.1)
         ax.set_title(CONSTRUCTIONS[construction])
-        ax.set_xlabel("round t")
-    axes[0].set_ylabel("iterate x_t (optimum x* = -1, dotted)")
+        ax.set_xlabel(r"round $t$")
+    axes[0].set_ylabel(r"iterate $x_t$ (optimum $x^* = -1$, dotted)")
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)

@@ -52,15 +52,15 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                 ci = (f" [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
                       if fit.get("ci_low") is not None else "")
                 ax.plot(T, np.exp(b) * T**a, ls=":", lw=1, color=style["color"],
-                        label=f"fit T^{a:.2f}{ci}")
+                        label=f"fit $T^{{{a:.2f}}}${ci}")
             bounds = [(r["T"], r["bound"]) for r in vr if r.get("bound") is not None]
             if bounds:
                 ax.plot(*zip(*bounds, strict=True), color="black", ls="--", lw=1.2,
                         label=f"derived bound ({variant})")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("horizon T (rounds)")
-        ax.set_ylabel("regret R_T (loss units)")
+        ax.set_xlabel(r"horizon $T$ (rounds)")
+        ax.set_ylabel(r"regret $R_T$ (loss units)")
         ax.set_title(problem)
     legend(axes[-1], loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
@@ -78,8 +78,8 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
         top.step(steps, window, where="post", label=label, **_variant_style(variant))
         bottom.plot(steps, momentum, label=label, **_variant_style(variant))
     top.set_xscale("log")
-    top.set_ylabel("window omega_t (steps)")
-    bottom.set_ylabel("momentum mu_t")
+    top.set_ylabel(r"window $\omega_t$ (steps)")
+    bottom.set_ylabel(r"momentum $\mu_t$")
     bottom.set_xlabel("round t (median over seeds)")
     legend(top, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
@@ -100,8 +100,8 @@ def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
         raise MissingResult("counterexample_search.metrics has no avg_regret_by_T")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("horizon T (rounds)")
-    ax.set_ylabel("worst average regret R_T / T found")
+    ax.set_xlabel(r"horizon $T$ (rounds)")
+    ax.set_ylabel(r"worst average regret $R_T/T$ found")
     legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
