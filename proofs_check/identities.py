@@ -200,7 +200,7 @@ def raw_floor_induction(head: Head) -> StepResult:
 @step(FLOOR, "ŝ_t = s_t/(1 − β₂^t) ≥ ε(1 − β₂^t)/((1 − β₂)(1 − β₂^t)) = ε/(1 − β₂) for all t")
 def corrected_floor(head: Head) -> StepResult:
     return check_symbolic(*head, ids.RAW_FLOOR / (1 - ids.beta2**ids.step_t),
-                          ids.eps / (1 - ids.beta2), "==")
+                          ids.CORRECTED_FLOOR, "==")
 
 
 @step(FLOOR, "random r_t (some zero), s_0 = 0: ε/(1 − β₂) ≤ ŝ_t at every t ≤ 300, equality "
@@ -230,54 +230,60 @@ def floor_numeric(head: Head) -> StepResult:
 @step(FLOOR, "ŝ_t ≥ ε/(1 − β₂) caps Aida's multiplier: (α/(1 − β₁^t))/√ŝ_t ≤ "
              "(α/(1 − β₁^t))/√(ε/(1 − β₂)) = (α/(1 − β₁^t))·√((1 − β₂)/ε), the spec's cap")
 def aida_cap(head: Head) -> StepResult:
-    spec_cap = ids.alpha / (1 - ids.beta1**ids.step_t) * sp.sqrt((1 - ids.beta2) / ids.eps)
+    at_floor = ids.alpha / (1 - ids.beta1**ids.step_t) / sp.sqrt(ids.CORRECTED_FLOOR)
     b2 = 1 - _y  # 0 < β₂ < 1
-    gap = (ids.AIDA_CAP - spec_cap).subs(ids.beta2, b2)
+    gap = (ids.AIDA_CAP - at_floor).subs(ids.beta2, b2)
     return check_symbolic(*head, gap, sp.Integer(0), "==")
 
 
-@functools.lru_cache(maxsize=2)
-def aida_records(seed: int = 0, steps: int = 60) -> dict[str, np.ndarray]:
-    """Per step and coordinate of ``dwmgrad.Aida`` (float64, K = 2) on a noisy quadratic.
+CAPS = {"Aida": ids.AIDA_CAP, "AdaBelief": ids.ADABELIEF_CAP}
+"""The per-coordinate multiplier cap of each optimizer with ε in its second-moment state."""
 
-    Records ŝ_t = s_t/(1 − β₂^t) with its floor ε/(1 − β₂), and the realised multiplier
-    |Δθ_i|/|m_i| with the cap (α/(1 − β₁^t))·√((1 − β₂)/ε). Some gradient coordinates are
-    zero at every step, so the floor is reached.
+
+@functools.lru_cache(maxsize=2)
+def second_moment_records(seed: int = 0, steps: int = 60) -> dict[str, np.ndarray]:
+    """Per step and coordinate of ``dwmgrad.Aida`` (K = 2) and ``dwmgrad.AdaBelief``, float64.
+
+    A noisy quadratic whose first 3 gradient coordinates per row are always zero (so the floor
+    is reached). Records ŝ_t = s_t/(1 − β₂^t) with its floor ε/(1 − β₂), and the realised
+    multiplier |Δθ_i|/|m_i| with the optimizer's cap from :data:`CAPS`.
     """
     import torch
 
     import dwmgrad
 
-    gen = torch.Generator().manual_seed(seed)
     lr, b1, b2, eps = 1e-2, 0.9, 0.999, 1e-8
-    x = torch.nn.Parameter(torch.randn(4, 16, generator=gen, dtype=torch.float64))
-    mask = torch.ones(4, 16, dtype=torch.float64)
-    mask[:, :3] = 0.0
-    opt = dwmgrad.Aida([x], lr=lr, betas=(b1, b2), eps=eps, k=2)
     floor = float(ids.CORRECTED_FLOOR.subs({ids.eps: eps, ids.beta2: b2}))
-    cap = sp.lambdify([ids.step_t], ids.AIDA_CAP.subs({ids.alpha: lr, ids.beta1: b1,
-                                                       ids.beta2: b2, ids.eps: eps}))
     cols: dict[str, list[np.ndarray]] = {"s_hat": [], "floor": [], "multiplier": [], "cap": []}
-    for t in range(1, steps + 1):
-        noise = torch.randn(4, 16, generator=gen, dtype=torch.float64)
-        x.grad = (x.detach() + noise) * mask
-        before = x.detach().clone()
-        opt.step()
-        state = opt.state[x]
-        moved = (x.detach() - before).abs().numpy().ravel()
-        m = state["m"].abs().numpy().ravel()
-        keep = m > 0
-        cols["s_hat"].append(state["s"].numpy().ravel() / (1 - b2**t))
-        cols["floor"].append(np.full(moved.size, floor))
-        cols["multiplier"].append(np.where(keep, moved / np.where(keep, m, 1.0), 0.0))
-        cols["cap"].append(np.full(moved.size, cap(t)))
+    for name, cap_expr in CAPS.items():
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.nn.Parameter(torch.randn(4, 16, generator=gen, dtype=torch.float64))
+        mask = torch.ones(4, 16, dtype=torch.float64)
+        mask[:, :3] = 0.0
+        opt = dwmgrad.OPTIMIZERS[name].make([x], lr=lr, betas=(b1, b2), eps=eps)
+        cap = sp.lambdify([ids.step_t], cap_expr.subs({ids.alpha: lr, ids.beta1: b1,
+                                                       ids.beta2: b2, ids.eps: eps}))
+        for t in range(1, steps + 1):
+            noise = torch.randn(4, 16, generator=gen, dtype=torch.float64)
+            x.grad = (x.detach() + noise) * mask
+            before = x.detach().clone()
+            opt.step()
+            state = opt.state[x]
+            moved = (x.detach() - before).abs().numpy().ravel()
+            m = state["m"].abs().numpy().ravel()
+            keep = m > 0
+            cols["s_hat"].append(state["s"].numpy().ravel() / (1 - b2**t))
+            cols["floor"].append(np.full(moved.size, floor))
+            cols["multiplier"].append(np.where(keep, moved / np.where(keep, m, 1.0), 0.0))
+            cols["cap"].append(np.full(moved.size, cap(t)))
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-@step(FLOOR, "on dwmgrad.Aida runs: ŝ_t ≥ ε/(1 − β₂) and |Δθ_i| ≤ cap·|m_i| at every step")
-def aida_trajectory(head: Head) -> StepResult:
+@step(FLOOR, "on dwmgrad.Aida and dwmgrad.AdaBelief runs: ŝ_t ≥ ε/(1 − β₂) and "
+             "|Δθ_i| ≤ cap·|m_i| at every step")
+def second_moment_trajectory(head: Head) -> StepResult:
     def slack(s_hat: np.ndarray, floor: np.ndarray, multiplier: np.ndarray, cap: np.ndarray
               ) -> np.ndarray:
         return np.minimum(s_hat / floor - 1, 1 - multiplier / cap)
 
-    return check_trajectory(*head, slack, aida_records(), tol=1e-9)
+    return check_trajectory(*head, slack, second_moment_records(), tol=1e-9)

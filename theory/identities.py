@@ -93,10 +93,12 @@ step_t = sp.Symbol("t", integer=True, positive=True)
 
 RAW_FLOOR = eps * (1 - beta2**step_t) / (1 - beta2)
 """``ε(1 − β₂^t)/(1 − β₂)``: the smallest s_t from s_0 = 0 (all r = 0)."""
-CORRECTED_FLOOR = sp.simplify(RAW_FLOOR / (1 - beta2**step_t))
-"""``ε/(1 − β₂)``: the floor of ŝ_t = s_t/(1 − β₂^t), the same at every t."""
-AIDA_CAP = alpha / (1 - beta1**step_t) / sp.sqrt(CORRECTED_FLOOR)
-"""Aida's per-coordinate step multiplier ``(α/(1−β₁^t))/√ŝ_t`` at the floor."""
+CORRECTED_FLOOR = eps / (1 - beta2)
+"""``ε/(1 − β₂)``: the floor of ŝ_t = s_t/(1 − β₂^t), the same at every t (checked equal to
+``RAW_FLOOR/(1 − β₂^t)`` in :mod:`proofs_check.identities`)."""
+AIDA_CAP = alpha / (1 - beta1**step_t) * sp.sqrt((1 - beta2) / eps)
+"""The spec's cap on Aida's per-coordinate multiplier ``(α/(1−β₁^t))/√ŝ_t`` (checked equal to
+its value at the floor)."""
 ADABELIEF_CAP = alpha / (1 - beta1**step_t) / (sp.sqrt(CORRECTED_FLOOR) + eps)
 """AdaBelief's ``(α/(1−β₁^t))/(√ŝ_t + ε)`` at the floor (its ε is also outside the root)."""
 
@@ -115,7 +117,7 @@ _FLOOR_SYMBOLS = {eps: "ε added to the state each step", beta2: "second-moment 
                   step_t: "step count t ≥ 1"}
 _CAP_SYMBOLS = {alpha: "learning rate α", beta1: "first-moment decay β₁",
                 beta2: "second-moment decay β₂", eps: "ε", step_t: "step count t ≥ 1"}
-_LATEX = {beta_init: r"\beta_{\mathrm{init}}", cos_theta: r"\cos\theta", norm_g: r"\|g\|",
+_LATEX = {beta_init: r"\beta_{\mathrm{init}}", cos_theta: r"(\cos\theta)", norm_g: r"\|g\|",
           norm_m: r"\|m\|", eps: r"\epsilon", beta1: r"\beta_1", beta2: r"\beta_2"}
 SEED_002 = "seed 002 (Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952), §3 of the spec"
 SEED_003 = "seed 003 (Zhang, Niwa, Kleijn, arXiv 2203.13273), authors' code; derived here"
@@ -168,7 +170,9 @@ DERIVATIONS: list[Derivation] = [
                            "odds_linear"),
             DerivationLine("Ends: β_0 = β_init and β_T = 0.", r"\beta_0 = \beta_{\mathrm{init}},"
                            r"\ \beta_T = 0", "endpoints"),
-            DerivationLine("Derivative in t.", sp.Eq(sp.Symbol("dbeta_t/dt"), DEMON_DERIVATIVE),
+            DerivationLine("Derivative in t.",
+                           r"\frac{d\beta_t}{dt} = " + sp.latex(DEMON_DERIVATIVE,
+                                                              symbol_names=_LATEX),
                            "derivative"),
             DerivationLine("which is negative for 0 < β_init < 1, t < T: β_t decreases.",
                            sp.Lt(DEMON_DERIVATIVE, 0), "decreasing"),
@@ -216,13 +220,18 @@ DERIVATIONS: list[Derivation] = [
                            "raw_floor_induction"),
             DerivationLine("so s_t ≥ ε(1 − β₂^t)/(1 − β₂), and the bias correction cancels "
                            "the t-dependence exactly.",
-                           sp.Ge(sp.Symbol("hat_s_t"), CORRECTED_FLOOR), "corrected_floor"),
+                           r"\hat s_t \ge \frac{\epsilon}{1 - \beta_2}", "corrected_floor"),
             DerivationLine("Random sequences r_t: ŝ_t never falls below ε/(1 − β₂), and equals "
                            "it when r ≡ 0.", None, "floor_numeric"),
             DerivationLine("Aida's step multiplier is therefore capped.",
-                           sp.Le(sp.Symbol("multiplier"), AIDA_CAP), "aida_cap"),
-            DerivationLine("On dwmgrad.Aida runs ŝ_t ≥ ε/(1 − β₂) and |Δθ_i| ≤ cap·|m_i| at "
-                           "every step.", None, "aida_trajectory"),
+                           r"\frac{\alpha}{1-\beta_1^t}\,\hat s_{t,i}^{-1/2} \le "
+                           + sp.latex(AIDA_CAP, symbol_names=_LATEX), "aida_cap"),
+            DerivationLine("AdaBelief keeps ε also outside the root, so its cap is "
+                           "(α/(1 − β₁^t))/(√(ε/(1 − β₂)) + ε).",
+                           sp.latex(ADABELIEF_CAP, symbol_names=_LATEX), None),
+            DerivationLine("On dwmgrad.Aida and dwmgrad.AdaBelief runs ŝ_t ≥ ε/(1 − β₂) and "
+                           "|Δθ_i| ≤ cap·|m_i| at every step.", None,
+                           "second_moment_trajectory"),
         ),
         bounds=("second_moment_raw_floor", "second_moment_corrected_floor",
                 "aida_step_multiplier_cap", "adabelief_step_multiplier_cap"),

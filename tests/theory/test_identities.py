@@ -74,7 +74,7 @@ def test_floor_is_exact_not_t_dependent() -> None:
 
 
 def test_floor_is_attained_on_zero_gradient_coordinates() -> None:
-    rec = checks.aida_records()
+    rec = checks.second_moment_records()
     assert np.isclose(rec["s_hat"] / rec["floor"], 1.0, rtol=1e-12, atol=0).any()
 
 
@@ -82,7 +82,7 @@ def test_a_wrong_floor_is_caught_on_aida_runs() -> None:
     """The checker can fail: claiming ŝ_t ≥ 2ε/(1 − β₂) is violated on real runs."""
     result = check_trajectory("second_moment_floor", "wrong", "ŝ_t ≥ 2ε/(1 − β₂)",
                               lambda s_hat, floor, **_: s_hat / (2 * floor) - 1,
-                              checks.aida_records())
+                              checks.second_moment_records())
     assert result.status == "violated"
     assert result.counterexample is not None
 
