@@ -7,9 +7,10 @@ by one (tested). Per step t = 1..T the runner evaluates f_t and its gradient at 
 them, steps the optimizer and, for online problems, projects onto the box (clamp).
 
 Divergence never raises: the first step k at which an instance's loss or gradient is not
-finite is recorded as ``diverged_at[seed] = k``, that instance's values from step k on are
-NaN, its gradient is replaced by zeros so the other rows are untouched, and the run's status
-is "diverged". Any other exception inside a sweep becomes a "failed" record with the error.
+finite is recorded as ``diverged_at[seed] = k`` and that instance's values from step k on are
+NaN; the run's status is "diverged". Rows are independent (elementwise or per-instance
+optimizers, per-instance problems), so a diverged row cannot disturb the others (tested).
+Any other exception inside a sweep becomes a "failed" record with the error.
 """
 
 from __future__ import annotations
@@ -104,8 +105,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
     series = {name: torch.empty(horizon, batch, dtype=dtype, device=device)
               for name in [*measured, *after_step]}
     xs = torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device) if record_x else None
-    diverged_step = torch.zeros(batch, dtype=torch.int64, device=device)
-    alive = torch.ones(batch, dtype=torch.bool, device=device)
+    finite = torch.empty(horizon, batch, dtype=torch.bool, device=device)
     box = problem.box
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -115,17 +115,14 @@ def run_spec(spec: RunSpec) -> RunRecord:
     for t in range(1, horizon + 1):
         x = param.detach()
         loss, grad = problem.loss_and_grad(x, t)
-        finite = torch.isfinite(loss) & torch.isfinite(grad).all(dim=-1)
-        newly = alive & ~finite
-        diverged_step = torch.where(newly, torch.full_like(diverged_step, t), diverged_step)
-        alive = alive & finite
+        finite[t - 1] = torch.isfinite(loss) & torch.isfinite(grad).all(dim=-1)
         losses[t - 1] = loss
         if xs is not None:
             xs[t - 1] = x
         for name, fn in measured.items():
             series[name][t - 1] = fn(x, grad)
-        param.grad = torch.where(alive.unsqueeze(-1), grad, torch.zeros_like(grad))
-        optimizer.step(torch.where(alive, loss, torch.zeros_like(loss)))
+        param.grad = grad
+        optimizer.step(loss)
         if box is not None:
             with torch.no_grad():
                 param.clamp_(box[0], box[1])
@@ -135,9 +132,9 @@ def run_spec(spec: RunSpec) -> RunRecord:
         torch.cuda.synchronize(device)
     run_s = time.perf_counter() - loop_start
 
-    diverged = diverged_step.cpu().numpy()
-    steps = np.arange(1, horizon + 1)
-    dead = (diverged[:, None] > 0) & (steps[None, :] >= diverged[:, None])       # (B, T)
+    healthy = np.cumprod(finite.cpu().numpy().T, axis=1).astype(bool)           # (B, T)
+    dead = ~healthy
+    diverged = np.where(dead.any(axis=1), dead.argmax(axis=1) + 1, 0)
 
     def finish(values: torch.Tensor) -> np.ndarray:
         out = values.detach().to(device="cpu", dtype=torch.float64).numpy().T.copy()

@@ -27,6 +27,21 @@ class _Online(Problem):
     online = True
     G_inf: float
     box: tuple[float, float] = (-1.0, 1.0)
+    CHUNK = 1024          # steps of the loss sequence computed at once and kept on the device
+    _chunk: tuple[int, tuple[torch.Tensor, ...]] | None = None
+
+    def _sequence(self, steps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The float64 CPU tensors (B, len(steps), d) defining f_t for each step."""
+        raise NotImplementedError
+
+    def _at(self, t: int | None) -> tuple[torch.Tensor, ...]:
+        """The tensors defining f_t, (B, d) each, on the device (computed CHUNK steps at once)."""
+        t = self._t(t)
+        start = (t - 1) // self.CHUNK * self.CHUNK + 1
+        if self._chunk is None or self._chunk[0] != start:
+            steps = torch.arange(start, start + self.CHUNK, dtype=torch.int64)
+            self._chunk = (start, tuple(self.to(v) for v in self._sequence(steps)))
+        return tuple(v[:, t - start] for v in self._chunk[1])
 
     @property
     def D_inf(self) -> float:
@@ -66,9 +81,11 @@ class _OnlineLinear(_Online):
     def coefficients(self, steps: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def _sequence(self, steps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (self.coefficients(steps),)
+
     def _c(self, t: int | None) -> torch.Tensor:
-        steps = torch.tensor([self._t(t)], dtype=torch.int64)
-        return self.to(self.coefficients(steps)[:, 0])
+        return self._at(t)[0]
 
     def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
         return (self._c(t) * x).sum(-1)
@@ -89,9 +106,12 @@ class _OnlineQuadratic(_Online):
     def quad_coefficients(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
+    def _sequence(self, steps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.quad_coefficients(steps)
+
     def _ab(self, t: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-        a, b = self.quad_coefficients(torch.tensor([self._t(t)], dtype=torch.int64))
-        return self.to(a[:, 0]), self.to(b[:, 0])
+        a, b = self._at(t)
+        return a, b
 
     def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
         a, b = self._ab(t)
