@@ -197,6 +197,12 @@ def latex(derivations: Sequence[Derivation], bounds: Sequence[Bound],
             out.append(_tex_text(der.notes))
         for name in der.bounds:
             out += _tex_bound(by_name[name])
+    covered = {name for der in derivations for name in der.bounds}
+    others = [b for b in bounds if b.name not in covered]
+    if others:
+        out.append(r"\subsection*{Other bounds}")
+        for b in others:
+            out += _tex_bound(b)
     out += [r"\subsection*{What the published DWMGrad breaks}", r"\begin{itemize}"]
     for gap in PAPER_ALGORITHM_GAPS:
         out.append(rf"\item \textbf{{{_tex_plain(gap.name)}}} (fails at "

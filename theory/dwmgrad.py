@@ -293,8 +293,10 @@ PAPER_ALGORITHM_GAPS: list[AssumptionGap] = [
                     "followed by small ones it shrinks by (omega-1)/omega per round, faster than "
                     "sqrt(t) grows, so 1/eta_t decreases and the telescoped sum is no longer "
                     "bounded by D^2/(2 eta_T).",
-        instance="d = 1, g_1 = 1, g_t = 0.01 for t >= 2, init_window = max_window = 10: "
-                 "1/eta_t decreases from t = 3 on.",
+        instance="d = 1, f_t(x) = g_t x on [-1, 1] with g_1 = 1, g_t = 0.01 for t >= 2, "
+                 "window rule 'loss' from init_window = max_window = 10 (the losses are <= 0, "
+                 "so the window shrinks to 1 and s_t falls to about g_t^2): 1/eta_t decreases; "
+                 "the check step reports where and by how much.",
         check_step="gap:shrinking_second_moment",
         gradients=_spike_then_small,
     ),
@@ -333,8 +335,9 @@ PAPER_ALGORITHM_GAPS: list[AssumptionGap] = [
         explanation="Without projection the iterates leave every bounded set, so no D_inf "
                     "bounds |x_t - x*| in L8, and for linear losses min_x sum_t f_t(x) = -inf "
                     "over R^d: the regret is infinite for every algorithm.",
-        instance="d = 1, f_t(x) = x on the real line (g_t = 1), analysed options: |x_T - x_1| "
-                 "keeps growing like sqrt(T) (log-log slope between T = 500 and 2000 near 1/2).",
+        instance="d = 1, f_t(x) = x on the real line (g_t = 1), analysed options: s^_t <= 1 "
+                 "and v_t >= eta_t g_t, so x_1 - x_{t+1} >= alpha (2 sqrt(t+1) - 2)/(1+eps) "
+                 "for every t, which exceeds every D_inf.",
         check_step="gap:no_projection",
         gradients=_constant,
         projected=False,
@@ -371,6 +374,9 @@ DERIVATION = Derivation(
         r"$s_0=\hat s_0=v_0=0$, $x_1\in X$, $\varepsilon>0$, $0\le\gamma,\lambda<1$."
     ),
     lines=(
+        DerivationLine("Model. `DWMGrad(**ANALYSED_OPTIONS)` followed by clamping computes "
+                       "exactly the quantities above (checked on recorded runs of the real "
+                       "optimizer, every window rule).", None, "model"),
         DerivationLine("L1. The window average is a convex combination of $s_{t-1}$ and "
                        "$g_t^2$, so by induction $0\\le s_t\\le G_\\infty^2$ and "
                        "$\\hat s_t\\le G_\\infty^2$.",
@@ -400,7 +406,7 @@ DERIVATION = Derivation(
                        "$(x_t-x^*)^2\\in[0,D_\\infty^2]$: "
                        "$\\sum_{t\\le T}\\frac{(x_t-x^*)^2-(x_{t+1}-x^*)^2}{2\\eta_t}\\le"
                        "\\frac{D_\\infty^2}{2\\eta_T}$, and by L3:",
-                       sp.Le(D_inf**2 / (2 * _eta), DISTANCE_TERM), "L8"),
+                       sp.Le(D_inf**2 / (2 * _sym(r"\eta_T")), DISTANCE_TERM), "L8"),
         DerivationLine("L9. Momentum term, $t\\ge2$ ($v_0=0$): by $\\mu_t\\le\\gamma"
                        "\\lambda^{t-1}$, L4 at $t-1$, L3, $|x_t-x^*|\\le D_\\infty$ and "
                        "$t/(t-1)\\le2$; then "
@@ -412,6 +418,12 @@ DERIVATION = Derivation(
         DerivationLine("Theorem. Summing L6 over $t$ and $i$ and using L7 to L10, the bound "
                        "is $d$ times the sum of the three terms:",
                        sp.Le(sp.Symbol("R_T"), REGRET_EXPR), "theorem"),
+        DerivationLine("Refinement. Stopping before L3, L4, L9 and L10 replace the run's "
+                       "quantities by worst cases gives a bound computable from a run "
+                       "(`data_dependent_bound`), at every horizon $t$:",
+                       r"R_t \le \sum_i \Big[\frac{D_\infty^2}{2\eta_{t,i}} + \sum_{k\le t}"
+                       r"\frac{\mu_k |v_{k-1,i}| D_\infty}{\eta_{k,i}} + \sum_{k\le t}"
+                       r"\frac{v_{k,i}^2}{2\eta_{k,i}}\Big]", "refinement"),
         DerivationLine("Rate. $R_T/\\sqrt T$ tends to a finite positive constant and "
                        "$R_T/T\\to0$:",
                        sp.Eq(sp.Limit(REGRET_EXPR / SQRT_T, T, sp.oo), RATE_CONSTANT), "rate"),

@@ -1,0 +1,102 @@
+"""The checker itself: it verifies true steps and reports false ones with a counterexample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs_check.core import (
+    StepResult,
+    check_numeric,
+    check_symbolic,
+    check_trajectory,
+    combine,
+    relative_slack,
+)
+
+
+def _unit_interval(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return {"x": rng.uniform(0.0, 2.0, n)}
+
+
+def test_false_numeric_step_is_violated_with_its_counterexample() -> None:
+    # "x^2 <= x on [0, 2]" is false for x > 1; the worst instance is reported.
+    result = check_numeric("demo", "false", "x^2 <= x", lambda x: x - x**2, _unit_interval)
+    assert result.status == "violated"
+    assert result.instances == 1000
+    assert result.counterexample is not None
+    x = result.counterexample["x"]
+    assert isinstance(x, float) and x > 1.0
+    assert result.worst_slack == pytest.approx(x - x**2)
+
+
+def test_true_numeric_step_is_verified() -> None:
+    result = check_numeric("demo", "true", "x^2 <= 2x on [0, 2]", lambda x: 2 * x - x**2,
+                           _unit_interval)
+    assert result.status == "verified" and result.counterexample is None
+
+
+def test_numeric_checks_refuse_fewer_than_1000_instances() -> None:
+    with pytest.raises(ValueError, match="n=10"):
+        check_numeric("demo", "s", "x", lambda x: x, _unit_interval, n=10)
+
+
+def test_false_symbolic_step_is_violated() -> None:
+    x = sp.Symbol("x", nonnegative=True)
+    assert check_symbolic("demo", "s", "x + 1 <= x", x + 1, x, "<=").status == "violated"
+    assert check_symbolic("demo", "s", "(x+1)^2 = x^2 + 1", (x + 1) ** 2, x**2 + 1,
+                          "==").status == "violated"
+    assert check_symbolic("demo", "s", "x <= x + 1", x, x + 1, "<=").status == "verified"
+
+
+def test_squares_trick_removes_square_roots() -> None:
+    t = sp.Symbol("t", nonnegative=True)
+    plain = check_symbolic("demo", "s", "sqrt(t) <= sqrt(t+1)", sp.sqrt(t), sp.sqrt(t + 1), "<=")
+    squared = check_symbolic("demo", "s", "sqrt(t) <= sqrt(t+1)", sp.sqrt(t), sp.sqrt(t + 1),
+                             "<=", squares=True)
+    assert plain.status == "inconclusive"
+    assert squared.status == "verified"
+    y = sp.Symbol("y", real=True)
+    assert check_symbolic("demo", "s", "y <= 1", y, sp.Integer(1), "<=",
+                          squares=True).status == "inconclusive"
+
+
+def test_false_trajectory_step_names_the_bad_record() -> None:
+    records = {"t": np.arange(1.0, 6.0), "value": np.array([0.1, 0.2, 1.5, 0.3, 0.4])}
+    result = check_trajectory("demo", "s", "value <= 1", lambda t, value: 1 - value, records)
+    assert result.status == "violated"
+    assert result.counterexample == {"t": 3.0, "value": 1.5}
+
+
+def test_sequence_instances_are_reported_whole() -> None:
+    def sample(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+        return {"seq": rng.uniform(-1.0, 1.0, (n, 4))}
+
+    result = check_numeric("demo", "s", "sum(seq) <= 3", lambda seq: 3 - seq.sum(axis=1) - 2.5,
+                           sample)
+    assert result.status == "violated"
+    assert result.counterexample is not None
+    seq = result.counterexample["seq"]
+    assert isinstance(seq, list) and len(seq) == 4 and sum(seq) > 0.5
+
+
+def _result(status: str, method: str = "symbolic", slack: float = 0.0) -> StepResult:
+    return StepResult("p", "s", "part", method, status, slack, 5)  # type: ignore[arg-type]
+
+
+def test_combine_is_verified_only_if_every_part_is() -> None:
+    assert combine("p", "s", "all", [_result("verified")] * 3).status == "verified"
+    mixed = combine("p", "s", "all", [_result("verified"), _result("inconclusive")])
+    assert mixed.status == "inconclusive"
+    bad = combine("p", "s", "all", [_result("verified", "numeric", 0.5),
+                                    _result("violated", "symbolic", float("nan"))])
+    assert bad.status == "violated" and bad.method == "numeric"
+    assert bad.worst_slack == 0.5 and bad.instances == 10
+    with pytest.raises(ValueError, match="at least one part"):
+        combine("p", "s", "all", [])
+
+
+def test_relative_slack_is_relative_for_large_values_only() -> None:
+    assert relative_slack(1e6, 2e6) == pytest.approx(0.5)
+    assert relative_slack(0.1, 0.3) == pytest.approx(0.2)
