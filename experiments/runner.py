@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from experiments.optimizers import RunOptimizer, optimizer_names
-from experiments.problems import PROBLEMS, Problem, make_problem
+from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
 from experiments.spec import GENERIC_QUANTITIES, RunSpec
 from experiments.store import ResultStore
@@ -35,10 +35,7 @@ def validate_spec(spec: RunSpec) -> None:
 
     Raises ValueError naming the bad value and the valid ones.
     """
-    if spec.problem not in PROBLEMS:
-        raise ValueError(f"Unknown problem {spec.problem!r} in spec {spec.key()}; expected one "
-                         f"of {', '.join(sorted(PROBLEMS))}")
-    cls = PROBLEMS[spec.problem]
+    cls = problem_class(spec.problem)
     unknown = sorted(set(spec.problem_params) - set(cls.PARAMS))
     if unknown:
         raise ValueError(f"Invalid parameter(s) {unknown} for problem {spec.problem!r}; "

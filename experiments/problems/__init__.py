@@ -7,6 +7,7 @@ Build one with :func:`make_problem`.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,14 +34,27 @@ PROBLEMS: dict[str, type[Problem]] = {
 }
 
 
+def problem_class(name: str) -> type[Problem]:
+    """The class registered as ``name``.
+
+    Other packages may register problems into :data:`PROBLEMS` when imported (the named
+    experiments do, in ``experiments.named``); an unknown name therefore first imports that
+    package, so a fresh process (e.g. a spawned worker) resolves the same names.
+    """
+    if name not in PROBLEMS:
+        importlib.import_module("experiments.named")
+    if name not in PROBLEMS:
+        raise ValueError(f"Unknown problem {name!r}; expected one of {', '.join(sorted(PROBLEMS))}")
+    return PROBLEMS[name]
+
+
 def make_problem(name: str, seeds: Sequence[int], params: Mapping[str, Any] | None = None, *,
                  dtype: str | torch.dtype = "float64",
                  device: str | torch.device = "cpu") -> Problem:
     """Build problem ``name`` with one instance per seed."""
-    if name not in PROBLEMS:
-        raise ValueError(f"Unknown problem {name!r}; expected one of {', '.join(sorted(PROBLEMS))}")
+    cls = problem_class(name)
     torch_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
-    return PROBLEMS[name](seeds, dtype=torch_dtype, device=device, **dict(params or {}))
+    return cls(seeds, dtype=torch_dtype, device=device, **dict(params or {}))
 
 
-__all__ = ["PROBLEMS", "Problem", "make_problem"]
+__all__ = ["PROBLEMS", "Problem", "make_problem", "problem_class"]
