@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 import torch
 from optimizer_cases import (
+    FUSED_ZERO_DIM_BUG,
     OPTIMIZERS,
     ElementwiseProblem,
     assert_states_close,
     case_id,
+    mark_known_bug,
     optimizer_cases,
     run_torch,
     state_snapshot,
@@ -64,3 +66,21 @@ def test_none_grad_leaves_parameter_and_state_alone(case: tuple[str, str, dict[s
     assert torch.equal(frozen.detach(), value)
     for key, tensor in state.items():
         assert torch.equal(opt.state[frozen][key], tensor), key
+
+
+ZERO_DIM_SHAPES = [(), (3,), ()]
+
+
+@pytest.mark.parametrize(
+    "case", mark_known_bug(optimizer_cases(paths=("foreach", "fused")), "DWMGrad", "fused",
+                           FUSED_ZERO_DIM_BUG))
+def test_zero_dim_parameters_match_forloop(case: tuple[str, str, dict[str, Any]]) -> None:
+    """0-d parameters (a scalar bias, a temperature) take the same steps on every path."""
+    name, path, overrides = case
+    problem = ElementwiseProblem(ZERO_DIM_SHAPES, STEPS, seed=17)
+    ref_params, ref_opt = run_torch(problem, name, "forloop", overrides, STEPS, losses=LOSSES)
+    params, opt = run_torch(problem, name, path, overrides, STEPS, losses=LOSSES)
+    for p, ref, init in zip(params, ref_params, problem.init, strict=True):
+        assert not torch.equal(ref.detach(), torch.from_numpy(init))
+        torch.testing.assert_close(p, ref, rtol=RTOL, atol=ATOL)
+    assert_states_close(state_snapshot(opt), state_snapshot(ref_opt), rtol=RTOL, atol=ATOL)
