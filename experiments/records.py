@@ -17,7 +17,6 @@ bit-identical across runs, so they live apart).
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -83,17 +82,17 @@ class RunRecord:
         Values are written with ``repr`` (shortest round-trip form), so reading the file back
         gives the same float64 numbers and writing it again gives the same bytes.
         """
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        key = self.spec.key()
-        experiment = self.spec.experiment
+        key, experiment = self.spec.key(), self.spec.experiment
+        steps = range(1, self.spec.horizon + 1)
+        lines = [",".join(CSV_COLUMNS)]
         for name in ("loss", *sorted(self.extras)):
             values = self.quantity(name)
             for row, seed in enumerate(self.spec.seeds):
-                for step, value in enumerate(values[row].tolist(), start=1):
-                    writer.writerow((experiment, key, seed, step, name, repr(float(value))))
-        return buffer.getvalue()
+                prefix = f"{experiment},{key},{seed},"
+                suffix = f",{name},"
+                lines.extend(f"{prefix}{step}{suffix}{value!r}"
+                             for step, value in zip(steps, values[row].tolist(), strict=True))
+        return "\n".join(lines) + "\n"
 
     def metadata(self, versions: dict[str, str], git_commit: str) -> dict[str, Any]:
         """Deterministic JSON metadata (no times: those go to the timings file)."""
@@ -115,18 +114,7 @@ class RunRecord:
                    timings_path: Path | None = None) -> RunRecord:
         meta = json.loads(json_path.read_text())
         spec = RunSpec.from_dict(meta["spec"])
-        index = {seed: row for row, seed in enumerate(spec.seeds)}
-        arrays: dict[str, np.ndarray] = {
-            name: np.full((len(spec.seeds), spec.horizon), np.nan)
-            for name in meta["quantities"]
-        }
-        with csv_path.open(newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader)
-            if tuple(header) != CSV_COLUMNS:
-                raise ValueError(f"{csv_path}: header {header}; expected {list(CSV_COLUMNS)}")
-            for _, _, seed, step, name, value in reader:
-                arrays[name][index[int(seed)], int(step) - 1] = float(value)
+        arrays = _read_csv(csv_path, spec, meta["quantities"])
         timings: dict[str, Any] = {}
         if timings_path is not None and timings_path.exists():
             timings = json.loads(timings_path.read_text())
@@ -136,3 +124,42 @@ class RunRecord:
             diverged_at={int(s): int(k) for s, k in meta["diverged_at"].items()},
             timings=timings, info=meta.get("info", {}), error=meta.get("error"),
         )
+
+
+def _read_csv(path: Path, spec: RunSpec, quantities: list[str]) -> dict[str, np.ndarray]:
+    """Per-quantity (seeds, T) arrays from a tidy CSV.
+
+    Fast path for the layout :meth:`RunRecord.csv_text` writes (one block of T rows per
+    quantity and seed, steps 1..T; each block's first and last rows are checked); any other
+    row order is read row by row.
+    """
+    lines = path.read_text().splitlines()
+    if not lines or tuple(lines[0].split(",")) != CSV_COLUMNS:
+        raise ValueError(f"{path}: header {lines[:1]}; expected {list(CSV_COLUMNS)}")
+    rows = lines[1:]
+    horizon, seeds = spec.horizon, spec.seeds
+    arrays = {name: np.full((len(seeds), horizon), np.nan) for name in quantities}
+    if len(rows) == len(quantities) * len(seeds) * horizon and _blocks_match(rows, spec,
+                                                                           quantities):
+        values = np.array([line[line.rfind(",") + 1:] for line in rows], dtype=np.float64)
+        blocks = values.reshape(len(quantities), len(seeds), horizon)
+        for index, name in enumerate(quantities):
+            arrays[name] = blocks[index].copy()
+        return arrays
+    position = {seed: row for row, seed in enumerate(seeds)}
+    for record in csv.reader(rows):
+        _, _, seed, step, name, value = record
+        arrays[name][position[int(seed)], int(step) - 1] = float(value)
+    return arrays
+
+
+def _blocks_match(rows: list[str], spec: RunSpec, quantities: list[str]) -> bool:
+    horizon = spec.horizon
+    for q, name in enumerate(quantities):
+        for s, seed in enumerate(spec.seeds):
+            start = (q * len(spec.seeds) + s) * horizon
+            for step, line in ((1, rows[start]), (horizon, rows[start + horizon - 1])):
+                fields = line.rsplit(",", 4)
+                if fields[1:4] != [str(seed), str(step), name]:
+                    return False
+    return True

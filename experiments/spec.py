@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 DTYPES = ("float64", "float32")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 #: Per-step quantities the runner can record besides the loss (see ``experiments.runner``).
 #: "x": the iterate (one column per coordinate, quantity names "x[0]", "x[1]", ...);
@@ -85,10 +87,10 @@ class RunSpec:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ValueError(f"Invalid {name}: {value!r}; expected a non-empty string")
-        if "/" in self.experiment or self.experiment.startswith("."):
+        if not _NAME.fullmatch(self.experiment):
             raise ValueError(
-                f"Invalid experiment: {self.experiment!r}; expected a name without '/' "
-                "that does not start with '.'"
+                f"Invalid experiment: {self.experiment!r}; expected letters, digits, '_', '-' "
+                "or '.', not starting with '.' or '-' (it names a directory and a CSV column)"
             )
         if isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 1:
             raise ValueError(f"Invalid horizon: {self.horizon!r}; expected an integer >= 1")

@@ -40,6 +40,8 @@ def test_spec_rejects_bad_values() -> None:
         SPEC.with_changes(seeds=(1, 1))
     with pytest.raises(ValueError, match="dtype"):
         SPEC.with_changes(dtype="float16")
+    with pytest.raises(ValueError, match="experiment"):
+        SPEC.with_changes(experiment="../escape")
     with pytest.raises(ValueError, match="hyperparameters"):
         SPEC.with_changes(hyperparameters={"lr": float("nan")})
 
@@ -60,6 +62,18 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert set(meta["versions"]) >= {"torch", "numpy", "scipy", "sympy", "cvxpy",
                                      "dwmgrad-verify"}
     assert len(meta["git_commit"]) == 40 or meta["git_commit"] == "unknown"
+
+
+def test_csv_rows_in_any_order_load_the_same(tmp_path: Path) -> None:
+    results = ResultStore(tmp_path)
+    record = run_spec(SPEC)
+    results.save(record)
+    csv_path = results.paths(SPEC)[0]
+    header, *rows = csv_path.read_text().splitlines()
+    csv_path.write_text("\n".join([header, *reversed(rows)]) + "\n")
+    loaded = results.load(SPEC)
+    np.testing.assert_array_equal(loaded.losses, record.losses)
+    np.testing.assert_array_equal(loaded.extras["grad_norm"], record.extras["grad_norm"])
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path: Path,
