@@ -166,7 +166,12 @@ def dwmgrad_update(
         momentum_decay=momentum_decay, lr_schedule=lr_schedule,
     )
     if fused:
-        _compiled_single_tensor()(params, grads, s, v, s_hat, *coefs, eps, max_second_moment)
+        # Every 0-d tensor goes in as a shape-(1,) view: inductor reads 0-d coefficient
+        # inputs on the host, and (torch 2.13, CPU) silently drops in-place updates of 0-d
+        # float64 inputs.
+        tensors = [[t.view(1) if t.dim() == 0 else t for t in lst]
+                   for lst in (params, grads, s, v, s_hat, list(coefs))]
+        _compiled_single_tensor()(*tensors[:5], *tensors[5], eps, max_second_moment)
     elif foreach:
         _multi_tensor_dwmgrad(params, grads, s, v, s_hat, *coefs, eps, max_second_moment)
     else:
@@ -210,7 +215,8 @@ def _foreach_block(
     c: Tensor, m: Tensor, a: Tensor, eps: float, max_second_moment: bool,
 ) -> None:
     work = torch._foreach_mul(gs, gs)
-    torch._foreach_lerp_(ss, work, per_tensor(c, ps))
+    # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
+    torch._foreach_lerp_(ss, work, [broadcast_rows(c, p) for p in ps])
     second = ss
     if max_second_moment:
         torch._foreach_maximum_(shs, ss)

@@ -32,9 +32,9 @@ LOSSES = (1.0, 2.0, -1.0, -0.5, 3.0, 0.0, 2.5)
 
 
 def _params(dtype: torch.dtype = F64) -> list[Tensor]:
-    """A matrix, a zero-size tensor and a vector (the zero-size one must be harmless)."""
+    """A matrix, a zero-size tensor, a vector and a scalar (0-d) parameter."""
     gen = torch.Generator().manual_seed(1)
-    shapes: list[tuple[int, ...]] = [(3, 4), (0,), (5,)]
+    shapes: list[tuple[int, ...]] = [(3, 4), (0,), (5,), ()]
     return [torch.randn(s, generator=gen, dtype=dtype).requires_grad_() for s in shapes]
 
 
@@ -322,29 +322,52 @@ def no_host_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _stepped(
-    name: str, path: str, per_instance: bool
-) -> tuple[torch.optim.Optimizer, list[Tensor]]:
-    params = [x.clone().requires_grad_() for x in _instance_problem()]
-    opt = OPTIMIZERS[name].make(params, per_instance=per_instance, **path_kwargs(path))
-    return opt, params
+def _host_reads(fn: Callable[[], object]) -> int:
+    """Number of aten::_local_scalar_dense calls (the op behind item/bool/float) during fn.
+
+    This also sees reads made inside C++ ops, e.g. a 0-d tensor bound to a Scalar argument.
+    """
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        fn()
+    return sum(e.count for e in prof.key_averages() if e.key == "aten::_local_scalar_dense")
 
 
-@pytest.mark.parametrize("per_instance", [False, True])
-@pytest.mark.parametrize(
-    ("name", "path"),
-    [(n, p) for n, info in sorted(OPTIMIZERS.items()) for p in info.paths if p != "fused"],
-)
-def test_step_never_reads_tensor_values(name: str, path: str, per_instance: bool,
-                                        request: pytest.FixtureRequest) -> None:
-    opt, params = _stepped(name, path, per_instance)
-    loss = torch.ones(B, dtype=F64) if per_instance else torch.tensor(1.0, dtype=F64)
-    grads = _grads(params, 3)
-    request.getfixturevalue("no_host_reads")
+def _step_all(opt: torch.optim.Optimizer, params: list[Tensor], grads: list[list[Tensor]],
+              loss: Tensor) -> None:
     for gs in grads:
         for p, g in zip(params, gs, strict=True):
             p.grad = g
-        if OPTIMIZERS[name].needs_loss:
-            opt.step(loss=loss)  # type: ignore[call-arg, call-overload]
+        if isinstance(opt, DWMGrad):
+            opt.step(loss=loss)
         else:
             opt.step()
+
+
+# The compiled path is checked with the shapes and options of the fused float64 test (its
+# kernel is then reused) and once per instance; patching torch.Tensor would force dynamo to
+# recompile, so it is checked through the profiler only.
+CASES = [(n, p, pi) for n, info in sorted(OPTIMIZERS.items()) for p in info.paths if p != "fused"
+         for pi in (False, True)] + [("DWMGrad", "fused", True)]
+
+
+@pytest.mark.parametrize(("name", "path", "per_instance"), CASES)
+def test_step_never_reads_tensor_values(name: str, path: str, per_instance: bool,
+                                        request: pytest.FixtureRequest) -> None:
+    params = [x.clone().requires_grad_() for x in _instance_problem()]
+    opt = OPTIMIZERS[name].make(params, per_instance=per_instance, **path_kwargs(path))
+    loss = torch.ones(B, dtype=F64) if per_instance else torch.tensor(1.0, dtype=F64)
+    grads = _grads(params, 3)
+    _step_all(opt, params, grads[:1], loss)  # creates the state (and compiles if fused)
+    if path != "fused":
+        request.getfixturevalue("no_host_reads")
+    assert _host_reads(lambda: _step_all(opt, params, grads[1:], loss)) == 0
+
+
+def test_compiled_step_never_reads_tensor_values() -> None:
+    params = _params()
+    opt = DWMGrad(params, lr=0.05, window_rule="loss_decrease", fused=True, **ANALYSED)  # type: ignore[arg-type]
+    grads = _grads(params, 3)
+    loss = torch.tensor(1.0, dtype=F64)
+    _step_all(opt, params, grads[:1], loss)
+    assert _host_reads(lambda: _step_all(opt, params, grads[1:], loss)) == 0
+    assert float(opt.state["global"]["step"]) == 3  # type: ignore[index]
