@@ -100,6 +100,17 @@ class ResultSet:
             raise MissingResult(f"measurements/{name}.json has no 'series'")
         return node
 
+    def run_specs(self, name: str) -> list[dict[str, Any]]:
+        """The specs of the runs behind measurement ``name`` (``runs/<name>/<key>.json``);
+        unreadable or absent run files are skipped (the specs only label figures)."""
+        specs = []
+        for key in self.measurement(name).get("runs") or []:
+            src = _load_json(name, self.root, f"runs/{name}/{key}.json", "")
+            if src.present and isinstance(src.content, Mapping) and \
+                    isinstance(src.content.get("spec"), Mapping):
+                specs.append(dict(src.content["spec"]))
+        return specs
+
     def bound_list(self) -> list[dict[str, Any]]:
         """The bounds of ``theory/bounds.json`` (a list, or the list under a ``bounds`` key)."""
         content = self._need(self.bounds, "theory")

@@ -224,16 +224,3 @@ def gather(missing: list[str], fn: Callable[[], Any]) -> Any:
     except MissingResult as exc:
         missing.append(str(exc))
         return None
-
-
-def loglog_slope(xs: Iterable[float], ys: Iterable[float]) -> float:
-    """Least-squares slope of log y against log x (points with x, y > 0)."""
-    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
-    if len(pts) < 2:
-        raise MissingResult("fewer than two positive points to fit a log-log slope")
-    mx = sum(p[0] for p in pts) / len(pts)
-    my = sum(p[1] for p in pts) / len(pts)
-    sxx = sum((p[0] - mx) ** 2 for p in pts)
-    if sxx == 0:
-        raise MissingResult("all points at one x: no log-log slope")
-    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx

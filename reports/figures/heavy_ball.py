@@ -7,7 +7,9 @@ Reads ``heavy_ball_rate.metrics.rows`` and ``series.curves`` (each
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,7 +19,6 @@ from reports.figures.style import (
     FigureSpec,
     floats,
     legend,
-    legend_label,
     series_xy,
 )
 from reports.results import MissingResult, ResultSet
@@ -73,24 +74,40 @@ def draw_error_curves(results: ResultSet, fig: Figure) -> None:
     legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
+def _fraction(value: float) -> str:
+    return str(Fraction(value).limit_denominator(100))
+
+
 def draw_lessard(results: ResultSet, fig: Figure) -> None:
     metrics = results.metric("lessard_cycle")
     trajs = results.series("lessard_cycle").get("trajectories")
     if not isinstance(trajs, Mapping) or not trajs:
         raise MissingResult("lessard_cycle.series.trajectories absent")
-    hp = {k: metrics[k] for k in ("alpha", "beta") if k in metrics}
+    converged = {float(s["x0"]): bool(s["converged"]) for s in metrics.get("starts", [])}
+    hp = (f"lr={_fraction(metrics['alpha'])}, momentum={_fraction(metrics['beta'])}"
+          if "alpha" in metrics and "beta" in metrics else "")
     ax = fig.subplots()
-    for i, (x0, xs) in enumerate(sorted(trajs.items(), key=lambda kv: float(kv[0]))):
-        values = floats(xs, f"lessard_cycle.series.trajectories.{x0}")
-        ax.plot(range(len(values)), values, marker=".", ms=3, lw=0.8,
-                color=OKABE_ITO[i % len(OKABE_ITO)],
-                label=legend_label(f"heavy ball from x0 = x1 = {x0}", hp))
+    cycling = [x0 for x0 in trajs if not converged.get(float(x0), False)]
+    for x0 in cycling:
+        values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
+        ax.plot(range(len(values)), values, lw=0.8, alpha=0.6, color=OKABE_ITO[0],
+                label=(f"heavy ball ({hp}) from x0 = x1 in "
+                       f"{{{', '.join(sorted(cycling, key=float))}}}: does not converge"
+                       if x0 == cycling[0] else None))
+    colours = iter([OKABE_ITO[3], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[4]])
+    for x0 in sorted((x for x in trajs if x not in cycling), key=float):
+        values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
+        ax.plot(range(len(values)), values, lw=1.4, marker=".", ms=3,
+                color=next(colours, "black"),
+                label=f"heavy ball ({hp}) from x0 = x1 = {x0}: converges")
     for j, p in enumerate(metrics.get("expected_cycle", [])):
-        ax.axhline(p, color="grey", ls=":", lw=1,
+        ax.axhline(p, color="grey", ls=":", lw=1.2,
                    label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)
     ax.set_xlabel("iteration k")
     ax.set_ylabel(r"iterate $x_k$")
-    legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, [textwrap.fill(t, 90) for t in labels], loc="outside lower center",
+               frameon=False)
 
 
 FIGURES = (
@@ -105,5 +122,5 @@ FIGURES = (
     FigureSpec("lessard_cycle", "lessard_cycle", "Heavy ball on Lessard et al.'s function",
                "Iterates of heavy ball (alpha = 1/9, beta = 4/9) on Lessard, Recht and Packard's "
                "function from several starts x0 = x1; dotted lines: the published 3-cycle.",
-               draw_lessard, (8.0, 3.6)),
+               draw_lessard, (8.0, 4.8)),
 )

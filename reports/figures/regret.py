@@ -26,62 +26,99 @@ def _variant_style(variant: str) -> dict[str, Any]:
     return {"color": VARIANT_COLOURS.get(variant, line_style(variant)["color"])}
 
 
+def _fit_line(T: np.ndarray, med: np.ndarray, fit: Mapping[str, Any]) -> tuple[
+        np.ndarray, np.ndarray, str] | None:
+    """The experiment's fitted T^a over its fit range (intercept by least squares in log
+    space with a fixed), or a fit made here over all horizons when it has none."""
+    lo, hi = (fit.get("fit_T") or [T.min(), T.max()])[:2]
+    keep = (T >= lo) & (T <= hi) & (med > 0)
+    if keep.sum() < 2:
+        return None
+    x, y = np.log(T[keep]), np.log(med[keep])
+    if fit.get("slope") is not None:
+        a = float(fit["slope"])
+        label = f"$T^{{{a:.2f}}}$ [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
+    else:
+        a = float(np.polyfit(x, y, 1)[0])
+        label = f"$T^{{{a:.2f}}}$ (fit here)"
+    b = float(np.mean(y - a * x))
+    return T[keep], np.exp(b) * T[keep] ** a, label
+
+
+def variant_hyperparameters(results: ResultSet) -> dict[str, Mapping[str, Any]]:
+    """Variant ("analysed", "paper:<window rule>") -> DWMGrad hyperparameters of its runs."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for spec in results.run_specs("dwmgrad_regret"):
+        hp = dict(spec.get("hyperparameters") or {})
+        analysed = "lr_schedule" in hp or "momentum_decay" in hp
+        variant = "analysed" if analysed else f"paper:{hp.get('window_rule', 'loss')}"
+        out.setdefault(variant, hp)
+    return out
+
+
 def draw_regret(results: ResultSet, fig: Figure) -> None:
     rows = results.metric("dwmgrad_regret", "rows")
     if not rows:
         raise MissingResult("dwmgrad_regret.metrics.rows is empty")
+    hps = variant_hyperparameters(results)
     exps = results.measurement("dwmgrad_regret").get("metrics", {}).get("exponents", {})
-    hps = results.measurement("dwmgrad_regret").get("series", {}).get("hyperparameters", {})
     problems = sorted({str(r["problem"]) for r in rows})
-    axes = fig.subplots(1, len(problems), sharey=False, squeeze=False)[0]
+    axes = fig.subplots(1, len(problems), squeeze=False)[0]
+    handles: dict[str, Any] = {}
     for ax, problem in zip(axes, problems, strict=True):
         prob_rows = [r for r in rows if r["problem"] == problem]
+        fits = []
         for variant in sorted({str(r["variant"]) for r in prob_rows},
                               key=lambda v: (not is_analysed(v), v)):
             vr = sorted((r for r in prob_rows if r["variant"] == variant), key=lambda r: r["T"])
             T = np.array([r["T"] for r in vr], dtype=float)
             med = np.array([r["regret_median"] for r in vr], dtype=float)
             style = _variant_style(variant)
-            label = legend_label(f"DWMGrad {variant}", hps.get(variant))
-            ax.plot(T, med, marker="o", ms=3, label=label + " (median)", **style)
+            (line,) = ax.plot(T, med, marker="o", ms=3, **style)
+            handles.setdefault(legend_label(f"DWMGrad {variant}", hps.get(variant)) +
+                               ": median, 10-90% band", line)
             ax.fill_between(T, [r["regret_q10"] for r in vr], [r["regret_q90"] for r in vr],
                             alpha=0.2, lw=0, **style)
-            if np.all(med > 0) and len(T) >= 2:
-                a, b = np.polyfit(np.log(T), np.log(med), 1)
-                fit = exps.get(variant, {}).get(problem) or {}
-                ci = (f" [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
-                      if fit.get("ci_low") is not None else "")
-                ax.plot(T, np.exp(b) * T**a, ls=":", lw=1, color=style["color"],
-                        label=f"fit $T^{{{a:.2f}}}${ci}")
+            fitted = _fit_line(T, med, exps.get(variant, {}).get(problem) or {})
+            if fitted is not None:
+                (fit_line,) = ax.plot(fitted[0], fitted[1], ls=":", lw=1.2, color=style["color"],
+                                      label=fitted[2])
+                fits.append(fit_line)
             bounds = [(r["T"], r["bound"]) for r in vr if r.get("bound") is not None]
             if bounds:
-                ax.plot(*zip(*bounds, strict=True), color="black", ls="--", lw=1.2,
-                        label=f"derived bound ({variant})")
+                (bline,) = ax.plot(*zip(*bounds, strict=True), color="black", ls="--", lw=1.2)
+                handles.setdefault(f"derived upper bound ({variant})", bline)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"horizon $T$ (rounds)")
         ax.set_ylabel(r"regret $R_T$ (loss units)")
         ax.set_title(problem)
-    legend(axes[-1], loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        if fits:
+            ax.legend(handles=fits, loc="lower right", fontsize=6, frameon=False,
+                      title="fitted (dotted)", title_fontsize=6)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=2,
+               frameon=False)
 
 
 def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
     series = results.series("dwmgrad_regret").get("window_momentum")
     if not isinstance(series, Mapping) or not series:
         raise MissingResult("dwmgrad_regret.series.window_momentum absent")
+    hps = variant_hyperparameters(results)
     top, bottom = fig.subplots(2, 1, sharex=True)
     for variant, entry in sorted(series.items(), key=lambda kv: (not is_analysed(kv[0]), kv[0])):
         where = f"dwmgrad_regret.series.window_momentum.{variant}"
         steps, window = series_xy(entry, "t", "window", where)
         _, momentum = series_xy(entry, "t", "momentum", where)
-        label = f"DWMGrad {variant}"
+        label = legend_label(f"DWMGrad {variant}", hps.get(variant))
         top.step(steps, window, where="post", label=label, **_variant_style(variant))
         bottom.plot(steps, momentum, label=label, **_variant_style(variant))
     top.set_xscale("log")
     top.set_ylabel(r"window $\omega_t$ (steps)")
     bottom.set_ylabel(r"momentum $\mu_t$")
-    bottom.set_xlabel("round t (median over seeds)")
-    legend(top, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    bottom.set_xlabel(r"round $t$ (median over seeds)")
+    handles, labels = top.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
@@ -110,12 +147,12 @@ FIGURES = (
                "Measured regret R_T of DWMGrad (median over seeds, band = 10th-90th percentile) "
                "for the analysed algorithm and the paper's window rules, the derived upper bound "
                "(dashed) and least-squares fits T^a (dotted; CI of a from the bootstrap).",
-               draw_regret, (9.0, 3.8)),
+               draw_regret, (10.0, 5.4)),
     FigureSpec("dwmgrad_window_momentum", "dwmgrad_regret", "DWMGrad window and momentum",
                "DWMGrad's window omega_t and momentum mu_t = gamma (omega_t/delta) (times "
                "lambda^(t-1) for the analysed algorithm) over the rounds of the online runs, "
                "for the analysed algorithm and each window rule of the authors' code.",
-               draw_window_momentum, (8.0, 4.5)),
+               draw_window_momentum, (9.0, 6.0)),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",
                "For each optimizer, the largest average regret R_T/T the search found in the "

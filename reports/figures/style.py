@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +77,14 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None) -> str:
-    """``"Adam (lr=0.001, betas=(0.9, 0.999))"``: the optimizer and its hyperparameters."""
+def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None,
+                 width: int = 64) -> str:
+    """``"Adam (lr=0.001, betas=(0.9, 0.999))"``: the optimizer and its hyperparameters,
+    wrapped onto lines of at most ``width`` characters."""
     if not hyperparameters:
         return name
-    return f"{name} (" + ", ".join(f"{k}={fmt_value(v)}" for k, v in hyperparameters.items()) + ")"
+    text = f"{name} (" + ", ".join(f"{k}={fmt_value(v)}" for k, v in hyperparameters.items()) + ")"
+    return textwrap.fill(text, width=width, subsequent_indent="  ", break_long_words=False)
 
 
 def floats(values: Iterable[Any], what: str) -> list[float]:

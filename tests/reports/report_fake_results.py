@@ -166,8 +166,12 @@ def empirical() -> dict[str, Any]:
 def bounds() -> dict[str, Any]:
     return {"bounds": [
         {"name": "dwmgrad_regret", "quantity": "R_T", "kind": "upper",
-         "expression": "d*(G+eps)*(D**2*sqrt(T)/(2*alpha))", "latex": r"R_T \le d \sqrt{T}",
-         "symbols": {"T": "horizon"}, "assumptions": [{"name": "box", "statement": "box"}],
+         "expression": "d*(G_inf + epsilon)*(D_inf**2*sqrt(T)/(2*alpha) "
+                       "+ gamma*lambda/(1 - lambda))",
+         "latex": r"R_T \le d \sqrt{T}",
+         "symbols": {n: n for n in ("T", "d", "G_inf", "epsilon", "D_inf", "alpha", "gamma",
+                                    "lambda")},
+         "assumptions": [{"name": "box", "statement": "box"}],
          "reference": "derived here", "notes": ""},
         {"name": "heavy_ball_rate", "quantity": "rho", "kind": "tight",
          "expression": "(sqrt(kappa)-1)/(sqrt(kappa)+1)", "latex": r"\rho^* = \dots",
