@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import pytest
 import torch
 
 from dwmgrad.registry import OPTIMIZERS, OptimizerInfo, path_kwargs
@@ -70,25 +69,6 @@ def optimizer_cases(paths: Sequence[str] | None = None) -> list[tuple[str, str, 
             variants = FUSED_VARIANTS if path == "fused" else VARIANTS.get(name, [{}])
             cases.extend((name, path, overrides) for overrides in variants)
     return cases
-
-
-# Implementation bugs found by these tests. A case hit by one stays in the suite as
-# xfail(strict=True), so it turns into a failure (a reminder to drop the mark) once fixed.
-FUSED_ZERO_DIM_BUG = (
-    "DWMGrad fused path leaves 0-d parameters unchanged: after step() a 0-d parameter and its "
-    "s and v keep their initial values, while forloop/foreach update them "
-    "(repro: DWMGrad([torch.tensor(0.5, requires_grad=True)], lr=0.1, fused=True))"
-)
-
-
-def mark_known_bug(cases: list[tuple[str, str, dict[str, Any]]], name: str, path: str,
-                   reason: str) -> list[Any]:
-    """The cases, with those of optimizer ``name`` on ``path`` marked xfail(strict=True)."""
-    return [
-        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=reason), id=case_id(case))
-        if case[:2] == (name, path) else pytest.param(case, id=case_id(case))
-        for case in cases
-    ]
 
 
 def case_id(case: tuple[str, str, dict[str, Any]]) -> str:

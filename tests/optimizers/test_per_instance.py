@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 import torch
 from optimizer_cases import (
-    FUSED_ZERO_DIM_BUG,
     LOSSES,
     ElementwiseProblem,
+    case_id,
     make_optimizer,
-    mark_known_bug,
     optimizer_cases,
     take_step,
 )
@@ -36,9 +35,7 @@ def instance_losses(b: int) -> list[float]:
     return [(1 + b) * LOSSES[(t + 3 * b) % len(LOSSES)] for t in range(STEPS)]
 
 
-@pytest.mark.parametrize(
-    "case", mark_known_bug(optimizer_cases(), "DWMGrad", "fused",
-                           "separate runs of the (B,) parameter are 0-d: " + FUSED_ZERO_DIM_BUG))
+@pytest.mark.parametrize("case", optimizer_cases(), ids=case_id)
 def test_batched_instances_equal_separate_runs(case: tuple[str, str, dict[str, Any]]) -> None:
     name, path, overrides = case
     info = OPTIMIZERS[name]
