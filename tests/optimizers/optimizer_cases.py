@@ -77,7 +77,8 @@ def case_id(case: tuple[str, str, dict[str, Any]]) -> str:
     return f"{name}-{path}" + (f"-{extra}" if extra else "")
 
 
-def construct(name: str, params: Sequence[torch.Tensor], **kwargs: Any) -> Any:
+def construct(name: str, params: Sequence[torch.Tensor] | Sequence[dict[str, Any]],
+              **kwargs: Any) -> Any:
     """``OPTIMIZERS[name].cls(params, **kwargs)``. Typed ``Any``: the registry types the class
     as a plain ``torch.optim.Optimizer``, whose ``step`` has no ``loss`` keyword."""
     cls: Any = OPTIMIZERS[name].cls
@@ -109,8 +110,12 @@ class ElementwiseProblem:
         self.b = [rng.normal(size=s) for s in self.shapes]
         self.noise = [[0.3 * rng.normal(size=s) for s in self.shapes] for _ in range(steps)]
 
-    def grad_numpy(self, params: Sequence[np.ndarray], t: int) -> list[np.ndarray]:
-        terms = zip(self.a, params, self.b, self.noise[t], strict=True)
+    def grad_numpy(self, params: Sequence[np.ndarray], t: int, first: int = 0
+                   ) -> list[np.ndarray]:
+        """Gradients at ``params``, which are the problem's tensors ``first``, ``first+1``, ..."""
+        end = first + len(params)
+        terms = zip(self.a[first:end], params, self.b[first:end], self.noise[t][first:end],
+                    strict=True)
         return [a * p - b + z for a, p, b, z in terms]
 
     def torch_params(self, dtype: torch.dtype = torch.float64) -> list[torch.Tensor]:
