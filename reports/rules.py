@@ -79,7 +79,16 @@ class Interval:
                    number(d["ci_low"], f"{what}.ci_low"),
                    number(d["ci_high"], f"{what}.ci_high"))
 
+    @classmethod
+    def final_loss(cls, d: Mapping[str, Any], what: str) -> Interval:
+        """A final loss with its CI; a run with diverged seeds (median None) is +inf."""
+        if d.get("final_loss_median") is None and d.get("diverged_seeds"):
+            return cls(math.inf, math.inf, math.inf)
+        return cls.of(d, what, "final_loss_median")
+
     def text(self) -> str:
+        if math.isinf(self.value):
+            return "diverged"
         return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
 
 
@@ -88,6 +97,8 @@ Outcome = Literal["better", "worse", "tie"]
 
 def compare(challenger: Interval, baseline: Interval) -> Outcome:
     """Lower is better; ``better``/``worse`` only when the intervals do not overlap."""
+    if math.isinf(challenger.value) and math.isinf(baseline.value):
+        return "tie"
     if challenger.high < baseline.low:
         return "better"
     if challenger.low > baseline.high:
@@ -115,8 +126,8 @@ def compare_final_losses(results: ResultSet, challenger: str, baseline: str,
         where = f"empirical.metrics.{task}"
         ch = table[find_key(table, challenger, where)]
         base = table[find_key(table, baseline, where)]
-        ci_ch = Interval.of(ch, f"{where}.{challenger}", "final_loss_median")
-        ci_base = Interval.of(base, f"{where}.{baseline}", "final_loss_median")
+        ci_ch = Interval.final_loss(ch, f"{where}.{challenger}")
+        ci_base = Interval.final_loss(base, f"{where}.{baseline}")
         out.append(TaskComparison(task, compare(ci_ch, ci_base), ci_ch, ci_base))
     return out
 
@@ -157,6 +168,53 @@ def better_or_matches(results: ResultSet, challenger: str, baselines: Iterable[s
     return Verdict("inconclusive",
                    f"{challenger} matches its baselines within the confidence intervals on every "
                    "task: no faster convergence resolved at this scale", tuple(evidence))
+
+
+def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
+    """Verdict for "``challenger`` converges faster than ``baseline``": steps to reach each
+    problem's threshold on f - f* (median over seeds; never reached counts as slowest).
+
+    Holds when it is faster or tied on every problem and faster on one; violated when it is
+    slower on more than half of them; inconclusive when mixed. Final losses (with CIs) are
+    added as evidence.
+    """
+    table = results.metric("empirical", "faster_convergence")
+    evidence: list[Evidence] = []
+    faster, slower = [], []
+    for problem, entry in table.items():
+        steps = entry["steps_to_threshold"]
+        where = f"empirical.metrics.faster_convergence.{problem}"
+        a = steps[find_key(steps, challenger, where)]
+        b = steps[find_key(steps, baseline, where)]
+        evidence.append(Evidence(f"{problem}: steps to threshold, {challenger} vs {baseline}",
+                                 f"{_steps(a)} vs {_steps(b)}",
+                                 "measurements/empirical.json: metrics.faster_convergence"))
+        a_val = math.inf if a is None else float(a)
+        b_val = math.inf if b is None else float(b)
+        if a_val < b_val:
+            faster.append(problem)
+        elif a_val > b_val:
+            slower.append(problem)
+    try:
+        evidence.extend(comparison_evidence(compare_final_losses(results, challenger, baseline),
+                                            challenger, baseline))
+    except MissingResult as exc:
+        evidence.append(Evidence("final losses", f"absent: {exc}", "measurements/empirical.json"))
+    if not table:
+        raise MissingResult("empirical.metrics.faster_convergence is empty")
+    if 2 * len(slower) > len(table):
+        return Verdict("violated", f"{challenger} is slower than {baseline} on "
+                       f"{len(slower)} of {len(table)} problems ({', '.join(slower)})",
+                       tuple(evidence))
+    if faster and not slower:
+        return Verdict("holds", f"{challenger} reaches the threshold first on "
+                       f"{', '.join(faster)} and never later", tuple(evidence))
+    return Verdict("inconclusive", f"mixed: {challenger} faster on {', '.join(faster) or 'none'}, "
+                   f"slower on {', '.join(slower) or 'none'}", tuple(evidence))
+
+
+def _steps(value: Any) -> str:
+    return "never" if value is None else f"{float(value):.0f}"
 
 
 def proof_steps(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],

@@ -112,53 +112,71 @@ def counterexample_search() -> dict[str, Any]:
 
 def cost_scaling() -> dict[str, Any]:
     metrics: dict[str, Any] = {}
-    series: dict[str, Any] = {"time_vs_d": {}}
-    d = np.geomspace(10, 1e6, 6)
-    for i, opt in enumerate(("DWMGrad", "Adam", "SGD", "AdaBelief")):
+    d = np.geomspace(100, 1e6, 5)
+    series: dict[str, Any] = {"d": d.tolist(), "n": [10, 100], "step_time_s": {},
+                              "state_bytes": {}, "SGD": (1e-6 + 1e-10 * d).tolist()}
+    for i, opt in enumerate(("DWMGrad", "Adam", "AdaBelief", "Aida")):
         fit = {"slope": 0.97, "ci_low": 0.93, "ci_high": 1.01}
-        model = 16.0 if opt != "SGD" else 0.0
         metrics[opt] = {"time_exponent_d": fit, "time_exponent_n": dict(fit, slope=1.0),
-                        "state_bytes_per_param_measured": model,
-                        "state_bytes_per_param_model": model}
-        series["time_vs_d"][opt] = {"d": d.tolist(),
-                                    "time_per_step": (2e-6 + (1 + i) * 1e-9 * d).tolist()}
+                        "state_bytes_per_param_measured": 8.0,
+                        "state_bytes_per_param_model": 8.0}
+        median = 2e-6 + (1 + i) * 1e-9 * d
+        series["step_time_s"][opt] = {"median": median.tolist(), "min": (0.9 * median).tolist(),
+                                      "max": (1.2 * median).tolist()}
+        series["state_bytes"][opt] = (8 * d).tolist()
     return _measurement("cost_scaling", metrics, series)
 
 
 def empirical() -> dict[str, Any]:
-    metrics: dict[str, Any] = {}
-    base = {"DWMGrad": 0.1, "Adam": 0.2, "SGD": 0.5, "HeavyBall": 0.3, "AdaBelief": 0.18,
-            "Aida": 0.17, "DemonSGD": 0.25, "DemonAdam": 0.15, "AdaptiveHB": 0.22}
-    for task in ("rosenbrock", "logistic", "mlp"):
-        metrics[task] = {o: {"final_loss_median": v, "ci_low": 0.95 * v, "ci_high": 1.05 * v}
-                         for o, v in base.items()}
-    metrics["demon_momentum_robustness"] = {
-        "DemonSGD": {"final_loss_by_momentum": {"0.5": 0.2, "0.9": 0.22, "0.99": 0.3},
-                     "log10_spread": 0.18},
-        "HeavyBall": {"final_loss_by_momentum": {"0.5": 0.2, "0.9": 0.25, "0.99": 3.0},
-                      "log10_spread": 1.18}}
-    metrics["ahb_lr_robustness"] = {
-        "AdaptiveHB": {"final_loss_by_lr": {"0.01": 0.2, "0.1": 0.25, "1.0": 0.4},
-                       "max_stable_lr": 1.0},
-        "HeavyBall": {"final_loss_by_lr": {"0.01": 0.2, "0.1": 0.3, "1.0": math.inf},
-                      "max_stable_lr": 0.1}}
-    metrics["stepsize_range"] = {"Adam": {"log10_spread_median": 3.0, "ci_low": 2.9,
-                                          "ci_high": 3.1},
-                                 "AdaBelief": {"log10_spread_median": 2.5, "ci_low": 2.4,
-                                               "ci_high": 2.6},
-                                 "Aida": {"log10_spread_median": 1.5, "ci_low": 1.4,
-                                          "ci_high": 1.6}}
+    base = {"DWMGrad": 0.1, "DWMGrad:loss_decrease": 0.12, "Adam": 0.2, "SGD": 0.5,
+            "HeavyBall": 0.3, "AdaBelief": 0.18, "Aida": 0.17, "DemonSGD": 0.25,
+            "DemonAdam": 0.15, "AdaptiveHB": 0.22, "AdamAHB": 0.2, "AMSGrad": 0.21}
+    block: dict[str, dict[str, Any]] = {
+        o: {"final_loss_median": v, "ci_low": 0.95 * v, "ci_high": 1.05 * v,
+            "diverged_seeds": 0, "steps_to_threshold_median": 1000 * v, "threshold": 1e-3}
+        for o, v in base.items()}
+    block["SGD"] = {"final_loss_median": None, "ci_low": None, "ci_high": None,
+                    "diverged_seeds": 2, "steps_to_threshold_median": None, "threshold": 1e-3}
+    problems = ("rosenbrock_authors", "rosenbrock_standard", "logistic", "mlp")
+    metrics: dict[str, Any] = {
+        "rosenbrock": block, "logistic": block, "mlp": block,
+        "faster_convergence": {p: {"steps_to_threshold": {o: e["steps_to_threshold_median"]
+                                                          for o, e in block.items()},
+                                   "dwmgrad_rank": 1, "n_optimizers": len(block)}
+                               for p in problems},
+        "demon_momentum_robustness": {
+            "betas": [0.5, 0.7, 0.9, 0.95, 0.99], "lr": 0.05, "problem": "digits_mlp",
+            "DemonSGD": {"final_loss_by_beta": [0.2, 0.2, 0.22, 0.25, 0.3], "log10_spread": 0.18},
+            "HeavyBall": {"final_loss_by_beta": [0.2, 0.22, 0.25, 0.4, None],
+                          "log10_spread": None},
+            "demon_more_robust": True},
+        "ahb_lr_robustness": {
+            "lr_over_L": [0.1, 0.5, 1.0, 2.0, 4.0, 8.0], "problem": "quadratic kappa=100",
+            "heavy_ball_momentum": 0.9,
+            "AdaptiveHB": {"final_gap_by_lr": [1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2],
+                           "fraction_converged_by_lr": [0, 1, 1, 1, 1, 0], "n_lr_converged": 4},
+            "HeavyBall": {"final_gap_by_lr": [1e-3, 1e-9, 1e-9, None, None, None],
+                          "fraction_converged_by_lr": [0, 1, 1, 0, 0, 0], "n_lr_converged": 2},
+            "ahb_more_robust": True},
+        "stepsize_range": {
+            "Adam": {"log10_spread_median": 3.0, "ci_low": 2.9, "ci_high": 3.1},
+            "AdaBelief": {"log10_spread_median": 2.5, "ci_low": 2.4, "ci_high": 2.6},
+            "Aida": {"log10_spread_median": 1.5, "ci_low": 1.4, "ci_high": 1.6},
+            "aida_narrowest": True, "problem": "logistic (breast cancer)"},
+    }
     rng = np.random.default_rng(0)
     steps = np.arange(200)
     series = {
+        "curves": {p: {o: (v * np.exp(-steps / (50 * v))).tolist() for o, v in base.items()}
+                   for p in problems},
+        "log10_step_multipliers": {o: rng.normal(-3, s, 500).tolist()
+                                   for o, s in (("Adam", 0.8), ("AdaBelief", 0.6),
+                                                ("Aida", 0.3))},
         "rosenbrock_paths": {
             start: {o: {"x": (sx + (1 - sx) * (1 - np.exp(-steps / 40))).tolist(),
-                        "y": (sy + (1 - sy) * (1 - np.exp(-steps / (30 + 10 * i)))).tolist(),
-                        "hyperparameters": {"lr": 1e-2}}
+                        "y": (sy + (1 - sy) * (1 - np.exp(-steps / (30 + 10 * i)))).tolist()}
                     for i, o in enumerate(("DWMGrad", "Adam", "AdaBelief"))}
             for start, (sx, sy) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0)))},
-        "stepsizes": {o: {"log10_stepsizes": (rng.normal(-3, s, 500)).tolist()}
-                      for o, s in (("Adam", 0.8), ("AdaBelief", 0.6), ("Aida", 0.3))},
     }
     return _measurement("empirical", metrics, series)
 

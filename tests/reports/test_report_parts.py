@@ -31,7 +31,7 @@ def test_legend_names_the_hyperparameters() -> None:
 def test_a_figure_without_its_series_is_reported_not_drawn(tmp_path: Path) -> None:
     root = write_fake_results(tmp_path / "out", skip=("reddi",))
     doc = json.loads((root / "measurements" / "empirical.json").read_text())
-    del doc["series"]["stepsizes"]
+    del doc["series"]["log10_step_multipliers"]
     (root / "measurements" / "empirical.json").write_text(json.dumps(doc))
     only = {"reddi_trajectories", "stepsize_histograms", "heavy_ball_rates"}
     results = load_results(root)
@@ -40,7 +40,7 @@ def test_a_figure_without_its_series_is_reported_not_drawn(tmp_path: Path) -> No
     assert drawn["heavy_ball_rates"].ok
     assert not drawn["reddi_trajectories"].ok
     assert "reddi.json not found" in drawn["reddi_trajectories"].reason
-    assert "stepsizes" in drawn["stepsize_histograms"].reason
+    assert "log10_step_multipliers" in drawn["stepsize_histograms"].reason
     assert not (root / "figures" / "stepsize_histograms.png").exists()
     assert {f.name for f in FIGURES} >= only
 
