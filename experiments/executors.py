@@ -48,17 +48,19 @@ class ProcessPoolExecutor:
         if not specs:
             return
         context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(
+        pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=min(self.workers, len(specs)), mp_context=context,
             initializer=_init_worker,
-        ) as pool:
+        )
+        finished = False
+        try:
             futures = [pool.submit(fn, spec) for spec in specs]
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    yield future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+            for future in concurrent.futures.as_completed(futures):
+                yield future.result()
+            finished = True
+        finally:
+            # On an interruption, drop the queued specs instead of running them first.
+            pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def make_executor(workers: int) -> SequentialExecutor | ProcessPoolExecutor:

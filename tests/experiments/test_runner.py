@@ -39,16 +39,19 @@ CASES = [
 
 
 MATRIX = [(*case, "quadratic") for case in CASES] + [
-    (*case, "quadratic_deep") for case in CASES if case[0] in ("Adam", "DWMGrad", "Aida")]
+    (*case, problem) for case in CASES if case[0] in ("Adam", "DWMGrad", "Aida", "AdaptiveHB")
+    for problem in ("quadratic_deep", "digits_mlp", "reddi_stochastic")]
+PARAMS: dict[str, dict[str, Any]] = {
+    "quadratic": {"d": 5, "mu": 0.5, "L": 8.0}, "quadratic_deep": {"d": 10, "batch_size": 4},
+    "digits_mlp": {"hidden": 3, "batch_size": 8}, "reddi_stochastic": {"p": 0.2}}
 
 
 @pytest.mark.parametrize(("optimizer", "hyper", "record", "problem"), MATRIX,
                          ids=[f"{c[3]}-{c[0]}-{i}" for i, c in enumerate(MATRIX)])
 def test_batched_run_equals_per_seed_runs(optimizer: str, hyper: dict[str, Any],
                                           record: tuple[str, ...], problem: str) -> None:
-    params = {"d": 5, "mu": 0.5, "L": 8.0} if problem == "quadratic" else {
-        "d": 10, "batch_size": 4}
-    full = _spec(optimizer, hyper, problem, params, record=("grad_norm", *record))
+    full = _spec(optimizer, hyper, problem, PARAMS[problem], record=("grad_norm", *record),
+                 horizon=40 if problem != "digits_mlp" else 10)
     try:
         validate_spec(full)
     except ValueError as exc:   # a package optimizer that needs more than lr
