@@ -369,6 +369,8 @@ DERIVATIONS: list[Derivation] = [
                            "log k), 0.8210 at κ = 100 over 200..400 (ρ* = 0.8182).",
                            r"M^k = \rho^k I + k \rho^{k-1} N",
                            "jordan_power"),
+            DerivationLine("(the fitted rate at κ = 100 over steps 200..400)", None,
+                           "jordan_fitted_rate"),
             DerivationLine("Gradient descent: α = 2/(L + μ) equalises the two ends.",
                            r"1 - \tfrac{2\mu}{L + \mu} = \tfrac{2L}{L + \mu} - 1 = "
                            r"\tfrac{L - \mu}{L + \mu} = \tfrac{\kappa - 1}{\kappa + 1}",
