@@ -1,4 +1,16 @@
-"""DWMGrad and the related momentum optimizers the project checks (torch.optim style)."""
+"""DWMGrad and the related momentum optimizers the project checks (torch.optim style).
+
+Each optimizer is a ``torch.optim.Optimizer`` that validates its hyperparameters against a
+table (``OPTIMIZERS[name].hyperparameters``), gathers the tensors that have gradients and
+calls one functional update over tensor lists (for-loop reference or ``torch._foreach_*``;
+DWMGrad also has a compiled ``fused=True`` path). ``per_instance=True`` runs B independent
+problems stored along dimension 0 of every parameter.
+
+- ``DWMGrad``: dynamic-window momentum (arXiv 2510.25042); needs the loss in ``step``.
+- ``AdaBelief``, ``Aida``: belief-based adaptive steps (arXiv 2010.07468, 2203.13273).
+- ``DemonSGD``, ``DemonAdam``: decaying momentum (arXiv 1910.04952).
+- ``AdaptiveHB``, ``AdamAHB``: secant-estimated heavy-ball momentum (arXiv 2110.09057).
+"""
 
 from dwmgrad.adabelief import AdaBelief
 from dwmgrad.adaptive_hb import AdamAHB, AdaptiveHB

@@ -28,6 +28,11 @@ displacement, used for :math:`\|x_k - x_{k-1}\|`), :math:`\beta_2` (beta2), :mat
     m \leftarrow \beta_k m + (1-\beta_k) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
     d = -\alpha\, m / (\sqrt{v/(1-\beta_2^t)} + \epsilon), \quad \theta \leftarrow \theta + d
 
+:math:`\beta_1 = 0` applies on the first step, i.e. while no parameter that has a gradient
+has been updated yet. ``g_prev`` starts as a copy of the parameter's first gradient, so a
+parameter that receives its first gradient late adds nothing to
+:math:`\|g_k - g_{k-1}\|` on that step.
+
 With several param groups the curvature :math:`h_k` is shared and each group uses its own
 :math:`\alpha` and :math:`\beta_{max}`; ``opt.momentum_now`` is :math:`\beta_k` of the first
 group (0-d, or (B,) per instance).
