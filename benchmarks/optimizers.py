@@ -83,6 +83,7 @@ class BenchResult:
     roofline: Roofline | None
     ratios: dict[str, float | None]  # from median times (the reported numbers)
     ratios_min: dict[str, float | None]  # from min times (less sensitive to other jobs)
+    targets: dict[str, str]  # ratio name -> "<= 1.2" etc.
 
 
 def split_sizes(numel: int, tensors: int) -> list[int]:
@@ -201,7 +202,8 @@ def _measure(numel: int, tensors: int, repeats: int) -> BenchResult:
     roof = roofline(numel, by_label.get("DWMGrad/fused"), triad_timing)
     return BenchResult(numel, tensors, repeats, torch.get_num_threads(), torch.__version__,
                        (load_before, os.getloadavg()[0]), list(by_label.values()), roof,
-                       ratios, ratios_min)
+                       ratios, ratios_min,
+                       {name: f"{op} {value}" for name, (op, value) in TARGETS.items()})
 
 
 def verdict(name: str, value: float | None) -> str:

@@ -61,7 +61,7 @@ def test_bench_optimizers_json_structure(tmp_path: Path,
     medians = {t["label"]: t["median_s"] for t in printed["timings"]}
     mins = {t["label"]: t["min_s"] for t in printed["timings"]}
     names = {"dwmgrad_fused_over_adam_fused", "roofline_fraction", "authors_over_foreach"}
-    assert set(printed["ratios"]) == set(printed["ratios_min"]) == names
+    assert set(printed["ratios"]) == set(printed["ratios_min"]) == set(printed["targets"]) == names
     for ratios, times in ((printed["ratios"], medians), (printed["ratios_min"], mins)):
         assert math.isclose(ratios["dwmgrad_fused_over_adam_fused"],
                             times["DWMGrad/fused"] / times["torch.Adam/fused"], rel_tol=1e-9)
