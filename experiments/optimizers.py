@@ -95,6 +95,14 @@ class RunOptimizer:
     def _per_instance(self, value: torch.Tensor) -> torch.Tensor:
         return value.detach().to(self.param.dtype).expand(self.batch).clone()
 
+    def state_tensor(self, key: str) -> torch.Tensor:
+        """The per-parameter state ``key`` (shape (B, d)) after the last step."""
+        state = self.optimizer.state.get(self.param, {})
+        if key not in state:
+            raise ValueError(f"Invalid record quantity 'state:{key}': {self.name} has state "
+                             f"{sorted(state)}")
+        return state[key]
+
     def state_bytes(self) -> int:
         """Bytes of every tensor in the optimizer's state (per-parameter and global)."""
         total = 0

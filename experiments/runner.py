@@ -26,7 +26,7 @@ import torch
 from experiments.optimizers import RunOptimizer, optimizer_names
 from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
-from experiments.spec import GENERIC_QUANTITIES, RunSpec
+from experiments.spec import GENERIC_QUANTITIES, STATE_PREFIX, RunSpec
 from experiments.store import ResultStore
 
 
@@ -44,7 +44,8 @@ def validate_spec(spec: RunSpec) -> None:
         raise ValueError(f"Unknown optimizer {spec.optimizer!r}; expected one of "
                          f"{', '.join(optimizer_names())}")
     valid = set(GENERIC_QUANTITIES) | set(cls.QUANTITIES)
-    bad = sorted(set(spec.record) - valid)
+    bad = sorted(name for name in set(spec.record) - valid
+                 if not (name.startswith(STATE_PREFIX) and len(name) > len(STATE_PREFIX)))
     if bad:
         raise ValueError(f"Invalid record quantity {bad} for problem {spec.problem!r}; "
                          f"expected some of {sorted(valid)}")
@@ -97,11 +98,11 @@ def run_spec(spec: RunSpec) -> RunRecord:
     measured = _problem_quantities(problem, spec)
     after_step = {name: getattr(optimizer, name) for name in ("window", "momentum")
                   if name in spec.record}
-    record_x = "x" in spec.record
     losses = torch.empty(horizon, batch, dtype=dtype, device=device)
     series = {name: torch.empty(horizon, batch, dtype=dtype, device=device)
               for name in [*measured, *after_step]}
-    xs = torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device) if record_x else None
+    vectors = {name: torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device)
+               for name in spec.record if name == "x" or name.startswith(STATE_PREFIX)}
     finite = torch.empty(horizon, batch, dtype=torch.bool, device=device)
     box = problem.box
     if device.type == "cuda":
@@ -114,8 +115,8 @@ def run_spec(spec: RunSpec) -> RunRecord:
         loss, grad = problem.loss_and_grad(x, t)
         finite[t - 1] = torch.isfinite(loss) & torch.isfinite(grad).all(dim=-1)
         losses[t - 1] = loss
-        if xs is not None:
-            xs[t - 1] = x
+        if "x" in vectors:
+            vectors["x"][t - 1] = x
         for name, fn in measured.items():
             series[name][t - 1] = fn(x, grad)
         param.grad = grad
@@ -125,6 +126,9 @@ def run_spec(spec: RunSpec) -> RunRecord:
                 param.clamp_(box[0], box[1])
         for name, fn in after_step.items():
             series[name][t - 1] = fn()
+        for name, values in vectors.items():
+            if name != "x":
+                values[t - 1] = optimizer.state_tensor(name[len(STATE_PREFIX):])
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     run_s = time.perf_counter() - loop_start
@@ -140,9 +144,9 @@ def run_spec(spec: RunSpec) -> RunRecord:
 
     loss_array = finish(losses)
     extras = {name: finish(values) for name, values in series.items()}
-    if xs is not None:
+    for name, values in vectors.items():
         for i in range(problem.dim):
-            extras[f"x[{i}]"] = finish(xs[:, :, i])
+            extras[f"{name}[{i}]"] = finish(values[:, :, i])
     if "regret" in spec.record:
         comparator = problem.comparator_prefix(horizon)  # type: ignore[attr-defined]
         extras["regret"] = np.cumsum(loss_array, axis=1) - comparator

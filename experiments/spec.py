@@ -27,8 +27,11 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: box for the first t losses (online problems); "objective": the full deterministic objective
 #: at the iterate (stochastic problems; equals the loss for deterministic ones); "dist": the
 #: distance ‖x_t - x*‖ (problems with a known x*); plus any name in a problem's
-#: ``QUANTITIES`` (e.g. the MLP's "accuracy").
+#: ``QUANTITIES`` (e.g. the MLP's "accuracy"); plus "state:<key>", an optimizer's
+#: per-parameter state tensor after the step (e.g. "state:s", "state:v"; one column per
+#: coordinate, "state:s[0]", ...).
 GENERIC_QUANTITIES = ("x", "grad_norm", "window", "momentum", "regret", "objective", "dist")
+STATE_PREFIX = "state:"
 
 
 def _canonical(value: Any, where: str) -> Any:

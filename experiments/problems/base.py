@@ -88,9 +88,14 @@ class Problem:
         return self.loss(x)
 
     def x0(self, seeds: Sequence[int] | None = None) -> torch.Tensor:
-        """Initial points (B, d), one per seed, each drawn from its own generator."""
-        chosen = self.seeds if seeds is None else tuple(seeds)
-        rows = [self._x0_one(generator(seed, f"{self.NAME}:x0")) for seed in chosen]
+        """Initial points (B, d), one per seed of the problem, each from its own generator.
+
+        ``seeds``, if given, must be the problem's seeds (the contract's ``x0(seeds)``).
+        """
+        if seeds is not None and tuple(seeds) != self.seeds:
+            raise ValueError(f"Invalid seeds {tuple(seeds)!r}: this problem was built for "
+                             f"{self.seeds!r}")
+        rows = [self._x0_one(generator(seed, f"{self.NAME}:x0")) for seed in self.seeds]
         return self.to(torch.stack(rows))
 
     def to(self, value: torch.Tensor) -> torch.Tensor:

@@ -209,3 +209,15 @@ def test_cli_process_reports_bad_name_without_traceback() -> None:
                           capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "'no_such'" in proc.stderr
+
+
+def test_optimizer_state_is_recorded_after_each_step() -> None:
+    lr = 0.1
+    record = run_spec(_spec("HeavyBall", {"lr": lr, "momentum": 0.5}, horizon=15,
+                            record=("x", "state:momentum_buffer")))
+    x, buf = record.vector("x"), record.vector("state:momentum_buffer")
+    assert x.shape == buf.shape == (len(SEEDS), 15, 5)
+    # torch SGD: x_{t+1} = x_t - lr * buf_t, so buf_t = (x_t - x_{t+1}) / lr.
+    np.testing.assert_allclose(buf[:, :-1], (x[:, :-1] - x[:, 1:]) / lr, rtol=1e-10, atol=1e-12)
+    failed = run_spec_safely(_spec("HeavyBall", {"lr": lr}, record=("state:nope",)))
+    assert failed.status == "failed" and "state:nope" in (failed.error or "")
