@@ -160,3 +160,32 @@ def test_demon_adam_realised_betas() -> None:
         opt.step()
         betas.append(round(float(((opt.state[param]["m"] - grad) / m_prev)[0]), 6))
     assert betas == [0.870968, 0.818182, 0.692308, 0.0]
+
+
+def test_dwmgrad_first_step_is_alpha_sqrt_window() -> None:
+    """§1: no bias correction, so the first step moves each coordinate by α·sqrt(ω_1)
+    (ω_1 = 6 for ω_0 = 5 and a positive loss): v_1 = α g/(|g|/sqrt(ω_1) + ε)."""
+    lr = 1e-3
+    grad = torch.tensor([3.0, -0.5, 2e-3, -40.0], dtype=torch.float64)
+    param = torch.zeros(4, dtype=torch.float64)
+    opt = construct("DWMGrad", [param], lr=lr, init_window=5, max_window=10)
+    param.grad = grad.clone()
+    opt.step(loss=1.0)
+    torch.testing.assert_close(param, -lr * math.sqrt(6) * grad.sign(), rtol=1e-4, atol=0)
+
+
+def test_dwmgrad_window_one_is_sign_descent_with_momentum() -> None:
+    """§1: with ω = 1 (init_window = 1 and losses ≤ 0 under the "loss" rule) s_t = g_t², so
+    v_t = (γ/δ) v_{t-1} + α g_t/(|g_t| + ε), i.e. α·sign(g_t) plus momentum."""
+    lr, gamma, delta = 1e-2, 0.9, 4
+    param = torch.zeros(3, dtype=torch.float64)
+    opt = construct("DWMGrad", [param], lr=lr, momentum=gamma, init_window=1, max_window=delta)
+    gen = torch.Generator().manual_seed(8)
+    v = torch.zeros(3, dtype=torch.float64)
+    for _ in range(6):
+        grad = torch.randn(3, generator=gen, dtype=torch.float64)
+        param.grad = grad.clone()
+        opt.step(loss=-1.0)
+        v = gamma / delta * v + lr * grad.sign()
+        assert float(opt.window) == 1.0
+        torch.testing.assert_close(opt.state[param]["v"], v, rtol=1e-6, atol=0)

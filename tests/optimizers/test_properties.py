@@ -129,3 +129,25 @@ def test_zero_gradient_moves_by_momentum_only(name: str, grads: list[list[float]
         expected = theta - (lr / (1 - b1**t)) * m / denom
         np.testing.assert_allclose(p.detach().numpy(), expected.numpy(), rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(opt.state[p]["s"].numpy(), s.numpy(), rtol=1e-14, atol=0)
+
+
+@SETTINGS
+@given(grads=grad_sequences, eps=st.sampled_from([1e-16, 1e-8, 1e-3]),
+       beta2=st.sampled_from([0.5, 0.9, 0.999]))
+def test_aida_step_multiplier_is_capped(grads: list[list[float]], eps: float,
+                                        beta2: float) -> None:
+    """§4: the ε floor caps Aida's per-coordinate step multiplier |Δθ|/|m_t| at
+    (α/(1-β1^t))·sqrt((1-β2)/ε)."""
+    lr, beta1 = 1e-2, 0.9
+    params = zero_params()
+    opt = construct("Aida", params, lr=lr, betas=(beta1, beta2), eps=eps)
+    for t, flat in enumerate(grads, start=1):
+        before = [p.detach().clone() for p in params]
+        set_grads(params, flat)
+        opt.step()
+        cap = lr / (1 - beta1**t) * math.sqrt((1 - beta2) / eps)
+        for p, b in zip(params, before, strict=True):
+            step = (p.detach() - b).abs()
+            m = opt.state[p]["m"].abs()
+            rounding = 4 * torch.finfo(torch.float64).eps * b.abs()  # of p - before
+            assert bool((step <= cap * m * (1 + 1e-9) + rounding).all())
