@@ -31,11 +31,11 @@ F64 = torch.float64
 LOSSES = (1.0, 2.0, -1.0, -0.5, 3.0, 0.0, 2.5)
 
 
-def _params(dtype: torch.dtype = F64) -> list[Tensor]:
-    """A matrix, a zero-size tensor, a vector and a scalar (0-d) parameter."""
+def _params() -> list[Tensor]:
+    """A matrix, a zero-size tensor, a vector and a scalar (0-d) parameter, in float64."""
     gen = torch.Generator().manual_seed(1)
     shapes: list[tuple[int, ...]] = [(3, 4), (0,), (5,), ()]
-    return [torch.randn(s, generator=gen, dtype=dtype).requires_grad_() for s in shapes]
+    return [torch.randn(s, generator=gen, dtype=F64).requires_grad_() for s in shapes]
 
 
 def _grads(params: list[Tensor], steps: int, seed: int = 2) -> list[list[Tensor]]:
@@ -63,6 +63,7 @@ def _assert_same_run(a: tuple[list[Tensor], DWMGrad], b: tuple[list[Tensor], DWM
     (pa, oa), (pb, ob) = a, b
     for x, y in zip(pa, pb, strict=True):
         torch.testing.assert_close(x, y, rtol=0, atol=atol)
+        assert oa.state[x].keys() == ob.state[y].keys()
         for key in oa.state[x]:
             torch.testing.assert_close(oa.state[x][key], ob.state[y][key], rtol=0, atol=atol)
     for key, value in oa.state["global"].items():  # type: ignore[index]
