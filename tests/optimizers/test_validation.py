@@ -139,3 +139,24 @@ def test_edge_values_the_spec_allows_are_accepted(name: str, edge: dict[str, obj
     param.grad = torch.ones(2)
     take_step(opt, info, 1.0)
     assert bool(torch.isfinite(param).all())
+
+
+NAME_PATHS = [(name, path) for name, info in sorted(OPTIMIZERS.items()) for path in info.paths]
+
+
+@pytest.mark.parametrize(("name", "path"), NAME_PATHS)
+def test_step_with_closure_returns_its_loss(name: str, path: str) -> None:
+    """torch.optim convention: step(closure) evaluates the closure (with grad enabled) and
+    returns its loss."""
+    param = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    opt = make_optimizer(OPTIMIZERS[name], [param], path)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = (param * param).sum()
+        loss.backward()
+        return loss
+
+    returned = opt.step(closure)
+    assert isinstance(returned, torch.Tensor) and float(returned) == 3.0
+    assert not torch.equal(param.detach(), torch.ones(3, dtype=torch.float64))
