@@ -1,0 +1,136 @@
+"""Generated bad command lines for every ``dwmgrad-verify`` subcommand (seeded, so the same
+cases every run). Each case changes exactly one argument of a valid command line, and names
+the value the error message must quote.
+
+The CLI takes no spec files, so there are no malformed-file cases; its inputs are names,
+scales, devices, directories, counts and benchmark options.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class BadCall:
+    argv: tuple[str, ...]
+    bad: str            # the value the one-line message must contain
+
+    @property
+    def id(self) -> str:
+        return " ".join(self.argv)[:90]
+
+
+def random_word(rng: random.Random, valid: set[str]) -> str:
+    """A name that is not in ``valid``: random letters, a near-miss of a valid name, or odd."""
+    choice = rng.randrange(6)
+    base = rng.choice(sorted(valid)) if valid else "x"
+    if choice == 0:
+        word = "".join(rng.choices(string.ascii_lowercase + "_", k=rng.randint(3, 12)))
+    elif choice == 1:
+        word = base + rng.choice(["_", "s", "2", "-x"])
+    elif choice == 2:
+        word = base.upper()
+    elif choice == 3:
+        word = base[:-1] if len(base) > 1 else base + base
+    elif choice == 4:
+        word = rng.choice(["none", "all_of_them", "ÿ", "a b", "", "0", "x--y"])
+    else:
+        word = "".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(1, 20)))
+    word = word.lstrip("-")         # a leading "-" would be parsed as an option
+    return word if word not in valid else word + "_unknown"
+
+
+SEED = 6
+BAD_COUNTS = ["0", "-1", "-7", "1.5", "2.0", "abc", "", "1e3", "inf", "nan", "None", "0x10",
+              "true", "1,000"]
+
+
+def bad_paths(tmp: Path) -> list[str]:
+    """Paths that cannot be an output directory: a file, paths under a file, and a directory
+    in which nobody may create files (/proc/self refuses even root)."""
+    file = tmp / "a_file.txt"
+    file.write_text("not a directory\n")
+    return [str(file), str(file / "sub"), str(file / "deeper" / "dir"), "/proc/self",
+            "/proc/self/new_dir"]
+
+
+def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[str],
+             proofs: set[str], benchmarks: set[str], optimizers: set[str]) -> list[BadCall]:
+    """At least 200 bad command lines over every subcommand, under ``tmp`` for paths."""
+    rng = random.Random(SEED)
+    out = str(tmp / "out")
+    exp = sorted(experiments)[0]
+    cases: list[BadCall] = []
+
+    for _ in range(20):
+        word = random_word(rng, lists)
+        cases.append(BadCall(("list", word), word))
+    for _ in range(30):
+        word = random_word(rng, experiments)
+        cases.append(BadCall(("run", exp, word, "--out", out), word))
+    for _ in range(15):
+        scale = random_word(rng, scales)
+        cases.append(BadCall(("run", exp, "--scale", scale, "--out", out), scale))
+        cases.append(BadCall(("all", "--scale", scale, "--out", out), scale))
+    devices = ["cuda", "cuda:0", "gpu", "CPU", "tpu", "mps", "", "cpu0", "nonsense", "-1"]
+    for device in devices:
+        cases.append(BadCall(("run", exp, "--device", device, "--out", out), device))
+        cases.append(BadCall(("all", "--device", device, "--out", out), device))
+    for count in BAD_COUNTS:
+        cases.append(BadCall(("run", exp, "--workers", count, "--out", out), count))
+        cases.append(BadCall(("all", "--workers", count, "--out", out), count))
+    for path in bad_paths(tmp):
+        cases.append(BadCall(("run", exp, "--out", path), path))
+        cases.append(BadCall(("all", "--out", path), path))
+        cases.append(BadCall(("report", "--out", path), path))
+        cases.append(BadCall(("theory", "--out", path), path))
+        cases.append(BadCall(("theory", "--appendix", path), path))
+        cases.append(BadCall(("check", "--out", path), path))
+    missing = str(tmp / "does" / "not" / "exist")
+    cases.append(BadCall(("report", "--out", missing), missing))
+    for _ in range(15):
+        proof = random_word(rng, proofs)
+        cases.append(BadCall(("check", "--proof", proof), proof))
+    for _ in range(15):
+        name = random_word(rng, benchmarks)
+        cases.append(BadCall(("bench", name), name))
+    cases += bench_cases(tmp, rng, benchmarks, optimizers)
+    return cases
+
+
+def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
+                optimizers: set[str]) -> list[BadCall]:
+    """Bad options of each registered benchmark (small valid sizes elsewhere)."""
+    cases: list[BadCall] = []
+    under_file = str(tmp / "a_file.txt" / "bench.json")
+    if "optimizers" in benchmarks:
+        small = ["--numel", "64", "--tensors", "2", "--repeats", "1"]
+        for option in ("--numel", "--tensors", "--repeats", "--threads"):
+            for value in ("0", "-1", "abc", "1.5"):
+                cases.append(BadCall(("bench", "optimizers", *dedupe([*small, option, value])),
+                                     value))
+        cases.append(BadCall(("bench", "optimizers", *small, "--out", under_file), under_file))
+    if "engine" in benchmarks:
+        small = ["--instances", "4", "--horizon", "3", "--dim", "2"]
+        for option in ("--instances", "--horizon", "--dim", "--threads", "--loop-instances"):
+            for value in ("0", "-2", "x", "2.5"):
+                cases.append(BadCall(("bench", "engine", *dedupe([*small, option, value])),
+                                     value))
+        for _ in range(5):
+            name = random_word(rng, optimizers)
+            cases.append(BadCall(("bench", "engine", *small, "--optimizer", name), name))
+        cases.append(BadCall(("bench", "engine", *small, "--out", under_file), under_file))
+    return cases
+
+
+def dedupe(argv: list[str]) -> list[str]:
+    """Keep the last value of each repeated option (argparse would, but be explicit)."""
+    pairs: dict[str, str] = {}
+    for option, value in zip(argv[::2], argv[1::2], strict=True):
+        pairs.pop(option, None)
+        pairs[option] = value
+    return [x for pair in pairs.items() for x in pair]
