@@ -1,4 +1,9 @@
-"""`dwmgrad-verify list WHAT [--json]`: the registries, by name."""
+"""`dwmgrad-verify list WHAT [--json]`: the registries, by name.
+
+``optimizers`` (package :mod:`dwmgrad`), ``problems`` (:mod:`experiments.problems`),
+``experiments`` (:mod:`experiments.named`), ``bounds`` (:mod:`theory.registry`) and
+``claims`` (:mod:`reports.claims`).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,61 @@ from collections.abc import Callable
 
 from dwmgrad_verify.errors import UsageError
 
+Row = dict[str, object]
 
-def _optimizers() -> list[dict[str, object]]:
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+
+
+def _optimizers() -> list[Row]:
     from dwmgrad.registry import OPTIMIZERS
 
     return [info.describe() for info in OPTIMIZERS.values()]
 
 
-LISTERS: dict[str, Callable[[], list[dict[str, object]]]] = {
+def _problems() -> list[Row]:
+    from experiments.problems import PROBLEMS, problem_class
+
+    problem_class("reddi_theorem1")  # importing the named experiments registers their problems
+    return [
+        {"name": name, "online": cls.online, "params": dict(cls.PARAMS),
+         "summary": _first_line(cls.__doc__)}
+        for name, cls in sorted(PROBLEMS.items())
+    ]
+
+
+def _experiments() -> list[Row]:
+    from experiments.named import EXPERIMENTS
+
+    return [{"name": name, "summary": module.DESCRIPTION} for name, module in EXPERIMENTS.items()]
+
+
+def _bounds() -> list[Row]:
+    from theory.registry import bounds
+
+    return [
+        {"name": b.name, "kind": b.kind, "latex": b.latex(), "reference": b.reference}
+        for b in bounds()
+    ]
+
+
+def _claims() -> list[Row]:
+    from reports.claims import CLAIMS
+
+    return [
+        {"name": c.id, "title": c.title, "source": c.source.document,
+         "experiments": list(c.experiments)}
+        for c in CLAIMS
+    ]
+
+
+LISTERS: dict[str, Callable[[], list[Row]]] = {
     "optimizers": _optimizers,
+    "problems": _problems,
+    "experiments": _experiments,
+    "bounds": _bounds,
+    "claims": _claims,
 }
 
 
@@ -35,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         name = row.get("name", "?")
         rest = "  ".join(f"{k}={v}" for k, v in row.items() if k != "name")
-        print(f"{name:<14} {rest}")
+        print(f"{name:<28} {rest}")
     return 0
