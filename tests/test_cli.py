@@ -29,7 +29,9 @@ def test_unknown_list_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("what", ["optimizers", "problems", "experiments", "bounds", "claims"])
-def test_list_json_names_every_registry_entry(what: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_json_names_every_registry_entry(
+    what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from dwmgrad_verify.listing import LISTERS
