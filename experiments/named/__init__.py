@@ -15,8 +15,10 @@ from experiments.named import families
 families.register()
 
 from experiments.named import (  # noqa: E402  (the problems must be registered first)
+    cost_scaling,
     counterexample_search,
     dwmgrad_regret,
+    empirical,
     heavy_ball_rate,
     lessard_cycle,
     reddi,
@@ -25,7 +27,7 @@ from experiments.named import (  # noqa: E402  (the problems must be registered 
 EXPERIMENTS: dict[str, ModuleType] = {
     module.NAME: module
     for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret,
-                   counterexample_search)
+                   counterexample_search, cost_scaling, empirical)
 }
 
 __all__ = ["EXPERIMENTS"]

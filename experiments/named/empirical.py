@@ -1,0 +1,284 @@
+"""``empirical``: the seeds' empirical claims at small scale, over seeds, with intervals.
+
+* Rosenbrock (the authors' start (1, 2) and the standard (-1.2, 1), start noise 0.01 per
+  seed), ℓ2-logistic regression on breast cancer (random start) and the digits MLP (full
+  batch, random init per seed), for every optimizer: final f - f* (loss for the MLP), median
+  with a 90 % bootstrap interval over seeds, and the steps to reach a threshold
+  (``faster_convergence``: DWMGrad's rank among all optimizers, seed 000's claim).
+* ``demon_momentum_robustness`` (seed 002): final MLP loss across β_init ∈
+  {0.5, 0.7, 0.9, 0.95, 0.99} for DemonSGD and for SGD with constant momentum (heavy ball),
+  same lr; spread = log10(max/min) of the per-β medians (inf when a setting diverged).
+* ``ahb_lr_robustness`` (seed 001): final f - f* on a quadratic (d = 10, κ = 100) across
+  lr ∈ {0.1, 0.5, 1, 2, 4, 8}/L for AdaptiveHB and heavy ball with β = 0.9; a setting
+  "converges" when f - f* ≤ 1e-8 · (f(x_0) - f*).
+* ``stepsize_range`` (seed 003): at the end of a logistic-regression run, the per-coordinate
+  step multipliers (α/(1-β1^t))/(√(ŝ_t/(1-β2^t)) + ε) of Adam (ŝ = v), AdaBelief (ŝ = s) and
+  Aida (ŝ = s, no outer ε) (algorithms.md §4); spread = width in decades of their central
+  90 %. The runner records iterates, not optimizer state, so the state is REBUILT from the run
+  file: the gradients ∇f(x_t) at the recorded iterates are fed, in order, to a fresh instance
+  of the same optimizer (the state of these rules depends on the gradients only, so it equals
+  the run's state exactly).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from experiments import metrics
+from experiments.named.common import (
+    Scale,
+    check_scale,
+    envelope,
+    finite_list,
+    finite_or_none,
+    load_records,
+    resolve_scale,
+)
+from experiments.optimizers import RunOptimizer
+from experiments.problems import make_problem
+from experiments.records import RunRecord
+from experiments.spec import RunSpec
+from experiments.store import ResultStore
+
+NAME = "empirical"
+DESCRIPTION = "Rosenbrock, logistic regression, digits MLP; Demon, AdaptiveHB and Aida claims"
+
+SGD_TYPE = ("DemonSGD", "AdaptiveHB", "HeavyBall", "SGD")
+LABELS = ("DWMGrad", "DWMGrad:loss_decrease", "AdaBelief", "Aida", "DemonSGD", "DemonAdam",
+          "AdaptiveHB", "AdamAHB", "Adam", "AMSGrad", "SGD", "HeavyBall")
+#: problem label -> (problem, params, adaptive lr, SGD-type lr, threshold on f - f*)
+PROBLEM_SETUPS: dict[str, tuple[str, dict[str, Any], float, float, float]] = {
+    "rosenbrock_authors": ("rosenbrock", {"start": "authors", "start_noise": 0.01},
+                           1e-2, 2e-4, 1e-3),
+    "rosenbrock_standard": ("rosenbrock", {"start": "standard", "start_noise": 0.01},
+                            1e-2, 2e-4, 1e-3),
+    "logistic": ("logistic", {"start_scale": 0.1}, 1e-2, 0.1, 1e-3),
+    "mlp": ("digits_mlp", {"hidden": 32}, 1e-2, 0.1, 0.3),
+}
+HORIZON: dict[Scale, dict[str, int]] = {
+    "quick": {"rosenbrock_authors": 1000, "rosenbrock_standard": 1000, "logistic": 400,
+              "mlp": 200},
+    "full": {"rosenbrock_authors": 10000, "rosenbrock_standard": 10000, "logistic": 3000,
+             "mlp": 2000},
+}
+SEEDS: dict[Scale, tuple[int, ...]] = {"quick": (0, 1, 2, 3, 4), "full": tuple(range(20))}
+DEMON_BETAS = (0.5, 0.7, 0.9, 0.95, 0.99)
+DEMON_LR = 0.05
+AHB_LR_FACTORS = (0.1, 0.5, 1.0, 2.0, 4.0, 8.0)
+AHB_KAPPA = 100.0
+AHB_MOMENTUM = 0.9
+AHB_CONVERGED = 1e-8
+STEPSIZE_OPTIMIZERS = ("Adam", "AdaBelief", "Aida")
+
+
+def optimizer_of(label: str) -> tuple[str, dict[str, Any]]:
+    name, _, rule = label.partition(":")
+    return name, ({"window_rule": rule} if rule else {})
+
+
+def problem_spec(label: str, problem_label: str, scale: Scale) -> RunSpec:
+    problem, params, lr_adaptive, lr_sgd, _ = PROBLEM_SETUPS[problem_label]
+    name, extra = optimizer_of(label)
+    hyper = {"lr": lr_sgd if name in SGD_TYPE else lr_adaptive, **extra}
+    if name == "HeavyBall":
+        hyper["momentum"] = 0.9
+    return RunSpec(experiment=NAME, problem=problem, problem_params=params, optimizer=name,
+                   hyperparameters=hyper, seeds=SEEDS[scale],
+                   horizon=HORIZON[scale][problem_label])
+
+
+def demon_spec(name: str, beta: float, scale: Scale) -> RunSpec:
+    return RunSpec(experiment=NAME, problem="digits_mlp", problem_params={"hidden": 32},
+                   optimizer=name, hyperparameters={"lr": DEMON_LR, "momentum": beta},
+                   seeds=SEEDS[scale][:3], horizon=HORIZON[scale]["mlp"])
+
+
+def ahb_spec(name: str, factor: float, scale: Scale) -> RunSpec:
+    hyper: dict[str, Any] = {"lr": factor / AHB_KAPPA}
+    if name == "HeavyBall":
+        hyper["momentum"] = AHB_MOMENTUM
+    return RunSpec(experiment=NAME, problem="quadratic",
+                   problem_params={"d": 10, "mu": 1.0, "L": AHB_KAPPA}, optimizer=name,
+                   hyperparameters=hyper, seeds=SEEDS[scale], horizon=HORIZON[scale]["logistic"])
+
+
+def stepsize_spec(name: str, scale: Scale) -> RunSpec:
+    return RunSpec(experiment=NAME, problem="logistic", problem_params={"start_scale": 0.1},
+                   optimizer=name, hyperparameters={"lr": 1e-2}, seeds=SEEDS[scale][:3],
+                   horizon=HORIZON[scale]["logistic"], record=("x",))
+
+
+def specs(scale: Scale) -> list[RunSpec]:
+    check_scale(scale)
+    out = [problem_spec(label, p, scale) for p in PROBLEM_SETUPS for label in LABELS]
+    out += [demon_spec(n, b, scale) for n in ("DemonSGD", "HeavyBall") for b in DEMON_BETAS]
+    out += [ahb_spec(n, f, scale) for n in ("AdaptiveHB", "HeavyBall") for f in AHB_LR_FACTORS]
+    out += [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS]
+    return out
+
+
+def _gap(record: RunRecord) -> np.ndarray:
+    """f(x_t) - f* where the run's problem knows f*, else the loss; (seeds, T)."""
+    f_star = record.info.get("f_star")
+    return record.losses if f_star is None else metrics.suboptimality(record.losses, f_star)
+
+
+def _final(values: np.ndarray) -> dict[str, Any]:
+    last = values[:, -1]
+    if not np.all(np.isfinite(last)):
+        return {"final_loss_median": None, "ci_low": None, "ci_high": None,
+                "diverged_seeds": int(np.sum(~np.isfinite(last)))}
+    ci = metrics.bootstrap_ci(last)
+    return {"final_loss_median": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
+            "diverged_seeds": 0}
+
+
+def _problem_block(store: ResultStore, problem_label: str, scale: Scale
+                   ) -> tuple[dict[str, Any], dict[str, Any], list[RunRecord]]:
+    threshold = PROBLEM_SETUPS[problem_label][4]
+    records = load_records(store, [problem_spec(lbl, problem_label, scale) for lbl in LABELS])
+    out, steps, curves = {}, {}, {}
+    for label, record in zip(LABELS, records, strict=True):
+        gap = _gap(record)
+        hit = metrics.steps_to_threshold(np.nan_to_num(gap, nan=np.inf), threshold)
+        reached = hit[hit >= 0] + 1
+        steps[label] = float(np.median(reached)) if reached.size == hit.size else None
+        out[label] = {**_final(gap), "steps_to_threshold_median": steps[label],
+                      "threshold": threshold}
+        curves[label] = finite_list(np.median(gap, axis=0))
+    return out, {"steps": steps, "curves": curves}, records
+
+
+def _rank(steps: dict[str, float | None], label: str) -> int | None:
+    """1-based rank of ``label`` by steps to threshold (None when it never got there)."""
+    mine = steps.get(label)
+    if mine is None:
+        return None
+    return 1 + sum(1 for v in steps.values() if v is not None and v < mine)
+
+
+def _spread(medians: list[float | None]) -> float:
+    if any(m is None or m <= 0 for m in medians):
+        return float("inf")
+    values = np.array(medians, dtype=float)
+    return float(np.log10(values.max() / values.min()))
+
+
+def _demon(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunRecord]]:
+    out: dict[str, Any] = {"betas": list(DEMON_BETAS), "lr": DEMON_LR, "problem": "digits_mlp"}
+    records: list[RunRecord] = []
+    for name in ("DemonSGD", "HeavyBall"):
+        recs = load_records(store, [demon_spec(name, b, scale) for b in DEMON_BETAS])
+        records += recs
+        finals = [_final(_gap(r))["final_loss_median"] for r in recs]
+        out[name] = {"final_loss_by_beta": finals, "log10_spread": finite_or_none(_spread(finals))}
+    spreads = [_spread(out[n]["final_loss_by_beta"]) for n in ("DemonSGD", "HeavyBall")]
+    out["demon_more_robust"] = bool(spreads[0] < spreads[1])
+    return out, records
+
+
+def _ahb(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunRecord]]:
+    out: dict[str, Any] = {"lr_over_L": list(AHB_LR_FACTORS), "problem": "quadratic kappa=100",
+                           "heavy_ball_momentum": AHB_MOMENTUM}
+    records: list[RunRecord] = []
+    counts = {}
+    for name in ("AdaptiveHB", "HeavyBall"):
+        recs = load_records(store, [ahb_spec(name, f, scale) for f in AHB_LR_FACTORS])
+        records += recs
+        finals, converged = [], []
+        for r in recs:
+            gap = _gap(r)
+            finals.append(_final(gap)["final_loss_median"])
+            ok = np.isfinite(gap[:, -1]) & (gap[:, -1] <= AHB_CONVERGED * gap[:, 0])
+            converged.append(float(ok.mean()))
+        counts[name] = sum(c == 1.0 for c in converged)
+        out[name] = {"final_gap_by_lr": finals, "fraction_converged_by_lr": converged,
+                     "n_lr_converged": counts[name]}
+    out["ahb_more_robust"] = bool(counts["AdaptiveHB"] > counts["HeavyBall"])
+    return out, records
+
+
+def step_multipliers(record: RunRecord) -> np.ndarray:
+    """Per-coordinate step multipliers at the end of the run, (seeds, d), rebuilt from the
+    recorded iterates (see the module docstring)."""
+    spec = record.spec
+    problem = make_problem(spec.problem, spec.seeds, spec.problem_params)
+    xs = torch.from_numpy(record.vector("x"))                                # (B, T, d)
+    param = torch.zeros(xs.shape[0], xs.shape[2], dtype=torch.float64, requires_grad=True)
+    optimizer = RunOptimizer(spec.optimizer, param, spec.hyperparameters, spec.horizon)
+    for t in range(spec.horizon):
+        param.grad = problem.grad(xs[:, t], t + 1)
+        optimizer.step(problem.loss(xs[:, t], t + 1))
+    state = optimizer.optimizer.state[param]
+    hyper = spec.hyperparameters
+    beta1, beta2 = hyper.get("betas", (0.9, 0.999))
+    lr = float(hyper["lr"])
+    steps = float(spec.horizon)
+    if spec.optimizer == "Adam":
+        s_hat, eps = state["exp_avg_sq"], float(hyper.get("eps", 1e-8))
+    elif spec.optimizer == "AdaBelief":
+        s_hat, eps = state["s"], float(hyper.get("eps", 1e-16))
+    elif spec.optimizer == "Aida":
+        s_hat, eps = state["s"], 0.0
+    else:
+        raise ValueError(f"no step multiplier for {spec.optimizer!r}; expected one of "
+                         f"{STEPSIZE_OPTIMIZERS}")
+    denom = torch.sqrt(s_hat.detach() / (1 - beta2**steps)) + eps
+    return (lr / (1 - beta1**steps) / denom).numpy()
+
+
+def _stepsize(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], dict[str, Any],
+                                                          list[RunRecord]]:
+    records = load_records(store, [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS])
+    out: dict[str, Any] = {}
+    series: dict[str, Any] = {}
+    for name, record in zip(STEPSIZE_OPTIMIZERS, records, strict=True):
+        mult = step_multipliers(record)
+        spreads = np.array([metrics.log10_spread(row) for row in mult])
+        ci = metrics.bootstrap_ci(spreads)
+        out[name] = {"log10_spread_median": ci.estimate, "ci_low": ci.ci_low,
+                     "ci_high": ci.ci_high,
+                     "log10_multiplier_quantiles": np.quantile(
+                         np.log10(mult), [0.0, 0.05, 0.5, 0.95, 1.0]).tolist()}
+        series[name] = finite_list(np.log10(mult).ravel())
+    out["aida_narrowest"] = bool(
+        out["Aida"]["log10_spread_median"] < min(out["Adam"]["log10_spread_median"],
+                                                 out["AdaBelief"]["log10_spread_median"]))
+    out["problem"] = "logistic (breast cancer)"
+    return out, series, records
+
+
+def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
+    chosen = resolve_scale(store, specs, scale)
+    records: list[RunRecord] = []
+    blocks, series = {}, {}
+    for problem_label in PROBLEM_SETUPS:
+        blocks[problem_label], series[problem_label], recs = _problem_block(
+            store, problem_label, chosen)
+        records += recs
+    rosenbrock = {label: {**blocks["rosenbrock_authors"][label],
+                          "by_start": {"authors": blocks["rosenbrock_authors"][label],
+                                       "standard": blocks["rosenbrock_standard"][label]}}
+                  for label in LABELS}
+    faster = {p: {"steps_to_threshold": series[p]["steps"],
+                  "dwmgrad_rank": _rank(series[p]["steps"], "DWMGrad"),
+                  "n_optimizers": len(LABELS)} for p in PROBLEM_SETUPS}
+    demon, demon_records = _demon(store, chosen)
+    ahb, ahb_records = _ahb(store, chosen)
+    stepsize, stepsize_series, stepsize_records = _stepsize(store, chosen)
+    records += demon_records + ahb_records + stepsize_records
+    metrics_out = {
+        "rosenbrock": rosenbrock,
+        "logistic": blocks["logistic"],
+        "mlp": blocks["mlp"],
+        "faster_convergence": faster,
+        "demon_momentum_robustness": demon,
+        "ahb_lr_robustness": ahb,
+        "stepsize_range": stepsize,
+    }
+    out_series = {"curves": {p: series[p]["curves"] for p in PROBLEM_SETUPS},
+                  "log10_step_multipliers": stepsize_series}
+    return envelope(NAME, chosen, records, metrics_out, out_series)

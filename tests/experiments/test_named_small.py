@@ -1,0 +1,132 @@
+"""Each named experiment's measure() returns the contract's keys on a tiny run.
+
+Module constants are shrunk with monkeypatch so that every experiment runs in seconds; the
+scale-dependent tables are the same objects ``specs`` and ``measure`` read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from experiments.named import (
+    cost_scaling,
+    counterexample_search,
+    dwmgrad_regret,
+    empirical,
+    heavy_ball_rate,
+    lessard_cycle,
+    reddi,
+)
+from experiments.runner import run_specs
+from experiments.store import ResultStore
+
+ENVELOPE = {"experiment", "scale", "created", "metrics", "series", "runs", "diverged"}
+
+
+def run_and_measure(module: Any, root: Path) -> dict[str, Any]:
+    store = ResultStore(root)
+    run_specs(module.specs("quick"), store, progress=False)
+    out = module.measure(store)
+    assert ENVELOPE <= set(out) and out["experiment"] == module.NAME and out["scale"] == "quick"
+    json.dumps(out, allow_nan=False)          # JSON-able, no NaN
+    return out
+
+
+def test_heavy_ball_rate_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(heavy_ball_rate.KAPPAS, "quick", (10.0,))
+    out = run_and_measure(heavy_ball_rate, tmp_path)
+    (row,) = out["metrics"]["rows"]
+    assert {"kappa", "rho_star", "rate_measured", "rate_fit_jordan", "gd_rate_theory",
+            "gd_rate_measured"} <= set(row)
+    assert row["rate_fit_jordan"] == pytest.approx(row["rho_star"], abs=2e-3)
+    assert out["series"]["error_curves"]["10"]["heavy_ball"]["error"]
+
+
+def test_lessard_cycle_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(lessard_cycle.GRID_POINTS, "quick", 2)
+    monkeypatch.setitem(lessard_cycle.HORIZON, "quick", 200)
+    m = run_and_measure(lessard_cycle, tmp_path)["metrics"]
+    assert m["cycle_detected"] is True and len(m["cycle_points"]) == 3
+    assert m["expected_cycle"] == [0.6465, -1.8024, 2.1159]
+    assert {"x0", "converged", "final_x"} <= set(m["starts"][0])
+    assert m["converging_starts_converged"] is True
+
+
+def test_reddi_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(reddi.HORIZON, "quick", {c: (60, 30) for c in reddi.CONSTRUCTIONS})
+    out = run_and_measure(reddi, tmp_path)
+    for construction in ("theorem1", "section5_online", "section5_stochastic"):
+        block = out["metrics"][construction]
+        assert {"Adam", "AMSGrad", "DWMGrad", "AdaBelief", "Aida", "DemonSGD", "DemonAdam",
+                "AdaptiveHB", "AdamAHB"} <= set(block)
+        for entry in block.values():
+            assert {"final_x", "regret_over_T"} <= set(entry)
+            assert -1.0 <= entry["final_x"] <= 1.0
+        assert set(out["series"][construction]) == set(block)
+
+
+def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 100)
+    monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0, 1))
+    m = run_and_measure(dwmgrad_regret, tmp_path)["metrics"]
+    variants = {"analysed", "paper:loss", "paper:loss_decrease", "paper:loss_increase"}
+    assert {r["variant"] for r in m["rows"]} == variants
+    for row in m["rows"]:
+        assert {"variant", "problem", "T", "regret_median", "regret_q10", "regret_q90", "bound",
+                "ratio"} <= set(row)
+        assert (row["bound"] is None) == (row["variant"] != "analysed")
+    assert set(m["exponents"]) == variants
+    assert {"slope", "ci_low", "ci_high"} <= set(m["exponents"]["analysed"]["online_linear"])
+    assert m["bound_holds"] is True
+
+
+def test_counterexample_search_keys_and_replay(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(counterexample_search.T0, "quick", 5)
+    monkeypatch.setitem(counterexample_search.CANDIDATES, "quick", 4)
+    m = run_and_measure(counterexample_search, tmp_path)["metrics"]
+    assert isinstance(m["adam_rediscovered"], bool)
+    for label in counterexample_search.settings():
+        entry = m[label]
+        assert {"found", "avg_regret_by_T", "sequence", "replay"} <= set(entry)
+        assert set(entry["avg_regret_by_T"]) == {"5", "50", "500"}
+    saved = json.loads((tmp_path / m["Adam"]["replay"]).read_text())
+    again = counterexample_search.replay(saved["sequence"], "Adam", 500)
+    for T, value in saved["avg_regret_by_T"].items():
+        assert again["avg_regret_by_T"][T] == pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cost_scaling, "OPTIMIZERS", {"DWMGrad": {"lr": 1e-3},
+                                                     "Adam": {"lr": 1e-3}})
+    monkeypatch.setitem(cost_scaling.DIMS, "quick", (10, 100, 1000))
+    monkeypatch.setitem(cost_scaling.STEPS, "quick", 3)
+    monkeypatch.setitem(cost_scaling.REPEATS, "quick", 2)
+    monkeypatch.setattr(cost_scaling, "N_SWEEP", (3, 9))
+    monkeypatch.setattr(cost_scaling, "LARGE_D", 10)
+    m = run_and_measure(cost_scaling, tmp_path)["metrics"]
+    for name in ("DWMGrad", "Adam"):
+        entry = m[name]
+        for key in ("time_exponent_d", "time_exponent_n"):
+            assert {"slope", "ci_low", "ci_high"} <= set(entry[key])
+        assert entry["state_bytes_per_param_model"] == 8.0
+        assert entry["state_bytes_per_param_measured"] == pytest.approx(8.0, abs=0.1)
+
+
+def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(empirical.HORIZON, "quick", {k: 15 for k in empirical.HORIZON["quick"]})
+    monkeypatch.setitem(empirical.SEEDS, "quick", (0, 1, 2))
+    m = run_and_measure(empirical, tmp_path)["metrics"]
+    for block in ("rosenbrock", "logistic", "mlp"):
+        assert set(m[block]) == set(empirical.LABELS)
+        assert {"final_loss_median", "ci_low", "ci_high"} <= set(m[block]["DWMGrad"])
+    assert {"authors", "standard"} == set(m["rosenbrock"]["Adam"]["by_start"])
+    assert isinstance(m["demon_momentum_robustness"]["demon_more_robust"], bool)
+    assert isinstance(m["ahb_lr_robustness"]["ahb_more_robust"], bool)
+    for name in ("Adam", "AdaBelief", "Aida"):
+        assert m["stepsize_range"][name]["log10_spread_median"] >= 0.0
+    assert "dwmgrad_rank" in m["faster_convergence"]["logistic"]
