@@ -160,3 +160,15 @@ def test_step_with_closure_returns_its_loss(name: str, path: str) -> None:
     returned = opt.step(closure)
     assert isinstance(returned, torch.Tensor) and float(returned) == 3.0
     assert not torch.equal(param.detach(), torch.ones(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("loss", [1.0, torch.tensor([1.0, 2.0]), torch.ones(3, 1)],
+                         ids=["scalar", "wrong-length", "wrong-rank"])
+def test_dwmgrad_per_instance_loss_must_have_one_value_per_instance(loss: object) -> None:
+    """Contract: with per_instance=True the loss has shape (B,)."""
+    param = torch.zeros(3, 2, requires_grad=True)
+    opt = construct("DWMGrad", [param], per_instance=True)
+    param.grad = torch.ones(3, 2)
+    with pytest.raises(ValueError, match="(?i)loss"):
+        opt.step(loss=loss)
+    assert torch.equal(param.detach(), torch.zeros(3, 2))
