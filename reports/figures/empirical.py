@@ -14,7 +14,7 @@ tables; nothing is run).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -23,9 +23,9 @@ from matplotlib.figure import Figure
 from reports.figures.style import (
     FigureSpec,
     floats,
-    fmt_value,
     legend_label,
     line_style,
+    merged_hyperparameters,
     positive_span_decades,
     series_xy,
 )
@@ -43,17 +43,6 @@ def _spec_hyperparameters(builder: str, *args: Any) -> dict[str, Any]:
         return dict(getattr(empirical, builder)(*args).hyperparameters)
     except (AttributeError, KeyError, ValueError, TypeError):
         return {}
-
-
-def merged_hyperparameters(per_panel: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """One legend entry for several panels: a value shared by all panels once, otherwise the
-    panels' values in panel order joined by ' | '."""
-    keys = list(dict.fromkeys(k for hp in per_panel for k in hp))
-    out = {}
-    for k in keys:
-        values = [fmt_value(hp[k]) if k in hp else "-" for hp in per_panel]
-        out[k] = values[0] if len(set(values)) == 1 else " | ".join(values)
-    return out
 
 
 def _scale(results: ResultSet) -> str:

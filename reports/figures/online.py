@@ -11,24 +11,30 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from reports.figures.style import FigureSpec, legend_label, line_style, series_xy
+from reports.figures.style import (
+    FigureSpec,
+    legend_label,
+    line_style,
+    merged_hyperparameters,
+    series_xy,
+)
 from reports.results import MissingResult, ResultSet
 
 CONSTRUCTIONS = {"theorem1": "Theorem 1 (C = 3)", "section5_online": "Section 5, online",
                  "section5_stochastic": "Section 5, stochastic"}
 
 
-def online_hyperparameters() -> dict[str, Mapping[str, Any]]:
-    """Label -> hyperparameters of the online experiments' optimizer settings, for legends.
-
-    Read from ``experiments.named.online`` (a static table; nothing is run). Without it the
-    legends name the optimizer only.
-    """
+def reddi_hyperparameters(construction: str, scale: str) -> dict[str, Mapping[str, Any]]:
+    """Label -> hyperparameters of each optimizer on one construction, from the experiment's
+    spec builder (``experiments.named.reddi.construction_specs``; nothing is run). Without
+    it the legends name the optimizer only."""
     try:
-        from experiments.named.online import all_settings
-    except ImportError:
+        from experiments.named.reddi import construction_specs
+
+        specs = construction_specs(construction, "full" if scale == "full" else "quick")
+    except (ImportError, KeyError, ValueError):
         return {}
-    return {label: hp for label, (_, hp) in all_settings().items()}
+    return {label: dict(spec.hyperparameters) for label, spec in specs.items()}
 
 
 def draw_reddi(results: ResultSet, fig: Figure) -> None:
@@ -36,22 +42,25 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
     present = [c for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping) and series[c]]
     if not present:
         raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
-    hyperparameters = online_hyperparameters()
+    scale = str(results.measurement("reddi").get("scale", "quick"))
+    per_panel = [reddi_hyperparameters(c, scale) for c in present]
     axes = fig.subplots(1, len(present), sharey=True, squeeze=False)[0]
+    handles: dict[str, Any] = {}
     for ax, construction in zip(axes, present, strict=True):
         for name, entry in sorted(series[construction].items()):
             steps, xs = series_xy(entry, "t", "x", f"reddi.series.{construction}.{name}")
-            ax.plot(steps, xs, lw=1.2, label=legend_label(name, hyperparameters.get(name)),
-                    **line_style(name))
+            (line,) = ax.plot(steps, xs, lw=1.2, **line_style(name))
+            handles.setdefault(name, line)
         ax.axhline(-1.0, color="grey", ls=":", lw=1)
         ax.set_xscale("log")
         ax.set_ylim(-1.1, 1.1)
         ax.set_title(CONSTRUCTIONS[construction])
         ax.set_xlabel(r"round $t$")
     axes[0].set_ylabel(r"iterate $x_t$ (optimum $x^* = -1$, dotted)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    labels = [legend_label(name, merged_hyperparameters([hp.get(name, {}) for hp in per_panel]))
+              for name in handles]
+    fig.legend(list(handles.values()), labels, loc="outside lower center", ncols=2,
+               frameon=False, title="hyperparameters per panel, left to right")
 
 
 FIGURES = (

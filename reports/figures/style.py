@@ -87,6 +87,17 @@ def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None,
     return textwrap.fill(text, width=width, subsequent_indent="  ", break_long_words=False)
 
 
+def merged_hyperparameters(per_panel: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """One legend entry for several panels: a value shared by all panels once, otherwise the
+    panels' values in panel order joined by ' | '."""
+    keys = list(dict.fromkeys(k for hp in per_panel for k in hp))
+    out = {}
+    for k in keys:
+        values = [fmt_value(hp[k]) if k in hp else "-" for hp in per_panel]
+        out[k] = values[0] if len(set(values)) == 1 else " | ".join(values)
+    return out
+
+
 def floats(values: Iterable[Any], what: str) -> list[float]:
     """A series as floats (``None``/strings such as "inf" become floats or NaN)."""
     if not isinstance(values, list | tuple):
