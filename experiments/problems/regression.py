@@ -9,15 +9,17 @@ cvxpy value, the independent value and the gradient norm at the reported x* (the
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cvxpy as cp
 import numpy as np
 import torch
 
 from experiments.problems.base import Problem
 from experiments.problems.randomness import generator
 from experiments.problems.solvers import solve
+
+if TYPE_CHECKING:  # imported where used: cvxpy takes seconds to import
+    import cvxpy as cp
 
 
 class LeastSquares(Problem):
@@ -80,6 +82,8 @@ class LeastSquares(Problem):
 
 
 def _least_squares_program(a: np.ndarray, b: np.ndarray) -> tuple[cp.Variable, cp.Problem]:
+    import cvxpy as cp
+
     x = cp.Variable(a.shape[1])
     return x, cp.Problem(cp.Minimize(cp.sum_squares(a @ x - b) / (2 * a.shape[0])))
 
@@ -96,6 +100,8 @@ def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
 
 def _logistic_program(features: np.ndarray, labels: np.ndarray,
                       lam: float) -> tuple[cp.Variable, cp.Problem]:
+    import cvxpy as cp
+
     w = cp.Variable(features.shape[1])
     margins = cp.multiply(labels, features @ w)
     objective = cp.sum(cp.logistic(-margins)) / features.shape[0] + lam / 2 * cp.sum_squares(w)

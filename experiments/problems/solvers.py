@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cvxpy as cp
 import numpy as np
+
+if TYPE_CHECKING:  # cvxpy takes seconds to import: only problems that solve import it
+    import cvxpy as cp
 
 #: Solvers tried in order, with their options ("tight tolerances" for SCS).
 SOLVERS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -43,6 +45,8 @@ def solve(build: Callable[[], tuple[cp.Variable, cp.Problem]],
           solvers: tuple[tuple[str, dict[str, Any]], ...] | None = None) -> SolverResult:
     """Solve the problem made by ``build()`` with each solver in turn until one is optimal
     (default: :data:`SOLVERS`)."""
+    import cvxpy as cp
+
     attempts: list[dict[str, Any]] = []
     for name, options in SOLVERS if solvers is None else solvers:
         variable, problem = build()
