@@ -52,6 +52,14 @@ def validate_spec(spec: RunSpec) -> None:
     if "regret" in spec.record and not cls.online:
         raise ValueError(f"Invalid record quantity 'regret': problem {spec.problem!r} is not "
                          "an online problem")
+    try:
+        device = torch.device(spec.device)
+    except RuntimeError:
+        raise ValueError(f"Invalid device: {spec.device!r}; expected 'cpu' or 'cuda'") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"Invalid device: {spec.device!r}; expected 'cpu' or 'cuda'")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"Invalid device: {spec.device!r}; torch sees no CUDA device")
     dtype = getattr(torch, spec.dtype)
     probe = torch.zeros(len(spec.seeds), 1, dtype=dtype, requires_grad=True)
     optimizer = RunOptimizer(spec.optimizer, probe, spec.hyperparameters, spec.horizon)

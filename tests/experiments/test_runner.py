@@ -221,3 +221,16 @@ def test_optimizer_state_is_recorded_after_each_step() -> None:
     np.testing.assert_allclose(buf[:, :-1], (x[:, :-1] - x[:, 1:]) / lr, rtol=1e-10, atol=1e-12)
     failed = run_spec_safely(_spec("HeavyBall", {"lr": lr}, record=("state:nope",)))
     assert failed.status == "failed" and "state:nope" in (failed.error or "")
+
+
+def test_device_and_dtype_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = _spec("DWMGrad", {"lr": 0.02}, horizon=20)
+    single = run_spec(spec.with_changes(dtype="float32"))
+    double = run_spec(spec)
+    np.testing.assert_allclose(single.losses, double.losses, rtol=1e-4)
+    assert not np.array_equal(single.losses, double.losses)       # really ran in float32
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA device"):
+        validate_spec(spec.with_changes(device="cuda"))
+    with pytest.raises(ValueError, match="Invalid device: 'tpu'"):
+        validate_spec(spec.with_changes(device="tpu"))

@@ -162,3 +162,14 @@ def test_same_spec_gives_bit_identical_files_across_processes(tmp_path: Path) ->
     else:
         meta_a.pop("git_commit"), meta_b.pop("git_commit")
         assert meta_a == meta_b
+
+
+def test_device_store_finds_results_by_their_cpu_spec(tmp_path: Path) -> None:
+    record = run_spec(SPEC)
+    record.spec = SPEC.with_changes(device="cuda")        # as if it had run on a GPU
+    gpu_store = ResultStore(tmp_path, device="cuda")
+    gpu_store.save(record)
+    assert gpu_store.has(SPEC) and not ResultStore(tmp_path).has(SPEC)
+    assert gpu_store.load(SPEC).spec.device == "cuda"
+    with pytest.raises(ValueError, match="device"):
+        gpu_store.save(run_spec(SPEC))
