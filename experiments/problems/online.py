@@ -47,6 +47,10 @@ class _Online(Problem):
     def D_inf(self) -> float:
         return self.box[1] - self.box[0]
 
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "G_inf": self.G_inf, "D_inf": self.D_inf,
+                "box": list(self.box)}
+
     def _steps(self, horizon: int) -> torch.Tensor:
         if horizon < 1:
             raise ValueError(f"Invalid horizon: {horizon!r}; expected >= 1")

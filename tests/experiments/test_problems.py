@@ -197,6 +197,8 @@ def test_online_comparator_closed_form_matches_cvxpy(name: str) -> None:
     for horizon in (1, 37, 250):
         assert prefix[0, horizon - 1] == pytest.approx(_cvxpy_comparator(problem, horizon),
                                                        rel=1e-7, abs=1e-7)
+    info = problem.info()
+    assert (info["G_inf"], info["D_inf"]) == (problem.G_inf, problem.box[1] - problem.box[0])
     x = problem.x0()
     for t in range(1, 60):       # the gradient bound G∞ holds on the box
         assert float(problem.grad(x.uniform_(*problem.box), t).abs().max()) <= problem.G_inf
