@@ -336,9 +336,9 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
     if steep:
         return Verdict("violated", f"time grows faster than linearly in {', '.join(steep)}",
                        tuple(evidence))
-    return Verdict("holds", "time per run grows at most linearly in d" +
-                   (" and n" if "n" in fits else "") +
-                   f" (exponent CIs reach below {COST_EXPONENT_MAX})", tuple(evidence))
+    return Verdict("holds", "time grows at most linearly: the fitted exponent in d" +
+                   (" and in n" if "n" in fits else "") +
+                   f" has its CI reaching below {COST_EXPONENT_MAX}", tuple(evidence))
 
 
 def cost_model_memory(r: ResultSet) -> Verdict:

@@ -27,6 +27,8 @@ def num(v: Any, digits: int = 4) -> str:
 def ci(d: Mapping[str, Any], value_key: str = "slope") -> str:
     if not isinstance(d, Mapping) or value_key not in d:
         return "-"
+    if d[value_key] is None:
+        return "diverged" if d.get("diverged_seeds") else "-"
     return f"{num(d[value_key], 3)} [{num(d.get('ci_low'), 3)}, {num(d.get('ci_high'), 3)}]"
 
 
@@ -120,6 +122,38 @@ def empirical_table(r: ResultSet) -> Table:
                  "tab:empirical")
 
 
+def faster_table(r: ResultSet) -> Table:
+    m = r.metric("empirical", "faster_convergence")
+    problems = list(m)
+    names = sorted({n for p in problems for n in m[p]["steps_to_threshold"]})
+    rows = [[n] + [("never" if m[p]["steps_to_threshold"].get(n) is None
+                    else num(m[p]["steps_to_threshold"][n])) for p in problems] for n in names]
+    return Table(["optimizer"] + [f"{p}: steps" for p in problems], rows,
+                 "Steps to reach each problem's threshold on f - f* (median over seeds).",
+                 "tab:faster")
+
+
+def _sweep_table(r: ResultSet, metric: str, x_key: str, y_key: str, caption: str,
+                 label: str) -> Table:
+    m = r.metric("empirical", metric)
+    xs = m[x_key]
+    rows = [[name] + ["diverged" if v is None else num(v, 3) for v in entry[y_key]]
+            for name, entry in sorted(m.items()) if isinstance(entry, Mapping) and y_key in entry]
+    return Table([f"optimizer \\ {x_key}"] + [num(x) for x in xs], rows, caption, label)
+
+
+def demon_table(r: ResultSet) -> Table:
+    return _sweep_table(r, "demon_momentum_robustness", "betas", "final_loss_by_beta",
+                        "Final MLP loss over the momentum setting (Demon: beta_init).",
+                        "tab:demon")
+
+
+def ahb_table(r: ResultSet) -> Table:
+    return _sweep_table(r, "ahb_lr_robustness", "lr_over_L", "final_gap_by_lr",
+                        "Final f - f* on a quadratic over the learning rate (times L).",
+                        "tab:ahb")
+
+
 def stepsize_table(r: ResultSet) -> Table:
     m = r.metric("empirical", "stepsize_range")
     rows = [[n, ci(e, "log10_spread_median")] for n, e in sorted(m.items())
@@ -162,5 +196,8 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("counterexample_search", "counterexample_search", counterexample_table),
     TableSpec("cost_scaling", "cost_scaling", cost_table),
     TableSpec("empirical", "empirical", empirical_table),
+    TableSpec("faster_convergence", "empirical", faster_table),
+    TableSpec("demon_momentum_robustness", "empirical", demon_table),
+    TableSpec("ahb_lr_robustness", "empirical", ahb_table),
     TableSpec("stepsize_range", "empirical", stepsize_table),
 )
