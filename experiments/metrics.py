@@ -88,9 +88,18 @@ class PowerLawFit:
         return {k: float(v) for k, v in asdict(self).items()}
 
 
-def _loglog_slope(x: FloatArray, y: FloatArray) -> tuple[float, float]:
-    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
-    return float(slope), float(intercept)
+def _loglog_slope(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Least-squares slope and intercept of log y on log x; y may be (n_x,) or (batch, n_x)."""
+    lx = np.log(x)
+    ly = np.log(y)
+    cx = lx - lx.mean()
+    slope = (ly * cx).sum(axis=-1) / (cx * cx).sum()
+    return slope, ly.mean(axis=-1) - slope * lx.mean()
+
+
+def _median_rows(a: FloatArray) -> FloatArray:
+    """Median over the samples axis (-2) of (..., samples, n_x)."""
+    return np.median(a, axis=-2)
 
 
 def fit_power_law(
@@ -105,9 +114,10 @@ def fit_power_law(
     """Log-log slope of ``y`` against ``x``, with a bootstrap interval over samples.
 
     ``y`` has shape (samples, len(x)) (samples = seeds or timing repetitions). The point
-    estimate fits the per-x ``center`` (median by default) of the samples; the interval
-    resamples the samples (rows) with replacement ``n_boot`` times and refits. Only strictly
-    positive, finite values can be fitted: anything else raises ValueError.
+    estimate fits the per-x ``center`` of the samples (median by default; ``center`` maps an
+    array (..., samples, len(x)) to (..., len(x))); the interval resamples the samples (rows)
+    with replacement ``n_boot`` times and refits. Only strictly positive, finite values can be
+    fitted: anything else raises ValueError.
     """
     xs = np.asarray(x, dtype=np.float64)
     ys = _as_2d(y, "y")
@@ -117,18 +127,17 @@ def fit_power_law(
         raise ValueError("power-law fit needs x > 0 and finite y > 0")
     if not 0 < level < 1:
         raise ValueError(f"Invalid level: {level!r}; expected 0 < level < 1")
-    stat = center if center is not None else (lambda a: np.median(a, axis=0))
+    stat = center if center is not None else _median_rows
     slope, intercept = _loglog_slope(xs, stat(ys))
-    rng = np.random.default_rng(seed)
     n = ys.shape[0]
     if n == 1:
-        low = high = slope
+        low = high = float(slope)
     else:
-        boots = np.empty(n_boot)
-        for b in range(n_boot):
-            boots[b] = _loglog_slope(xs, stat(ys[rng.integers(0, n, n)]))[0]
-        low, high = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return PowerLawFit(slope, intercept, float(low), float(high), level, n)
+        rng = np.random.default_rng(seed)
+        resampled = ys[rng.integers(0, n, (n_boot, n))]             # (n_boot, n, n_x)
+        boots, _ = _loglog_slope(xs, stat(resampled))
+        low, high = (float(q) for q in np.quantile(boots, [(1 - level) / 2, (1 + level) / 2]))
+    return PowerLawFit(float(slope), float(intercept), low, high, level, n)
 
 
 @dataclass(frozen=True)
@@ -147,19 +156,23 @@ class BootstrapCI:
 
 def bootstrap_ci(
     values: ArrayLike,
-    statistic: Callable[[FloatArray], float] = np.median,
+    statistic: Callable[..., FloatArray] = np.median,
     *,
     n_boot: int = DEFAULT_BOOTSTRAP,
     level: float = DEFAULT_LEVEL,
     seed: int = 0,
 ) -> BootstrapCI:
-    """Percentile bootstrap interval of ``statistic`` over the 1-D ``values`` (one per seed)."""
+    """Percentile bootstrap interval of ``statistic`` over the 1-D ``values`` (one per seed).
+
+    ``statistic(array, axis=-1)`` must reduce the last axis (np.median, np.mean, ...): all
+    resamples are evaluated in one call.
+    """
     v = np.asarray(values, dtype=np.float64).ravel()
     if v.size == 0:
         raise ValueError("bootstrap_ci needs at least one value")
-    est = float(statistic(v))
+    est = float(statistic(v, axis=-1))
     rng = np.random.default_rng(seed)
-    boots = np.array([statistic(v[rng.integers(0, v.size, v.size)]) for _ in range(n_boot)])
+    boots = statistic(v[rng.integers(0, v.size, (n_boot, v.size))], axis=-1)
     low, high = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
     return BootstrapCI(est, float(low), float(high), level, int(v.size))
 

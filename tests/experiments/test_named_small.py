@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from experiments.named import (
     cost_scaling,
@@ -23,6 +24,16 @@ from experiments.named import (
 )
 from experiments.runner import run_specs
 from experiments.store import ResultStore
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Any:
+    """One intra-op thread: the runs are tiny and the machine is shared."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
 
 ENVELOPE = {"experiment", "scale", "created", "metrics", "series", "runs", "diverged"}
 

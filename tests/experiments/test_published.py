@@ -13,11 +13,23 @@ Tolerances (stated here, measured on the runs below):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+import torch
 
 from experiments.named import heavy_ball_rate, lessard_cycle, reddi
 from experiments.runner import run_spec
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Any:
+    """One intra-op thread: the runs are tiny and the machine is shared."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
 
 
 def test_heavy_ball_kappa_100_fitted_rate_and_gd_rate() -> None:
