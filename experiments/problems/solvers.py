@@ -7,6 +7,7 @@ then marks x*/f* unavailable (experiments record the claim as inconclusive).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,9 @@ def solve(build: Callable[[], tuple[cp.Variable, cp.Problem]],
     for name, options in SOLVERS if solvers is None else solvers:
         variable, problem = build()
         try:
-            problem.solve(solver=name, **options)
+            with warnings.catch_warnings():  # an inaccurate status is recorded, not warned
+                warnings.simplefilter("ignore", UserWarning)
+                problem.solve(solver=name, **options)
         except (cp.error.SolverError, ValueError, ArithmeticError) as exc:
             attempts.append({"solver": name, "status": "error", "message": str(exc)[:200]})
             continue

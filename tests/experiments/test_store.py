@@ -173,3 +173,17 @@ def test_device_store_finds_results_by_their_cpu_spec(tmp_path: Path) -> None:
     assert gpu_store.load(SPEC).spec.device == "cuda"
     with pytest.raises(ValueError, match="device"):
         gpu_store.save(run_spec(SPEC))
+
+
+def test_concurrent_writers_do_not_corrupt_each_other(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs = [SPEC.with_changes(seeds=(s,)) for s in range(4)]
+    records = [run_spec(s) for s in specs]
+    results = ResultStore(tmp_path)
+    with ThreadPoolExecutor(8) as pool:     # every record saved by two writers at once
+        list(pool.map(results.save, records + records))
+    for spec, record in zip(specs, records, strict=True):
+        np.testing.assert_array_equal(results.load(spec).losses, record.losses)
+    leftovers = [p.name for p in results.run_dir("unit").iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == [] and len(results.records("unit")) == 4
