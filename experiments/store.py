@@ -130,6 +130,16 @@ class ResultStore:
         directory.mkdir(parents=True, exist_ok=True)
         return FileLock(str(directory / ".lock"), timeout=LOCK_TIMEOUT_S)
 
+    @staticmethod
+    def _remove_stale_temporaries(directory: Path) -> None:
+        """Delete temporary files left by a writer that was killed mid-write.
+
+        Call with the directory's lock held: every writer holds it while its temporary file
+        exists, so any temporary file seen then belongs to a dead process.
+        """
+        for path in directory.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
+
     # ---- runs -------------------------------------------------------------------------------
 
     def has(self, spec: RunSpec) -> bool:
@@ -153,6 +163,7 @@ class ResultStore:
         timings = dict(record.timings)
         timings["created"] = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock(csv_path.parent):
+            self._remove_stale_temporaries(csv_path.parent)
             atomic_write_bytes(csv_path, record.csv_text().encode())
             atomic_write_json(timings_path, timings)
             atomic_write_json(json_path, meta)
@@ -192,6 +203,7 @@ class ResultStore:
     def write_measurement(self, name: str, value: dict[str, Any]) -> Path:
         path = self.measurement_path(name)
         with self._lock(path.parent):
+            self._remove_stale_temporaries(path.parent)
             atomic_write_json(path, value)
         return path
 

@@ -108,6 +108,11 @@ def test_interrupted_save_is_not_a_result(tmp_path: Path, monkeypatch: pytest.Mo
         results.save(record)
     assert not results.has(SPEC)          # csv written, metadata missing: run again
     assert results.records("unit") == []
+    stale = results.run_dir("unit") / f".{SPEC.key()}.json.killed.tmp"   # SIGKILL leftover
+    stale.write_text('{"status": "o')
+    monkeypatch.setattr(store, "atomic_write_json", real)
+    results.save(record)                  # the rerun completes and sweeps the leftover
+    assert results.has(SPEC) and not stale.exists()
 
 
 def test_run_specs_skips_stored_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
