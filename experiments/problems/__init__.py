@@ -57,4 +57,14 @@ def make_problem(name: str, seeds: Sequence[int], params: Mapping[str, Any] | No
     return cls(seeds, dtype=torch_dtype, device=device, **dict(params or {}))
 
 
-__all__ = ["PROBLEMS", "Problem", "make_problem", "problem_class"]
+def describe_problems() -> list[dict[str, Any]]:
+    """One JSON-able row per registered problem (``dwmgrad-verify list problems``)."""
+    return [
+        {"name": name, "kind": "online" if cls.online else "offline",
+         "summary": " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()),
+         "params": dict(cls.PARAMS), "quantities": sorted(cls.QUANTITIES)}
+        for name, cls in sorted(PROBLEMS.items())
+    ]
+
+
+__all__ = ["PROBLEMS", "Problem", "describe_problems", "make_problem", "problem_class"]

@@ -222,3 +222,13 @@ def test_reddi_theorem1_adam_goes_to_plus_one_amsgrad_to_minus_one() -> None:
     assert adam.extras["x[0]"][0, -1] > 0.9 and amsgrad.extras["x[0]"][0, -1] < -0.9
     assert adam.extras["regret"][0, -1] / 3000 == pytest.approx(2 / 3, abs=0.05)
     assert amsgrad.extras["regret"][0, -1] / 3000 < 0.1
+
+
+def test_describe_problems_lists_every_problem() -> None:
+    from experiments.problems import describe_problems
+
+    rows = describe_problems()
+    assert [r["name"] for r in rows] == sorted(PROBLEMS)
+    online = {r["name"] for r in rows if r["kind"] == "online"}
+    assert {"reddi_theorem1", "online_quadratic"} <= online and "quadratic" not in online
+    assert all(r["summary"] for r in rows)
