@@ -140,9 +140,10 @@ def run_torch(
     steps: int,
     losses: Sequence[float] = LOSSES,
     grad_hook: Callable[[list[torch.Tensor], int], None] | None = None,
+    dtype: torch.dtype = torch.float64,
 ) -> tuple[list[torch.Tensor], Any]:
     info = OPTIMIZERS[name]
-    params = problem.torch_params()
+    params = problem.torch_params(dtype)
     opt = make_optimizer(info, params, path, **overrides)
     for t in range(steps):
         problem.set_torch_grads(params, t)
