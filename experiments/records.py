@@ -80,12 +80,13 @@ class RunRecord:
         """Tidy CSV, rows ordered by quantity ("loss" first, then extras sorted), seed, step.
 
         Values are written with ``repr`` (shortest round-trip form), so reading the file back
-        gives the same float64 numbers and writing it again gives the same bytes.
+        gives the same float64 numbers and writing it again gives the same bytes. A "failed"
+        run has no values: its CSV is the header alone (it loads as NaN).
         """
         key, experiment = self.spec.key(), self.spec.experiment
         steps = range(1, self.spec.horizon + 1)
         lines = [",".join(CSV_COLUMNS)]
-        for name in ("loss", *sorted(self.extras)):
+        for name in () if self.status == "failed" else ("loss", *sorted(self.extras)):
             values = self.quantity(name)
             for row, seed in enumerate(self.spec.seeds):
                 prefix = f"{experiment},{key},{seed},"

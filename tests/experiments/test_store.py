@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from experiments import runner, store
+from experiments.records import RunRecord
 from experiments.runner import run_spec, run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore, atomic_write_bytes
@@ -62,6 +63,18 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert set(meta["versions"]) >= {"torch", "numpy", "scipy", "sympy", "cvxpy",
                                      "dwmgrad-verify"}
     assert len(meta["git_commit"]) == 40 or meta["git_commit"] == "unknown"
+
+
+def test_failed_run_is_saved_small_and_run_again(tmp_path: Path) -> None:
+    results = ResultStore(tmp_path)
+    failed = runner.run_spec_safely(SPEC.with_changes(problem_params={"d": 4, "mu": 9.0, "L": 1.0}))
+    assert failed.status == "failed" and "mu" in (failed.error or "")
+    results.save(failed)
+    csv_path, json_path, _ = results.paths(failed.spec)
+    assert csv_path.read_text().count("\n") == 1                  # header only
+    assert not results.has(failed.spec) and results.records("unit") == []
+    loaded = RunRecord.from_files(csv_path, json_path)
+    assert loaded.status == "failed" and np.all(np.isnan(loaded.losses))
 
 
 def test_csv_rows_in_any_order_load_the_same(tmp_path: Path) -> None:
