@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -34,6 +35,7 @@ from reports.cli import DEFAULT_OUT, writable_dir
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
 
 SCALES = ("quick", "full")
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 DEVICES = ("cpu", "cuda")
 
 
@@ -44,8 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="cpu (default) or cuda (needs a visible GPU)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"output directory (default ./{DEFAULT_OUT})")
-    parser.add_argument("--workers", default="1", metavar="N",
-                        help="processes for the experiment runs (default 1)")
+    parser.add_argument("--workers", default=str(DEFAULT_WORKERS), metavar="N",
+                        help=f"processes for the experiment runs (default {DEFAULT_WORKERS}: "
+                             "the CPU cores, at most 2)")
 
 
 def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
