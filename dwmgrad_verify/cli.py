@@ -52,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"dwmgrad-verify {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"dwmgrad-verify {args.command}: interrupted; finished results are kept",
               file=sys.stderr)

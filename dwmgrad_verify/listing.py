@@ -16,10 +16,6 @@ from dwmgrad_verify.errors import UsageError
 Row = dict[str, object]
 
 
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
-
-
 def _optimizers() -> list[Row]:
     from dwmgrad.registry import OPTIMIZERS
 
@@ -27,14 +23,10 @@ def _optimizers() -> list[Row]:
 
 
 def _problems() -> list[Row]:
-    from experiments.problems import PROBLEMS, problem_class
+    from experiments.problems import describe_problems, problem_class
 
     problem_class("reddi_theorem1")  # importing the named experiments registers their problems
-    return [
-        {"name": name, "online": cls.online, "params": dict(cls.PARAMS),
-         "summary": _first_line(cls.__doc__)}
-        for name, cls in sorted(PROBLEMS.items())
-    ]
+    return describe_problems()
 
 
 def _experiments() -> list[Row]:
