@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import experiments.named  # noqa: F401  (registers the experiments' problem families)
 from experiments.problems import PROBLEMS, make_problem, solvers
 from experiments.problems.online import _Online
 from experiments.problems.regression import breast_cancer, logistic_value_and_grad
@@ -20,6 +21,7 @@ SMALL: dict[str, dict[str, Any]] = {        # keep the common tests fast
     "quadratic_deep": {"d": 20, "batch_size": 8},
     "digits_mlp": {"hidden": 4, "batch_size": 16},
     "least_squares": {"n": 30, "d": 6},
+    "periodic_online": {"space": "mixed"},   # registered by experiments.named; needs a family
 }
 SEEDS = (0, 5, 9)
 
