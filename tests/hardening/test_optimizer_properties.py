@@ -191,3 +191,24 @@ def test_per_instance_batch_equals_rows_one_by_one(name: str, examples: int) -> 
                                            atol=1e-300)
 
     run_property(check, examples, data=st.data(), path=paths)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+@pytest.mark.parametrize("name", ["AdaBelief", "Aida"])
+def test_per_instance_second_moment_respects_eps_floor(name: str, examples: int) -> None:
+    """per_instance, any valid setting, |g| in 1e-30..1e30: s_t ≥ ε every step (fl(x + ε) ≥ ε
+    for x ≥ 0), the ε floor of the spec's §4 (plain mode: tests/optimizers)."""
+    info = OPTIMIZERS[name]
+
+    def check(data: st.DataObject, path: str) -> None:
+        kwargs = data.draw(valid_settings(info))
+        grads = data.draw(grads_strategy(-30, 30, rows=BATCH))
+        params = make_params(BATCH, torch.float64)
+        opt = build(name, params, path, per_instance=True, **kwargs)
+        for flat in grads:
+            set_grads(params, flat)
+            opt.step()
+            for p in params:
+                assert bool((opt.state[p]["s"] >= kwargs["eps"]).all()), kwargs
+
+    run_property(check, examples, data=st.data(), path=paths)
