@@ -496,19 +496,19 @@ class Trajectory:
         value, _ = self.problem.best_at(self.x.shape[0])
         return float(np.sum(self.loss) - value)
 
-    def final_bound(self) -> float:
-        """theory.dwmgrad.regret_bound at the run's horizon."""
+    def bound_at(self, horizon: int) -> float:
+        """theory.dwmgrad.regret_bound at ``horizon`` for this run's problem and settings."""
         p = self.problem
-        return th.regret_bound(self.x.shape[0], self.x.shape[1], p.D_inf, p.G_inf,
+        return th.regret_bound(horizon, self.x.shape[1], p.D_inf, p.G_inf,
                                **self.config.bound_kwargs())
+
+    def final_bound(self) -> float:
+        return self.bound_at(self.x.shape[0])
 
     @cached_property
     def closed_form_bound(self) -> np.ndarray:
         """theory.dwmgrad.regret_bound at every horizon t <= T."""
-        p = self.problem
-        return np.array([th.regret_bound(k, self.x.shape[1], p.D_inf, p.G_inf,
-                                         **self.config.bound_kwargs())
-                         for k in range(1, self.x.shape[0] + 1)])
+        return np.array([self.bound_at(k) for k in range(1, self.x.shape[0] + 1)])
 
 
 def record_run(config: RunConfig, horizon: int | None = None) -> Trajectory:
