@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from dwmgrad_verify.errors import UsageError
 from theory.appendix import results_from_json, write_appendix, write_text_atomic
@@ -24,7 +25,7 @@ BOUNDS_PATH = Path("theory") / "bounds.json"
 CHECKS_PATH = Path("checks") / "checks.json"
 
 
-def describe() -> dict[str, object]:
+def describe() -> dict[str, Any]:
     """Everything ``theory --json`` prints."""
     from theory.registry import bounds, derivations, missing_modules
 
@@ -46,8 +47,8 @@ def write_results(out_dir: Path) -> Path:
     return path
 
 
-def _print_text(data: dict[str, object]) -> None:
-    for b in data["bounds"]:  # type: ignore[attr-defined]
+def _print_text(data: dict[str, Any]) -> None:
+    for b in data["bounds"]:
         print(f"{b['name']}  [{b['kind']}]  {b['reference']}")
         print(f"  {b['latex']}")
         for a in b["assumptions"]:
@@ -55,12 +56,12 @@ def _print_text(data: dict[str, object]) -> None:
         print()
     print(f"DWMGrad options analysed: {data['analysed_options']} (projection by the caller)")
     print("What the published DWMGrad breaks:")
-    for g in data["paper_algorithm_gaps"]:  # type: ignore[attr-defined]
+    for g in data["paper_algorithm_gaps"]:
         print(f"  - {g['name']}: assumption {g['assumption']}, fails at {g['failing_step']}; "
               f"published options {g['published']}")
     missing = data["missing_modules"]
     if missing:
-        print(f"missing theory modules (skipped): {', '.join(missing)}")  # type: ignore[arg-type]
+        print(f"missing theory modules (skipped): {', '.join(missing)}")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

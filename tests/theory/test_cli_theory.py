@@ -52,3 +52,20 @@ def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
     target.write_text("x")
     assert main(["theory", "--out", str(target)]) == 2
     assert "expected a directory" in capsys.readouterr().err
+
+
+def test_appendix_option_runs_the_checks_and_writes_both_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from proofs_check.core import ProofStep, StepResult
+
+    stub = StepResult("dwmgrad_regret", "L1", "stub statement for L1", "symbolic", "verified",
+                      0.0, 0)
+    monkeypatch.setattr("proofs_check.registry.select", lambda proof=None: [
+        ProofStep("dwmgrad_regret", "L1", "stub", lambda: stub),
+        ProofStep("unrelated_proof", "x", "not part of a derivation", lambda: 1 / 0)])
+    assert main(["theory", "--appendix", str(tmp_path)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    md = (tmp_path / "theory" / "derivations.md").read_text()
+    assert "L1: symbolic, verified" in md and "stub statement for L1" in md
+    assert "stub statement for L1" in (tmp_path / "tables" / "derivations.tex").read_text()
