@@ -110,7 +110,8 @@ def combine(proof: str, step: str, statement: str, parts: Sequence[StepResult]) 
     """One step checked as a chain of sub-checks: verified iff every part is verified.
 
     The method is the weakest one used (trajectory < numeric < symbolic), the worst slack the
-    smallest finite one, the instances the total, and a violated part's counterexample is kept.
+    smallest finite one among the parts evaluated on instances (all parts if none was), the
+    instances the total, and a violated part's counterexample is kept.
     """
     if not parts:
         raise ValueError(f"step {step!r}: combine() needs at least one part")
@@ -119,7 +120,8 @@ def combine(proof: str, step: str, statement: str, parts: Sequence[StepResult]) 
                       "verified" if statuses == {"verified"} else "inconclusive")
     methods = [p.method for p in parts]
     method: Method = next(m for m in ("trajectory", "numeric", "symbolic") if m in methods)
-    slacks = [p.worst_slack for p in parts if np.isfinite(p.worst_slack)]
+    measured = [p for p in parts if p.instances > 0] or list(parts)  # symbolic slack is 0
+    slacks = [p.worst_slack for p in measured if np.isfinite(p.worst_slack)]
     counterexample = next((p.counterexample for p in parts if p.status == "violated"), None)
     detail = "; ".join(f"[{p.statement}] {p.method} {p.status}: {p.detail}" for p in parts)
     return StepResult(proof, step, statement, method, status,
