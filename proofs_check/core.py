@@ -9,9 +9,10 @@ runs. Each returns a :class:`StepResult`; a violated step carries its worst inst
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -56,6 +57,35 @@ class ProofStep:
     name: str
     statement: str
     check: Callable[[], StepResult] = field(repr=False)
+
+
+class Head(NamedTuple):
+    """The first three arguments of every ``check_*`` call: ``check_symbolic(*head, ...)``."""
+
+    proof: str
+    step: str
+    statement: str
+
+
+StepFn = Callable[[Head], StepResult]
+
+
+def registrar(steps: list[ProofStep]) -> Callable[[str, str], Callable[[StepFn], StepFn]]:
+    """A decorator ``@step(proof, statement)`` that appends the function to ``steps``.
+
+    The step's name is the function's name and its statement is written once, in the
+    decorator; the function receives them as its :class:`Head`.
+    """
+
+    def step(proof: str, statement: str) -> Callable[[StepFn], StepFn]:
+        def register(fn: StepFn) -> StepFn:
+            head = Head(proof, fn.__name__, statement)
+            steps.append(ProofStep(proof, fn.__name__, statement, functools.partial(fn, head)))
+            return fn
+
+        return register
+
+    return step
 
 
 def _decide_nonnegative(expr: sp.Expr) -> bool | None:

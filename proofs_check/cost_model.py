@@ -21,8 +21,14 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from proofs_check.core import ProofStep, StepResult, check_symbolic, check_trajectory
-from proofs_check.heavy_ball import Head, registrar
+from proofs_check.core import (
+    Head,
+    ProofStep,
+    StepResult,
+    check_symbolic,
+    check_trajectory,
+    registrar,
+)
 from theory import cost_model as cm
 from theory import identities as ids
 

@@ -12,51 +12,21 @@ Numeric steps draw μ log-uniform in [1e-3, 1] and κ log-uniform in [1, 1e4].
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
 
 from proofs_check.core import (
+    Head,
     ProofStep,
     StepResult,
     check_numeric,
     check_symbolic,
     check_trajectory,
     combine,
+    registrar,
 )
 from theory import heavy_ball as hb
-
-
-class Head(NamedTuple):
-    """The first three arguments of every ``check_*`` call: ``check_symbolic(*head, ...)``."""
-
-    proof: str
-    step: str
-    statement: str
-
-
-StepFn = Callable[[Head], StepResult]
-
-
-def registrar(steps: list[ProofStep]) -> Callable[[str, str], Callable[[StepFn], StepFn]]:
-    """A decorator ``@step(proof, statement)`` that appends the function to ``steps``.
-
-    The step's name is the function's name and its statement is written once, in the
-    decorator; the function receives them as its :class:`Head`.
-    """
-
-    def step(proof: str, statement: str) -> Callable[[StepFn], StepFn]:
-        def register(fn: StepFn) -> StepFn:
-            head = Head(proof, fn.__name__, statement)
-            steps.append(ProofStep(proof, fn.__name__, statement, functools.partial(fn, head)))
-            return fn
-
-        return register
-
-    return step
-
 
 STEPS: list[ProofStep] = []
 step = registrar(STEPS)

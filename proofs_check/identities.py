@@ -7,8 +7,15 @@ import functools
 import numpy as np
 import sympy as sp
 
-from proofs_check.core import ProofStep, StepResult, check_numeric, check_symbolic, check_trajectory
-from proofs_check.heavy_ball import Head, registrar
+from proofs_check.core import (
+    Head,
+    ProofStep,
+    StepResult,
+    check_numeric,
+    check_symbolic,
+    check_trajectory,
+    registrar,
+)
 from theory import identities as ids
 
 DEMON = "demon_schedule"
