@@ -50,7 +50,7 @@ REFERENCE = "SGD"
 DIMS: dict[Scale, tuple[int, ...]] = {"quick": (100, 1_000, 10_000, 100_000, 1_000_000),
                                       "full": (100, 1_000, 10_000, 100_000, 1_000_000,
                                                10_000_000)}
-STEPS: dict[Scale, int] = {"quick": 10, "full": 100}
+STEPS: dict[Scale, int] = {"quick": 20, "full": 100}
 N_SWEEP: tuple[int, ...] = (10, 100, 1000)
 N_SWEEP_DIM = 1_000
 REPEATS: dict[Scale, int] = {"quick": 3, "full": 5}

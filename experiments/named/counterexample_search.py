@@ -51,7 +51,7 @@ from theory.dwmgrad import regret_bound
 NAME = "counterexample_search"
 DESCRIPTION = "Random search of periodic online games for non-vanishing average regret"
 T0: dict[Scale, int] = {"quick": 50, "full": 500}
-CANDIDATES: dict[Scale, int] = {"quick": 24, "full": 256}
+CANDIDATES: dict[Scale, int] = {"quick": 48, "full": 256}
 MAX_PERIOD: dict[Scale, int] = {"quick": 40, "full": 200}
 SPACE = "mixed"
 RATIO = 0.5

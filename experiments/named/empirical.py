@@ -10,8 +10,10 @@
   {0.5, 0.7, 0.9, 0.95, 0.99} for DemonSGD and for SGD with constant momentum (heavy ball),
   same lr; spread = log10(max/min) of the per-β medians (inf when a setting diverged).
 * ``ahb_lr_robustness`` (seed 001): final f - f* on a quadratic (d = 10, κ = 100) across
-  lr ∈ {0.1, 0.5, 1, 2, 4, 8}/L for AdaptiveHB and heavy ball with β = 0.9; a setting
-  "converges" when f - f* ≤ 1e-8 · (f(x_0) - f*).
+  lr ∈ {0.1, 0.5, 1, 2, 3, 4, 8}/L for AdaptiveHB and heavy ball with β = 0.9 (stable for
+  lr < 2(1+β)/L = 3.8/L); a seed "converges" when f - f* ≤ 1e-8 · (f(x_0) - f*). Robustness to
+  large learning rates = the largest lr from which the sweep up converges on every seed
+  (``largest_converging_lr_over_L``); ``ahb_more_robust`` compares those.
 * ``stepsize_range`` (seed 003): at the end of a logistic-regression run, the per-coordinate
   step multipliers (α/(1-β1^t))/(√(ŝ_t/(1-β2^t)) + ε) of Adam (ŝ = v), AdaBelief (ŝ = s) and
   Aida (ŝ = s, no outer ε) (algorithms.md §4); spread = width in decades of their central
@@ -72,7 +74,7 @@ HORIZON: dict[Scale, dict[str, int]] = {
 SEEDS: dict[Scale, tuple[int, ...]] = {"quick": (0, 1, 2, 3, 4), "full": tuple(range(20))}
 DEMON_BETAS = (0.5, 0.7, 0.9, 0.95, 0.99)
 DEMON_LR = 0.05
-AHB_LR_FACTORS = (0.1, 0.5, 1.0, 2.0, 4.0, 8.0)
+AHB_LR_FACTORS = (0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0)
 AHB_KAPPA = 100.0
 AHB_MOMENTUM = 0.9
 AHB_CONVERGED = 1e-8
@@ -191,7 +193,7 @@ def _ahb(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunReco
     out: dict[str, Any] = {"lr_over_L": list(AHB_LR_FACTORS), "problem": "quadratic kappa=100",
                            "heavy_ball_momentum": AHB_MOMENTUM}
     records: list[RunRecord] = []
-    counts = {}
+    largest: dict[str, float | None] = {}
     for name in ("AdaptiveHB", "HeavyBall"):
         recs = load_records(store, [ahb_spec(name, f, scale) for f in AHB_LR_FACTORS])
         records += recs
@@ -201,10 +203,13 @@ def _ahb(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunReco
             finals.append(_final(gap)["final_loss_median"])
             ok = np.isfinite(gap[:, -1]) & (gap[:, -1] <= AHB_CONVERGED * gap[:, 0])
             converged.append(float(ok.mean()))
-        counts[name] = sum(c == 1.0 for c in converged)
+        largest[name] = max((f for f, c in zip(AHB_LR_FACTORS, converged, strict=True)
+                             if c == 1.0), default=None)
         out[name] = {"final_gap_by_lr": finals, "fraction_converged_by_lr": converged,
-                     "n_lr_converged": counts[name]}
-    out["ahb_more_robust"] = bool(counts["AdaptiveHB"] > counts["HeavyBall"])
+                     "n_lr_converged": sum(c == 1.0 for c in converged),
+                     "largest_converging_lr_over_L": largest[name]}
+    ahb, hb = largest["AdaptiveHB"], largest["HeavyBall"]
+    out["ahb_more_robust"] = bool(ahb is not None and (hb is None or ahb > hb))
     return out, records
 
 

@@ -32,6 +32,7 @@ from experiments.named.common import (
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
+from theory import heavy_ball as hb
 
 NAME = "heavy_ball_rate"
 DESCRIPTION = "Polyak heavy ball and GD on quadratics over kappa: measured rate vs rho*"
@@ -43,14 +44,20 @@ SERIES_POINTS = 400
 
 
 def polyak_tuning(mu: float, L: float) -> tuple[float, float, float]:
-    """(α*, β*, ρ*) of Polyak's heavy ball; the symbolic form is ``theory.heavy_ball``."""
-    alpha = 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2
-    rho = (math.sqrt(L) - math.sqrt(mu)) / (math.sqrt(L) + math.sqrt(mu))
-    return alpha, rho**2, rho
+    """(α*, β*, ρ*) of Polyak's heavy ball: ``theory.heavy_ball``'s expressions at (μ, L)."""
+    values = {hb.mu: mu, hb.L: L}
+    return (float(hb.ALPHA_STAR.subs(values)), float(hb.BETA_STAR.subs(values)),
+            float(hb.RHO_STAR.subs(values)))
 
 
 def gd_rate(kappa: float) -> float:
-    return (kappa - 1.0) / (kappa + 1.0)
+    """(κ-1)/(κ+1): ``theory.heavy_ball.GD_RATE_KAPPA`` at κ."""
+    return float(hb.GD_RATE_KAPPA.subs(hb.kappa, kappa))
+
+
+def gd_step(mu: float, L: float) -> float:
+    """2/(L+μ): ``theory.heavy_ball.GD_STEP`` at (μ, L)."""
+    return float(hb.GD_STEP.subs({hb.mu: mu, hb.L: L}))
 
 
 def heavy_ball_window(kappa: float) -> tuple[int, int]:
@@ -74,7 +81,7 @@ def spec_pair(kappa: float) -> tuple[RunSpec, RunSpec]:
     """(heavy ball, gradient descent) runs at condition number ``kappa`` (μ = 1, L = κ)."""
     alpha, beta, _ = polyak_tuning(1.0, kappa)
     hb = _spec(kappa, "HeavyBall", {"lr": alpha, "momentum": beta}, heavy_ball_window(kappa)[1])
-    gd = _spec(kappa, "SGD", {"lr": 2.0 / (1.0 + kappa)}, gd_window(kappa)[1])
+    gd = _spec(kappa, "SGD", {"lr": gd_step(1.0, kappa)}, gd_window(kappa)[1])
     return hb, gd
 
 
