@@ -15,6 +15,8 @@ from dwmgrad_verify.errors import UsageError
 
 BENCHMARKS: dict[str, str] = {
     "optimizers": "benchmarks.optimizers",
+    "engine": "benchmarks.engine",
+    "all": "benchmarks.suite",
 }
 
 
