@@ -55,7 +55,9 @@ not shrink, so the algorithm does not converge in the online convex sense."""
 EXPONENT_TOL = 0.05
 """Slack on fitted log-log exponents (finite horizons bias the fit by a few hundredths)."""
 COST_EXPONENT_MAX = 1.15
-"""Step time growing like d^a with the CI of a above this would contradict O(n*d)."""
+"""Step time growing like d^a with the CI of a above this would contradict O(n*d), unless the
+standard optimizer (Adam) shows an exponent within ``COST_EXPONENT_MAX - 1`` of it (then the
+growth comes from the harness shared by all optimizers)."""
 RATE_RTOL = 0.01
 """Relative tolerance of a measured linear rate against the theory's rate."""
 CYCLE_ATOL = 1e-3
@@ -73,6 +75,8 @@ def _fmt_map(d: Mapping[str, Any]) -> str:
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
@@ -323,22 +327,41 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
                          "measurements/cost_scaling.json") for axis, iv in fits.items()]
     for name, other in table.items():
         if name != key and isinstance(other, Mapping) and "time_exponent_d" in other:
-            evidence.append(Evidence(f"{name}: time exponent in d (for comparison)",
-                                     Interval.of(other["time_exponent_d"], name).text(),
+            evidence.append(Evidence(f"{name}: time exponents in d, n (for comparison)",
+                                     " ; ".join(Interval.of(other[f"time_exponent_{a}"], name)
+                                                .text() for a in ("d", "n")
+                                                if f"time_exponent_{a}" in other),
                                      "measurements/cost_scaling.json"))
     evidence.append(Evidence(f"{key}: state bytes per parameter, measured / model",
                              f"{_fmt(entry.get('state_bytes_per_param_measured'))} / "
                              f"{_fmt(entry.get('state_bytes_per_param_model'))}",
                              "measurements/cost_scaling.json"))
     evidence += _cost_model_evidence(r, key)
-    steep = [f"{axis} (a = {iv.text()})" for axis, iv in fits.items()
-             if iv.low > COST_EXPONENT_MAX]
+    steep = [axis for axis, iv in fits.items() if iv.low > COST_EXPONENT_MAX]
     if steep:
-        return Verdict("violated", f"time grows faster than linearly in {', '.join(steep)}",
-                       tuple(evidence))
+        baseline = _cost_baseline(table, key)
+        worse = [a for a in steep if baseline is None or f"time_exponent_{a}" not in baseline
+                 or fits[a].value > Interval.of(baseline[f"time_exponent_{a}"], a).value
+                 + COST_EXPONENT_MAX - 1]
+        text = ", ".join(f"{a} (a = {fits[a].text()})" for a in steep)
+        if worse:
+            return Verdict("violated", f"time grows faster than linearly in {text}, and faster "
+                           "than for Adam", tuple(evidence))
+        return Verdict("inconclusive", f"time grows faster than linearly in {text}, but about "
+                       f"as fast for Adam (within {COST_EXPONENT_MAX - 1:.2f}): an effect of the "
+                       "measurement harness, not of DWMGrad", tuple(evidence))
     return Verdict("holds", "time grows at most linearly: the fitted exponent in d" +
                    (" and in n" if "n" in fits else "") +
                    f" has its CI reaching below {COST_EXPONENT_MAX}", tuple(evidence))
+
+
+def _cost_baseline(table: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The standard optimizer (Adam) that DWMGrad's cost is 'comparable to'."""
+    try:
+        entry = table[find_key(table, "Adam", "cost_scaling.metrics")]
+    except MissingResult:
+        return None
+    return entry if isinstance(entry, Mapping) else None
 
 
 def cost_model_memory(r: ResultSet) -> Verdict:
