@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     )
     payload = json.dumps(result, indent=2)
     if args.out is not None:
-        from experiments.store import atomic_write_bytes
+        from dwmgrad_verify.files import atomic_write_bytes
 
         atomic_write_bytes(Path(args.out), (payload + "\n").encode())
     print(payload if args.json else format_result(result))

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.files import atomic_write_text
 from proofs_check.core import StepResult
-from theory.appendix import results_to_json, write_appendix, write_text_atomic
+from theory.appendix import results_to_json, write_appendix
 
 CHECKS_PATH = Path("checks") / "checks.json"
 COLUMNS = ("proof", "step", "statement", "method", "status", "worst_slack", "instances")
@@ -54,7 +55,7 @@ def to_json(results: Sequence[StepResult]) -> dict[str, object]:
 
 def write_json(out_dir: Path, results: Sequence[StepResult]) -> Path:
     """Write DIR/checks/checks.json and the appendix with these results."""
-    path = write_text_atomic(out_dir / CHECKS_PATH, json.dumps(to_json(results), indent=2) + "\n")
+    path = atomic_write_text(out_dir / CHECKS_PATH, json.dumps(to_json(results), indent=2) + "\n")
     write_appendix(out_dir, results)
     return path
 

@@ -15,33 +15,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from dwmgrad_verify.files import atomic_write_text
 from proofs_check.core import StepResult
 from theory.core import Bound, Derivation
 from theory.dwmgrad import PAPER_ALGORITHM_GAPS, AssumptionGap
 
 MARKDOWN_PATH = Path("theory") / "derivations.md"
 LATEX_PATH = Path("tables") / "derivations.tex"
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temp file in the same directory, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def results_to_json(results: Sequence[StepResult]) -> list[dict[str, object]]:
@@ -227,6 +210,6 @@ def write_appendix(out_dir: Path, results: Sequence[StepResult] | None) -> tuple
     from theory.registry import bounds, derivations
 
     ders, bnds = derivations(), bounds()
-    md = write_text_atomic(out_dir / MARKDOWN_PATH, markdown(ders, bnds, results))
-    tex = write_text_atomic(out_dir / LATEX_PATH, latex(ders, bnds, results))
+    md = atomic_write_text(out_dir / MARKDOWN_PATH, markdown(ders, bnds, results))
+    tex = atomic_write_text(out_dir / LATEX_PATH, latex(ders, bnds, results))
     return md, tex

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from dwmgrad_verify.errors import UsageError
-from theory.appendix import results_from_json, write_appendix, write_text_atomic
+from dwmgrad_verify.files import atomic_write_text
+from theory.appendix import results_from_json, write_appendix
 from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
 
 BOUNDS_PATH = Path("theory") / "bounds.json"
@@ -41,7 +42,7 @@ def describe() -> dict[str, Any]:
 
 def write_results(out_dir: Path) -> Path:
     """Write DIR/theory/bounds.json and the appendix; return the bounds.json path."""
-    path = write_text_atomic(out_dir / BOUNDS_PATH, json.dumps(describe(), indent=2) + "\n")
+    path = atomic_write_text(out_dir / BOUNDS_PATH, json.dumps(describe(), indent=2) + "\n")
     checks = out_dir / CHECKS_PATH
     write_appendix(out_dir, results_from_json(checks) if checks.exists() else None)
     return path
