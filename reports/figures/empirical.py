@@ -145,7 +145,7 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
     values = {n: v for n, v in values.items() if v}
     if not values:
         raise MissingResult("empirical.series.log10_step_multipliers has no finite value")
-    bins = np.linspace(min(map(min, values.values())), max(map(max, values.values())), 60)
+    bins = np.linspace(min(map(min, values.values())), max(map(max, values.values())), 30)
     spreads = results.measurement("empirical").get("metrics", {}).get("stepsize_range", {})
     scale = _scale(results)
     for name, vals in values.items():
