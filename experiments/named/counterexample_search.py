@@ -159,6 +159,8 @@ def _analyse(label: str, record: RunRecord, t0: int, replay_dir: str,
     if label == online.ANALYSED:
         result["bound_at_100T0"] = _analysed_bound(record, g[best], 100 * t0)
         result["regret_at_100T0"] = float(r100[best] * 100 * t0)
+        result["consistent_with_bound"] = bool(result["regret_at_100T0"]
+                                               <= result["bound_at_100T0"])
     return result, found_mask, r100
 
 
