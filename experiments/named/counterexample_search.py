@@ -157,10 +157,10 @@ def _analyse(label: str, record: RunRecord, t0: int, replay_dir: str,
         "replay": path,
     }
     if label == online.ANALYSED:
-        result["bound_at_100T0"] = _analysed_bound(record, g[best], 100 * t0)
-        result["regret_at_100T0"] = float(r100[best] * 100 * t0)
-        result["consistent_with_bound"] = bool(result["regret_at_100T0"]
-                                               <= result["bound_at_100T0"])
+        bound = _analysed_bound(record, g[best], 100 * t0)
+        regret = float(r100[best] * 100 * t0)
+        result.update({"bound_at_100T0": bound, "regret_at_100T0": regret,
+                       "consistent_with_bound": bool(regret <= bound)})
     return result, found_mask, r100
 
 
