@@ -159,6 +159,10 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
     ax.legend(frameon=False, loc="upper left")
 
 
+DIVERGED_AT = 1e10
+"""A sweep value above this (or non-finite) is drawn as a 'diverged' cross at the top."""
+
+
 def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
            xlabel: str, ylabel: str, hyperparameters: Callable[[Mapping[str, Any], str],
                                                                Mapping[str, Any]]) -> None:
@@ -170,15 +174,18 @@ def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
     if not curves:
         raise MissingResult(f"empirical.metrics.{metric}: no '{y_key}'")
     finite = [y for ys in curves.values() for y in ys if math.isfinite(y) and y > 0]
-    top = max(finite) * 10 if finite else 1.0
-    for name, ys in curves.items():
+    top = min(max(finite), DIVERGED_AT) * 10 if finite else 1.0
+    for i, (name, ys) in enumerate(curves.items()):
         style = line_style(name)
-        ax.plot(xs, ys, marker="o", ms=3, label=legend_label(name, hyperparameters(table, name)),
-                **style)
-        bad = [x for x, y in zip(xs, ys, strict=True) if not math.isfinite(y)]
+        kept = [y if math.isfinite(y) and y <= DIVERGED_AT else math.nan for y in ys]
+        ax.plot(xs, kept, marker="o", ms=3,
+                label=legend_label(name, hyperparameters(table, name)), **style)
+        bad = [x for x, y in zip(xs, ys, strict=True) if not (math.isfinite(y) and
+                                                               y <= DIVERGED_AT)]
         if bad:
-            ax.plot(bad, [top] * len(bad), marker="x", ls="none", ms=7, color=style["color"],
-                    label=f"{name}: diverged")
+            ax.plot(bad, [top * 100**i] * len(bad), marker="x" if i % 2 == 0 else "+", ls="none",
+                    ms=7, color=style["color"],
+                    label=f"{name}: diverged (non-finite or > {DIVERGED_AT:.0e})")
     if positive_span_decades(xs) >= 1 and min(xs) > 0:
         ax.set_xscale("log")
     ax.set_yscale("log")

@@ -147,3 +147,17 @@ def test_html_is_self_contained_and_links_verdicts(built_report: ReportFiles) ->
     md = built_report.report_md.read_text()
     assert md.index("## <a id=\"claims\"></a>Claims") < md.index("Evidence")
     assert "(figures/regret_vs_bound.png)" in md
+
+
+def test_an_uncalibrated_search_is_not_evidence(result_dir: Path) -> None:
+    """A finite-horizon test that also flags the provably convergent analysed DWMGrad cannot
+    convict the published one."""
+    path = result_dir / "measurements" / "counterexample_search.json"
+    doc = json.loads(path.read_text())
+    doc["metrics"]["DWMGrad (analysed)"] = dict(doc["metrics"]["DWMGrad"], replay=None)
+    path.write_text(json.dumps(doc))
+    verdict = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}[
+        "dwmgrad-convergence-published"]
+    assert verdict.counterexamples == ()
+    assert "counterexample search not used" in verdict.reason
+    assert verdict.status == "violated" and "linear regret" in verdict.reason
