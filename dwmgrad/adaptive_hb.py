@@ -50,7 +50,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import TensorListOptimizer, broadcast_rows, per_tensor, row_sum, zero_step
+from dwmgrad.base import (
+    TensorListOptimizer,
+    adam_denominator,
+    broadcast_rows,
+    per_tensor,
+    row_sum,
+    zero_step,
+)
 from dwmgrad.hyperparams import eps_row, lr_row, per_instance_row, table, unit_row
 
 __all__ = [
@@ -150,27 +157,19 @@ def adam_ahb_update(
         keep = per_tensor(beta, params)
         torch._foreach_mul_(m, keep)
         torch._foreach_add_(m, torch._foreach_mul(grads, per_tensor(1 - beta, params)))
-        torch._foreach_mul_(v, beta2)
-        torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
-        torch._foreach_add_(steps, 1)
-        bias = torch._foreach_pow(beta2, steps)
-        torch._foreach_neg_(bias)
-        torch._foreach_add_(bias, 1)
-        denom = torch._foreach_div(v, bias)
-        torch._foreach_sqrt_(denom)
-        torch._foreach_add_(denom, eps)
+    else:
+        for p, g, m_i in zip(params, grads, m, strict=True):
+            b = broadcast_rows(beta, p)
+            m_i.mul_(b).add_(g * (1 - b))
+    denom = adam_denominator(v, grads, steps, beta2=beta2, eps=eps, foreach=foreach)
+    if foreach:
         torch._foreach_copy_(d, torch._foreach_mul(m, -lr))
         torch._foreach_div_(d, denom)
         torch._foreach_add_(params, d)
         torch._foreach_copy_(g_prev, grads)
         return
-    for p, g, m_i, v_i, gp, d_i, step in zip(params, grads, m, v, g_prev, d, steps, strict=True):
-        b = broadcast_rows(beta, p)
-        m_i.mul_(b).add_(g * (1 - b))
-        v_i.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-        step.add_(1)
-        denom = (v_i / (1 - beta2**step)).sqrt() + eps
-        d_i.copy_(m_i * -lr / denom)
+    for p, g, m_i, gp, d_i, den in zip(params, grads, m, g_prev, d, denom, strict=True):
+        d_i.copy_(m_i * -lr / den)
         p.add_(d_i)
         gp.copy_(g)
 

@@ -87,6 +87,35 @@ def per_tensor(c: Tensor, tensors: list[Tensor]) -> Any:
     return [broadcast_rows(c, t) for t in tensors]
 
 
+def adam_denominator(
+    v: list[Tensor], grads: list[Tensor], steps: list[Tensor], *,
+    beta2: float, eps: float, foreach: bool,
+) -> list[Tensor]:
+    r"""Adam's second moment, shared by DemonAdam and AdamAHB: update in place and return the
+    denominators.
+
+    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`, :math:`t \leftarrow t + 1`, and the
+    returned tensors are :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon` (new tensors).
+    """
+    if foreach:
+        torch._foreach_mul_(v, beta2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
+        torch._foreach_add_(steps, 1)
+        bias = torch._foreach_pow(beta2, steps)
+        torch._foreach_neg_(bias)
+        torch._foreach_add_(bias, 1)
+        denom = torch._foreach_div(v, bias)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, eps)
+        return list(denom)
+    out = []
+    for g, v_i, step in zip(grads, v, steps, strict=True):
+        v_i.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        step.add_(1)
+        out.append((v_i / (1 - beta2**step)).sqrt() + eps)
+    return out
+
+
 def grouped_by_device(
     lists: list[list[Tensor]],
 ) -> Iterator[tuple[torch.device, list[list[Tensor]]]]:

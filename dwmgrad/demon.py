@@ -42,7 +42,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import TensorListOptimizer, zero_step
+from dwmgrad.base import TensorListOptimizer, adam_denominator, zero_step
 from dwmgrad.hyperparams import (
     HyperParam,
     betas_row,
@@ -124,25 +124,17 @@ def demon_adam_update(
     if foreach:
         torch._foreach_mul_(m, betas)
         torch._foreach_add_(m, grads)
-        torch._foreach_mul_(v, beta2)
-        torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
-        torch._foreach_add_(steps, 1)
-        bias = torch._foreach_pow(beta2, steps)
-        torch._foreach_neg_(bias)
-        torch._foreach_add_(bias, 1)
-        denom = torch._foreach_div(v, bias)
-        torch._foreach_sqrt_(denom)
-        torch._foreach_add_(denom, eps)
+    else:
+        for m_i, g, beta in zip(m, grads, betas, strict=True):
+            m_i.mul_(beta).add_(g)
+    denom = adam_denominator(v, grads, steps, beta2=beta2, eps=eps, foreach=foreach)
+    if foreach:
         update = torch._foreach_mul(m, lr)
         torch._foreach_div_(update, denom)
         torch._foreach_sub_(params, update)
         return
-    for p, g, m_i, v_i, k, beta in zip(params, grads, m, v, steps, betas, strict=True):
-        m_i.mul_(beta).add_(g)
-        v_i.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-        k.add_(1)
-        denom = (v_i / (1 - beta2**k)).sqrt() + eps
-        p.sub_(m_i * lr / denom)
+    for p, m_i, den in zip(params, m, denom, strict=True):
+        p.sub_(m_i * lr / den)
 
 
 class DemonSGD(TensorListOptimizer):
