@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from reports.figures.style import FigureSpec, legend, legend_label, line_style, series_xy
+from reports.figures.style import FigureSpec, legend_label, line_style, series_xy
 from reports.results import MissingResult, ResultSet
 from reports.rules import is_analysed
 
@@ -121,8 +121,19 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
+def search_hyperparameters() -> dict[str, Mapping[str, Any]]:
+    """Label -> hyperparameters of the counterexample search's optimizer settings (from
+    ``experiments.named.counterexample_search.settings``, a static table; nothing is run)."""
+    try:
+        from experiments.named.counterexample_search import settings
+    except ImportError:
+        return {}
+    return {label: hp for label, (_, hp) in settings().items()}
+
+
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
     table = results.metric("counterexample_search")
+    hps = search_hyperparameters()
     ax = fig.subplots()
     drawn = 0
     for name, entry in sorted(table.items()):
@@ -131,7 +142,8 @@ def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
         pts = sorted((float(t), float(v)) for t, v in entry["avg_regret_by_T"].items())
         found = bool(entry.get("found"))
         ax.plot(*zip(*pts, strict=True), marker="o" if found else "x", ms=4,
-                label=f"{name}: criterion {'met' if found else 'not met'}", **line_style(name))
+                label=legend_label(name, hps.get(name)) +
+                f": criterion {'met' if found else 'not met'}", **line_style(name))
         drawn += 1
     if not drawn:
         raise MissingResult("counterexample_search.metrics has no avg_regret_by_T")
@@ -139,7 +151,8 @@ def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(r"horizon $T$ (rounds)")
     ax.set_ylabel(r"worst average regret $R_T/T$ found")
-    legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", frameon=False)
 
 
 FIGURES = (
@@ -158,5 +171,5 @@ FIGURES = (
                "For each optimizer, the average regret R_T/T of the worst sequence the search "
                "found in the online convex class, at horizons T0, 10 T0 and 100 T0; 'criterion "
                "met' means R_T/T did not shrink enough over that range (a finite-horizon test).",
-               draw_counterexamples, (7.0, 3.6)),
+               draw_counterexamples, (10.0, 4.6)),
 )
