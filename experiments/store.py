@@ -56,6 +56,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@functools.cache
 def git_commit() -> str:
     """``git rev-parse HEAD`` of the project's checkout, or "unknown" outside a git checkout."""
     try:
