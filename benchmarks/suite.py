@@ -12,7 +12,8 @@ before and after is recorded, since other jobs on a shared machine slow everythi
 summary is printed and written as JSON to ``--json-out`` (default
 ``./dwmgrad-report/bench.json``). Targets (issues 2, 4, 5): fused DWMGrad / fused Adam ≤ 1.2,
 roofline fraction ≥ 0.7, authors' class / foreach path ≥ 2, batched / loop throughput ≥ 20,
-``all --scale quick`` under 10 minutes (wall / 600 s ≤ 1).
+``all --scale quick`` under 10 minutes (wall / 600 s ≤ 1; the child's CPU time / 600 s is
+printed beside it: on a shared machine the wall time also counts waiting for a core).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ TARGETS: dict[str, tuple[str, str, float]] = {
     "authors_over_foreach": ("optimizers", ">=", 2.0),
     "engine_batched_over_loop": ("engine", ">=", engine.TARGET_RATIO),
     "end_to_end_wall_over_target": ("end_to_end", "<=", 1.0),
+    "end_to_end_cpu_over_target": ("end_to_end", "<=", 1.0),
 }
 
 
@@ -74,7 +76,8 @@ def time_end_to_end(scale: str) -> dict[str, Any]:
         "target_s": target,
         "summary_line": reports[-1] if reports else "",
         "stderr_tail": proc.stderr[-1000:] if proc.returncode else "",
-        "ratios": {"end_to_end_wall_over_target": None if target is None else wall / target},
+        "ratios": {"end_to_end_wall_over_target": None if target is None else wall / target,
+                   "end_to_end_cpu_over_target": None if target is None else cpu / target},
     }
 
 

@@ -124,6 +124,16 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
             name = random_word(rng, optimizers)
             cases.append(BadCall(("bench", "engine", *small, "--optimizer", name), name))
         cases.append(BadCall(("bench", "engine", *small, "--out", under_file), under_file))
+    if "all" in benchmarks:
+        for option in ("--numel", "--tensors", "--repeats", "--instances", "--horizon",
+                       "--threads"):
+            for value in ("0", "-3", "many"):
+                cases.append(BadCall(("bench", "all", option, value), value))
+        for _ in range(3):
+            scale = random_word(rng, {"quick", "full"})
+            cases.append(BadCall(("bench", "all", "--scale", scale), scale))
+        cases.append(BadCall(("bench", "all", "--json-out", under_file), under_file))
+        cases.append(BadCall(("bench", "all", "--json-out", str(tmp)), str(tmp)))
     return cases
 
 

@@ -48,6 +48,8 @@ def test_bench_all_writes_the_ratios_measured_in_one_run(
     assert e2e["command"] == "dwmgrad-verify list optimizers"
     assert result["ratios"]["end_to_end_wall_over_target"] == pytest.approx(
         e2e["wall_s"] / suite.END_TO_END_TARGET_S["quick"])
+    assert result["ratios"]["end_to_end_cpu_over_target"] == pytest.approx(
+        e2e["cpu_s"] / suite.END_TO_END_TARGET_S["quick"])
     # The ratios are the sections' own numbers, not recomputed differently.
     assert result["ratios"]["engine_batched_over_loop"] == result["engine"]["ratio"]
     for name in ("dwmgrad_fused_over_adam_fused", "roofline_fraction", "authors_over_foreach"):
