@@ -30,8 +30,9 @@ from typing import Any
 from tqdm import tqdm
 
 from dwmgrad_verify.errors import UsageError
-from reports.build import build_report, write_atomic
+from reports.build import build_report
 from reports.cli import DEFAULT_OUT, writable_dir
+from reports.files import write_atomic
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
 
 SCALES = ("quick", "full")

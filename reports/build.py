@@ -14,8 +14,6 @@ the input files (no timestamps), so two builds from the same files are identical
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from reports.claims import judge
 from reports.compose import claims_table, compose, make_tables
 from reports.document import to_markdown
 from reports.figures import render_all
+from reports.files import write_atomic
 from reports.html import page
 from reports.results import load_results
 from reports.schema import claims_document, validate_claims
@@ -37,21 +36,6 @@ class ReportFiles:
     figures: tuple[Path, ...]
     tables: tuple[Path, ...]
     summary: dict[str, int]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_report(out_dir: Path | str) -> ReportFiles:

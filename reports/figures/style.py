@@ -10,8 +10,6 @@ vector PDF and PNG, or records why it could not be drawn.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from reports.files import write_atomic_with
 from reports.results import MissingResult, ResultSet
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
@@ -186,12 +185,5 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
 
 def _save_atomic(fig: Figure, path: Path, metadata: dict[str, Any]) -> None:
     """Save through a temporary file and a rename, so no reader sees a partial figure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=path.suffix[1:], metadata=metadata)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:],
+                                                    metadata=metadata))

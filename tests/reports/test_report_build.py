@@ -26,8 +26,9 @@ REQUIRED_CLAIMS = {
 
 def test_every_required_file_exists(built_report: ReportFiles) -> None:
     root = built_report.root
-    for name in ("index.html", "report.md", "claims.json"):
+    for name in ("index.html", "report.md", "claims.json", "figures/cost_scaling.png"):
         assert (root / name).stat().st_size > 0, name
+        assert (root / name).stat().st_mode & 0o044 == 0o044, f"{name} is not world-readable"
     for spec in FIGURES:
         for ext in ("pdf", "png"):
             path = root / "figures" / f"{spec.name}.{ext}"
