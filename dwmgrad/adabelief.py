@@ -27,7 +27,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import TensorListOptimizer, zero_step
+from dwmgrad.base import (
+    TensorListOptimizer,
+    bias_correction,
+    foreach_power_minus_one,
+    power_minus_one,
+    zero_step,
+)
 from dwmgrad.hyperparams import betas_row, eps_row, lr_row, per_instance_row, table
 
 __all__ = [
@@ -100,20 +106,19 @@ def apply_belief_step(
 
     s <- beta2 s + (1-beta2) r^2 + eps;
     theta <- theta - (lr/(1-beta1^t)) m / (sqrt(s)/sqrt(1-beta2^t) + outer_eps),
-    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida).
+    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida). The
+    corrections 1 - beta^t come from :func:`dwmgrad.base.power_minus_one` (exact in float32
+    even for a beta within 2**-24 of 1).
     """
     if foreach:
         torch._foreach_mul_(s, beta2)
         torch._foreach_addcmul_(s, belief, belief, value=1 - beta2)
         torch._foreach_add_(s, eps)
-        bc1 = torch._foreach_pow(beta1, steps)
-        torch._foreach_neg_(bc1)
-        torch._foreach_add_(bc1, 1)
-        step_size = torch._foreach_reciprocal(bc1)
-        torch._foreach_mul_(step_size, lr)
-        bc2 = torch._foreach_pow(beta2, steps)
+        step_size = foreach_power_minus_one(beta1, steps)  # beta1^t - 1 < 0
+        torch._foreach_reciprocal_(step_size)
+        torch._foreach_mul_(step_size, -lr)
+        bc2 = foreach_power_minus_one(beta2, steps)
         torch._foreach_neg_(bc2)
-        torch._foreach_add_(bc2, 1)
         torch._foreach_sqrt_(bc2)
         denom = torch._foreach_sqrt(s)
         torch._foreach_div_(denom, bc2)
@@ -124,8 +129,8 @@ def apply_belief_step(
         return
     for p, m_i, s_i, step, r in zip(params, m, s, steps, belief, strict=True):
         s_i.mul_(beta2).addcmul_(r, r, value=1 - beta2).add_(eps)
-        size_i = lr / (1 - beta1**step)
-        denom_i = s_i.sqrt() / (1 - beta2**step).sqrt() + outer_eps
+        size_i = torch.div(-lr, power_minus_one(beta1, step))  # lr / (1 - beta1^t)
+        denom_i = s_i.sqrt() / bias_correction(beta2, step).sqrt() + outer_eps
         p.sub_(m_i * size_i / denom_i)
 
 

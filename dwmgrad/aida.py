@@ -56,17 +56,22 @@ def _row_coefficient(x: Tensor, y: Tensor, per_instance: bool) -> Tensor:
 def project_pair(
     a: list[Tensor], b: list[Tensor], *, k: int, xi: float, per_instance: bool, foreach: bool
 ) -> tuple[list[Tensor], list[Tensor]]:
-    """K simultaneous mutual projections of a onto b and b onto a, layer by layer."""
+    """K simultaneous mutual projections of a onto b and b onto a, layer by layer.
+
+    Each is computed as ``(x / (‖x‖² + xi)) * c``: dividing first keeps every intermediate
+    bounded (``|x_i / ‖x‖²| <= 1 / |x_i|`` and the result ``<= ‖y‖``), whereas ``x * c``
+    overflows float32 for |g| >= ~1e13 although the result is representable.
+    """
     for _ in range(k):
         c = [_row_coefficient(x, y, per_instance) for x, y in zip(a, b, strict=True)]
         na = [_row_coefficient(x, x, per_instance) + xi for x in a]
         nb = [_row_coefficient(y, y, per_instance) + xi for y in b]
         if foreach:
-            a = list(torch._foreach_div(torch._foreach_mul(a, c), na))
-            b = list(torch._foreach_div(torch._foreach_mul(b, c), nb))
+            a = list(torch._foreach_mul(torch._foreach_div(a, na), c))
+            b = list(torch._foreach_mul(torch._foreach_div(b, nb), c))
         else:
-            a = [x * ci / ni for x, ci, ni in zip(a, c, na, strict=True)]
-            b = [y * ci / ni for y, ci, ni in zip(b, c, nb, strict=True)]
+            a = [x / ni * ci for x, ci, ni in zip(a, c, na, strict=True)]
+            b = [y / ni * ci for y, ci, ni in zip(b, c, nb, strict=True)]
     return a, b
 
 

@@ -13,6 +13,7 @@ serves both modes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, cast
 
@@ -24,10 +25,13 @@ from dwmgrad.hyperparams import HyperParam
 
 __all__ = [
     "TensorListOptimizer",
+    "bias_correction",
     "broadcast_rows",
     "cache_blocks",
+    "foreach_power_minus_one",
     "grouped_by_device",
     "per_tensor",
+    "power_minus_one",
     "reduction_dims",
     "row_sum",
     "scalar_dtype",
@@ -87,6 +91,34 @@ def per_tensor(c: Tensor, tensors: list[Tensor]) -> Any:
     return [broadcast_rows(c, t) for t in tensors]
 
 
+def _log(beta: float) -> float:
+    """log(beta) in Python float64 (-inf for beta = 0, so that 0**t = 0 for t >= 1)."""
+    return math.log(beta) if beta > 0 else -math.inf
+
+
+def power_minus_one(beta: float, step: Tensor) -> Tensor:
+    r""":math:`\beta^t - 1` for the 0-d step count ``step`` (t >= 1), as
+    ``expm1(t * log(beta))`` with ``log(beta)`` taken in Python float64.
+
+    Accurate to a few ulp in the step's dtype (float32 included) for every beta in [0, 1):
+    ``1 - beta**t`` on a float32 step rounds a beta within 2**-24 of 1 to 1 and returns 0
+    (torch.optim.Adam avoids this by computing its corrections in Python float64).
+    """
+    return torch.expm1(step * _log(beta))
+
+
+def bias_correction(beta: float, step: Tensor) -> Tensor:
+    r""":math:`1 - \beta^t` (a 0-d tensor), accurate in float32; see :func:`power_minus_one`."""
+    return power_minus_one(beta, step).neg()
+
+
+def foreach_power_minus_one(beta: float, steps: list[Tensor]) -> list[Tensor]:
+    """:func:`power_minus_one` for every step counter of ``steps`` (new tensors)."""
+    out = torch._foreach_mul(steps, _log(beta))
+    torch._foreach_expm1_(out)
+    return list(out)
+
+
 def adam_denominator(
     v: list[Tensor], grads: list[Tensor], steps: list[Tensor], *,
     beta2: float, eps: float, foreach: bool,
@@ -95,15 +127,15 @@ def adam_denominator(
     denominators.
 
     :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`, :math:`t \leftarrow t + 1`, and the
-    returned tensors are :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon` (new tensors).
+    returned tensors are :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon` (new tensors), with
+    :math:`1-\beta_2^t` from :func:`bias_correction` (finite in float32 for every valid beta2).
     """
     if foreach:
         torch._foreach_mul_(v, beta2)
         torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
         torch._foreach_add_(steps, 1)
-        bias = torch._foreach_pow(beta2, steps)
+        bias = foreach_power_minus_one(beta2, steps)
         torch._foreach_neg_(bias)
-        torch._foreach_add_(bias, 1)
         denom = torch._foreach_div(v, bias)
         torch._foreach_sqrt_(denom)
         torch._foreach_add_(denom, eps)
@@ -112,7 +144,7 @@ def adam_denominator(
     for g, v_i, step in zip(grads, v, steps, strict=True):
         v_i.mul_(beta2).addcmul_(g, g, value=1 - beta2)
         step.add_(1)
-        out.append((v_i / (1 - beta2**step)).sqrt() + eps)
+        out.append((v_i / bias_correction(beta2, step)).sqrt() + eps)
     return out
 
 

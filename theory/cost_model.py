@@ -330,8 +330,8 @@ MODELS: dict[str, CostModel] = {
             _p(_MUL_IN, 2, count=K, computes="a·b for c = ⟨a, b⟩"),
             _p(_MUL_IN, 1, count=2 * K, computes="a·a, b·b for the norms"),
             _p("sum.dim_IntList", 1, writes=0, count=3 * K, computes="the three sums"),
-            _p(_MUL_IN, 1, count=2 * K, computes="a·c, b·c"),
-            _p(_DIV_IN, 1, count=2 * K, computes="/(‖a‖² + ξ), /(‖b‖² + ξ)"),
+            _p(_DIV_IN, 1, count=2 * K, computes="a/(‖a‖² + ξ), b/(‖b‖² + ξ)"),
+            _p(_MUL_IN, 1, count=2 * K, computes="· c (after the division: no overflow)"),
             _p("sub.Tensor", 2, computes="r = b − a"),
             *_BELIEF_STEP,
         ),
@@ -368,7 +368,9 @@ MODELS: dict[str, CostModel] = {
             _p(_DIV_IN, 2, computes="/ denominator"),
             _p("sub_.Tensor", 2, computes="θ −="),
         ),
-        scalar_ops=10 * P,
+        scalar_ops=11 * P,
+        notes="per tensor: step counter, β_t, and 1 − β₂^t = −expm1(t·log β₂) (3 0-d ops, "
+              "finite in float32 for β₂ next to 1)",
     ),
     "AdaptiveHB": CostModel(
         "AdaptiveHB", "spec §2 (seed 001, Sun et al., arXiv 2110.09057; a reconstruction)",
@@ -405,7 +407,7 @@ MODELS: dict[str, CostModel] = {
             _p("add_.Tensor", 2, computes="θ + d"),
             _p("copy_.default", 2, computes="g_prev ← g"),
         ),
-        scalar_ops=17 + 6 * P,
+        scalar_ops=17 + 7 * P,
         reductions=((g - g_prev, g - g_prev), (disp, disp)),
     ),
     "Adam": CostModel(
