@@ -193,7 +193,8 @@ def to_html(blocks: Sequence[Block]) -> str:
 
 def markdown_to_html(text: str) -> str:
     """The small Markdown subset of the derivation appendix: headings, paragraphs, lists,
-    fenced code, ``$$`` display math (shown as LaTeX source), inline code and emphasis."""
+    block quotes, fenced code, ``$$`` display math (shown as LaTeX source), inline code and
+    emphasis."""
     out: list[str] = []
     para: list[str] = []
     items: list[str] = []
@@ -221,6 +222,13 @@ def markdown_to_html(text: str) -> str:
             flush()
             level = min(len(m.group(1)) + 2, 6)
             out.append(f"<h{level}>{_md_inline_html(m.group(2))}</h{level}>")
+        elif stripped.startswith(">"):
+            flush()
+            quote = [stripped.lstrip("> ")]
+            while i + 1 < len(lines) and lines[i + 1].strip().startswith(">"):
+                i += 1
+                quote.append(lines[i].strip().lstrip("> "))
+            out.append("<blockquote>" + _md_inline_html(" ".join(quote)) + "</blockquote>")
         elif re.match(r"^([-*]|\d+\.)\s+", stripped):
             if para:
                 flush()

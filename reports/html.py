@@ -25,6 +25,8 @@ figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ee
 figcaption{font-size:.88em;color:#444}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}
 code{background:#f3f3f3;padding:0 .2em}
+blockquote{margin:.4em 0 .8em 1em;padding-left:.8em;border-left:3px solid #9cc;color:#345;
+font-size:.9em}
 """
 
 

@@ -53,11 +53,13 @@ def test_latex_tables_escape_and_use_booktabs() -> None:
 
 
 def test_markdown_appendix_is_rendered_safely() -> None:
-    out = markdown_to_html("# Title\n\ntext <b> `code`\n\n$$\nR_T \\le 1\n$$\n- item")
+    out = markdown_to_html("# Title\n\ntext <b> `code`\n\n$$\nR_T \\le 1\n$$\n- item\n\n"
+                           "> Checked (proof `p`)\n> verified")
     assert "<h3>Title</h3>" in out
     assert "&lt;b&gt;" in out and "<code>code</code>" in out
     assert '<pre class="math">R_T \\le 1</pre>' in out
     assert "<li>item</li>" in out
+    assert "<blockquote>Checked (proof <code>p</code>) verified</blockquote>" in out
 
 
 def test_readme_section_has_the_table_the_figure_and_the_command(
