@@ -22,7 +22,7 @@ from reports.document import (
     Table,
 )
 from reports.figures import FigureResult
-from reports.results import EXPERIMENT_NAMES, MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, EXPERIMENT_NAMES, MissingResult, ResultSet
 from reports.tables import TABLES, num
 from reports.verdicts import STATUSES, JudgedClaim
 
@@ -52,7 +52,7 @@ def make_tables(results: ResultSet) -> list[TableResult]:
             out.append(TableResult(spec.name, spec.section, spec.make(results)))
         except MissingResult as exc:
             out.append(TableResult(spec.name, spec.section, None, str(exc)))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except CONTRACT_ERRORS as exc:
             out.append(TableResult(spec.name, spec.section, None,
                                    f"results do not follow the contract: {exc!r}"))
     return out

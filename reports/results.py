@@ -27,6 +27,11 @@ EXPERIMENT_NAMES: tuple[str, ...] = (
 """The named experiments of the contract, in the order the report presents them."""
 
 
+CONTRACT_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, IndexError,
+                                                AttributeError, ZeroDivisionError)
+"""What reading a result file that does not follow the contract raises; a claim, figure or
+table hit by one is reported inconclusive / not drawn with the error, never a crash."""
+
 STAGES_FILE = "logs/stages.json"
 """Written by ``dwmgrad-verify all``: {stage: error message or ""}; read to explain gaps."""
 

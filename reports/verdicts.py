@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reports.results import MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
 
 Status = Literal["holds", "violated", "inconclusive"]
 STATUSES: tuple[Status, ...] = ("holds", "violated", "inconclusive")
@@ -98,7 +98,7 @@ class Claim:
             return self.rule(results)
         except MissingResult as exc:
             return Verdict("inconclusive", f"missing results: {exc}")
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except CONTRACT_ERRORS as exc:
             return Verdict("inconclusive",
                            f"results do not follow the contract: {type(exc).__name__}: {exc}")
 

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reports.files import write_atomic_with
-from reports.results import MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                               "#56B4E9", "#F0E442", "#000000")
@@ -174,7 +174,7 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
             spec.draw(results, fig)
         except MissingResult as exc:
             return FigureResult(spec, reason=str(exc))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except CONTRACT_ERRORS as exc:
             return FigureResult(spec, reason=f"results do not follow the contract: "
                                              f"{type(exc).__name__}: {exc}")
         pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"

@@ -162,3 +162,24 @@ def test_an_uncalibrated_search_is_not_evidence(result_dir: Path) -> None:
     assert verdict.counterexamples == ()
     assert "counterexample search not used" in verdict.reason
     assert verdict.status == "violated" and "linear regret" in verdict.reason
+
+
+@pytest.mark.parametrize("garbage", [
+    {"metrics": [1, 2], "series": "x"},
+    {"metrics": {"rows": "x", "theorem1": 3, "rosenbrock": [1], "cycle_points": None},
+     "series": {"curves": 1, "error_curves": [1], "trajectories": {"3": "a"}}},
+])
+def test_malformed_results_never_crash_the_build(tmp_path: Path, garbage: dict[str, object],
+                                                 ) -> None:
+    root = tmp_path / "out"
+    for name in ("heavy_ball_rate", "lessard_cycle", "reddi", "dwmgrad_regret",
+                 "counterexample_search", "cost_scaling", "empirical"):
+        (root / "measurements").mkdir(parents=True, exist_ok=True)
+        (root / "measurements" / f"{name}.json").write_text(json.dumps(garbage))
+    (root / "checks").mkdir()
+    (root / "checks" / "checks.json").write_text(json.dumps({"results": [{"proof": 1}]}))
+    files = build_report(root)
+    doc = json.loads(files.claims_json.read_text())
+    validate_claims(doc)
+    assert doc["summary"]["holds"] == 0
+    assert all(f["status"] == "missing" for f in doc["figures"])
