@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.paths import writable_file
 from experiments.runner import run_spec
 from experiments.spec import RunSpec
 
@@ -129,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if values["loop-instances"] is not None and values["loop-instances"] > instances:
         raise UsageError(f"--loop-instances {values['loop-instances']} exceeds --instances "
                          f"{instances}")
+    if args.out is not None:
+        writable_file(args.out, option="--out")
     result = run_engine_benchmark(
         instances=instances, horizon=values["horizon"] or 100,
         dim=values["dim"] or 10, optimizer=args.optimizer,

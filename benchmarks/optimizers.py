@@ -43,6 +43,7 @@ import torch
 from benchmarks.authors_dwmgrad import AuthorsDWMGrad
 from dwmgrad.registry import OPTIMIZERS, path_kwargs
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.paths import writable_file
 
 DEFAULT_NUMEL = 4_000_000
 DEFAULT_TENSORS = 8
@@ -260,6 +261,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
     if args.threads < 1:
         raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    if args.out is not None:
+        writable_file(args.out, option="--out")
     result = measure(args.numel, args.tensors, args.repeats, args.threads)
     payload = json.dumps(asdict(result), indent=2)
     if args.out is not None:

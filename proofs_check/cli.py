@@ -4,7 +4,8 @@ Prints one row per step as soon as it is checked: proof, step, statement, method
 (symbolic / numeric / trajectory), status (verified / violated / inconclusive), worst slack
 (right side minus left side; relative for trajectory steps) and number of instances. A
 violated or inconclusive step is a result, not an error: it is printed (with its
-counterexample) and the exit code stays 0; only bad input (an unknown ``--proof``) exits 2.
+counterexample) and the exit code stays 0; only bad input (an unknown ``--proof``, an ``--out``
+that cannot be written, checked before any work) exits 2.
 ``--json`` prints ``{"results": [rows], "summary": {status: count}, "missing_modules": [...]}``;
 ``--out DIR`` writes the same to ``DIR/checks/checks.json`` (atomically) and regenerates the
 appendix (``theory.appendix``) with these results.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from dwmgrad_verify.errors import UsageError
 from dwmgrad_verify.files import atomic_write_text
+from dwmgrad_verify.paths import writable_dir
 from proofs_check.core import StepResult
 from theory.appendix import results_to_json, write_appendix
 
@@ -84,8 +86,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {str(args.out)!r} is a file; expected a directory")
+    if args.out is not None:
+        writable_dir(args.out, option="--out")
     if not args.json:
         print(f"{'proof':<22} {'step':<28} {'method':<10} {'status':<12} {'worst slack':>10} "
               f"{'instances':>7}  statement")

@@ -7,7 +7,9 @@ assumptions, then DWMGrad's analysed options and the published algorithm's gaps
 ``missing_modules``. ``--out DIR`` also writes it to ``DIR/theory/bounds.json`` (atomically)
 with the appendix (``DIR/theory/derivations.md``, ``DIR/tables/derivations.tex``), whose check
 column is taken from ``DIR/checks/checks.json`` when that exists. ``--appendix DIR`` runs the
-derivations' proof checks first so the appendix shows their results.
+derivations' proof checks first so the appendix shows their results. Both directories are
+validated (created if missing, probed for writing) before any work
+(:func:`dwmgrad_verify.paths.writable_dir`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dwmgrad_verify.errors import UsageError
 from dwmgrad_verify.files import atomic_write_text
+from dwmgrad_verify.paths import writable_dir
 from theory.appendix import results_from_json, write_appendix
 from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
 
@@ -75,9 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     for option in ("out", "appendix"):
-        target = getattr(args, option)
-        if target is not None and target.exists() and not target.is_dir():
-            raise UsageError(f"--{option} {str(target)!r} is a file; expected a directory")
+        if getattr(args, option) is not None:
+            writable_dir(getattr(args, option), option=f"--{option}")
     data = describe()
     if args.json:
         print(json.dumps(data, indent=2))
