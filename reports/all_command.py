@@ -30,8 +30,9 @@ from typing import Any
 from tqdm import tqdm
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.paths import writable_dir
 from reports.build import build_report
-from reports.cli import DEFAULT_OUT, writable_dir
+from reports.cli import DEFAULT_OUT
 from reports.files import write_atomic
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
 
@@ -72,7 +73,7 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
         raise UsageError(f"--workers {args.workers!r} is not an integer; expected N >= 1") from None
     if workers < 1:
         raise UsageError(f"--workers {workers} is not valid; expected an integer N >= 1")
-    out = writable_dir(Path(args.out), create=True)
+    out = writable_dir(args.out, option="--out")
     return args.scale, args.device, out, workers
 
 
