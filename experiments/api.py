@@ -13,15 +13,14 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.paths import writable_dir
 from experiments.executors import make_executor
 from experiments.runner import run_specs, validate_spec
 from experiments.spec import RunSpec
@@ -36,19 +35,6 @@ def experiments_registry() -> dict[str, ModuleType]:
     from experiments.named import EXPERIMENTS
 
     return dict(EXPERIMENTS)
-
-
-def _writable_directory(out: Path) -> Path:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a file; expected a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise UsageError(f"--out {str(out)!r} is not a writable directory: "
-                         f"{exc.strerror or exc}") from None
-    return out
 
 
 def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLike[str],
@@ -75,7 +61,7 @@ def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLik
                              "(use --device cpu)")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UsageError(f"--workers {workers!r} is not valid; expected an integer N >= 1")
-    _writable_directory(Path(out_dir))
+    writable_dir(out_dir, option="--out")
     return {name: registry[name] for name in dict.fromkeys(names)}
 
 
