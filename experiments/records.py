@@ -7,7 +7,7 @@ quantities are stored one column per coordinate ("x[0]", "x[1]", ...); :meth:`ve
 them back. A diverged instance (non-finite loss or gradient first at step k) has
 ``diverged_at[seed] = k`` and NaN from step k on.
 
-File form (see ``/work/notes/results_contract.md``): ``<key>.csv`` with columns experiment,
+File form (see ``docs/results.md``): ``<key>.csv`` with columns experiment,
 spec_key, seed, step, quantity, value; ``<key>.json`` with the spec, status, diverged_at,
 package versions and git commit (deterministic: bit-identical for the same spec); and
 ``<key>.timings.json`` with the wall-clock timings and creation time (which cannot be

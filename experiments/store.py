@@ -1,6 +1,6 @@
 """Result files on disk: :class:`ResultStore` and atomic writes.
 
-Layout under ``root`` (see ``/work/notes/results_contract.md``)::
+Layout under ``root`` (see ``docs/results.md``)::
 
     runs/<experiment>/<spec_key>.csv            tidy per-step records
     runs/<experiment>/<spec_key>.json           spec, status, versions, commit

@@ -27,12 +27,12 @@ Theorem (Upper bound, derived here; every step is checked by
                          + sqrt(2) gamma lambda D sqrt(delta) / ((1-gamma)^(3/2) (1-lambda)) ]
 
 so :math:`R_T = O(d\sqrt T)` and :math:`R_T/T \to 0`, for every window sequence in
-:math:`[1,\delta]` (the loss-driven window needs no further condition). Corrections to the
-lead's sketch (``notes/regret_sketch.md``): L4 is sharpened by Cauchy-Schwarz to
-:math:`(1-\gamma)^{-3/2}` (the sketch's :math:`(1-\gamma)^{-2}` is valid but looser, and
-propagates to :math:`(1-\gamma)^{-4}` in L10); the L9 sum is :math:`\lambda/(1-\lambda)`, not
-:math:`1/(1-\lambda)`; L10 keeps :math:`2\sqrt T - 1`; and the sketch's implicit conditions
-:math:`\varepsilon > 0`, :math:`x_1 \in X` and :math:`1 \le \omega_0 \le \delta` are stated.
+:math:`[1,\delta]` (the loss-driven window needs no further condition). Constants: L4 uses
+Cauchy-Schwarz, giving :math:`(1-\gamma)^{-3/2}` (the cruder
+:math:`\sum_j \gamma^j (1+j) = (1-\gamma)^{-2}` would propagate to :math:`(1-\gamma)^{-4}` in
+L10); the L9 sum is :math:`\lambda/(1-\lambda)`; L10 keeps :math:`2\sqrt T - 1`; and the
+conditions :math:`\varepsilon > 0`, :math:`x_1 \in X` and :math:`1 \le \omega_0 \le \delta`
+are stated as assumptions.
 
 What the published algorithm breaks is :data:`PAPER_ALGORITHM_GAPS`: each entry names the
 assumption, the proof step that fails and a concrete instance, which

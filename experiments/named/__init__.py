@@ -1,7 +1,7 @@
 """Named experiments (``dwmgrad-verify run NAME``): registry :data:`EXPERIMENTS`.
 
 Each module has ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
-``measure(store, scale=None) -> dict`` (the measurement JSON of ``notes/results_contract.md``,
+``measure(store, scale=None) -> dict`` (the measurement JSON described in ``docs/results.md``,
 computed from the result files only). Importing this package registers the extra problems of
 :mod:`experiments.named.families` in :data:`experiments.problems.PROBLEMS`.
 """

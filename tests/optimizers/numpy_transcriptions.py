@@ -1,6 +1,6 @@
 """Plain NumPy transcriptions of every update rule, written from the specification
-(/work/shared/docs/algorithms.md, sections 1-4, and the optimizer contract for the analysis
-options and the state names), NOT from the implementation.
+(the project spec ../shared/docs/algorithms.md, sections 1-4, and the documented constructor
+signatures and state names for the analysis options), NOT from the implementation.
 
 Each rule is a class with the state named as in the contract and ``step(params, grads, loss)``
 that updates the list of float64 arrays ``params`` in place. The loss is only read by DWMGrad.
