@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
-from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.paths import writable_dir
 
 DEFAULT_OUT = Path("dwmgrad-report")
 
@@ -21,28 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"directory holding the result files (default ./{DEFAULT_OUT})")
 
 
-def writable_dir(out: Path, create: bool) -> Path:
-    """``out`` as a directory this process can write into, or a :class:`UsageError`."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a file; expected a directory")
-    if not out.exists():
-        if not create:
-            raise UsageError(f"--out {str(out)!r} does not exist; expected the output directory "
-                             "of `dwmgrad-verify all` (or of `theory`/`check`/`run`)")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"--out {str(out)!r} cannot be created: {exc.strerror}") from None
-    try:
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise UsageError(f"--out {str(out)!r} is not writable: {exc.strerror}") from None
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
-    out = writable_dir(Path(args.out), create=False)
+    out = writable_dir(args.out, option="--out", create=False)
     from reports.build import build_report
 
     files = build_report(out)
