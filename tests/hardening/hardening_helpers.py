@@ -23,13 +23,7 @@ UNBOUNDED_HIGH = {"lr": 1.0, "eps": 1.0, "xi": 1e-3, "k": 4, "total_steps": 30,
 STABILISER_LOW = {"eps": 1e-30, "xi": 1e-30}
 
 
-#: In float32 a coefficient within 2^-24 of 1 rounds to 1, so 1 - beta^t = 0 in the bias
-#: corrections; float32 properties draw coefficients up to FLOAT32_COEFFICIENT_HIGH and the
-#: rounding itself is tested in ``test_float32_defects.py``.
-FLOAT32_COEFFICIENT_HIGH = 1 - 1e-6
-
-
-def valid_value(row: HyperParam, dtype: torch.dtype = torch.float64) -> st.SearchStrategy[Any]:
+def valid_value(row: HyperParam) -> st.SearchStrategy[Any]:
     """Values inside ``row``'s declared range (drawn to include the inclusive ends)."""
     if row.kind == "bool":
         return st.booleans()
@@ -38,27 +32,24 @@ def valid_value(row: HyperParam, dtype: torch.dtype = torch.float64) -> st.Searc
     low = row.low if row.low is not None else -1.0
     low = max(low, STABILISER_LOW.get(row.name, low))
     high = row.high if row.high is not None else UNBOUNDED_HIGH[row.name]
-    if dtype == torch.float32 and high == 1.0 and row.kind in ("float", "betas"):
-        high = FLOAT32_COEFFICIENT_HIGH
     if row.kind == "int":
         lo = int(low) + (0 if row.low_inclusive else 1)
         return st.integers(lo, int(high) - (0 if row.high_inclusive else 1))
     number = st.floats(min_value=low, max_value=high, allow_nan=False,
                        exclude_min=not row.low_inclusive and row.name not in STABILISER_LOW,
-                       exclude_max=not row.high_inclusive and high == row.high)
+                       exclude_max=not row.high_inclusive)
     if row.kind == "betas":
         return st.tuples(number, number)
     return number
 
 
 @st.composite
-def valid_settings(draw: st.DrawFn, info: OptimizerInfo,
-                   dtype: torch.dtype = torch.float64) -> dict[str, Any]:
+def valid_settings(draw: st.DrawFn, info: OptimizerInfo) -> dict[str, Any]:
     """A valid keyword setting of every hyperparameter except ``per_instance``."""
     out: dict[str, Any] = {}
     for name, row in info.hyperparameters.items():
         if name != "per_instance":
-            out[name] = draw(valid_value(row, dtype))
+            out[name] = draw(valid_value(row))
     if "init_window" in out:
         out["init_window"] = min(out["init_window"], out["max_window"])
     return out

@@ -139,66 +139,15 @@ def problem_with(case: BadCall, capsys: pytest.CaptureFixture[str]) -> str | Non
     return None
 
 
-#: Output options validated only as "exists and is not a file": a path that cannot be
-#: created (under a file) or written (/proc/self) passes, the work runs, then the write
-#: fails with a traceback. Fix: validate like ``reports.cli.writable_dir(path, create=True)``
-#: (create it, probe with a temporary file, UsageError naming the path) before any work.
-OUTPUT_NOT_VALIDATED = {
-    ("theory", "--out"): "theory/cli.py run(): --out",
-    ("theory", "--appendix"): "theory/cli.py run(): --appendix",
-    ("check", "--out"): "proofs_check/cli.py run(): --out",
-    ("bench", "--out"): "benchmarks/optimizers.py (and engine.py) run(): --out, a file path "
-                        "whose parent directory must be creatable and writable",
-}
-
-
-def known_defect(case: BadCall) -> str | None:
-    """The reason a case is expected to fail today (xfail strict), or None."""
-    if case.argv[:2] == ("bench", "all"):
-        return None
-    if "--out" in case.argv or "--appendix" in case.argv:
-        option = "--appendix" if "--appendix" in case.argv else "--out"
-        where = OUTPUT_NOT_VALIDATED.get((case.argv[0], option))
-        path = Path(case.bad)
-        unusable_but_passes = not path.exists() or (path.is_dir() and case.bad == "/proc/self")
-        if where is not None and unusable_but_passes:
-            return f"{where} is not validated before work (a path that cannot be written passes)"
-    return None
-
-
 def test_every_bad_command_line_is_one_clear_error_before_any_work(
         fuzz_dir: Path, tripwires: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """Every generated case except the known defects below, in one test (a few seconds);
-    every failing case is listed, not just the first."""
-    cases = [c for c in generate(fuzz_dir, **registries()) if known_defect(c) is None]
+    """Every generated case in one test (a few seconds); every failing case is listed, not
+    just the first."""
+    cases = generate(fuzz_dir, **registries())
     failures = [f"{case.id}: {why}" for case in cases
                 if (why := problem_with(case, capsys)) is not None]
     assert not failures, f"{len(failures)} of {len(cases)} bad command lines:\n" + "\n".join(
         failures)
-
-
-def defect_cases(tmp: Path) -> list[BadCall]:
-    return [c for c in generate(tmp, **registries()) if known_defect(c)]
-
-
-def defect_params() -> list[Any]:
-    """One xfail(strict) parameter per known-defect case, by index: generation is seeded and
-    does not depend on the directory, so the test regenerates the same case under its own."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        cases = defect_cases(Path(tmp))
-    return [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=str(known_defect(c))),
-                         id=f"{c.argv[0]} {c.argv[-2]} {Path(c.bad).name}")
-            for i, c in enumerate(cases)]
-
-
-@pytest.mark.parametrize("index", defect_params())
-def test_known_defect_cases(index: int, tmp_path: Path, tripwires: list[str],
-                            capsys: pytest.CaptureFixture[str]) -> None:
-    """The same requirement for the cases that fail today (see ``OUTPUT_NOT_VALIDATED``)."""
-    case = defect_cases(tmp_path)[index]
-    assert problem_with(case, capsys) is None
 
 
 @pytest.mark.parametrize("argv", [
