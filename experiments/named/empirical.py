@@ -5,7 +5,9 @@
   (minibatches of 128, random init per seed), for every optimizer: final f - f* (for the MLP
   the minibatch loss averaged over the last 10 % of steps), median
   with a 90 % bootstrap interval over seeds, and the steps to reach a threshold
-  (``faster_convergence``: DWMGrad's rank among all optimizers, seed 000's claim).
+  (``faster_convergence``: DWMGrad's rank among all optimizers, seed 000's claim). The
+  Rosenbrock runs record their iterates; series ``rosenbrock_paths.<start>.<label> = {x, y}``
+  is seed 0's path per optimizer, thinned to at most ``PATH_POINTS`` points.
 * ``demon_momentum_robustness`` (seed 002): final MLP loss across β_init ∈
   {0.5, 0.7, 0.9, 0.95, 0.99} for DemonSGD and for SGD with constant momentum (heavy ball),
   same lr; spread = log10(max/min) of the per-β medians (inf when a setting diverged).
@@ -79,6 +81,10 @@ AHB_KAPPA = 100.0
 AHB_MOMENTUM = 0.9
 AHB_CONVERGED = 1e-8
 STEPSIZE_OPTIMIZERS = ("Adam", "AdaBelief", "Aida")
+#: problem label -> start as the report's Rosenbrock-paths panels name it; these runs record x
+ROSENBROCK_STARTS = {"rosenbrock_authors": "(1, 2)", "rosenbrock_standard": "(-1.2, 1)"}
+#: at most this many points of each recorded path go into the measurement (first and last kept)
+PATH_POINTS = 400
 
 
 def optimizer_of(label: str) -> tuple[str, dict[str, Any]]:
@@ -94,7 +100,8 @@ def problem_spec(label: str, problem_label: str, scale: Scale) -> RunSpec:
         hyper["momentum"] = 0.9
     return RunSpec(experiment=NAME, problem=problem, problem_params=params, optimizer=name,
                    hyperparameters=hyper, seeds=SEEDS[scale],
-                   horizon=HORIZON[scale][problem_label])
+                   horizon=HORIZON[scale][problem_label],
+                   record=("x",) if problem_label in ROSENBROCK_STARTS else ())
 
 
 def demon_spec(name: str, beta: float, scale: Scale) -> RunSpec:
@@ -159,6 +166,15 @@ def _problem_block(store: ResultStore, problem_label: str, scale: Scale
                       "threshold": threshold}
         curves[label] = finite_list(np.median(gap, axis=0))
     return out, {"steps": steps, "curves": curves}, records
+
+
+def rosenbrock_path(record: RunRecord) -> dict[str, list[float | None]]:
+    """Seed 0's (first seed's) iterates x_t, thinned to at most PATH_POINTS evenly spaced steps
+    (first and last kept); steps after a divergence are None."""
+    xs = record.vector("x")[0]                                               # (T, 2)
+    keep = np.unique(np.linspace(0, xs.shape[0] - 1, min(PATH_POINTS, xs.shape[0]))
+                     .round().astype(int))
+    return {"x": finite_list(xs[keep, 0]), "y": finite_list(xs[keep, 1])}
 
 
 def _rank(steps: dict[str, float | None], label: str) -> int | None:
@@ -266,11 +282,11 @@ def _stepsize(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], dict[st
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
     records: list[RunRecord] = []
-    blocks, series = {}, {}
+    blocks, series, by_problem = {}, {}, {}
     for problem_label in PROBLEM_SETUPS:
-        blocks[problem_label], series[problem_label], recs = _problem_block(
+        blocks[problem_label], series[problem_label], by_problem[problem_label] = _problem_block(
             store, problem_label, chosen)
-        records += recs
+        records += by_problem[problem_label]
     rosenbrock = {label: {**blocks["rosenbrock_authors"][label],
                           "by_start": {"authors": blocks["rosenbrock_authors"][label],
                                        "standard": blocks["rosenbrock_standard"][label]}}
@@ -291,6 +307,9 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         "ahb_lr_robustness": ahb,
         "stepsize_range": stepsize,
     }
+    paths = {start: {label: rosenbrock_path(r)
+                     for label, r in zip(LABELS, by_problem[p], strict=True)}
+             for p, start in ROSENBROCK_STARTS.items()}
     out_series = {"curves": {p: series[p]["curves"] for p in PROBLEM_SETUPS},
-                  "log10_step_multipliers": stepsize_series}
+                  "log10_step_multipliers": stepsize_series, "rosenbrock_paths": paths}
     return envelope(NAME, chosen, records, metrics_out, out_series)

@@ -131,7 +131,16 @@ def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(empirical.HORIZON, "quick", {k: 15 for k in empirical.HORIZON["quick"]})
     monkeypatch.setitem(empirical.SEEDS, "quick", (0, 1, 2))
-    m = run_and_measure(empirical, tmp_path)["metrics"]
+    out = run_and_measure(empirical, tmp_path)
+    m = out["metrics"]
+    paths = out["series"]["rosenbrock_paths"]
+    assert set(paths) == {"(1, 2)", "(-1.2, 1)"}
+    for start, (x0, y0) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0))):
+        assert set(paths[start]) == set(empirical.LABELS)
+        path = paths[start]["DWMGrad"]
+        assert len(path["x"]) == len(path["y"]) == 15        # short runs are not thinned
+        assert path["x"][0] == pytest.approx(x0, abs=0.05)   # start noise 0.01
+        assert path["y"][0] == pytest.approx(y0, abs=0.05)
     for block in ("rosenbrock", "logistic", "mlp"):
         assert set(m[block]) == set(empirical.LABELS)
         assert {"final_loss_median", "ci_low", "ci_high"} <= set(m[block]["DWMGrad"])
@@ -141,3 +150,15 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     for name in ("Adam", "AdaBelief", "Aida"):
         assert m["stepsize_range"][name]["log10_spread_median"] >= 0.0
     assert "dwmgrad_rank" in m["faster_convergence"]["logistic"]
+
+
+def test_rosenbrock_path_thinning(tmp_path: Path) -> None:
+    spec = empirical.problem_spec("Adam", "rosenbrock_standard", "quick").with_changes(
+        seeds=[0], horizon=1000)
+    (record,) = run_specs([spec], ResultStore(tmp_path), progress=False)
+    path = empirical.rosenbrock_path(record)
+    xs = record.vector("x")[0]
+    assert len(path["x"]) == len(path["y"]) == empirical.PATH_POINTS
+    assert (path["x"][0], path["y"][0]) == (xs[0, 0], xs[0, 1])
+    assert (path["x"][-1], path["y"][-1]) == (xs[-1, 0], xs[-1, 1])
+    assert empirical.problem_spec("Adam", "logistic", "quick").record == ()
