@@ -99,7 +99,12 @@ def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
         ax.set_xlabel("x (parameter 1)")
         ax.set_ylabel("y (parameter 2)")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False)
+    scale = _scale(results)
+    names = [legend_label(label, merged_hyperparameters(
+        [_spec_hyperparameters("problem_spec", label, p, scale)
+         for p in ("rosenbrock_authors", "rosenbrock_standard")]), width=60)
+        for label in labels]
+    fig.legend(handles, names, loc="outside lower center", ncols=3, frameon=False)
 
 
 def _interval(entry: Mapping[str, Any]) -> tuple[float, float, float]:
