@@ -144,8 +144,8 @@ def lr_row() -> HyperParam:
 
 
 def eps_row(name: str = "eps") -> HyperParam:
-    """A non-negative stabilising constant."""
-    return HyperParam(name, "float", low=0.0)
+    """A positive stabilising constant (0 would turn a zero gradient into 0/0 = NaN)."""
+    return HyperParam(name, "float", low=0.0, low_inclusive=False)
 
 
 def unit_row(name: str) -> HyperParam:

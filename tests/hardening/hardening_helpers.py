@@ -16,10 +16,9 @@ from dwmgrad.registry import HyperParam, OptimizerInfo
 #: all the properties need; an astronomically large lr overflows any optimizer).
 UNBOUNDED_HIGH = {"lr": 1.0, "eps": 1.0, "xi": 1e-3, "k": 4, "total_steps": 30,
                   "init_window": 6, "max_window": 12}
-#: Stabilisers are drawn from [1e-30, high]: with eps = 0 (allowed, as in torch.optim) a zero
-#: gradient gives 0/0 in every Adam-like rule, exactly as torch.optim.Adam(eps=0) does, and so
-#: does Aida's xi = 0 in its projections; a positive value below the dtype's smallest normal
-#: number (5e-324 in float32) rounds to that same 0.
+#: Stabilisers are drawn from [1e-30, high]: eps = 0 and xi = 0 are rejected by the tables (a
+#: zero gradient would give 0/0), and a positive value below the dtype's smallest subnormal
+#: number rounds to that same 0.
 STABILISER_LOW = {"eps": 1e-30, "xi": 1e-30}
 
 
