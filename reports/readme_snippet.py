@@ -2,9 +2,10 @@
 
     dwmgrad-verify all && python -m reports.readme_snippet
 
-reads ``./dwmgrad-report/claims.json`` (``--report DIR`` for another), writes the claims
-table and one figure as Markdown to ``reports/README_section.md`` and copies the figure's PNG
-next to it (``reports/readme/``), so the README shows what the last run measured.
+reads ``./dwmgrad-report/claims.json`` (``--report DIR`` for another) and replaces the text
+between the markers ``<!-- results:start -->`` and ``<!-- results:end -->`` of ``README.md``
+(``--readme FILE`` for another) with the claims table and one figure, whose PNG is copied to
+``docs/figures/`` beside the README, so the README shows what the last run measured.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+from dwmgrad_verify.files import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- results:start -->", "<!-- results:end -->"
 DEFAULT_FIGURE = "regret_vs_bound"
 COMMAND = "dwmgrad-verify all && python -m reports.readme_snippet"
 
@@ -59,32 +63,39 @@ def section(doc: dict[str, Any], figure: dict[str, Any] | None, figure_path: str
     return "\n".join(lines) + "\n"
 
 
-def write_section(report: Path, dest: Path, figure_name: str = DEFAULT_FIGURE) -> Path:
+def write_section(report: Path, readme: Path, figure_name: str = DEFAULT_FIGURE) -> Path:
+    """Replace the results section of ``readme`` (between the markers) with ``report``'s."""
     claims = report / "claims.json"
     if not claims.is_file():
         raise FileNotFoundError(f"{claims} not found: run `dwmgrad-verify all` first")
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise FileNotFoundError(f"{readme} has no {START} ... {END} markers")
     doc = json.loads(claims.read_text(encoding="utf-8"))
     figure = next((f for f in doc["figures"] if f["name"] == figure_name
                    and f["status"] == "drawn"), None)
     figure_path = None
     if figure is not None:
-        target = dest.parent / "readme" / f"{figure_name}.png"
+        target = readme.parent / "docs" / "figures" / f"{figure_name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(report / "figures" / f"{figure_name}.png", target)
-        figure_path = target.relative_to(dest.parent.parent).as_posix()
-    dest.write_text(section(doc, figure, figure_path), encoding="utf-8")
-    return dest
+        figure_path = target.relative_to(readme.parent).as_posix()
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    body = section(doc, figure, figure_path)
+    atomic_write_text(readme, f"{head}{START}\n{body}{END}{tail}")
+    return readme
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports.readme_snippet",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--report", type=Path, default=Path("dwmgrad-report"), metavar="DIR")
-    parser.add_argument("--dest", type=Path, default=HERE / "README_section.md", metavar="FILE")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md", metavar="FILE")
     parser.add_argument("--figure", default=DEFAULT_FIGURE, metavar="NAME")
     args = parser.parse_args(argv)
     try:
-        path = write_section(args.report, args.dest, args.figure)
+        path = write_section(args.report, args.readme, args.figure)
     except FileNotFoundError as exc:
         print(f"readme_snippet: error: {exc}", file=sys.stderr)
         return 2

@@ -64,12 +64,15 @@ def test_markdown_appendix_is_rendered_safely() -> None:
 
 def test_readme_section_has_the_table_the_figure_and_the_command(
         built_report: ReportFiles, tmp_path: Path) -> None:
-    dest = tmp_path / "reports" / "README_section.md"
-    dest.parent.mkdir()
-    write_section(built_report.root, dest)
-    text = dest.read_text()
+    readme = tmp_path / "README.md"
+    readme.write_text("# title\n\n<!-- results:start -->\nstale section\n<!-- results:end -->\n\n## after\n")
+    write_section(built_report.root, readme)
+    text = readme.read_text()
     assert COMMAND in text
+    assert "stale section" not in text and text.startswith("# title") and text.endswith("## after\n")
     assert "| DWMGrad (as published) converges on convex problems |" in text
-    assert "![DWMGrad regret vs the derived bound](reports/readme/regret_vs_bound.png)" in text
-    assert (tmp_path / "reports" / "readme" / "regret_vs_bound.png").read_bytes()[:4] == \
+    assert "![DWMGrad regret vs the derived bound](docs/figures/regret_vs_bound.png)" in text
+    assert (tmp_path / "docs" / "figures" / "regret_vs_bound.png").read_bytes()[:4] == \
         b"\x89PNG"
+    write_section(built_report.root, readme)            # idempotent: markers kept
+    assert readme.read_text() == text
