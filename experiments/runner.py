@@ -15,6 +15,8 @@ Any other exception inside a sweep becomes a "failed" record with the error.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -22,11 +24,13 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+from torch.autograd import DeviceType
 
+from experiments.baselines import ScheduledOptimizer
 from experiments.optimizers import RunOptimizer, optimizer_names
 from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
-from experiments.spec import GENERIC_QUANTITIES, STATE_PREFIX, RunSpec
+from experiments.spec import GENERIC_QUANTITIES, RUN_MEASUREMENTS, STATE_PREFIX, RunSpec
 from experiments.store import ResultStore
 
 
@@ -43,7 +47,7 @@ def validate_spec(spec: RunSpec) -> None:
     if spec.optimizer not in optimizer_names():
         raise ValueError(f"Unknown optimizer {spec.optimizer!r}; expected one of "
                          f"{', '.join(optimizer_names())}")
-    valid = set(GENERIC_QUANTITIES) | set(cls.QUANTITIES)
+    valid = set(GENERIC_QUANTITIES) | set(RUN_MEASUREMENTS) | set(cls.QUANTITIES)
     bad = sorted(name for name in set(spec.record) - valid
                  if not (name.startswith(STATE_PREFIX) and len(name) > len(STATE_PREFIX)))
     if bad:
@@ -91,6 +95,47 @@ def _problem_quantities(problem: Problem, spec: RunSpec) -> dict[str, Callable[.
             method = getattr(problem, problem.QUANTITIES[name])
             out[name] = lambda x, g, method=method: method(x)
     return out
+
+
+def _copy_optimizer(spec: RunSpec, optimizer: RunOptimizer, param: torch.Tensor
+                    ) -> RunOptimizer:
+    """A fresh optimizer of ``spec``'s kind over ``param`` with a deep copy of ``optimizer``'s
+    state (and, for a scheduled baseline, its step count)."""
+    twin = RunOptimizer(spec.optimizer, param, spec.hyperparameters, spec.horizon)
+    source, target = optimizer.optimizer, twin.optimizer
+    if isinstance(source, ScheduledOptimizer) and isinstance(target, ScheduledOptimizer):
+        target.t = source.t
+        source, target = source.optimizer, target.optimizer
+    assert isinstance(source, torch.optim.Optimizer) and isinstance(target, torch.optim.Optimizer)
+    target.load_state_dict(copy.deepcopy(source.state_dict()))
+    return twin
+
+
+def probe_step_peak_bytes(spec: RunSpec, optimizer: RunOptimizer, param: torch.Tensor,
+                          loss: torch.Tensor) -> int:
+    """Peak bytes allocated above the baseline during one more optimizer step (CPU).
+
+    The step runs on a clone of ``param`` (with a clone of its gradient) and a fresh optimizer
+    of the same kind holding a deep copy of ``optimizer``'s state, so the run is untouched.
+    It runs under ``torch.profiler`` with ``profile_memory=True``; the result is the maximum
+    over the step of the cumulative bytes of the profiler's ``[memory]`` events (each
+    allocation and free of the CPU allocator, in time order; the per-op events would net out
+    transients freed inside an op), and 0 if nothing outlives its own allocation peak.
+    """
+    if param.grad is None:
+        raise ValueError("probe_step_peak_bytes needs a parameter with a gradient")
+    probe = param.detach().clone().requires_grad_(True)
+    probe.grad = param.grad.detach().clone()
+    twin = _copy_optimizer(spec, optimizer, probe)
+    loss = loss.detach().clone()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
+                                profile_memory=True) as prof:
+        twin.step(loss)
+    assert prof.profiler is not None and prof.profiler.kineto_results is not None
+    memory = sorted((e for e in prof.profiler.kineto_results.events()
+                     if e.name() == "[memory]" and e.device_type() == DeviceType.CPU),
+                    key=lambda e: e.start_ns())
+    return max([0, *itertools.accumulate(e.nbytes() for e in memory)])
 
 
 def run_spec(spec: RunSpec) -> RunRecord:
@@ -159,13 +204,22 @@ def run_spec(spec: RunSpec) -> RunRecord:
         comparator = problem.comparator_prefix(horizon)  # type: ignore[attr-defined]
         extras["regret"] = np.cumsum(loss_array, axis=1) - comparator
     diverged_at = {seed: int(k) for seed, k in zip(spec.seeds, diverged, strict=True) if k > 0}
-    timings = {
+    param_bytes = param.numel() * param.element_size()
+    timings: dict[str, Any] = {
         "setup_s": setup_s, "run_s": run_s, "step_s": run_s / horizon,
         "instances": batch, "dim": problem.dim,
-        "state_bytes": optimizer.state_bytes(), "param_bytes": param.numel() * param.element_size(),
+        "state_bytes": optimizer.state_bytes(), "param_bytes": param_bytes,
         "peak_memory_bytes": (torch.cuda.max_memory_allocated(device)
                               if device.type == "cuda" else None),
     }
+    if "peak_memory" in spec.record:
+        if device.type == "cuda":
+            timings["peak_memory_method"] = "torch.cuda.max_memory_allocated (whole run)"
+        else:       # baseline (parameter + gradient + state) + the step's temporaries
+            timings["peak_memory_bytes"] = (2 * param_bytes + optimizer.state_bytes()
+                                            + probe_step_peak_bytes(spec, optimizer, param,
+                                                                    loss))
+            timings["peak_memory_method"] = "torch.profiler (CPU)"
     return RunRecord(spec=spec, losses=loss_array, extras=extras,
                      status="diverged" if diverged_at else "ok", diverged_at=diverged_at,
                      timings=timings, info=problem.info())

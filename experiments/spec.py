@@ -31,6 +31,11 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: per-parameter state tensor after the step (e.g. "state:s", "state:v"; one column per
 #: coordinate, "state:s[0]", ...).
 GENERIC_QUANTITIES = ("x", "grad_norm", "window", "momentum", "regret", "objective", "dist")
+#: Whole-run measurements a spec can request in ``record`` (they go to the record's
+#: ``timings``, not to per-step columns): "peak_memory", the peak bytes of one extra optimizer
+#: step measured outside the timed loop (on CPU with torch.profiler; see
+#: ``experiments.runner``).
+RUN_MEASUREMENTS = ("peak_memory",)
 STATE_PREFIX = "state:"
 
 

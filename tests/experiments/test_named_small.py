@@ -126,6 +126,10 @@ def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
             assert {"slope", "ci_low", "ci_high"} <= set(entry[key])
         assert entry["state_bytes_per_param_model"] == 8.0
         assert entry["state_bytes_per_param_measured"] == pytest.approx(8.0, abs=0.1)
+        assert entry["peak_memory_method"] == "torch.profiler (CPU)"
+        measured = entry["peak_memory_measured_bytes"]
+        assert len(measured) == 3 and measured[-1] > entry["peak_memory_estimate_bytes"]
+        assert {"slope", "ci_low", "ci_high"} <= set(entry["memory_exponent_d"])
 
 
 def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

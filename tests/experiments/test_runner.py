@@ -150,7 +150,12 @@ def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
     monkeypatch.setattr(api, "experiments_registry", _fake_registry)
     calls: list[str] = []
     real = runner.run_spec
-    monkeypatch.setattr(runner, "run_spec", lambda spec: calls.append(spec.key()) or real(spec))
+
+    def counting(spec: RunSpec) -> Any:
+        calls.append(spec.key())
+        return real(spec)
+
+    monkeypatch.setattr(runner, "run_spec", counting)
     first = api.run_experiments(["tiny"], "quick", tmp_path, progress=False)
     assert len(calls) == 2 and len(first["tiny"]["metrics"]["final"]) == 2
     again = api.run_experiments(["tiny"], "quick", tmp_path, progress=False)
@@ -235,3 +240,28 @@ def test_device_and_dtype_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
         validate_spec(spec.with_changes(device="cuda"))
     with pytest.raises(ValueError, match="Invalid device: 'tpu'"):
         validate_spec(spec.with_changes(device="tpu"))
+
+
+@pytest.mark.parametrize(("optimizer", "hyper"),
+                         [("DWMGrad", {"lr": 1e-3}),
+                          ("Adam", {"lr": 1e-3, "lr_schedule": "inv_sqrt"})])
+def test_cpu_peak_memory_probe_sees_a_step_temporary(optimizer: str, hyper: dict[str, Any]
+                                                     ) -> None:
+    # Both steps (DWMGrad's for-loop path, torch's Adam) build at least one d-sized float32
+    # temporary, so the measured peak exceeds parameter + gradient + state by >= 4 d bytes.
+    d = 100_000
+    params = {"d": d, "mu": 1.0, "L": 10.0, "rotate": False}
+
+    def spec(record: tuple[str, ...]) -> RunSpec:
+        return RunSpec(experiment="unit", problem="quadratic", optimizer=optimizer, horizon=3,
+                       seeds=(0,), problem_params=params, hyperparameters=hyper,
+                       dtype="float32", record=record)
+
+    plain, probed = run_spec(spec(())), run_spec(spec(("peak_memory",)))
+    assert plain.timings["peak_memory_bytes"] is None and "peak_memory_method" not in plain.timings
+    assert probed.timings["peak_memory_method"] == "torch.profiler (CPU)"
+    baseline = 2 * probed.timings["param_bytes"] + probed.timings["state_bytes"]
+    assert probed.timings["param_bytes"] == 4 * d
+    assert probed.timings["peak_memory_bytes"] - baseline >= 4 * d
+    np.testing.assert_array_equal(probed.losses, plain.losses)
+    assert probed.extras == plain.extras == {}
