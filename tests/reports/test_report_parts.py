@@ -65,11 +65,13 @@ def test_markdown_appendix_is_rendered_safely() -> None:
 def test_readme_section_has_the_table_the_figure_and_the_command(
         built_report: ReportFiles, tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
-    readme.write_text("# title\n\n<!-- results:start -->\nstale section\n<!-- results:end -->\n\n## after\n")
+    readme.write_text("# title\n\n<!-- results:start -->\nstale section\n"
+                      "<!-- results:end -->\n\n## after\n")
     write_section(built_report.root, readme)
     text = readme.read_text()
     assert COMMAND in text
-    assert "stale section" not in text and text.startswith("# title") and text.endswith("## after\n")
+    assert "stale section" not in text
+    assert text.startswith("# title") and text.endswith("## after\n")
     assert "| DWMGrad (as published) converges on convex problems |" in text
     assert "![DWMGrad regret vs the derived bound](docs/figures/regret_vs_bound.png)" in text
     assert (tmp_path / "docs" / "figures" / "regret_vs_bound.png").read_bytes()[:4] == \
