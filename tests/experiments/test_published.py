@@ -78,6 +78,18 @@ def test_reddi_theorem1_regret_rate_at_large_T() -> None:
     assert abs(out["Adam"]["regret_over_T"] - 2 / 3) <= 0.01
 
 
+@pytest.mark.slow
+def test_reddi_section5_stochastic_adam_plus_one_amsgrad_heading_to_minus_one() -> None:
+    """Section 5, stochastic (1010x w.p. 0.01, else -10x): Adam goes to +1. AMSGrad moves to
+    -1 far more slowly than in the online game: measured final x (median over 5 seeds) 0.21 at
+    T = 10^4, 0.013 at 5·10^4 and -0.30 at 2·10^5; the tolerance stated here is that it is
+    below 0 and still decreasing at 2·10^5 (reaching -1 needs a longer horizon than CI has)."""
+    out = {T: _reddi("section5_stochastic", ("Adam", "AMSGrad"), T) for T in (50_000, 200_000)}
+    assert out[200_000]["Adam"]["final_x"] > 0.9
+    assert out[200_000]["AMSGrad"]["final_x"] < 0.0
+    assert out[200_000]["AMSGrad"]["final_x"] < out[50_000]["AMSGrad"]["final_x"] - 0.1
+
+
 def test_reddi_section5_online_adam_plus_one_amsgrad_minus_one() -> None:
     out = _reddi("section5_online", ("Adam", "AMSGrad"), 10_000)
     assert out["Adam"]["final_x"] > 0.9
