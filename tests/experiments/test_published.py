@@ -79,15 +79,12 @@ def test_reddi_theorem1_regret_rate_at_large_T() -> None:
 
 
 @pytest.mark.slow
-def test_reddi_section5_stochastic_adam_plus_one_amsgrad_heading_to_minus_one() -> None:
-    """Section 5, stochastic (1010x w.p. 0.01, else -10x): Adam goes to +1. AMSGrad moves to
-    -1 far more slowly than in the online game: measured final x (median over 5 seeds) 0.21 at
-    T = 10^4, 0.013 at 5·10^4 and -0.30 at 2·10^5; the tolerance stated here is that it is
-    below 0 and still decreasing at 2·10^5 (reaching -1 needs a longer horizon than CI has)."""
-    out = {T: _reddi("section5_stochastic", ("Adam", "AMSGrad"), T) for T in (50_000, 200_000)}
-    assert out[200_000]["Adam"]["final_x"] > 0.9
-    assert out[200_000]["AMSGrad"]["final_x"] < 0.0
-    assert out[200_000]["AMSGrad"]["final_x"] < out[50_000]["AMSGrad"]["final_x"] - 0.1
+def test_reddi_section5_stochastic_adam_plus_one_amsgrad_minus_one() -> None:
+    """Section 5, stochastic (1010x w.p. 0.01, else -10x): Adam goes to +1 and AMSGrad to -1,
+    but AMSGrad slowly: median final x over 5 seeds 0.21 at T = 10^4, -0.30 at 2·10^5, -0.73
+    at 4·10^5 and -0.947 at 10^6 (measured). Stated tolerance: within 0.1 of ±1."""
+    assert _reddi("section5_stochastic", ("Adam",), 200_000)["Adam"]["final_x"] > 0.9
+    assert _reddi("section5_stochastic", ("AMSGrad",), 1_000_000)["AMSGrad"]["final_x"] < -0.9
 
 
 def test_reddi_section5_online_adam_plus_one_amsgrad_minus_one() -> None:
