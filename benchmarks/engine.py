@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.options import positive_int
 from dwmgrad_verify.paths import writable_file
 from experiments.runner import run_spec
 from experiments.spec import RunSpec
@@ -106,16 +107,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
 
 
-def _positive(name: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"--{name} {text!r} is not an integer; expected N >= 1") from None
-    if value < 1:
-        raise UsageError(f"--{name} {value} is not valid; expected an integer N >= 1")
-    return value
+def _optional_positive(name: str, text: str | None) -> int | None:
+    return None if text is None else positive_int(f"--{name}", text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if args.optimizer not in optimizer_names():
         raise UsageError(f"--optimizer {args.optimizer!r} is unknown; expected one of: "
                          f"{', '.join(optimizer_names())}")
-    values = {name: _positive(name, getattr(args, name.replace("-", "_")))
+    values = {name: _optional_positive(name, getattr(args, name.replace("-", "_")))
               for name in ("instances", "horizon", "dim", "loop-instances", "threads")}
     instances = values["instances"] or 256
     if values["loop-instances"] is not None and values["loop-instances"] > instances:

@@ -33,6 +33,7 @@ from typing import Any
 
 from benchmarks import engine, optimizers
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.options import positive_int
 
 DEFAULT_JSON_OUT = Path("dwmgrad-report") / "bench.json"
 #: The end-to-end command; "{out}" becomes a fresh temporary directory.
@@ -148,16 +149,6 @@ def json_out_path(path: Path) -> Path:
     return path
 
 
-def _positive(option: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not an integer; expected N >= 1") from None
-    if value < 1:
-        raise UsageError(f"{option} {value} is not valid; expected an integer N >= 1")
-    return value
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json-out", type=Path, default=DEFAULT_JSON_OUT, metavar="PATH",
                         help=f"write the results here (default ./{DEFAULT_JSON_OUT})")
@@ -183,13 +174,13 @@ def run(args: argparse.Namespace) -> int:
     if args.scale not in SCALES:
         raise UsageError(f"--scale {args.scale!r} is not valid; expected one of: "
                          f"{', '.join(SCALES)}")
-    sizes = {name: _positive(f"--{name}", getattr(args, name))
+    sizes = {name: positive_int(f"--{name}", getattr(args, name))
              for name in ("numel", "tensors", "repeats", "instances", "horizon", "threads")}
     if sizes["numel"] < sizes["tensors"]:
         raise UsageError(f"--numel {sizes['numel']} is less than --tensors {sizes['tensors']}")
     path = json_out_path(Path(args.json_out))
     result = run_suite(scale=args.scale, **sizes)
-    from experiments.store import atomic_write_bytes
+    from dwmgrad_verify.files import atomic_write_bytes
 
     payload = json.dumps(result, indent=2)
     atomic_write_bytes(path, (payload + "\n").encode())

@@ -1,6 +1,7 @@
 """Atomic file writes: a reader, or a rerun after SIGKILL, sees the old file or the whole new one.
 
-Each write goes to a temporary file in the target's directory, is flushed and fsync'ed, then
+Each write goes to a temporary file in the target's directory, is fsync'ed, given the mode a
+plainly created file would get (0o666 less the umask, not mkstemp's private 0o600), then
 ``os.replace``'d over the target; the directory is fsync'ed so the rename survives a crash.
 """
 
@@ -9,24 +10,34 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+
+def atomic_write_with(path: Path, write: Callable[[str], None]) -> Path:
+    """Let ``write(tmp)`` fill a temporary file beside ``path``, then rename it onto ``path``
+    (also for writers that take a file name, e.g. matplotlib's ``savefig``); returns ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        _fsync_file(tmp)
+        os.chmod(tmp, _default_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+    return path
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; returns ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-    return path
+    def write(tmp: str) -> None:
+        Path(tmp).write_bytes(data)
+
+    return atomic_write_with(path, write)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -34,11 +45,21 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _fsync_directory(directory: Path) -> None:
-    if sys.platform.startswith("win"):  # pragma: no cover - directories cannot be fsync'ed
-        return
-    fd = os.open(directory, os.O_RDONLY)
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync_file(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    if sys.platform.startswith("win"):  # pragma: no cover - directories cannot be fsync'ed
+        return
+    _fsync_file(str(directory))

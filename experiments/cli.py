@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.options import positive_int
 from experiments.api import experiments_registry, run_experiments
 
 DEFAULT_OUT = Path("dwmgrad-report")
@@ -32,13 +33,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
 
 
-def _workers(text: str) -> int:
-    try:
-        return int(str(text))
-    except ValueError:
-        raise UsageError(f"--workers {text!r} is not an integer; expected N >= 1") from None
-
-
 def run(args: argparse.Namespace) -> int:
     registry = experiments_registry()
     if args.list:
@@ -48,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<24} {getattr(module, 'DESCRIPTION', '')}")
         return 0
     results = run_experiments(args.names, args.scale, args.out, device=args.device,
-                              workers=_workers(args.workers), progress=True)
+                              workers=positive_int("--workers", args.workers), progress=True)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
     failed = [name for name, m in results.items() if "error" in m]

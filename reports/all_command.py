@@ -30,10 +30,11 @@ from typing import Any
 from tqdm import tqdm
 
 from dwmgrad_verify.errors import UsageError
+from dwmgrad_verify.files import atomic_write_text
+from dwmgrad_verify.options import positive_int
 from dwmgrad_verify.paths import writable_dir
 from reports.build import build_report
 from reports.cli import DEFAULT_OUT
-from reports.files import write_atomic
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
 
 SCALES = ("quick", "full")
@@ -67,12 +68,7 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
         if not torch.cuda.is_available():
             raise UsageError("--device 'cuda' is not available: torch sees no CUDA device "
                              "(use --device cpu)")
-    try:
-        workers = int(str(args.workers))
-    except ValueError:
-        raise UsageError(f"--workers {args.workers!r} is not an integer; expected N >= 1") from None
-    if workers < 1:
-        raise UsageError(f"--workers {workers} is not valid; expected an integer N >= 1")
+    workers = positive_int("--workers", args.workers)
     out = writable_dir(args.out, option="--out")
     return args.scale, args.device, out, workers
 
@@ -121,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
                 tqdm.write(f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: "
                            f"{errors[name]}\n{traceback.format_exc(limit=3)}", file=sys.stderr)
             bar.update(1)
-        write_atomic(out / STAGES_FILE, json.dumps(errors, indent=2) + "\n")
+        atomic_write_text(out / STAGES_FILE, json.dumps(errors, indent=2) + "\n")
         bar.set_postfix_str("report")
         files = build_report(out)
         bar.update(1)

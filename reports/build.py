@@ -17,11 +17,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dwmgrad_verify.files import atomic_write_text
 from reports.claims import judge
 from reports.compose import claims_table, compose, make_tables
 from reports.document import to_markdown
 from reports.figures import render_all
-from reports.files import write_atomic
 from reports.html import page
 from reports.results import load_results
 from reports.schema import claims_document, validate_claims
@@ -48,10 +48,10 @@ def build_report(out_dir: Path | str) -> ReportFiles:
     for t in tables:
         if t.table is not None:
             path = root / "tables" / f"{t.name}.tex"
-            write_atomic(path, t.table.latex())
+            atomic_write_text(path, t.table.latex())
             table_files.append(path)
     claims_tex = root / "tables" / "claims.tex"
-    write_atomic(claims_tex, claims_table(judged).latex("p{0.28\\linewidth}p{0.2\\linewidth}"
+    atomic_write_text(claims_tex, claims_table(judged).latex("p{0.28\\linewidth}p{0.2\\linewidth}"
                                                         "lp{0.4\\linewidth}"))
     table_files.append(claims_tex)
     doc = claims_document(results, judged, figures, tables)
@@ -59,9 +59,9 @@ def build_report(out_dir: Path | str) -> ReportFiles:
     blocks = compose(results, judged, figures, tables, root)
     claims_json, report_md = root / "claims.json", root / "report.md"
     index_html = root / "index.html"
-    write_atomic(claims_json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(report_md, to_markdown(blocks))
-    write_atomic(index_html, page(blocks))
+    atomic_write_text(claims_json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(report_md, to_markdown(blocks))
+    atomic_write_text(index_html, page(blocks))
     drawn = tuple(p for f in figures for p in (f.pdf, f.png) if p is not None)
     return ReportFiles(root, index_html, report_md, claims_json, drawn, tuple(table_files),
                        doc["summary"])

@@ -21,7 +21,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reports.files import write_atomic_with
+from dwmgrad_verify.files import atomic_write_with
 from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
@@ -185,5 +185,5 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
 
 def _save_atomic(fig: Figure, path: Path, metadata: dict[str, Any]) -> None:
     """Save through a temporary file and a rename, so no reader sees a partial figure."""
-    write_atomic_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:],
+    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:],
                                                     metadata=metadata))
