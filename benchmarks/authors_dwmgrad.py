@@ -1,11 +1,15 @@
-"""A plain transcription of the authors' DWMGrad optimizer class, used as a speed baseline.
+"""A transcription of the authors' DWMGrad optimizer class, used as a speed baseline.
 
-Written from the description in algorithms.md §1 (the authors' code itself is not in this
-repository): the rule is the paper's Algorithm 1 with the "loss" window rule, but every step
-allocates new tensors for s, v and the parameter, and reads the loss with ``loss.item()`` once
-per parameter tensor (on a GPU, one host-device synchronisation per tensor). The window
+Written from the description in algorithms.md §1 and checked against the authors' public
+class ``DynamicWinMoAdaGradv3`` (github.com/CCNUZFW/DWMGrad, ``dwmgrad/dwmg.py``, read for
+its cost structure; no code is taken from it): the rule is the paper's Algorithm 1 with the
+"loss" window rule; every step allocates new tensors for s and v, and updates the parameter
+with ``p.data.add_(-v)`` (one more temporary); the loss is read with ``loss.item()`` once per
+parameter tensor (on a GPU, one host-device synchronisation per tensor). The window
 accumulator β is reset every step, so the signal is the loss itself. Numerically it equals
-``dwmgrad.DWMGrad(window_rule="loss")``; only the cost differs.
+``dwmgrad.DWMGrad(window_rule="loss")``; only the cost differs. (The authors' class keeps
+the window per tensor in Python ints; all tensors see the same loss, so it is one value,
+kept here once.)
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class AuthorsDWMGrad(torch.optim.Optimizer):
                 s = state["s"] * (new_window - 1) / new_window + g * g / new_window
                 mu = group["momentum"] * new_window / delta
                 v = mu * state["v"] + group["lr"] * g / (s.sqrt() + group["eps"])
-                p.data = p.data - v
+                p.data.add_(-v)
                 state["s"], state["v"] = s, v
         self.window = new_window
         return loss

@@ -15,6 +15,7 @@ from dwmgrad_verify.errors import UsageError
 
 BENCHMARKS: dict[str, str] = {
     "optimizers": "benchmarks.optimizers",
+    "blocks": "benchmarks.blocks",
     "engine": "benchmarks.engine",
     "all": "benchmarks.suite",
 }

@@ -13,6 +13,7 @@ serves both modes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, cast
@@ -28,6 +29,8 @@ __all__ = [
     "bias_correction",
     "broadcast_rows",
     "cache_blocks",
+    "cpu_block_numel",
+    "cpu_blocks_of",
     "foreach_power_minus_one",
     "grouped_by_device",
     "per_tensor",
@@ -160,29 +163,84 @@ def grouped_by_device(
         yield cast(torch.device, device), cast(list[list[Tensor]], group_lists)
 
 
-CPU_BLOCK_NUMEL = 1 << 18
+CPU_BLOCK_NUMEL = 1 << 15
+"""Elements per list in a CPU block when torch runs single-threaded (128 KiB of float32)."""
+CPU_BLOCK_NUMEL_PER_THREAD = 1 << 18
+"""Elements per list and per thread in a CPU block when torch runs multi-threaded."""
 
 
-def cache_blocks(lists: list[list[Tensor]], device: torch.device) -> Iterator[list[list[Tensor]]]:
+_block_numel_override: int | None = None
+
+
+def cpu_block_numel() -> int:
+    """The block size :func:`cache_blocks` uses on CPU with the current torch thread count.
+
+    Single-threaded, a block of ``CPU_BLOCK_NUMEL`` elements per list keeps the working set
+    of one step's sequence of ops (θ, g, s, v and temporaries) in the core's L2 cache. With
+    several threads every op on a block is a parallel region whose fork/join cost outweighs
+    that gain on small blocks, so blocks get ``CPU_BLOCK_NUMEL_PER_THREAD`` elements per
+    thread. Both sizes were chosen with ``dwmgrad-verify bench blocks``, which times other
+    sizes on the machine at hand (through :func:`cpu_blocks_of`).
+    """
+    if _block_numel_override is not None:
+        return _block_numel_override
+    threads = torch.get_num_threads()
+    return CPU_BLOCK_NUMEL if threads == 1 else CPU_BLOCK_NUMEL_PER_THREAD * threads
+
+
+@contextlib.contextmanager
+def cpu_blocks_of(numel: int) -> Iterator[None]:
+    """Within the block, :func:`cpu_block_numel` is ``numel`` (for benchmarks and tuning)."""
+    global _block_numel_override
+    if isinstance(numel, bool) or not isinstance(numel, int) or numel < 1:
+        raise ValueError(f"Invalid block size: {numel!r}; expected an integer >= 1")
+    previous, _block_numel_override = _block_numel_override, numel
+    try:
+        yield
+    finally:
+        _block_numel_override = previous
+
+
+def cache_blocks(
+    lists: list[list[Tensor]], device: torch.device, *, split: bool = True
+) -> Iterator[list[list[Tensor]]]:
     """Split parallel tensor lists into consecutive blocks for ``torch._foreach_*`` ops.
 
-    On CPU a block holds whole tensors totalling at most ``CPU_BLOCK_NUMEL`` elements (or a
-    single larger tensor), so that a sequence of foreach ops revisits a bounded working set
-    instead of streaming every op over all tensors (on CPU the latter was measurably slower
-    than the for-loop path); other devices get one block, as in torch.optim.
+    On CPU a block holds at most :func:`cpu_block_numel` elements per list, so that the
+    sequence of foreach ops of one step revisits a bounded working set instead of streaming
+    every op over all tensors through main memory (on CPU the latter was measurably slower
+    than the for-loop path). Small tensors are grouped; with ``split`` a larger tensor is cut
+    into flat views when the tensors at its position in every list are contiguous (an
+    elementwise rule gives the same values on the pieces; pass ``split=False`` when a
+    coefficient broadcasts over rows). Other devices get one block, as in torch.optim.
     """
     if device.type != "cpu":
         yield lists
         return
-    start, total = 0, 0
-    first = lists[0]
-    for i, t in enumerate(first):
-        if total and total + t.numel() > CPU_BLOCK_NUMEL:
-            yield [lst[start:i] if lst else lst for lst in lists]
-            start, total = i, 0
-        total += t.numel()
-    if start < len(first):
-        yield [lst[start:] if lst else lst for lst in lists]
+    limit = cpu_block_numel()
+    used = [lst for lst in lists if lst]
+    block: list[list[Tensor]] = [[] for _ in used]
+    total = 0
+    for column in zip(*used, strict=True):
+        size = column[0].numel()
+        if split and size > limit and all(t.is_contiguous() for t in column):
+            for pieces in zip(*(t.view(-1).split(limit) for t in column), strict=True):
+                yield _with_empty(lists, [[piece] for piece in pieces])
+            continue
+        if total and total + size > limit:
+            yield _with_empty(lists, block)
+            block, total = [[] for _ in used], 0
+        for out, t in zip(block, column, strict=True):
+            out.append(t)
+        total += size
+    if block[0]:
+        yield _with_empty(lists, block)
+
+
+def _with_empty(lists: list[list[Tensor]], blocks: list[list[Tensor]]) -> list[list[Tensor]]:
+    """Put the blocks of the non-empty lists back in place; empty lists stay empty."""
+    it = iter(blocks)
+    return [next(it) if lst else lst for lst in lists]
 
 
 class TensorListOptimizer(torch.optim.Optimizer):

@@ -38,9 +38,12 @@ treats row b of every parameter as an independent problem: ``loss`` then has sha
 the window is one per row.
 
 Paths: the for-loop (``foreach=False``, the reference), ``foreach=True`` (the same operations
-in the same order as ``torch._foreach_*`` ops; on CPU applied to cache-sized blocks of
-tensors) and ``fused=True``: the for-loop step compiled once by ``torch.compile``
-(TorchInductor), which fuses each tensor's update into one pass over memory. Compilation
+as ``torch._foreach_*`` ops; on CPU applied block by block, large tensors cut into flat
+pieces so that a block's working set stays in cache, see :func:`dwmgrad.base.cache_blocks`)
+and ``fused=True``: the for-loop step compiled once by ``torch.compile``
+(TorchInductor), which fuses each tensor's update into one pass over memory. With the
+constant schedule, :math:`\alpha` scales the step as ``addcdiv``'s ``value=`` (no pass of
+its own); the ``inv_sqrt`` schedule divides by the tensor :math:`\alpha_t`. Compilation
 happens on the first fused step (and again when the list of tensors with gradients changes
 shape); the default paths never compile. The compiled step matches the for-loop within a
 few ulps in float64 (tested at atol 1e-14).
@@ -124,12 +127,16 @@ def momentum_at(
 def _coefficients(
     window: Tensor, step: Tensor, *, lr: float, momentum: float, max_window: int,
     momentum_decay: float, lr_schedule: str,
-) -> tuple[Tensor, Tensor, Tensor]:
-    r"""Per-step tensors (1/ω_t, μ_t, α_t) shared by every element."""
+) -> tuple[Tensor, Tensor, Tensor | float]:
+    r"""Per-step coefficients (1/ω_t, μ_t, α_t) shared by every element.
+
+    α_t is the Python float ``lr`` for the constant schedule (it then scales the step as the
+    ``value=`` of one kernel) and a tensor for ``inv_sqrt``.
+    """
     inv = window.reciprocal()
     mu = momentum_at(window, step, momentum=momentum, max_window=max_window,
                      momentum_decay=momentum_decay)
-    alpha = lr * step.rsqrt() if lr_schedule == "inv_sqrt" else torch.full_like(step, lr)
+    alpha = lr * step.rsqrt() if lr_schedule == "inv_sqrt" else lr
     return inv, mu, alpha
 
 
@@ -161,31 +168,34 @@ def dwmgrad_update(
     """
     if len(params) == 0:
         return
-    coefs = _coefficients(
+    inv, mu, alpha = _coefficients(
         window, step, lr=lr, momentum=momentum, max_window=max_window,
         momentum_decay=momentum_decay, lr_schedule=lr_schedule,
     )
     if fused:
-        # Every 0-d tensor goes in as a shape-(1,) view: inductor reads 0-d coefficient
-        # inputs on the host, and (torch 2.13, CPU) silently drops in-place updates of 0-d
-        # float64 inputs.
+        # α_t goes in as a tensor, so that one compiled graph serves every lr. Every 0-d
+        # tensor goes in as a shape-(1,) view: inductor reads 0-d coefficient inputs on the
+        # host, and (torch 2.13, CPU) silently drops in-place updates of 0-d float64 inputs.
+        if not isinstance(alpha, Tensor):
+            alpha = torch.full_like(step, alpha)
         tensors = [[t.view(1) if t.dim() == 0 else t for t in lst]
-                   for lst in (params, grads, s, v, s_hat, list(coefs))]
+                   for lst in (params, grads, s, v, s_hat, [inv, mu, alpha])]
         _compiled_single_tensor()(*tensors[:5], *tensors[5], eps, max_second_moment)
     elif foreach:
-        _multi_tensor_dwmgrad(params, grads, s, v, s_hat, *coefs, eps, max_second_moment)
+        _multi_tensor_dwmgrad(params, grads, s, v, s_hat, inv, mu, alpha, eps, max_second_moment)
     else:
-        _single_tensor_dwmgrad(params, grads, s, v, s_hat, *coefs, eps, max_second_moment)
+        _single_tensor_dwmgrad(params, grads, s, v, s_hat, inv, mu, alpha, eps, max_second_moment)
 
 
 def _single_tensor_dwmgrad(
     params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor,
+    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor | float,
     eps: float, max_second_moment: bool,
 ) -> None:
     # One temporary per tensor. s_t is computed as lerp(s, g^2, 1/omega) = s + (g^2 - s)/omega
-    # and alpha_t g/(sqrt(s)+eps) as g / ((sqrt(s)+eps)/alpha_t): the same values in real
-    # arithmetic as the formulas above, in fewer passes over memory.
+    # and alpha_t g/(sqrt(s)+eps) as g/(sqrt(s)+eps) scaled by a float alpha (addcdiv's value=)
+    # or as g/((sqrt(s)+eps)/alpha_t) for a tensor alpha_t: the same values in real arithmetic
+    # as the formulas above, in fewer passes over memory.
     for i, p in enumerate(params):
         g = grads[i]
         work = g * g
@@ -193,40 +203,49 @@ def _single_tensor_dwmgrad(
         second = s[i]
         if max_second_moment:
             second = torch.maximum(s_hat[i], s[i], out=s_hat[i])
-        torch.sqrt(second, out=work).add_(eps).div_(broadcast_rows(alpha, p))
-        v[i].mul_(broadcast_rows(mu, p)).addcdiv_(g, work)
+        torch.sqrt(second, out=work).add_(eps)
+        v[i].mul_(broadcast_rows(mu, p))
+        if isinstance(alpha, Tensor):
+            v[i].addcdiv_(g, work.div_(broadcast_rows(alpha, p)))
+        else:
+            v[i].addcdiv_(g, work, value=alpha)
         p.sub_(v[i])
 
 
 def _multi_tensor_dwmgrad(
     params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor,
+    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor | float,
     eps: float, max_second_moment: bool,
 ) -> None:
-    # The for-loop's operations, in the same order, each over all tensors of a device/dtype.
+    # The for-loop's operations, in the same order, each over all tensors of a block.
+    split = inv.dim() == 0  # per-instance coefficients broadcast over rows: keep tensors whole
     for device, lists in grouped_by_device([params, grads, s, v, s_hat]):
-        c, m, a = (x.to(device) for x in (inv, mu, alpha))
-        for ps, gs, ss, vs, shs in cache_blocks(lists, device):
+        c, m = inv.to(device), mu.to(device)
+        a = alpha.to(device) if isinstance(alpha, Tensor) else alpha
+        for ps, gs, ss, vs, shs in cache_blocks(lists, device, split=split):
             _foreach_block(ps, gs, ss, vs, shs, c, m, a, eps, max_second_moment)
 
 
 def _foreach_block(
     ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor], shs: list[Tensor],
-    c: Tensor, m: Tensor, a: Tensor, eps: float, max_second_moment: bool,
+    c: Tensor, m: Tensor, a: Tensor | float, eps: float, max_second_moment: bool,
 ) -> None:
     work = torch._foreach_mul(gs, gs)
     # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
-    torch._foreach_lerp_(ss, work, [broadcast_rows(c, p) for p in ps])
+    weights = [c] * len(ps) if c.dim() == 0 else [broadcast_rows(c, p) for p in ps]
+    torch._foreach_lerp_(ss, work, weights)
     second = ss
     if max_second_moment:
         torch._foreach_maximum_(shs, ss)
         second = shs
-    torch._foreach_copy_(work, second)
-    torch._foreach_sqrt_(work)
+    work = torch._foreach_sqrt(second)
     torch._foreach_add_(work, eps)
-    torch._foreach_div_(work, per_tensor(a, ps))
     torch._foreach_mul_(vs, per_tensor(m, ps))
-    torch._foreach_addcdiv_(vs, gs, work)
+    if isinstance(a, Tensor):
+        torch._foreach_div_(work, per_tensor(a, ps))
+        torch._foreach_addcdiv_(vs, gs, work)
+    else:
+        torch._foreach_addcdiv_(vs, gs, work, value=a)
     torch._foreach_sub_(ps, vs)
 
 
@@ -234,7 +253,8 @@ def _foreach_block(
 def _compiled_single_tensor() -> Callable[..., None]:
     """The for-loop step compiled by TorchInductor into one fused kernel per tensor.
 
-    Built on first use only, so the default paths never compile.
+    It always receives α_t as a tensor (the for-loop's ``inv_sqrt`` form). Built on first
+    use only, so the default paths never compile.
     """
     return torch.compile(_single_tensor_dwmgrad)  # type: ignore[return-value]
 

@@ -100,3 +100,31 @@ def test_authors_transcription_computes_dwmgrad() -> None:
         assert authors.window == float(opt.window)  # type: ignore[attr-defined]
     for p, q in zip(ours, theirs, strict=True):
         torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_bench_blocks_json_structure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "blocks.json"
+    code = main(["bench", "blocks", "--json", "--numel", "4096", "--tensors", "2",
+                 "--repeats", "2", "--sizes", "512,1024", "--threads", "1", "--out", str(out)])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(out.read_text())
+    (result,) = printed["results"]
+    assert result["threads"] == 1 and result["default_size"] >= 1
+    assert [b["size"] for b in result["blocks"]] == [512, 1024, "whole"]
+    references = {t["label"]: t for t in result["references"]}
+    assert set(references) == {"DWMGrad/foreach", "DWMGrad/forloop", "authors.DWMGrad/forloop"}
+    authors = references["authors.DWMGrad/forloop"]["median_s"]
+    for b in result["blocks"]:
+        assert 0 < b["min_s"] <= b["median_s"] < 60
+        assert math.isclose(b["authors_over_this"], authors / b["median_s"], rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [["--sizes", "abc"], ["--sizes", "0"], ["--sizes", ","],
+                                 ["--threads", "0"], ["--threads", "two"], ["--repeats", "0"],
+                                 ["--numel", "3", "--tensors", "4"]])
+def test_bench_blocks_bad_options_are_usage_errors(
+        bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "blocks", *bad]) == 2
+    err = capsys.readouterr().err
+    assert bad[-1] in err and "Traceback" not in err

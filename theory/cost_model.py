@@ -275,10 +275,13 @@ _DWMGRAD_PASSES = (
     _p(_MUL_IN, 1, computes="g²"),
     _p("lerp_.Tensor", 2, computes="s + (g² − s)/ω"),
     _p("add_.Tensor", 1, computes="+ ε"),
-    _p("div_.Tensor", 1, computes="/ α_t"),
     _p("mul_.Tensor", 1, computes="μ_t v"),
-    _p("addcdiv_.default", 3, computes="+ g/((√s + ε)/α_t)"),
     _p("sub_.Tensor", 2, computes="θ − v"),
+)
+_CONSTANT_LR_STEP = _p("addcdiv_.default", 3, scaled=True, computes="+ α g/(√s + ε)")
+_DECAYING_LR_STEP = (
+    _p("div_.Tensor", 1, computes="(√ŝ + ε)/α_t"),
+    _p("addcdiv_.default", 3, computes="+ g/((√ŝ + ε)/α_t)"),
 )
 _DWMGRAD_S = (s1, s * (omega - 1) / omega + g**2 / omega)
 
@@ -289,8 +292,8 @@ MODELS: dict[str, CostModel] = {
                  (v1, mu * v + alpha * g / (sp.sqrt(s1) + eps)),
                  (theta1, theta - v1)),
         state={s: "s", v: "v"},
-        passes=(*_DWMGRAD_PASSES, _p("sqrt.out", 1, computes="√s")),
-        scalar_ops=sp.Integer(24),
+        passes=(*_DWMGRAD_PASSES, _CONSTANT_LR_STEP, _p("sqrt.out", 1, computes="√s")),
+        scalar_ops=sp.Integer(23),
         notes="window, μ_t, α_t, 1/ω_t: a fixed number of 0-d ops per step, independent of P "
               "(loss passed as a 0-d tensor)",
     ),
@@ -301,11 +304,13 @@ MODELS: dict[str, CostModel] = {
                  (v1, mu * v + alpha * g / (sp.sqrt(s_hat1) + eps)),
                  (theta1, theta - v1)),
         state={s: "s", v: "v", s_hat: "s_hat"},
-        passes=(*_DWMGRAD_PASSES, _p("maximum.out", 2, computes="ŝ = max(ŝ, s)"),
+        passes=(*_DWMGRAD_PASSES, *_DECAYING_LR_STEP,
+                _p("maximum.out", 2, computes="ŝ = max(ŝ, s)"),
                 _p("sqrt.out", 1, computes="√ŝ")),
         scalar_ops=sp.Integer(25),
         options=ANALYSED_OPTIONS,
-        notes="one more pass (3 streams) and one more state tensor than the paper's rule; "
+        notes="two more passes (÷ α_t: 2 streams, max: 3 streams) and one more state tensor "
+              "than the paper's rule; "
               "α_t = α/√t and μ_t's λ^{t−1} are 0-d ops",
     ),
     "AdaBelief": CostModel(

@@ -27,24 +27,25 @@ def test_every_package_optimizer_and_adam_have_a_model() -> None:
     assert len({b.name for b in cm.BOUNDS}) == len(cm.MODELS)
 
 
-def test_analysed_dwmgrad_costs_one_pass_and_one_state_tensor_more() -> None:
+def test_analysed_dwmgrad_costs_two_passes_and_one_state_tensor_more() -> None:
+    """÷α_t (a tensor: 2 streams; a constant α is addcdiv's value=) and ŝ = max(ŝ, s)."""
     from theory.dwmgrad import ANALYSED_OPTIONS
 
     paper, analysed = cm.MODELS["DWMGrad"], cm.MODELS["DWMGrad (analysed)"]
     assert analysed.options == ANALYSED_OPTIONS
-    assert analysed.kernel_passes == paper.kernel_passes + 1
-    assert analysed.streams == paper.streams + 3
+    assert analysed.kernel_passes == paper.kernel_passes + 2
+    assert analysed.streams == paper.streams + 2 + 3
     assert len(analysed.state) == len(paper.state) + 1
 
 
 def test_dwmgrad_constants() -> None:
     model = cm.MODELS["DWMGrad"]
-    assert model.flops == 11 and model.kernel_passes == 8
-    assert model.bytes_per_param(4) == 80  # 20 streams of float32
+    assert model.flops == 11 and model.kernel_passes == 7
+    assert model.bytes_per_param(4) == 72  # 18 streams of float32
     assert model.state_bytes_per_param(4) == 8  # s and v
     assert model.minimal_streams == 7  # read g, s, v, θ; write s, v, θ
     bound = next(b for b in cm.BOUNDS if b.name == "cost_DWMGrad")
-    assert bound.evaluate(n=10, d=1000) == 10 * (11 * 1000 + 24)
+    assert bound.evaluate(n=10, d=1000) == 10 * (11 * 1000 + 23)
 
 
 def test_aida_cost_grows_with_k_but_closed_forms_do_not() -> None:

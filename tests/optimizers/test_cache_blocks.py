@@ -1,0 +1,133 @@
+"""CPU blocks of the foreach path (``dwmgrad.base.cache_blocks``): every element is visited
+once, in aligned pieces; non-contiguous or row-broadcast tensors stay whole; and DWMGrad's
+foreach path matches its for-loop when tensors are cut into pieces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from dwmgrad import DWMGrad
+from dwmgrad.base import cache_blocks, cpu_block_numel, cpu_blocks_of
+
+CPU = torch.device("cpu")
+
+
+def numbered(shapes: list[tuple[int, ...]], offset: float) -> list[torch.Tensor]:
+    """Tensors holding distinct values offset + 0, 1, 2, ... across the whole list."""
+    out, start = [], 0
+    for shape in shapes:
+        n = int(torch.Size(shape).numel())
+        out.append(torch.arange(start, start + n, dtype=torch.float64).reshape(shape) + offset)
+        start += n
+    return out
+
+
+SHAPES = [(3, 4), (2,), (0,), (7,), (1,), (2, 2, 3), (5,)]
+
+
+def test_every_element_once_in_aligned_pieces_within_the_limit() -> None:
+    a, b = numbered(SHAPES, 0.0), numbered(SHAPES, 1000.0)
+    seen_a: list[float] = []
+    with cpu_blocks_of(5):
+        blocks = list(cache_blocks([a, b, []], CPU))
+    for block_a, block_b, empty in blocks:
+        assert empty == []
+        assert [t.shape for t in block_a] == [t.shape for t in block_b]
+        for piece_a, piece_b in zip(block_a, block_b, strict=True):
+            # aligned: the same positions of the two lists, as views (updates land in place)
+            assert torch.equal(piece_b, piece_a + 1000.0)
+            assert piece_a.untyped_storage().data_ptr() in {
+                t.untyped_storage().data_ptr() for t in a}
+        total = sum(t.numel() for t in block_a)
+        assert total <= 5 or len(block_a) == 1
+        seen_a.extend(float(x) for t in block_a for x in t.reshape(-1))
+    assert sorted(seen_a) == [float(i) for i in range(sum(t.numel() for t in a))]
+
+
+def test_pieces_are_views_so_in_place_updates_reach_the_tensors() -> None:
+    a = numbered(SHAPES, 0.0)
+    with cpu_blocks_of(4):
+        for (block,) in cache_blocks([a], CPU):
+            torch._foreach_mul_(block, 2.0)
+    for t, ref in zip(a, numbered(SHAPES, 0.0), strict=True):
+        assert torch.equal(t, 2 * ref)
+
+
+def test_non_contiguous_and_unsplit_columns_stay_whole() -> None:
+    wide = torch.zeros(4, 6)
+    transposed = wide.t()  # (6, 4), not contiguous
+    contiguous = torch.zeros(6, 4)
+    with cpu_blocks_of(5):
+        blocks = list(cache_blocks([[contiguous], [transposed]], CPU))
+        assert [b[1][0].shape for b in blocks] == [torch.Size([6, 4])]
+        kept = list(cache_blocks([[contiguous], [contiguous]], CPU, split=False))
+        assert [b[0][0].shape for b in kept] == [torch.Size([6, 4])]
+        cut = list(cache_blocks([[contiguous], [contiguous]], CPU))
+        assert [b[0][0].numel() for b in cut] == [5, 5, 5, 5, 4]
+
+
+def test_other_devices_get_one_block() -> None:
+    a = numbered(SHAPES, 0.0)
+    meta = [t.to("meta") for t in a]
+    assert list(cache_blocks([meta], torch.device("meta"))) == [[meta]]
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "8"])
+def test_block_size_override_validates_and_restores(bad: Any) -> None:
+    before = cpu_block_numel()
+    with pytest.raises(ValueError, match="block size"):
+        with cpu_blocks_of(bad):
+            pass
+    with cpu_blocks_of(7):
+        assert cpu_block_numel() == 7
+    assert cpu_block_numel() == before
+
+
+def test_default_block_follows_the_thread_count() -> None:
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        single = cpu_block_numel()
+        torch.set_num_threads(2)
+        assert cpu_block_numel() > single
+    finally:
+        torch.set_num_threads(previous)
+
+
+def dwmgrad_run(foreach: bool, block: int, per_instance: bool = False, **options: Any
+                ) -> tuple[list[torch.Tensor], DWMGrad]:
+    gen = torch.Generator().manual_seed(3)
+    shapes = [(4, 5), (4, 7), (4,), (4, 0), (4, 3, 3)]
+    params = [torch.randn(s, generator=gen, dtype=torch.float64).requires_grad_(True)
+              for s in shapes]
+    # a non-contiguous parameter (its gradient and state follow its strides)
+    params.append(torch.randn(6, 4, generator=gen, dtype=torch.float64).t().requires_grad_(True))
+    opt = DWMGrad(params, foreach=foreach, per_instance=per_instance, **options)
+    losses = [2.0, 1.0, -0.5, 3.0, 0.5, -1.0, 2.0]
+    with cpu_blocks_of(block):
+        for loss in losses:
+            for p in params:
+                p.grad = torch.sin(3 * p.detach()) + 0.1
+            opt.step(loss=torch.full((4,), loss, dtype=torch.float64) if per_instance else loss)
+    return params, opt
+
+
+@pytest.mark.parametrize("options", [
+    {"window_rule": "loss"},
+    {"window_rule": "loss_decrease", "init_window": 1, "max_window": 3},
+    {"window_rule": "loss_increase", "lr_schedule": "inv_sqrt", "momentum_decay": 0.9,
+     "max_second_moment": True},
+    {"window_rule": "loss_increase", "per_instance": True},
+])
+@pytest.mark.parametrize("block", [3, 8, 1 << 15])
+def test_dwmgrad_foreach_on_pieces_matches_forloop(options: dict[str, Any], block: int) -> None:
+    ref, ref_opt = dwmgrad_run(False, block, **options)
+    got, opt = dwmgrad_run(True, block, **options)
+    for p, r in zip(got, ref, strict=True):
+        torch.testing.assert_close(p, r, rtol=1e-12, atol=1e-14)
+    for p_ref, p_got in zip(ref, got, strict=True):
+        for key, value in ref_opt.state[p_ref].items():
+            torch.testing.assert_close(opt.state[p_got][key], value, rtol=1e-12, atol=1e-14)
