@@ -204,7 +204,8 @@ def cpu_blocks_of(numel: int) -> Iterator[None]:
 def cache_blocks(
     lists: list[list[Tensor]], device: torch.device, *, split: bool = True
 ) -> Iterator[list[list[Tensor]]]:
-    """Split parallel tensor lists into consecutive blocks for ``torch._foreach_*`` ops.
+    """Split parallel tensor lists (all of the same length) into consecutive blocks for
+    ``torch._foreach_*`` ops.
 
     On CPU a block holds at most :func:`cpu_block_numel` elements per list, so that the
     sequence of foreach ops of one step revisits a bounded working set instead of streaming
@@ -218,29 +219,22 @@ def cache_blocks(
         yield lists
         return
     limit = cpu_block_numel()
-    used = [lst for lst in lists if lst]
-    block: list[list[Tensor]] = [[] for _ in used]
+    block: list[list[Tensor]] = [[] for _ in lists]
     total = 0
-    for column in zip(*used, strict=True):
+    for column in zip(*lists, strict=True):
         size = column[0].numel()
         if split and size > limit and all(t.is_contiguous() for t in column):
             for pieces in zip(*(t.view(-1).split(limit) for t in column), strict=True):
-                yield _with_empty(lists, [[piece] for piece in pieces])
+                yield [[piece] for piece in pieces]
             continue
         if total and total + size > limit:
-            yield _with_empty(lists, block)
-            block, total = [[] for _ in used], 0
+            yield block
+            block, total = [[] for _ in lists], 0
         for out, t in zip(block, column, strict=True):
             out.append(t)
         total += size
     if block[0]:
-        yield _with_empty(lists, block)
-
-
-def _with_empty(lists: list[list[Tensor]], blocks: list[list[Tensor]]) -> list[list[Tensor]]:
-    """Put the blocks of the non-empty lists back in place; empty lists stay empty."""
-    it = iter(blocks)
-    return [next(it) if lst else lst for lst in lists]
+        yield block
 
 
 class TensorListOptimizer(torch.optim.Optimizer):

@@ -219,23 +219,24 @@ def _multi_tensor_dwmgrad(
 ) -> None:
     # The for-loop's operations, in the same order, each over all tensors of a block.
     split = inv.dim() == 0  # per-instance coefficients broadcast over rows: keep tensors whole
-    for device, lists in grouped_by_device([params, grads, s, v, s_hat]):
+    state = [s, v, s_hat] if max_second_moment else [s, v]
+    for device, lists in grouped_by_device([params, grads, *state]):
         c, m = inv.to(device), mu.to(device)
         a = alpha.to(device) if isinstance(alpha, Tensor) else alpha
-        for ps, gs, ss, vs, shs in cache_blocks(lists, device, split=split):
-            _foreach_block(ps, gs, ss, vs, shs, c, m, a, eps, max_second_moment)
+        for ps, gs, ss, vs, *shs in cache_blocks(lists, device, split=split):
+            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, eps)
 
 
 def _foreach_block(
-    ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor], shs: list[Tensor],
-    c: Tensor, m: Tensor, a: Tensor | float, eps: float, max_second_moment: bool,
+    ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor],
+    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: float,
 ) -> None:
     work = torch._foreach_mul(gs, gs)
     # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
     weights = [c] * len(ps) if c.dim() == 0 else [broadcast_rows(c, p) for p in ps]
     torch._foreach_lerp_(ss, work, weights)
     second = ss
-    if max_second_moment:
+    if shs is not None:  # max_second_moment
         torch._foreach_maximum_(shs, ss)
         second = shs
     work = torch._foreach_sqrt(second)
