@@ -7,16 +7,18 @@ quantities are stored one column per coordinate ("x[0]", "x[1]", ...); :meth:`ve
 them back. A diverged instance (non-finite loss or gradient first at step k) has
 ``diverged_at[seed] = k`` and NaN from step k on.
 
-File form (see ``docs/results.md``): ``<key>.csv`` with columns experiment,
-spec_key, seed, step, quantity, value; ``<key>.json`` with the spec, status, diverged_at,
-package versions and git commit (deterministic: bit-identical for the same spec); and
-``<key>.timings.json`` with the wall-clock timings and creation time (which cannot be
-bit-identical across runs, so they live apart).
+File form (see ``docs/results.md``): ``<key>.csv.gz``, a gzip-compressed CSV with columns
+experiment, spec_key, seed, step, quantity, value (deterministic bytes: no time stamp);
+``<key>.json`` with the spec, status, diverged_at, package versions and git commit
+(deterministic: bit-identical for the same spec); and ``<key>.timings.json`` with the
+wall-clock timings and creation time (which cannot be bit-identical across runs, so they
+live apart).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,7 +29,8 @@ import numpy as np
 
 from experiments.spec import RunSpec
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the CSV is gzip-compressed (<key>.csv.gz)
+CSV_COMPRESSLEVEL = 6
 Status = Literal["ok", "diverged", "failed"]
 CSV_COLUMNS = ("experiment", "spec_key", "seed", "step", "quantity", "value")
 _COLUMN = re.compile(r"^(?P<name>.+)\[(?P<index>\d+)\]$")
@@ -95,6 +98,11 @@ class RunRecord:
                              for step, value in zip(steps, values[row].tolist(), strict=True))
         return "\n".join(lines) + "\n"
 
+    def csv_gz(self) -> bytes:
+        """:meth:`csv_text` gzip-compressed, with no time stamp or file name in the header,
+        so the same record gives the same bytes."""
+        return gzip.compress(self.csv_text().encode(), compresslevel=CSV_COMPRESSLEVEL, mtime=0)
+
     def metadata(self, versions: dict[str, str], git_commit: str) -> dict[str, Any]:
         """Deterministic JSON metadata (no times: those go to the timings file)."""
         return {
@@ -127,6 +135,12 @@ class RunRecord:
         )
 
 
+def read_csv_text(path: Path) -> str:
+    """The CSV text of a ``.csv.gz`` result file (or of a plain ``.csv``)."""
+    raw = path.read_bytes()
+    return (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode()
+
+
 def _read_csv(path: Path, spec: RunSpec, quantities: list[str]) -> dict[str, np.ndarray]:
     """Per-quantity (seeds, T) arrays from a tidy CSV.
 
@@ -134,7 +148,7 @@ def _read_csv(path: Path, spec: RunSpec, quantities: list[str]) -> dict[str, np.
     quantity and seed, steps 1..T; each block's first and last rows are checked); any other
     row order is read row by row.
     """
-    lines = path.read_text().splitlines()
+    lines = read_csv_text(path).splitlines()
     if not lines or tuple(lines[0].split(",")) != CSV_COLUMNS:
         raise ValueError(f"{path}: header {lines[:1]}; expected {list(CSV_COLUMNS)}")
     rows = lines[1:]

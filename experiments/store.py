@@ -2,7 +2,7 @@
 
 Layout under ``root`` (see ``docs/results.md``)::
 
-    runs/<experiment>/<spec_key>.csv            tidy per-step records
+    runs/<experiment>/<spec_key>.csv.gz         tidy per-step records (gzip-compressed CSV)
     runs/<experiment>/<spec_key>.json           spec, status, versions, commit
     runs/<experiment>/<spec_key>.timings.json   measured cost and creation time
     measurements/<experiment>.json              metrics computed from the run files
@@ -10,7 +10,7 @@ Layout under ``root`` (see ``docs/results.md``)::
 Every file is written atomically: to a temporary file in the same directory, flushed and
 fsync'ed, then ``os.replace``'d over the target, so a reader (or a rerun after SIGKILL) sees
 either the old file or the whole new one. The .json is written last: a run is complete when
-its .json exists with status "ok" or "diverged" and its .csv exists. A file lock per directory
+its .json exists with status "ok" or "diverged" and its .csv.gz exists. A file lock per directory
 serialises concurrent writers of the same experiment.
 """
 
@@ -36,6 +36,7 @@ from experiments.spec import RunSpec
 VERSIONED_PACKAGES = ("dwmgrad-verify", "torch", "numpy", "scipy", "sympy", "cvxpy",
                       "scikit-learn")
 COMPLETE_STATUSES = ("ok", "diverged")
+CSV_SUFFIX = ".csv.gz"
 LOCK_TIMEOUT_S = 600.0
 
 
@@ -95,10 +96,10 @@ class ResultStore:
         return self.root / "runs" / experiment
 
     def paths(self, spec: RunSpec) -> tuple[Path, Path, Path]:
-        """(.csv, .json, .timings.json) of ``spec``."""
+        """(.csv.gz, .json, .timings.json) of ``spec``."""
         spec = self.resolve(spec)
         base = self.run_dir(spec.experiment) / spec.key()
-        return (base.with_suffix(".csv"), base.with_suffix(".json"),
+        return (base.with_suffix(CSV_SUFFIX), base.with_suffix(".json"),
                 base.with_name(base.name + ".timings.json"))
 
     def _lock(self, directory: Path) -> FileLock:
@@ -139,7 +140,7 @@ class ResultStore:
         timings["created"] = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock(csv_path.parent):
             self._remove_stale_temporaries(csv_path.parent)
-            atomic_write_bytes(csv_path, record.csv_text().encode())
+            atomic_write_bytes(csv_path, record.csv_gz())
             atomic_write_json(timings_path, timings)
             atomic_write_json(json_path, meta)
 
@@ -160,7 +161,7 @@ class ResultStore:
         for json_path in sorted(directory.glob("*.json")):
             if json_path.name.endswith(".timings.json"):
                 continue
-            csv_path = json_path.with_suffix(".csv")
+            csv_path = json_path.with_suffix(CSV_SUFFIX)
             if not csv_path.exists():
                 continue
             meta = json.loads(json_path.read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from dwmgrad_verify.files import atomic_write_bytes
 from experiments import runner, store
-from experiments.records import RunRecord
+from experiments.records import RunRecord, read_csv_text
 from experiments.runner import run_spec, run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -72,10 +73,25 @@ def test_failed_run_is_saved_small_and_run_again(tmp_path: Path) -> None:
     assert failed.status == "failed" and "mu" in (failed.error or "")
     results.save(failed)
     csv_path, json_path, _ = results.paths(failed.spec)
-    assert csv_path.read_text().count("\n") == 1                  # header only
+    assert read_csv_text(csv_path).count("\n") == 1              # header only
     assert not results.has(failed.spec) and results.records("unit") == []
     loaded = RunRecord.from_files(csv_path, json_path)
     assert loaded.status == "failed" and np.all(np.isnan(loaded.losses))
+
+
+def test_csv_is_compressed_with_deterministic_bytes(tmp_path: Path) -> None:
+    """The per-step CSV is stored gzip-compressed, the same record giving the same bytes (no
+    time stamp in the gzip header), and reads back to the same text."""
+    record = run_spec(SPEC.with_changes(horizon=2000))
+    first, second = ResultStore(tmp_path / "a"), ResultStore(tmp_path / "b")
+    first.save(record)
+    second.save(record)
+    path_a, path_b = first.paths(SPEC.with_changes(horizon=2000))[0], second.paths(
+        SPEC.with_changes(horizon=2000))[0]
+    assert path_a.name.endswith(".csv.gz")
+    assert path_a.read_bytes() == path_b.read_bytes()
+    assert read_csv_text(path_a) == record.csv_text()
+    assert path_a.stat().st_size * 4 < len(record.csv_text().encode())
 
 
 def test_csv_rows_in_any_order_load_the_same(tmp_path: Path) -> None:
@@ -83,8 +99,8 @@ def test_csv_rows_in_any_order_load_the_same(tmp_path: Path) -> None:
     record = run_spec(SPEC)
     results.save(record)
     csv_path = results.paths(SPEC)[0]
-    header, *rows = csv_path.read_text().splitlines()
-    csv_path.write_text("\n".join([header, *reversed(rows)]) + "\n")
+    header, *rows = read_csv_text(csv_path).splitlines()
+    csv_path.write_bytes(gzip.compress(("\n".join([header, *reversed(rows)]) + "\n").encode()))
     loaded = results.load(SPEC)
     np.testing.assert_array_equal(loaded.losses, record.losses)
     np.testing.assert_array_equal(loaded.extras["grad_norm"], record.extras["grad_norm"])

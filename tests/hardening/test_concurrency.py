@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from experiments.records import read_csv_text
 from experiments.runner import run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -73,7 +74,7 @@ def payload(items: list[RunSpec]) -> str:
 
 def assert_intact(root: Path, expected: list[RunSpec]) -> None:
     """Every result of ``expected`` complete and loadable; nothing else but locks and timings;
-    each .json parses and each .csv has seeds x horizon x quantities rows."""
+    each .json parses and each .csv.gz has seeds x horizon x quantities rows."""
     store = ResultStore(root)
     names = set()
     for spec in expected:
@@ -81,8 +82,7 @@ def assert_intact(root: Path, expected: list[RunSpec]) -> None:
         csv_path, json_path, timings_path = store.paths(spec)
         meta = json.loads(json_path.read_text())
         json.loads(timings_path.read_text())
-        with csv_path.open(newline="") as handle:
-            rows = list(csv.reader(handle))
+        rows = list(csv.reader(read_csv_text(csv_path).splitlines()))
         assert len(rows) - 1 == len(spec.seeds) * spec.horizon * len(meta["quantities"])
         record = store.load(spec)
         assert record.losses.shape == (len(spec.seeds), spec.horizon)
@@ -99,7 +99,7 @@ def assert_complete_when_present(root: Path, items: list[RunSpec]) -> int:
         csv_path, json_path, _ = store.paths(spec)
         if json_path.exists():
             meta = json.loads(json_path.read_text())
-            text = csv_path.read_text()                 # the .csv is written before the .json
+            text = read_csv_text(csv_path)              # the .csv.gz is written before the .json
             assert text.count("\n") == 1 + len(spec.seeds) * spec.horizon * len(
                 meta["quantities"]), spec.key()
             seen += 1

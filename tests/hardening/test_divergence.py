@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.records import RunRecord
+from experiments.records import RunRecord, read_csv_text
 from experiments.runner import run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -73,8 +73,7 @@ def test_other_runs_of_the_sweep_complete(swept: tuple[ResultStore, list[RunReco
             assert record.losses[:, -1].max() < 1e-6 * record.losses[:, 0].min()
             assert store.has(record.spec)
     csv_path = store.paths(records[0].spec)[0]
-    with csv_path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(read_csv_text(csv_path).splitlines()))
     assert len(rows) == 2 * len(SEEDS) * HORIZON            # loss and grad_norm, every step
 
 

@@ -5,7 +5,7 @@ killed once some but not all of its runs have results, then rerun, then
 ``dwmgrad-verify report --out DIR`` builds the report. (``all`` has no scale smaller than
 "quick", which takes minutes; the slow variant below kills ``all --scale quick`` itself.)
 
-Checked after the kill: every result .json parses, every .csv is whole (header, complete
+Checked after the kill: every result .json parses, every .csv.gz is whole (header, complete
 rows, rows = seeds x horizon x quantities where its .json exists), and a temporary file left by
 the kill is never taken for a result. After the rerun: the runs finished before the kill were
 not repeated (their three files keep their inode and mtime), exactly the missing runs were
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from experiments.records import read_csv_text
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_EXPERIMENTS = ("lessard_cycle", "heavy_ball_rate")
@@ -74,7 +76,7 @@ def kill_midway(argv: Sequence[str], root: Path, total: int, at_least: int,
 
 
 def assert_nothing_partial(root: Path) -> None:
-    """Every .json parses; every .csv is whole; temporary files are not results."""
+    """Every .json parses; every .csv.gz is whole; temporary files are not results."""
     for path in (root / "runs").rglob("*"):
         if path.is_dir() or path.name == ".lock":
             continue
@@ -83,13 +85,13 @@ def assert_nothing_partial(root: Path) -> None:
             continue
         if path.suffix == ".json":
             json.loads(path.read_text())
-        elif path.suffix == ".csv":
-            text = path.read_text()
+        elif path.name.endswith(".csv.gz"):
+            text = read_csv_text(path)
             assert text.endswith("\n"), path
             rows = list(csv.reader(text.splitlines()))
             assert rows[0] == ["experiment", "spec_key", "seed", "step", "quantity", "value"]
             assert all(len(r) == 6 for r in rows[1:]), path
-            meta_path = path.with_suffix(".json")
+            meta_path = path.with_name(path.name.removesuffix(".csv.gz") + ".json")
             if meta_path.exists():
                 meta = json.loads(meta_path.read_text())
                 spec = meta["spec"]
@@ -103,7 +105,7 @@ def fingerprints(root: Path) -> dict[str, tuple[int, int]]:
     """(inode, mtime_ns) of the three files of every complete result."""
     out = {}
     for meta in result_jsons(root):
-        for path in (meta, meta.with_suffix(".csv"),
+        for path in (meta, meta.with_suffix(".csv.gz"),
                      meta.with_name(meta.stem + ".timings.json")):
             stat = path.stat()
             out[str(path.relative_to(root))] = (stat.st_ino, stat.st_mtime_ns)

@@ -1,7 +1,7 @@
 """Same spec and seeds give bit-identical result files on CPU: twice in one process, and in
 a fresh process (restart). What "identical" means, per file:
 
-* ``runs/<exp>/<key>.csv``: byte-identical.
+* ``runs/<exp>/<key>.csv.gz``: byte-identical.
 * ``runs/<exp>/<key>.json`` (spec, status, diverged_at, solver info, versions, git commit):
   byte-identical; it holds no times by design.
 * ``runs/<exp>/<key>.timings.json``: wall-clock timings and the creation time; excluded
@@ -78,7 +78,7 @@ def assert_same_results(a: Path, b: Path, runs: int | None = len(SPECS)) -> None
     files_a, files_b = run_files(a), run_files(b)
     assert files_a.keys() == files_b.keys()
     if runs is not None:
-        assert len([n for n in files_a if n.endswith(".csv")]) == runs
+        assert len([n for n in files_a if n.endswith(".csv.gz")]) == runs
     for name, content in files_a.items():
         if name.endswith(".timings.json"):
             assert json.loads(content).keys() == json.loads(files_b[name]).keys()
