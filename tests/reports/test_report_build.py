@@ -8,7 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from report_fake_results import SMALL_SKIP, checks, dwmgrad_regret, write_fake_results
+from report_fake_results import (
+    SMALL_SKIP,
+    checks,
+    counterexample_search,
+    dwmgrad_regret,
+    write_fake_results,
+)
 
 from reports.build import ReportFiles, build_report
 from reports.claims import CLAIMS, judge
@@ -116,6 +122,30 @@ def test_violations_are_reported_with_evidence(result_dir: Path) -> None:
     assert "exceeds the bound" in analysed.reason
     assert any("'T': 3.0" in c.detail for c in analysed.counterexamples)
     assert judged["all-proof-steps-verified"].status == "violated"
+
+
+@pytest.mark.parametrize(("amsgrad_flags", "rediscovered", "expected"), [
+    ([False, True], True, "holds"),
+    ([True, True], False, "inconclusive"),
+    ([], False, "violated"),
+])
+def test_adam_rediscovery_needs_a_sequence_that_separates_adam_from_amsgrad(
+        result_dir: Path, amsgrad_flags: list[bool], rediscovered: bool, expected: str) -> None:
+    """A Reddi-type sequence counts only if AMSGrad (which converges there) is not flagged on
+    it too; otherwise the finite-horizon test cannot tell a failing method from a slow one."""
+    doc = counterexample_search()
+    doc["metrics"]["adam_rediscovered"] = rediscovered
+    doc["metrics"]["adam_reddi_type_candidates"] = [
+        {"candidate_seed": i, "adam_avg_regret": 0.2, "amsgrad_avg_regret": 0.19,
+         "amsgrad_counterexample": flag, "wrong_corner_rate": 0.22}
+        for i, flag in enumerate(amsgrad_flags)]
+    (result_dir / "measurements" / "counterexample_search.json").write_text(json.dumps(doc))
+    judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
+    verdict = judged["adam-counterexample-rediscovered"]
+    assert verdict.status == expected, verdict.reason
+    if expected == "inconclusive":
+        assert "AMSGrad" in verdict.reason and "2 Reddi-type" in verdict.reason
+    assert sum("Reddi-type sequence" in e.label for e in verdict.evidence) == len(amsgrad_flags)
 
 
 def test_malformed_measurement_is_inconclusive_not_a_crash(result_dir: Path) -> None:
