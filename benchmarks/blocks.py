@@ -14,7 +14,6 @@ that thread count.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ from benchmarks.optimizers import (
     optimizer_builders,
     optimizer_step,
 )
+from benchmarks.output import emit
 from dwmgrad import DWMGrad
 from dwmgrad.base import cpu_block_numel, cpu_blocks_of
 from dwmgrad_verify.errors import UsageError
@@ -160,9 +160,5 @@ def run(args: argparse.Namespace) -> int:
         writable_file(args.out, option="--out")
     result = BlocksResult(numel, tensors, repeats, torch.__version__,
                           [measure_threads(t, sizes, numel, tensors, repeats) for t in threads])
-    payload = json.dumps(asdict(result), indent=2)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(payload + "\n")
-    print(payload if args.json else format_table(result))
+    emit(asdict(result), lambda: format_table(result), as_json=args.json, out=args.out)
     return 0

@@ -15,7 +15,6 @@ Target (issue 4): ratio ≥ 20 at 256 instances.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.output import emit
 from dwmgrad_verify.errors import UsageError
 from dwmgrad_verify.options import positive_int
 from dwmgrad_verify.paths import writable_file
@@ -130,12 +130,8 @@ def run(args: argparse.Namespace) -> int:
         dim=values["dim"] or 10, optimizer=args.optimizer,
         loop_instances=values["loop-instances"], threads=values["threads"] or 1,
     )
-    payload = json.dumps(result, indent=2)
-    if args.out is not None:
-        from dwmgrad_verify.files import atomic_write_bytes
-
-        atomic_write_bytes(Path(args.out), (payload + "\n").encode())
-    print(payload if args.json else format_result(result))
+    emit(result, lambda: format_result(result), as_json=args.json,
+         out=None if args.out is None else Path(args.out))
     return 0
 
 

@@ -29,7 +29,6 @@ compares numbers from the same run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -41,6 +40,7 @@ from typing import Any
 import torch
 
 from benchmarks.authors_dwmgrad import AuthorsDWMGrad
+from benchmarks.output import emit
 from dwmgrad.registry import OPTIMIZERS, path_kwargs
 from dwmgrad_verify.errors import UsageError
 from dwmgrad_verify.paths import writable_file
@@ -264,9 +264,5 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         writable_file(args.out, option="--out")
     result = measure(args.numel, args.tensors, args.repeats, args.threads)
-    payload = json.dumps(asdict(result), indent=2)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(payload + "\n")
-    print(payload if args.json else format_table(result))
+    emit(asdict(result), lambda: format_table(result), as_json=args.json, out=args.out)
     return 0

@@ -19,7 +19,6 @@ printed beside it: on a shared machine the wall time also counts waiting for a c
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import engine, optimizers
+from benchmarks.output import emit
 from dwmgrad_verify.errors import UsageError
 from dwmgrad_verify.options import positive_int
 
@@ -180,11 +180,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--numel {sizes['numel']} is less than --tensors {sizes['tensors']}")
     path = json_out_path(Path(args.json_out))
     result = run_suite(scale=args.scale, **sizes)
-    from dwmgrad_verify.files import atomic_write_bytes
-
-    payload = json.dumps(result, indent=2)
-    atomic_write_bytes(path, (payload + "\n").encode())
-    print(payload if args.json else format_summary(result))
+    emit(result, lambda: format_summary(result), as_json=args.json, out=path)
     print(f"wrote {path}", file=sys.stderr)
     return 0 if result["end_to_end"]["exit_code"] == 0 else 1
 
