@@ -34,7 +34,7 @@ from benchmarks.output import emit
 from dwmgrad import DWMGrad
 from dwmgrad.base import cpu_block_numel, cpu_blocks_of
 from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.options import positive_int
+from dwmgrad_verify.options import positive_int, positive_int_list
 from dwmgrad_verify.paths import writable_file
 
 DEFAULT_SIZES = (1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20)
@@ -121,13 +121,6 @@ def format_table(result: BlocksResult) -> str:
     return "\n".join(lines)
 
 
-def parse_sizes(text: str) -> list[int]:
-    sizes = [positive_int("--sizes", part) for part in text.split(",") if part.strip()]
-    if not sizes:
-        raise UsageError(f"--sizes {text!r} lists no size; expected e.g. 16384,32768")
-    return sizes
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON to this file")
@@ -146,11 +139,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sizes = parse_sizes(args.sizes)
-    threads = list(dict.fromkeys(positive_int("--threads", part)
-                                 for part in args.threads.split(",") if part.strip()))
-    if not threads:
-        raise UsageError(f"--threads {args.threads!r} lists no thread count; expected e.g. 1,2")
+    sizes = positive_int_list("--sizes", args.sizes)
+    threads = positive_int_list("--threads", args.threads)
     numel = positive_int("--numel", args.numel)
     tensors = positive_int("--tensors", args.tensors)
     repeats = positive_int("--repeats", args.repeats)

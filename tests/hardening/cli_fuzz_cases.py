@@ -114,6 +114,14 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
                 cases.append(BadCall(("bench", "optimizers", *dedupe([*small, option, value])),
                                      value))
         cases.append(BadCall(("bench", "optimizers", *small, "--out", under_file), under_file))
+    if "blocks" in benchmarks:
+        small = ["--numel", "64", "--tensors", "2", "--repeats", "1", "--sizes", "16",
+                 "--threads", "1"]
+        for option in ("--numel", "--tensors", "--repeats", "--sizes", "--threads"):
+            for value in ("0", "-1", "abc", "1.5", "8,0"):
+                cases.append(BadCall(("bench", "blocks", *dedupe([*small, option, value])),
+                                     value))
+        cases.append(BadCall(("bench", "blocks", *small, "--out", under_file), under_file))
     if "engine" in benchmarks:
         small = ["--instances", "4", "--horizon", "3", "--dim", "2"]
         for option in ("--instances", "--horizon", "--dim", "--threads", "--loop-instances"):

@@ -34,7 +34,7 @@ WORK = [
     ("experiments.api", "run_specs"),
     ("reports.build", "build_report"), ("reports.all_command", "build_report"),
     ("benchmarks.optimizers", "measure"), ("benchmarks.engine", "run_engine_benchmark"),
-    ("benchmarks.suite", "run_suite"),
+    ("benchmarks.suite", "run_suite"), ("benchmarks.blocks", "measure_threads"),
 ]
 
 
