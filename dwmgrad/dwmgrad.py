@@ -223,16 +223,13 @@ def _multi_tensor_dwmgrad(
     for device, lists in grouped_by_device([params, grads, *state]):
         c, m = inv.to(device), mu.to(device)
         a = alpha.to(device) if isinstance(alpha, Tensor) else alpha
-        # ε as a 0-d tensor of the parameters' dtype: the same sum as adding the float, and
-        # on CPU the tensor overload costs less per call than the Python-scalar one
-        e = torch.full((), eps, device=device, dtype=lists[0][0].dtype)
         for ps, gs, ss, vs, *shs in cache_blocks(lists, device, split=split):
-            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, e)
+            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, eps)
 
 
 def _foreach_block(
     ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor],
-    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: Tensor,
+    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: float,
 ) -> None:
     work = torch._foreach_mul(gs, gs)
     # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
@@ -243,7 +240,9 @@ def _foreach_block(
         torch._foreach_maximum_(shs, ss)
         second = shs
     work = torch._foreach_sqrt(second)
-    torch._foreach_add_(work, [eps] * len(ps))
+    # ε as a Python float, as in the for-loop: a 0-d tensor would be cast to the parameters'
+    # dtype first (1e-8 is 0 in float16), the float is added in the kernel's compute type
+    torch._foreach_add_(work, eps)
     torch._foreach_mul_(vs, per_tensor(m, ps))
     if isinstance(a, Tensor):
         torch._foreach_div_(work, per_tensor(a, ps))
