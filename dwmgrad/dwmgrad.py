@@ -223,13 +223,20 @@ def _multi_tensor_dwmgrad(
     for device, lists in grouped_by_device([params, grads, *state]):
         c, m = inv.to(device), mu.to(device)
         a = alpha.to(device) if isinstance(alpha, Tensor) else alpha
+        dtype = lists[0][0].dtype
+        # ε on CPU in float32/float64: a 0-d tensor of that dtype, the value the kernel adds
+        # for the Python float too, but cheaper per call; elsewhere the float itself (a 0-d
+        # float16 tensor would round 1e-8 to 0 first; on CUDA a list of 0-d tensors would
+        # leave the fused multi-tensor kernels)
+        e: float | Tensor = (torch.full((), eps, dtype=dtype) if device.type == "cpu"
+                             and dtype in (torch.float32, torch.float64) else eps)
         for ps, gs, ss, vs, *shs in cache_blocks(lists, device, split=split):
-            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, eps)
+            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, e)
 
 
 def _foreach_block(
     ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor],
-    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: float,
+    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: Tensor | float,
 ) -> None:
     work = torch._foreach_mul(gs, gs)
     # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
@@ -240,9 +247,7 @@ def _foreach_block(
         torch._foreach_maximum_(shs, ss)
         second = shs
     work = torch._foreach_sqrt(second)
-    # ε as a Python float, as in the for-loop: a 0-d tensor would be cast to the parameters'
-    # dtype first (1e-8 is 0 in float16), the float is added in the kernel's compute type
-    torch._foreach_add_(work, eps)
+    torch._foreach_add_(work, [eps] * len(ps) if isinstance(eps, Tensor) else eps)
     torch._foreach_mul_(vs, per_tensor(m, ps))
     if isinstance(a, Tensor):
         torch._foreach_div_(work, per_tensor(a, ps))
