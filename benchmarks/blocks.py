@@ -5,10 +5,10 @@ On CPU the foreach path applies its ops to blocks of at most ``cpu_block_numel()
 per tensor list (:func:`dwmgrad.base.cache_blocks`); this benchmark is how that default was
 chosen and how to check it on another machine. For each ``--threads`` value, every entry of
 ``bench optimizers`` (so that the caches are as cold as there) plus one DWMGrad foreach
-optimizer per ``--sizes`` value (and ``whole``: tensors never split) are warmed up and timed
-round-robin for ``--repeats`` rounds; the median and min step time of each is reported, with
-the authors' class / foreach ratio for each size and the size the package uses by default at
-that thread count.
+optimizer per ``--sizes`` value (and ``whole``: all tensors uncut in one block) are warmed up
+and timed round-robin for ``--repeats`` rounds; the median and min step time of each is
+reported, with the authors' class / foreach ratio for each size and the size the package uses
+by default at that thread count.
 """
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ def measure_threads(threads: int, sizes: list[int], numel: int, tensors: int,
         load_before = os.getloadavg()[0]
         calls = {label: optimizer_step(build, needs_loss, numel, tensors)
                  for label, build, needs_loss in optimizer_builders()}
-        # "whole": one block per tensor at most, i.e. a size no tensor exceeds
+        # "whole": a block as large as all parameters: no tensor is cut, one block in all
         variants = {str(size): with_blocks(foreach_step(numel, tensors), size)
                     for size in sizes}
-        variants[WHOLE] = with_blocks(foreach_step(numel, tensors), max(numel, 1))
+        variants[WHOLE] = with_blocks(foreach_step(numel, tensors), numel)
         timings = interleaved_times({**calls, **variants}, repeats)
         authors = timings[AUTHORS].median_s
         blocks = [BlockTiming(int(key) if key != WHOLE else WHOLE, timings[key].median_s,

@@ -136,9 +136,8 @@ class RunRecord:
 
 
 def read_csv_text(path: Path) -> str:
-    """The CSV text of a ``.csv.gz`` result file (or of a plain ``.csv``)."""
-    raw = path.read_bytes()
-    return (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode()
+    """The CSV text of a ``.csv.gz`` result file."""
+    return gzip.decompress(path.read_bytes()).decode()
 
 
 def _read_csv(path: Path, spec: RunSpec, quantities: list[str]) -> dict[str, np.ndarray]:

@@ -16,12 +16,13 @@ Candidates are ranked by r(100·T0)/(G∞·D∞) (scale-free); ``found`` is True
 candidate is a counterexample, and the best one is saved as a replayable JSON
 (``measurements/counterexamples/<optimizer>.json``; :func:`replay` reruns it).
 
-``adam_reddi_type_found``: some counterexample of Adam (α/√t, β = (0.9, 0.99)) is a linear
-game of Reddi et al.'s type (rare large spikes against frequent small opposite gradients,
-comparator at a corner) on which Adam's r(100·T0) is at least half of the cost of sitting at
-the wrong corner, 2|Σ_period b_t|/p (Reddi, Kale, Kumar, ICLR 2018, Theorem 1 and §5).
-``adam_rediscovered``: one of those sequences also separates Adam from AMSGrad, i.e. AMSGrad
-(which converges on such games) is not a counterexample on it. The test is on a finite
+``adam_reddi_type_candidates``: the counterexamples of Adam (α/√t, β = (0.9, 0.99)) that are
+linear games of Reddi et al.'s type (rare large spikes against frequent small opposite
+gradients, comparator at a corner) on which Adam's r(100·T0) is at least half of the cost of
+sitting at the wrong corner, 2|Σ_period b_t|/p (Reddi, Kale, Kumar, ICLR 2018, Theorem 1 and
+§5), each with AMSGrad's result on the same sequence. ``adam_rediscovered``: one of them also
+separates Adam from AMSGrad, i.e. AMSGrad (which converges on such games) is not a
+counterexample on it. The test is on a finite
 horizon: AMSGrad's slow transient can pass it on the same sequence, and then the search has
 found Adam stuck but has not shown that it can tell a failing method from a slow one.
 """
@@ -201,7 +202,6 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                    if reddi_type(sequences[i], float(adam_r[i]))]
     metrics_out: dict[str, Any] = dict(results)
     amsgrad_found = analysed["AMSGrad"][1]
-    metrics_out["adam_reddi_type_found"] = bool(reddi_seeds)
     metrics_out["adam_rediscovered"] = any(not amsgrad_found[i] for i in reddi_seeds)
     metrics_out["adam_reddi_type_candidates"] = [
         {"candidate_seed": i, "sequence": sequences[i], "adam_avg_regret": float(adam_r[i]),
