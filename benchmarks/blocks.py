@@ -89,14 +89,13 @@ def measure_threads(threads: int, sizes: list[int], numel: int, tensors: int,
         calls = {label: optimizer_step(build, needs_loss, numel, tensors)
                  for label, build, needs_loss in optimizer_builders()}
         # "whole": a block as large as all parameters: no tensor is cut, one block in all
-        variants = {str(size): with_blocks(foreach_step(numel, tensors), size)
-                    for size in sizes}
-        variants[WHOLE] = with_blocks(foreach_step(numel, tensors), numel)
+        block_sizes: dict[int | str, int] = {**{size: size for size in sizes}, WHOLE: numel}
+        variants = {f"blocks={key}": with_blocks(foreach_step(numel, tensors), size)
+                    for key, size in block_sizes.items()}
         timings = interleaved_times({**calls, **variants}, repeats)
         authors = timings[AUTHORS].median_s
-        blocks = [BlockTiming(int(key) if key != WHOLE else WHOLE, timings[key].median_s,
-                              timings[key].min_s, authors / timings[key].median_s)
-                  for key in variants]
+        blocks = [BlockTiming(key, t.median_s, t.min_s, authors / t.median_s)
+                  for key in block_sizes for t in [timings[f"blocks={key}"]]]
         return ThreadResult(threads, cpu_block_numel(), (load_before, os.getloadavg()[0]),
                             blocks, [timings[FOREACH], timings[FORLOOP], timings[AUTHORS]])
     finally:
