@@ -197,10 +197,7 @@ class _SecantMomentumOptimizer(TensorListOptimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """One step; ``closure`` (optional) re-evaluates the loss, which is returned."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         glob = self._global_state()
         gathered = [(group, self._params_with_grad(group)) for group in self.param_groups]
         params = [p for _, ps in gathered for p in ps]

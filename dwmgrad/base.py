@@ -294,13 +294,18 @@ class TensorListOptimizer(torch.optim.Optimizer):
             )
 
     # ------------------------------------------------------------------ stepping
+    @staticmethod
+    def _closure_loss(closure: Callable[[], Any] | None) -> Any:
+        """``closure()`` evaluated with gradients enabled (steps run under no_grad), or None."""
+        if closure is None:
+            return None
+        with torch.enable_grad():
+            return closure()
+
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         """One step over every param group; returns ``closure()``'s value (or None)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             self._update_group(group, self._params_with_grad(group))
         return loss

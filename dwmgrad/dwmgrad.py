@@ -352,8 +352,7 @@ class DWMGrad(TensorListOptimizer):
         if closure is not None and loss is not None:
             raise ValueError("DWMGrad.step got both a closure and loss=; pass only one of them")
         if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+            loss = self._closure_loss(closure)
         if loss is None:
             raise ValueError(
                 "DWMGrad.step needs the loss: pass step(closure) with a closure returning it, "
