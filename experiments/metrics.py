@@ -73,8 +73,15 @@ def distance(x: ArrayLike, x_star: ArrayLike) -> FloatArray:
     return np.sqrt(((xs - xo) ** 2).sum(axis=-1))
 
 
+class _FloatRecord:
+    """Base of the fit results below: ``as_dict`` gives every field as a float (for JSON)."""
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class PowerLawFit:
+class PowerLawFit(_FloatRecord):
     """``y ~ exp(intercept) * x^slope`` with a bootstrap interval ``[ci_low, ci_high]``."""
 
     slope: float
@@ -83,9 +90,6 @@ class PowerLawFit:
     ci_high: float
     level: float
     n_samples: int
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: float(v) for k, v in asdict(self).items()}
 
 
 def _loglog_slope(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -141,7 +145,7 @@ def fit_power_law(
 
 
 @dataclass(frozen=True)
-class BootstrapCI:
+class BootstrapCI(_FloatRecord):
     """A statistic of per-seed values with a percentile bootstrap interval."""
 
     estimate: float
@@ -149,9 +153,6 @@ class BootstrapCI:
     ci_high: float
     level: float
     n_samples: int
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: float(v) for k, v in asdict(self).items()}
 
 
 def bootstrap_ci(
@@ -178,7 +179,7 @@ def bootstrap_ci(
 
 
 @dataclass(frozen=True)
-class RateFit:
+class RateFit(_FloatRecord):
     """``e_k ~ c * k^power * rho^k`` over steps ``[first, last]`` (power = 0 for a plain fit)."""
 
     rho: float
@@ -186,9 +187,6 @@ class RateFit:
     log_c: float
     first: int
     last: int
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: float(v) for k, v in asdict(self).items()}
 
 
 def fit_linear_rate(
