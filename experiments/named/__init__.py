@@ -2,19 +2,14 @@
 
 Each module has ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
 ``measure(store, scale=None) -> dict`` (the measurement JSON described in ``docs/results.md``,
-computed from the result files only). Importing this package registers the extra problems of
-:mod:`experiments.named.families` in :data:`experiments.problems.PROBLEMS`.
+computed from the result files only).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from experiments.named import families
-
-families.register()
-
-from experiments.named import (  # noqa: E402  (the problems must be registered first)
+from experiments.named import (
     cost_scaling,
     counterexample_search,
     dwmgrad_regret,

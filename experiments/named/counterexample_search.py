@@ -2,9 +2,9 @@
 
 For every optimizer (the package's seven, the analysed DWMGrad, Adam and AMSGrad; settings of
 :mod:`experiments.named.online`), a random search over the periodic online family of
-:class:`~experiments.named.families.PeriodicOnline` (linear and quadratic losses on [-1, 1];
+:class:`~experiments.problems.periodic.PeriodicOnline` (linear and quadratic losses on [-1, 1];
 periods, spike phases, magnitudes, offsets, signs): candidate ``i`` is
-``families.candidate(i, "mixed")``, and all candidates of one optimizer run as ONE batched run
+``periodic.candidate(i, "mixed")``, and all candidates of one optimizer run as ONE batched run
 (one instance per seed = candidate) of horizon 100·T0. The search is a fixed population (no
 adaptive refinement: a run is a pure function of a static spec list); the same seed is the
 same sequence for every optimizer.
@@ -44,8 +44,8 @@ from experiments.named.common import (
     load_records,
     resolve_scale,
 )
-from experiments.named.families import PeriodicOnline, validate_sequence
 from experiments.problems import make_problem
+from experiments.problems.periodic import PeriodicOnline, validate_sequence
 from experiments.records import RunRecord
 from experiments.runner import run_spec
 from experiments.spec import RunSpec

@@ -7,7 +7,6 @@ Build one with :func:`make_problem`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,26 +22,26 @@ from experiments.problems.online import (
     ReddiSection5Stochastic,
     ReddiTheorem1,
 )
-from experiments.problems.quadratic import NesterovWorstCase, NoisyQuadratic, SpectrumQuadratic
+from experiments.problems.periodic import PeriodicOnline
+from experiments.problems.quadratic import (
+    CentredQuadratic,
+    NesterovWorstCase,
+    NoisyQuadratic,
+    SpectrumQuadratic,
+)
 from experiments.problems.regression import LeastSquares, LogisticRegression
 
 PROBLEMS: dict[str, type[Problem]] = {
     cls.NAME: cls
-    for cls in (SpectrumQuadratic, NoisyQuadratic, NesterovWorstCase, LeastSquares,
-                LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1, ReddiSection5Online,
-                ReddiSection5Stochastic, RandomOnlineLinear, RandomOnlineQuadratic, DigitsMLP)
+    for cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
+                LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
+                ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
+                RandomOnlineQuadratic, PeriodicOnline, DigitsMLP)
 }
 
 
 def problem_class(name: str) -> type[Problem]:
-    """The class registered as ``name``.
-
-    Other packages may register problems into :data:`PROBLEMS` when imported (the named
-    experiments do, in ``experiments.named``); an unknown name therefore first imports that
-    package, so a fresh process (e.g. a spawned worker) resolves the same names.
-    """
-    if name not in PROBLEMS:
-        importlib.import_module("experiments.named")
+    """The class registered as ``name``."""
     if name not in PROBLEMS:
         raise ValueError(f"Unknown problem {name!r}; expected one of {', '.join(sorted(PROBLEMS))}")
     return PROBLEMS[name]

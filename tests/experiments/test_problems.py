@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-import experiments.named  # noqa: F401  (registers the experiments' problem families)
 from experiments.problems import PROBLEMS, make_problem, solvers
 from experiments.problems.online import _Online
 from experiments.problems.regression import breast_cancer, logistic_value_and_grad

@@ -1,23 +1,13 @@
-"""Problems the named experiments need beyond the core suite, registered into ``PROBLEMS``.
+"""The periodic online convex family the counterexample search explores, on the box [-1, 1]:
 
-* :class:`CentredQuadratic` (``"quadratic_centred"``): the prescribed-spectrum quadratic of
-  :class:`~experiments.problems.quadratic.SpectrumQuadratic` with x* = 0. Heavy ball's error at
-  κ = 100 falls to ~1e-24 by step 300, so the published rate window (steps 200..400,
-  algorithms.md §2) is only measurable in float64 when x* = 0 (with x* ~ N(0, I) the iterate's
-  rounding floors ‖x - x*‖ at ~1e-16).
-* :class:`PeriodicOnline` (``"periodic_online"``): the online convex family the counterexample
-  search explores, on the box [-1, 1]:
+    f_t(x) = ½ a_t x² + b_t x + c_t,  (a_t, b_t, c_t) = spike if (t-1) mod p ∈ S else rest
 
-      f_t(x) = ½ a_t x² + b_t x + c_t,  (a_t, b_t, c_t) = spike if (t-1) mod p ∈ S else rest
-
-  with period p, spike phases S ⊆ {0..p-1}, a_t ≥ 0 (a = 0: linear losses, Reddi et al. 2018's
-  Theorem 1 is p = 3, S = {0}, spike = (0, 3, 0), rest = (0, -1, 0)); the offsets c_t change no
-  gradient or regret but drive DWMGrad's loss-based window. Either one explicit ``sequence``
-  (shared by every seed) or, with ``space`` set, one random candidate per seed drawn by
-  :func:`candidate` (so a batched run evaluates a whole search population at once).
-
-:func:`register` adds both to :data:`experiments.problems.PROBLEMS` (idempotent); importing
-:mod:`experiments.named` calls it.
+with period p, spike phases S ⊆ {0..p-1}, a_t ≥ 0 (a = 0: linear losses, Reddi et al. 2018's
+Theorem 1 is p = 3, S = {0}, spike = (0, 3, 0), rest = (0, -1, 0)); the offsets c_t change no
+gradient or regret but drive DWMGrad's loss-based window. :class:`PeriodicOnline`
+(``"periodic_online"``) takes either one explicit ``sequence`` (shared by every seed) or, with
+``space`` set, one random candidate per seed drawn by :func:`candidate` (so a batched run
+evaluates a whole search population at once).
 """
 
 from __future__ import annotations
@@ -29,25 +19,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from experiments.problems import PROBLEMS
 from experiments.problems.base import Problem
-from experiments.problems.quadratic import SpectrumQuadratic
 from experiments.problems.randomness import generator
 
 SPACES = ("linear", "quadratic", "mixed")
 BOX = (-1.0, 1.0)
-
-
-class CentredQuadratic(SpectrumQuadratic):
-    """:class:`SpectrumQuadratic` with minimiser x* = 0 (f* = 0) and x0 on the sphere of radius
-    ``start_distance``; same spectrum and rotation per seed."""
-
-    NAME = "quadratic_centred"
-
-    def _build(self) -> None:
-        super()._build()
-        assert self.x_star is not None
-        self.x_star = torch.zeros_like(self.x_star)
 
 
 def _loguniform(gen: torch.Generator, low: float, high: float) -> float:
@@ -217,9 +193,3 @@ class PeriodicOnline(Problem):
         out = super().info()
         out.update({"G_inf": self.G_inf, "D_inf": self.D_inf, "box": list(BOX)})
         return out
-
-
-def register() -> None:
-    """Add this module's problems to the core registry (no-op when already there)."""
-    for cls in (CentredQuadratic, PeriodicOnline):
-        PROBLEMS.setdefault(cls.NAME, cls)

@@ -1,4 +1,4 @@
-"""The problems the named experiments add: periodic online family and the centred quadratic."""
+"""The periodic online family (counterexample search) and the centred quadratic."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from experiments.named import families
-from experiments.problems import PROBLEMS, make_problem
+from experiments.problems import PROBLEMS, make_problem, periodic
+from experiments.problems.quadratic import CentredQuadratic
 
 
 def test_registered() -> None:
-    assert PROBLEMS["periodic_online"] is families.PeriodicOnline
-    assert PROBLEMS["quadratic_centred"] is families.CentredQuadratic
+    assert PROBLEMS["periodic_online"] is periodic.PeriodicOnline
+    assert PROBLEMS["quadratic_centred"] is CentredQuadratic
 
 
 def test_comparator_prefix_is_the_minimum_over_the_box() -> None:
     """Closed-form prefix minimum vs a brute-force minimum over a fine grid of the box."""
     problem = make_problem("periodic_online", (0, 1, 2, 3, 4, 5), {"space": "mixed"})
-    assert isinstance(problem, families.PeriodicOnline)
+    assert isinstance(problem, periodic.PeriodicOnline)
     horizon = 40
     comp = problem.comparator_prefix(horizon)
     grid = torch.linspace(-1, 1, 20001, dtype=torch.float64)
@@ -32,15 +32,15 @@ def test_comparator_prefix_is_the_minimum_over_the_box() -> None:
 
 
 def test_reddi_member_and_candidates_are_deterministic() -> None:
-    seq = families.reddi_theorem1(3.0)
+    seq = periodic.reddi_theorem1(3.0)
     problem = make_problem("periodic_online", (0,), {"sequence": seq})
     x = torch.tensor([[0.5]], dtype=torch.float64)
     grads = [float(problem.grad(x, t)) for t in range(1, 7)]
     assert grads == [3.0, -1.0, -1.0, 3.0, -1.0, -1.0]
     # comparator after 3k steps: sum = k (3 - 2) x, minimised at x = -1
     np.testing.assert_allclose(problem.comparator_prefix(6)[0, [2, 5]], [-1.0, -2.0])
-    assert families.candidate(7, "mixed") == families.candidate(7, "mixed")
-    assert families.candidate(7, "linear") != families.candidate(8, "linear")
+    assert periodic.candidate(7, "mixed") == periodic.candidate(7, "mixed")
+    assert periodic.candidate(7, "linear") != periodic.candidate(8, "linear")
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -51,7 +51,7 @@ def test_reddi_member_and_candidates_are_deterministic() -> None:
 ])
 def test_invalid_sequences_are_rejected(bad: dict, match: str) -> None:
     with pytest.raises(ValueError, match=f"Invalid {match}"):
-        families.validate_sequence(bad)
+        periodic.validate_sequence(bad)
 
 
 def test_exactly_one_of_sequence_or_space() -> None:
