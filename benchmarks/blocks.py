@@ -33,9 +33,9 @@ from benchmarks.optimizers import (
 from benchmarks.output import emit
 from dwmgrad import DWMGrad
 from dwmgrad.base import cpu_block_numel, cpu_blocks_of
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.options import positive_int, positive_int_list
-from dwmgrad_verify.paths import writable_file
+from verify_io.errors import UsageError
+from verify_io.options import positive_int, positive_int_list
+from verify_io.paths import writable_file
 
 DEFAULT_SIZES = (1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20)
 WHOLE = "whole"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 BENCHMARKS: dict[str, str] = {
     "optimizers": "benchmarks.optimizers",

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 
 from benchmarks.output import emit
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.options import positive_int
-from dwmgrad_verify.paths import writable_file
 from experiments.runner import run_spec
 from experiments.spec import RunSpec
+from verify_io.errors import UsageError
+from verify_io.options import positive_int
+from verify_io.paths import writable_file
 
 TARGET_RATIO = 20.0
 

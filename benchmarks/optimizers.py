@@ -42,8 +42,8 @@ import torch
 from benchmarks.authors_dwmgrad import AuthorsDWMGrad
 from benchmarks.output import emit
 from dwmgrad.registry import OPTIMIZERS, path_kwargs
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.paths import writable_file
+from verify_io.errors import UsageError
+from verify_io.paths import writable_file
 
 DEFAULT_NUMEL = 4_000_000
 DEFAULT_TENSORS = 8

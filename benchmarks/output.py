@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dwmgrad_verify.files import atomic_write_text
+from verify_io.files import atomic_write_text
 
 
 def emit(result: dict[str, Any], table: Callable[[], str], *, as_json: bool,

@@ -32,8 +32,8 @@ from typing import Any
 
 from benchmarks import engine, optimizers
 from benchmarks.output import emit
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.options import positive_int
+from verify_io.errors import UsageError
+from verify_io.options import positive_int
 
 DEFAULT_JSON_OUT = Path("dwmgrad-report") / "bench.json"
 #: The end-to-end command; "{out}" becomes a fresh temporary directory.

@@ -2,7 +2,7 @@
 
 Each subcommand lives in the package it belongs to, as a module with two functions:
 ``configure(parser)`` adds its arguments and ``run(args) -> int`` executes it. A
-:class:`~dwmgrad_verify.errors.UsageError` raised anywhere becomes one line on stderr and
+:class:`~verify_io.errors.UsageError` raised anywhere becomes one line on stderr and
 exit code 2; results already written stay on disk.
 """
 
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "list": ("dwmgrad_verify.listing", "list optimizers, problems, experiments, bounds, claims"),

@@ -11,7 +11,7 @@ import argparse
 import json
 from collections.abc import Callable
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 Row = dict[str, object]
 

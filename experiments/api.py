@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.paths import writable_dir
 from experiments.executors import make_executor
 from experiments.runner import run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
+from verify_io.errors import UsageError
+from verify_io.paths import writable_dir
 
 SCALES = ("quick", "full")
 DEVICES = ("cpu", "cuda")

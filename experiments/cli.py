@@ -12,9 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.options import positive_int
 from experiments.api import experiments_registry, run_experiments
+from verify_io.errors import UsageError
+from verify_io.options import positive_int
 
 DEFAULT_OUT = Path("dwmgrad-report")
 

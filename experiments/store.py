@@ -28,9 +28,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from dwmgrad_verify.files import atomic_write_bytes
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
+from verify_io.files import atomic_write_bytes
 
 #: Distributions whose versions go into every result's metadata.
 VERSIONED_PACKAGES = ("dwmgrad-verify", "torch", "numpy", "scipy", "sympy", "cvxpy",

@@ -20,11 +20,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.files import atomic_write_text
-from dwmgrad_verify.paths import writable_dir
 from proofs_check.core import StepResult
 from theory.appendix import results_to_json, write_appendix
+from verify_io.errors import UsageError
+from verify_io.files import atomic_write_text
+from verify_io.paths import writable_dir
 
 CHECKS_PATH = Path("checks") / "checks.json"
 COLUMNS = ("proof", "step", "statement", "method", "status", "worst_slack", "instances")

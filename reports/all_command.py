@@ -29,13 +29,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.files import atomic_write_text
-from dwmgrad_verify.options import positive_int
-from dwmgrad_verify.paths import writable_dir
 from reports.build import build_report
 from reports.cli import DEFAULT_OUT
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
+from verify_io.errors import UsageError
+from verify_io.files import atomic_write_text
+from verify_io.options import positive_int
+from verify_io.paths import writable_dir
 
 SCALES = ("quick", "full")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)

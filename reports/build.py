@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from dwmgrad_verify.files import atomic_write_text
 from reports.claims import judge
 from reports.compose import claims_table, compose, make_tables
 from reports.document import to_markdown
@@ -25,6 +24,7 @@ from reports.figures import render_all
 from reports.html import page
 from reports.results import load_results
 from reports.schema import claims_document, validate_claims
+from verify_io.files import atomic_write_text
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dwmgrad_verify.paths import writable_dir
+from verify_io.paths import writable_dir
 
 DEFAULT_OUT = Path("dwmgrad-report")
 

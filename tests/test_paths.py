@@ -1,4 +1,4 @@
-"""dwmgrad_verify.paths: output paths are validated before work, with one clear UsageError."""
+"""verify_io.paths: output paths are validated before work, with one clear UsageError."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dwmgrad_verify.errors import UsageError
-from dwmgrad_verify.paths import writable_dir, writable_file
+from verify_io.errors import UsageError
+from verify_io.paths import writable_dir, writable_file
 
 UNWRITABLE_DIR = Path("/proc/self")  # refuses new files even to root
 

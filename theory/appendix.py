@@ -18,10 +18,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from dwmgrad_verify.files import atomic_write_text
 from proofs_check.core import StepResult
 from theory.core import Bound, Derivation
 from theory.dwmgrad import PAPER_ALGORITHM_GAPS, AssumptionGap
+from verify_io.files import atomic_write_text
 
 MARKDOWN_PATH = Path("theory") / "derivations.md"
 LATEX_PATH = Path("tables") / "derivations.tex"

@@ -9,7 +9,7 @@ with the appendix (``DIR/theory/derivations.md``, ``DIR/tables/derivations.tex``
 column is taken from ``DIR/checks/checks.json`` when that exists. ``--appendix DIR`` runs the
 derivations' proof checks first so the appendix shows their results. Both directories are
 validated (created if missing, probed for writing) before any work
-(:func:`dwmgrad_verify.paths.writable_dir`).
+(:func:`verify_io.paths.writable_dir`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dwmgrad_verify.files import atomic_write_text
-from dwmgrad_verify.paths import writable_dir
 from theory.appendix import results_from_json, write_appendix
 from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
+from verify_io.files import atomic_write_text
+from verify_io.paths import writable_dir
 
 BOUNDS_PATH = Path("theory") / "bounds.json"
 CHECKS_PATH = Path("checks") / "checks.json"

@@ -21,8 +21,8 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dwmgrad_verify.files import atomic_write_with
 from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
+from verify_io.files import atomic_write_with
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                               "#56B4E9", "#F0E442", "#000000")

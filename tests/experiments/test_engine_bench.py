@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import engine
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 
 def test_engine_benchmark_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

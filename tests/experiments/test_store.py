@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dwmgrad_verify.files import atomic_write_bytes
 from experiments import runner, store
 from experiments.records import RunRecord, read_csv_text
 from experiments.runner import run_spec, run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
+from verify_io.files import atomic_write_bytes
 
 SPEC = RunSpec(experiment="unit", problem="quadratic", optimizer="HeavyBall", horizon=30,
                seeds=(0, 1), problem_params={"d": 4, "mu": 1.0, "L": 9.0},

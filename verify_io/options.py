@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 
 def positive_int(option: str, text: object) -> int:

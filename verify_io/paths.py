@@ -1,7 +1,7 @@
 """Validation of output paths given on the command line, before any work starts.
 
 A command that writes results somewhere checks the place first, so that a path that cannot be
-written is one :class:`~dwmgrad_verify.errors.UsageError` naming the option and the path (the
+written is one :class:`~verify_io.errors.UsageError` naming the option and the path (the
 CLI prints one line and exits 2) rather than a traceback after minutes of work:
 
 * :func:`writable_dir`: an output directory (``--out DIR``, ``--appendix DIR``): created with
@@ -20,7 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 __all__ = ["writable_dir", "writable_file"]
 
