@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.autograd import DeviceType
 
+from experiments import metrics
 from experiments.baselines import ScheduledOptimizer
 from experiments.optimizers import RunOptimizer, optimizer_names
 from experiments.problems import Problem, make_problem, problem_class
@@ -155,7 +156,8 @@ def run_spec(spec: RunSpec) -> RunRecord:
     series = {name: torch.empty(horizon, batch, dtype=dtype, device=device)
               for name in [*measured, *after_step]}
     vectors = {name: torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device)
-               for name in spec.record if name == "x" or name.startswith(STATE_PREFIX)}
+               for name in spec.record
+               if name in ("x", "grad") or name.startswith(STATE_PREFIX)}
     finite = torch.empty(horizon, batch, dtype=torch.bool, device=device)
     box = problem.box
     if device.type == "cuda":
@@ -170,6 +172,8 @@ def run_spec(spec: RunSpec) -> RunRecord:
         losses[t - 1] = loss
         if "x" in vectors:
             vectors["x"][t - 1] = x
+        if "grad" in vectors:
+            vectors["grad"][t - 1] = grad
         for name, fn in measured.items():
             series[name][t - 1] = fn(x, grad)
         param.grad = grad
@@ -180,7 +184,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
         for name, fn in after_step.items():
             series[name][t - 1] = fn()
         for name, values in vectors.items():
-            if name != "x":
+            if name.startswith(STATE_PREFIX):
                 values[t - 1] = optimizer.state_tensor(name[len(STATE_PREFIX):])
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -202,7 +206,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
             extras[f"{name}[{i}]"] = finish(values[:, :, i])
     if "regret" in spec.record:
         comparator = problem.comparator_prefix(horizon)  # type: ignore[attr-defined]
-        extras["regret"] = np.cumsum(loss_array, axis=1) - comparator
+        extras["regret"] = metrics.regret(loss_array, comparator)
     diverged_at = {seed: int(k) for seed, k in zip(spec.seeds, diverged, strict=True) if k > 0}
     param_bytes = param.numel() * param.element_size()
     timings: dict[str, Any] = {

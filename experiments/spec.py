@@ -21,6 +21,7 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 #: Per-step quantities the runner can record besides the loss (see ``experiments.runner``).
 #: "x": the iterate (one column per coordinate, quantity names "x[0]", "x[1]", ...);
+#: "grad": the gradient at the iterate (one column per coordinate, "grad[0]", ...);
 #: "grad_norm": Euclidean norm of the gradient; "window": DWMGrad's window after the step;
 #: "momentum": the momentum an optimizer used at the step (``opt.momentum_now``, or the
 #: constant of heavy ball); "regret": cumulative regret R_t against the best fixed point of the
@@ -30,7 +31,8 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: ``QUANTITIES`` (e.g. the MLP's "accuracy"); plus "state:<key>", an optimizer's
 #: per-parameter state tensor after the step (e.g. "state:s", "state:v"; one column per
 #: coordinate, "state:s[0]", ...).
-GENERIC_QUANTITIES = ("x", "grad_norm", "window", "momentum", "regret", "objective", "dist")
+GENERIC_QUANTITIES = ("x", "grad", "grad_norm", "window", "momentum", "regret", "objective",
+                      "dist")
 #: Whole-run measurements a spec can request in ``record`` (they go to the record's
 #: ``timings``, not to per-step columns): "peak_memory", the peak bytes of one extra optimizer
 #: step measured outside the timed loop (on CPU with torch.profiler; see

@@ -7,14 +7,14 @@ numerically on >= 1000 seeded instances where sympy cannot decide (sums of varia
 Cauchy-Schwarz, Abel summation). The bounds compared with are the expressions of
 :mod:`theory.dwmgrad` themselves, never copies.
 
-Trajectory steps (names ``<lemma>-run``) run the real :class:`dwmgrad.DWMGrad` in float64 with
-``theory.dwmgrad.ANALYSED_OPTIONS`` and projection by clamping on the online convex problems of
-:data:`RUNS` (random linear losses and online least squares on boxes, all three window rules),
-read s, s^, v, omega_t, mu_t from the optimizer state after every step, and check each per-step
-inequality at every step and coordinate, and the cumulative ``R_t <= bound_t`` at every t
-(the comparator for horizon t is exact: coordinatewise for linear losses, bounded-variable
-least squares for the quadratic ones). ``model-run`` first checks that the recorded quantities
-obey the analysed update equations, so the lemmas are checked on the algorithm analysed.
+Trajectory steps (names ``<lemma>-run``) check each per-step inequality at every step and
+coordinate, and the cumulative ``R_t <= bound_t`` at every t, on the runs of
+:data:`proofs_check.dwmgrad_trajectories.RUNS`: the real :class:`dwmgrad.DWMGrad` in float64
+with ``theory.dwmgrad.ANALYSED_OPTIONS``, run by the experiments' runner on online games
+(random linear losses and online least squares on boxes, all three window rules) with s, s^,
+v, omega_t, mu_t recorded after every step and the exact comparator of every horizon.
+``model-run`` first checks that the recorded quantities obey the analysed update equations,
+so the lemmas are checked on the algorithm analysed.
 
 :data:`GAP_STEPS` run the instances of ``theory.dwmgrad.PAPER_ALGORITHM_GAPS`` on the optimizer
 with the published option restored and check that the failure the gap names does happen.
@@ -23,13 +23,10 @@ with the published option restored and check that the failure the gap names does
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 
 import numpy as np
 import sympy as sp
-import torch
-from scipy.optimize import lsq_linear
 
 import theory.dwmgrad as th
 from proofs_check.core import (
@@ -40,6 +37,14 @@ from proofs_check.core import (
     check_trajectory,
     combine,
     relative_slack,
+)
+from proofs_check.dwmgrad_trajectories import (
+    Trajectory,
+    gap_config,
+    per_coordinate,
+    per_round,
+    record_run,
+    recorded_runs,
 )
 
 PROOF = "dwmgrad_regret"
@@ -336,290 +341,6 @@ def rate() -> StepResult:
     ])
 
 
-# --- online convex problems and recorded runs ----------------------------------------------
-@dataclass(frozen=True)
-class OnlineProblem:
-    """Losses f_t on the box [lo, hi]^d: linear ``<c_t, x>`` (``b`` is None) or least squares
-    ``(<c_t, x> - b_t)^2 / 2``. ``G_inf`` bounds every gradient coordinate on the whole box."""
-
-    name: str
-    c: np.ndarray
-    b: np.ndarray | None
-    lo: float
-    hi: float
-
-    @property
-    def horizon(self) -> int:
-        return int(self.c.shape[0])
-
-    @property
-    def D_inf(self) -> float:
-        return self.hi - self.lo
-
-    @property
-    def G_inf(self) -> float:
-        if self.b is None:
-            return float(np.abs(self.c).max())
-        reach = np.abs(self.c).sum(axis=1) * max(abs(self.lo), abs(self.hi)) + np.abs(self.b)
-        return float((np.abs(self.c) * reach[:, None]).max())
-
-    def losses(self, x: np.ndarray) -> np.ndarray:
-        """f_t(x_t) for every row t of ``x`` (shape (T, d)), or f_t(x) for one point x."""
-        inner = np.sum(self.c * x, axis=1)
-        return inner if self.b is None else (inner - self.b) ** 2 / 2
-
-    def loss(self, x: np.ndarray, t: int) -> float:
-        """f_t (t = 1..T) at x."""
-        inner = float(self.c[t - 1] @ x)
-        return inner if self.b is None else (inner - float(self.b[t - 1])) ** 2 / 2
-
-    def grad(self, x: np.ndarray, t: int) -> np.ndarray:
-        """Gradient of f_t (t = 1..T) at x."""
-        row = self.c[t - 1]
-        return row.copy() if self.b is None else row * (row @ x - self.b[t - 1])
-
-    @cached_property
-    def best_cumulative(self) -> tuple[np.ndarray, np.ndarray]:
-        """For every horizon t: min over the box of sum_{k<=t} f_k, and the final minimiser.
-
-        Linear: coordinatewise, lo where the summed gradient is positive, else hi. Least
-        squares: bounded-variable least squares (``scipy.optimize.lsq_linear``, BVLS) for each
-        horizon (:meth:`best_at`).
-        """
-        if self.b is None:
-            sums = np.cumsum(self.c, axis=0)
-            best = np.where(sums > 0, self.lo, self.hi)
-            return np.sum(sums * best, axis=1), best[-1]
-        found = [self.best_at(k) for k in range(1, self.horizon + 1)]
-        return np.array([value for value, _ in found]), found[-1][1]
-
-    def best_at(self, horizon: int) -> tuple[float, np.ndarray]:
-        """min over the box of sum_{k<=horizon} f_k, and its minimiser.
-
-        Least squares: BVLS on the rows themselves for horizons up to 2d, then on the
-        Cholesky factor R of the normal matrix (sum_k ||<c_k,x> - b_k||^2 = ||R x - y||^2 +
-        const), whose value is recomputed from the normal equations.
-        """
-        if self.b is None:
-            sums = self.c[:horizon].sum(axis=0)
-            best = np.where(sums > 0, self.lo, self.hi)
-            return float(sums @ best), best
-        rows_all, b = self.c[:horizon], self.b[:horizon]
-        gram, cross, const = rows_all.T @ rows_all, rows_all.T @ b, float(b @ b) / 2
-        if horizon <= 2 * self.c.shape[1]:
-            rows, target = rows_all, b
-        else:
-            rows = np.linalg.cholesky(gram).T
-            target = np.linalg.solve(rows.T, cross)
-        x = lsq_linear(rows, target, bounds=(self.lo, self.hi), method="bvls", tol=1e-14).x
-        return float(x @ gram @ x / 2 - cross @ x + const), x
-
-
-def linear_problem(T: int, d: int, seed: int, *, drift: float = 0.3) -> OnlineProblem:
-    """Random linear losses on [-1, 1]^d: c_t = m + N(0, 1/4) noise clipped to [-1, 1], with
-    a fixed mean m uniform in [-drift, drift]^d."""
-    rng = np.random.default_rng(seed)
-    mean = rng.uniform(-drift, drift, d)
-    c = np.clip(mean + rng.normal(0.0, 0.5, (T, d)), -1.0, 1.0)
-    return OnlineProblem(f"linear(d={d}, seed={seed})", c, None, -1.0, 1.0)
-
-
-def least_squares_problem(T: int, d: int, seed: int) -> OnlineProblem:
-    """Online least squares on [-1, 1]^d: rows c_t ~ N(0, I/d), targets from a point outside."""
-    rng = np.random.default_rng(seed)
-    c = rng.normal(0.0, 1.0 / np.sqrt(d), (T, d))
-    target = rng.uniform(-2.0, 2.0, d)
-    b = c @ target + rng.normal(0.0, 0.1, T)
-    return OnlineProblem(f"least_squares(d={d}, seed={seed})", c, b, -1.0, 1.0)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """A DWMGrad run on an online problem; ``options`` go on top of ANALYSED_OPTIONS."""
-
-    name: str
-    problem: Callable[[int], OnlineProblem]
-    horizon: int
-    lr: float
-    momentum: float
-    max_window: int
-    init_window: int
-    window_rule: str
-    momentum_decay: float = th.ANALYSED_MOMENTUM_DECAY
-    eps: float = 1e-8
-    options: dict[str, object] = field(default_factory=dict)
-    projected: bool = True
-
-    def optimizer_kwargs(self) -> dict[str, object]:
-        return {**th.ANALYSED_OPTIONS, "lr": self.lr, "momentum": self.momentum, "eps": self.eps,
-                "init_window": self.init_window, "max_window": self.max_window,
-                "window_rule": self.window_rule, "momentum_decay": self.momentum_decay,
-                **self.options}
-
-    def bound_kwargs(self) -> dict[str, float]:
-        return {"lr": self.lr, "momentum": self.momentum, "eps": self.eps,
-                "max_window": self.max_window, "momentum_decay": self.momentum_decay}
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """Per-round quantities of one run, rows t = 1..T: x (x_t before the step), x_next
-    (x_{t+1} after projection), g, loss f_t(x_t), s, s_hat (the moment in the denominator),
-    v, eta, and per round window omega_t, mu_t, alpha_t."""
-
-    config: RunConfig
-    problem: OnlineProblem
-    x: np.ndarray
-    x_next: np.ndarray
-    g: np.ndarray
-    loss: np.ndarray
-    s: np.ndarray
-    s_hat: np.ndarray
-    v: np.ndarray
-    eta: np.ndarray
-    window: np.ndarray
-    mu: np.ndarray
-    alpha_t: np.ndarray
-
-    @property
-    def t(self) -> np.ndarray:
-        return np.arange(1, self.x.shape[0] + 1, dtype=float)
-
-    @cached_property
-    def regret(self) -> np.ndarray:
-        """R_t for every t <= T against the best point of the box for horizon t."""
-        best, _ = self.problem.best_cumulative
-        return np.cumsum(self.loss) - best
-
-    def final_regret(self) -> float:
-        """R_T at the run's horizon (one comparator solve)."""
-        value, _ = self.problem.best_at(self.x.shape[0])
-        return float(np.sum(self.loss) - value)
-
-    def bound_at(self, horizon: int) -> float:
-        """theory.dwmgrad.regret_bound at ``horizon`` for this run's problem and settings."""
-        p = self.problem
-        return th.regret_bound(horizon, self.x.shape[1], p.D_inf, p.G_inf,
-                               **self.config.bound_kwargs())
-
-    def final_bound(self) -> float:
-        return self.bound_at(self.x.shape[0])
-
-    @cached_property
-    def closed_form_bound(self) -> np.ndarray:
-        """theory.dwmgrad.regret_bound at every horizon t <= T."""
-        return np.array([self.bound_at(k) for k in range(1, self.x.shape[0] + 1)])
-
-
-def record_run(config: RunConfig, horizon: int | None = None) -> Trajectory:
-    """Run ``dwmgrad.DWMGrad`` (float64, for-loop path) on the config's problem, clamping after
-    each step when ``projected``, and record the per-round quantities from its state."""
-    from dwmgrad import DWMGrad
-
-    T = config.horizon if horizon is None else horizon
-    problem = config.problem(T)
-    d = problem.c.shape[1]
-    x = torch.zeros(d, dtype=torch.float64, requires_grad=True)
-    opt = DWMGrad([x], foreach=False, **config.optimizer_kwargs())  # type: ignore[arg-type]
-    shape = (T, d)
-    rec = {k: np.empty(shape) for k in ("x", "x_next", "g", "s", "s_hat", "v")}
-    window, mu, loss = np.empty(T), np.empty(T), np.empty(T)
-    msm = bool(opt.param_groups[0]["max_second_moment"])
-    for k in range(T):
-        xt = x.detach().numpy().copy()
-        g = problem.grad(xt, k + 1)
-        loss[k] = problem.loss(xt, k + 1)
-        x.grad = torch.from_numpy(g)
-        opt.step(loss=float(loss[k]))
-        if config.projected:
-            with torch.no_grad():
-                x.clamp_(problem.lo, problem.hi)
-        state = opt.state[x]
-        rec["x"][k], rec["g"][k] = xt, g
-        rec["x_next"][k] = x.detach().numpy()
-        rec["s"][k] = state["s"].numpy()
-        rec["s_hat"][k] = state["s_hat"].numpy() if msm else state["s"].numpy()
-        rec["v"][k] = state["v"].numpy()
-        window[k] = float(opt.window)
-        mu[k] = float(opt.momentum_now)
-    t = np.arange(1, T + 1, dtype=float)
-    inv_sqrt = opt.param_groups[0]["lr_schedule"] == "inv_sqrt"
-    alpha_t = config.lr / np.sqrt(t) if inv_sqrt else np.full(T, config.lr)
-    eta = alpha_t[:, None] / (np.sqrt(rec["s_hat"]) + config.eps)
-    return Trajectory(config, problem, rec["x"], rec["x_next"], rec["g"], loss, rec["s"],
-                      rec["s_hat"], rec["v"], eta, window, mu, alpha_t)
-
-
-#: The runs the trajectory steps check: every window rule, two loss families, several
-#: (gamma, delta, lambda); small horizons so the whole check stays well under a minute.
-RUNS: tuple[RunConfig, ...] = (
-    RunConfig("linear/loss", lambda T: linear_problem(T, 5, seed=1), 2000, lr=0.05,
-              momentum=0.9, max_window=10, init_window=5, window_rule="loss"),
-    RunConfig("least_squares/loss_decrease", lambda T: least_squares_problem(T, 5, seed=2), 2000,
-              lr=0.1, momentum=0.5, max_window=4, init_window=2, window_rule="loss_decrease",
-              momentum_decay=0.9),
-    RunConfig("linear-drift/loss_increase", lambda T: linear_problem(T, 3, seed=3, drift=0.05),
-              2000, lr=0.2, momentum=0.95, max_window=20, init_window=20,
-              window_rule="loss_increase", momentum_decay=0.999),
-)
-
-
-@cache
-def recorded_runs() -> tuple[Trajectory, ...]:
-    """The trajectories of :data:`RUNS` (computed once per process)."""
-    return tuple(record_run(config) for config in RUNS)
-
-
-def _per_coordinate(runs: tuple[Trajectory, ...]) -> dict[str, np.ndarray]:
-    """Every (run, t, i) as one instance: the recorded quantities, the previous round's v and
-    eta, the comparator x* of the run's horizon, and the run's constants."""
-    cols: dict[str, list[np.ndarray]] = {}
-    for index, run in enumerate(runs):
-        T, d = run.x.shape
-        _, x_star = run.problem.best_cumulative
-        cfg, p = run.config, run.problem
-        per_round = {"t": run.t, "window": run.window, "mu": run.mu, "alpha_t": run.alpha_t}
-        per_run = {"run": index, "alpha": cfg.lr, "gamma": cfg.momentum, "eps": cfg.eps,
-                   "delta": cfg.max_window, "lam": cfg.momentum_decay, "G": p.G_inf,
-                   "D": p.D_inf, "lo": p.lo, "hi": p.hi}
-        zero = np.zeros((1, d))
-        fields = {
-            "coord": np.broadcast_to(np.arange(d, dtype=float), (T, d)),
-            "x": run.x, "x_next": run.x_next, "g": run.g, "s": run.s, "s_hat": run.s_hat,
-            "v": run.v, "eta": run.eta,
-            "v_prev": np.vstack([zero, run.v[:-1]]),
-            "s_prev": np.vstack([zero, run.s[:-1]]),
-            "s_hat_prev": np.vstack([zero, run.s_hat[:-1]]),
-            "eta_prev": np.vstack([np.full((1, d), np.inf), run.eta[:-1]]),
-            "x_star": np.broadcast_to(x_star, (T, d)),
-            "telescoped": np.cumsum(((run.x - x_star) ** 2 - (run.x_next - x_star) ** 2)
-                                    / (2 * run.eta), axis=0),
-            **{k: np.broadcast_to(v[:, None], (T, d)) for k, v in per_round.items()},
-            **{k: np.full((T, d), float(v)) for k, v in per_run.items()},
-        }
-        for k, v in fields.items():
-            cols.setdefault(k, []).append(np.asarray(v, dtype=float).ravel())
-    return {k: np.concatenate(v) for k, v in cols.items()}
-
-
-def _per_round(runs: tuple[Trajectory, ...]) -> dict[str, np.ndarray]:
-    """Every (run, t) as one instance: R_t, the closed-form and the data-dependent bounds, and
-    the convexity gap at the run's comparator."""
-    cols: dict[str, list[np.ndarray]] = {}
-    for index, run in enumerate(runs):
-        _, x_star = run.problem.best_cumulative
-        fields = {
-            "run": np.full(run.t.size, float(index)), "t": run.t,
-            "regret": run.regret, "bound": run.closed_form_bound,
-            "data_bound": th.data_dependent_bound(run.eta, run.v, run.mu, run.problem.D_inf),
-            "excess": run.loss - run.problem.losses(x_star),
-            "linearised": np.sum(run.g * (run.x - x_star), axis=1),
-        }
-        for k, v in fields.items():
-            cols.setdefault(k, []).append(np.asarray(v, dtype=float))
-    return {k: np.concatenate(v) for k, v in cols.items()}
-
-
 def _bound_at(expr: sp.Expr, r: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(th.per_round(expr)(r["t"], r["alpha"], r["gamma"], r["eps"], r["delta"],
                                          r["lam"], r["G"], r["D"]), dtype=float)
@@ -720,22 +441,15 @@ def trajectory_step(name: str) -> StepResult:
     if spec is None:
         raise ValueError(f"unknown trajectory step {name!r}; expected one of "
                          f"{[s[0] for s in TRAJECTORY_STEPS]}")
-    _, statement, slack, per_coordinate = spec
-    records = (_per_coordinate if per_coordinate else _per_round)(recorded_runs())
+    _, statement, slack, per_coordinate_step = spec
+    records = (per_coordinate if per_coordinate_step else per_round)(recorded_runs())
     return check_trajectory(PROOF, name, statement, slack, records, tol=TRAJECTORY_TOL)
 
 
 # --- the published algorithm's gaps, exhibited on the optimizer ----------------------------
-def _gap_config(gap: th.AssumptionGap) -> RunConfig:
-    return RunConfig(f"gap:{gap.name}", lambda T: OnlineProblem(
-        gap.name, gap.gradients(T)[:, None], None, -1.0, 1.0), 2000, lr=0.1, momentum=0.9,
-        max_window=10, init_window=10, window_rule="loss", options=dict(gap.published),
-        projected=gap.projected)
-
-
 def _growth(values: Callable[[Trajectory], float], gap: th.AssumptionGap) -> tuple[float, str]:
     """Log-log slope of a run quantity between T = 500 and T = 2000."""
-    config = _gap_config(gap)
+    config = gap_config(gap)
     short, long = values(record_run(config, 500)), values(record_run(config, 2000))
     slope = float(np.log(long / short) / np.log(4.0))
     return slope, f"value {short:.6g} at T=500, {long:.6g} at T=2000, slope {slope:.3f}"
@@ -755,7 +469,7 @@ def _gap(name: str) -> th.AssumptionGap:
 
 def gap_shrinking_second_moment() -> StepResult:
     gap = _gap("shrinking_second_moment")
-    run = record_run(_gap_config(gap), 200)
+    run = record_run(gap_config(gap), 200)
     inv_eta = 1 / run.eta[:, 0]
     drops = (inv_eta[:-1] - inv_eta[1:]) / inv_eta[:-1]
     k = int(np.argmax(drops))
@@ -783,7 +497,7 @@ def gap_non_decaying_momentum() -> StepResult:
 
 def gap_no_projection() -> StepResult:
     gap = _gap("no_projection")
-    config = _gap_config(gap)
+    config = gap_config(gap)
     run = record_run(config, 2000)
     # g_t = 1: s^_t <= 1, so v_t >= eta_t >= alpha/((1+eps) sqrt(t)) and x drifts at least
     # alpha (2 sqrt(t+1) - 2)/(1+eps), which exceeds every D_inf.

@@ -16,12 +16,14 @@ from experiments.problems.base import Problem
 from experiments.problems.classic import Lessard, Rosenbrock
 from experiments.problems.mlp import DigitsMLP
 from experiments.problems.online import (
+    OnlineLeastSquares,
     RandomOnlineLinear,
     RandomOnlineQuadratic,
     ReddiSection5Online,
     ReddiSection5Stochastic,
     ReddiTheorem1,
 )
+from experiments.problems.paper_gaps import PaperGapGame
 from experiments.problems.periodic import PeriodicOnline
 from experiments.problems.quadratic import (
     CentredQuadratic,
@@ -36,7 +38,8 @@ PROBLEMS: dict[str, type[Problem]] = {
     for cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
                 LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
                 ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
-                RandomOnlineQuadratic, PeriodicOnline, DigitsMLP)
+                RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
+                DigitsMLP)
 }
 
 

@@ -7,26 +7,30 @@ The learner plays x_t, suffers f_t(x_t), sees ∇f_t(x_t) and is projected back 
 * linear f_t(x) = ⟨c_t, x⟩: with S = Σ c_t, min over the box = Σ_i min(S_i·lo, S_i·hi);
 * coordinatewise quadratic f_t(x) = Σ_i ½ a_{t,i} (x_i - b_{t,i})², a ≥ 0: the sum is
   ½ A x² - B x + C per coordinate (A = Σa, B = Σab, C = ½Σab²), minimised at
-  clamp(B/A, lo, hi) (any point when A = 0).
+  clamp(B/A, lo, hi) (any point when A = 0);
+* least squares f_t(x) = ½ (⟨c_t, x⟩ - b_t)²: bounded-variable least squares (BVLS) for every
+  prefix (:class:`OnlineLeastSquares`).
 
 ``G_inf`` bounds |∇f_t|∞ on the box and ``D_inf`` = hi - lo is the box's ℓ∞ diameter.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import torch
+from scipy.optimize import lsq_linear
 
 from experiments.problems.base import Problem
-from experiments.problems.randomness import counter_uniform
+from experiments.problems.randomness import counter_uniform, generator
 
 
 class _Online(Problem):
     online = True
     G_inf: float
-    box: tuple[float, float] = (-1.0, 1.0)
+    box: tuple[float, float] | None = (-1.0, 1.0)
     CHUNK = 1024          # steps of the loss sequence computed at once and kept on the device
     _chunk: tuple[int, tuple[torch.Tensor, ...]] | None = None
 
@@ -45,11 +49,18 @@ class _Online(Problem):
 
     @property
     def D_inf(self) -> float:
-        return self.box[1] - self.box[0]
+        return math.inf if self.box is None else self.box[1] - self.box[0]
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), "G_inf": self.G_inf, "D_inf": self.D_inf,
-                "box": list(self.box)}
+                "box": None if self.box is None else list(self.box)}
+
+    def bounds(self) -> tuple[float, float]:
+        """The box, which the comparator needs (an unprojected game has none)."""
+        if self.box is None:
+            raise ValueError(f"problem {self.NAME!r} is played on the real line (no box): its "
+                             "comparator is unbounded")
+        return self.box
 
     def _steps(self, horizon: int) -> torch.Tensor:
         if horizon < 1:
@@ -99,7 +110,7 @@ class _OnlineLinear(_Online):
 
     def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         total = np.cumsum(self.coefficients(self._steps(horizon)).double().numpy(), axis=1)
-        lo, hi = self.box
+        lo, hi = self.bounds()
         x_best = np.where(total > 0, lo, hi)
         return x_best, (total * x_best).sum(-1)
 
@@ -131,7 +142,7 @@ class _OnlineQuadratic(_Online):
         big_b = np.cumsum(a * b, axis=1)
         big_c = np.cumsum(0.5 * a * b * b, axis=1)
         safe = np.where(big_a > 0, big_a, 1.0)
-        x_best = np.clip(np.where(big_a > 0, big_b / safe, 0.0), *self.box)
+        x_best = np.clip(np.where(big_a > 0, big_b / safe, 0.0), *self.bounds())
         return x_best, (0.5 * big_a * x_best**2 - big_b * x_best + big_c).sum(-1)
 
 
@@ -249,3 +260,67 @@ class RandomOnlineQuadratic(_OnlineQuadratic):
         a = u[..., : self.dim] * self.G_inf / (2 * self.radius)
         b = (2 * u[..., self.dim:] - 1) * self.radius
         return a, b
+
+
+class OnlineLeastSquares(_Online):
+    """Online least squares on [-R, R]^d: f_t(x) = ½ (⟨c_t, x⟩ - b_t)², a loss that couples
+    the coordinates (unlike :class:`RandomOnlineQuadratic`). Rows c_t have entries ±1/√d
+    (random signs per (seed, t)); b_t = ⟨c_t, x°⟩ + σ u_t with a target x° ~ U[-2R, 2R]^d drawn
+    once per seed (outside the box, so the comparator sits on its boundary) and noise
+    u_t ~ U[-1, 1]. On the box |∂_i f_t| = |c_{t,i}| |⟨c_t, x⟩ - b_t| ≤ (R√d + ‖x°‖₁/√d + σ)/√d,
+    which is ``G_inf`` (the largest over the seeds; attained up to the noise when the signs of
+    c_t match those of x°). The comparator of every prefix is bounded-variable least squares.
+    Start 0.
+    """
+
+    NAME = "online_least_squares"
+    PARAMS: dict[str, Any] = {"d": 5, "radius": 1.0, "noise": 0.1, "x0": 0.0}
+
+    def _build(self) -> None:
+        self.dim, radius = int(self.params["d"]), float(self.params["radius"])
+        self.noise = float(self.params["noise"])
+        if self.dim < 1 or radius <= 0 or self.noise < 0:
+            raise ValueError(f"Invalid online least squares (d={self.dim}, radius={radius}, "
+                             f"noise={self.noise}); expected d >= 1, radius > 0, noise >= 0")
+        self.box = (-radius, radius)
+        self.target = torch.stack([
+            (2 * torch.rand(self.dim, generator=generator(seed, "online_least_squares:target"),
+                            dtype=torch.float64) - 1) * 2 * radius for seed in self.seeds])
+        root_d = math.sqrt(self.dim)
+        reach = radius * root_d + self.target.abs().sum(-1) / root_d + self.noise
+        self.G_inf = float(reach.max()) / root_d
+
+    def _sequence(self, steps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        u = counter_uniform(self.seeds_cpu, "online_least_squares", steps, self.dim + 1)
+        c = torch.where(u[..., : self.dim] < 0.5, -1.0, 1.0) / math.sqrt(self.dim)
+        b = (c * self.target[:, None, :]).sum(-1) + self.noise * (2 * u[..., self.dim] - 1)
+        return c, b
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        c, b = self._at(t)
+        return 0.5 * ((c * x).sum(-1) - b) ** 2
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        c, b = self._at(t)
+        return c * ((c * x).sum(-1) - b)[:, None]
+
+    def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        c, b = (v.numpy() for v in self._sequence(self._steps(horizon)))
+        x_best = np.empty((self.batch, horizon, self.dim))
+        values = np.empty((self.batch, horizon))
+        for i in range(self.batch):
+            for k in range(horizon):
+                values[i, k], x_best[i, k] = self._bvls(c[i, : k + 1], b[i, : k + 1])
+        return x_best, values
+
+    def _bvls(self, rows_all: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+        """min over the box of Σ_k ½ (⟨c_k, x⟩ - b_k)² and its minimiser: BVLS on the rows
+        themselves for up to 2d rows, then on the Cholesky factor R of the normal matrix
+        (Σ_k (⟨c_k, x⟩ - b_k)² = ‖R x - y‖² + const); the value from the residuals."""
+        if rows_all.shape[0] <= 2 * self.dim:
+            rows, target = rows_all, b
+        else:
+            rows = np.linalg.cholesky(rows_all.T @ rows_all).T
+            target = np.linalg.solve(rows.T, rows_all.T @ b)
+        x = lsq_linear(rows, target, bounds=self.bounds(), method="bvls", tol=1e-14).x
+        return float(np.sum((rows_all @ x - b) ** 2) / 2), x

@@ -9,6 +9,7 @@ import sympy as sp
 
 import theory.dwmgrad as th
 from proofs_check import dwmgrad_regret as dr
+from proofs_check import dwmgrad_trajectories as runs
 from proofs_check.core import check_trajectory, relative_slack
 
 
@@ -24,11 +25,21 @@ def test_every_step_is_verified(step: dr.ProofStep) -> None:
 
 
 def test_trajectory_steps_check_every_step_and_coordinate() -> None:
-    steps = sum(config.horizon for config in dr.RUNS)
-    coordinates = sum(config.horizon * config.problem(1).c.shape[1] for config in dr.RUNS)
+    steps = sum(config.horizon for config in runs.RUNS)
+    coordinates = sum(config.horizon * config.problem_params["d"] for config in runs.RUNS)
     assert dr.trajectory_step("L6-run").instances == coordinates
     assert dr.trajectory_step("theorem-run").instances == steps
-    assert {c.window_rule for c in dr.RUNS} == {"loss", "loss_decrease", "loss_increase"}
+    assert {c.window_rule for c in runs.RUNS} == {"loss", "loss_decrease", "loss_increase"}
+
+
+def test_recorded_runs_come_from_the_experiments_runner() -> None:
+    # x_{T+1} of the trajectory is the runner's x at round T+1, and R_t is the runner's.
+    config = runs.RUNS[1]
+    record = runs.run_spec(config.spec(50, regret=True))
+    run = runs.record_run(config, 50)
+    assert np.array_equal(run.x_next[-1], record.vector("x")[0, 50])
+    assert run.regret is not None
+    assert np.array_equal(run.regret, record.quantity("regret")[0, :50])
 
 
 def test_a_false_lemma_is_caught_on_the_recorded_runs() -> None:
@@ -41,7 +52,7 @@ def test_a_false_lemma_is_caught_on_the_recorded_runs() -> None:
                                          r["lam"], r["G"], r["D"])
         return relative_slack(np.abs(r["v"]), bound)
 
-    records = dr._per_coordinate(dr.recorded_runs())
+    records = runs.per_coordinate(runs.recorded_runs())
     result = check_trajectory(dr.PROOF, "L4-false", "|v_t| <= alpha sqrt(delta/t)", slack,
                               records)
     assert result.status == "violated"
@@ -55,24 +66,3 @@ def test_a_false_lemma_is_caught_on_the_recorded_runs() -> None:
 def test_unknown_trajectory_step_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="nonsense"):
         dr.trajectory_step("nonsense")
-
-
-def test_least_squares_comparator_matches_cvxpy() -> None:
-    cp = pytest.importorskip("cvxpy")
-    problem = dr.least_squares_problem(300, 5, seed=2)
-    value, x_best = problem.best_at(300)
-    x = cp.Variable(5)
-    objective = cp.Minimize(cp.sum_squares(problem.c @ x - problem.b) / 2)
-    reference = cp.Problem(objective, [x >= problem.lo, x <= problem.hi])
-    reference.solve()
-    assert value == pytest.approx(reference.value, rel=1e-7)
-    assert np.all((x_best >= problem.lo - 1e-12) & (x_best <= problem.hi + 1e-12))
-
-
-def test_linear_comparator_is_a_corner_and_beats_random_points() -> None:
-    problem = dr.linear_problem(200, 4, seed=5)
-    value, x_best = problem.best_at(200)
-    assert set(np.abs(x_best)) == {1.0}
-    points = np.random.default_rng(0).uniform(-1.0, 1.0, (500, 4))
-    totals = problem.c.sum(axis=0) @ points.T
-    assert value <= totals.min()

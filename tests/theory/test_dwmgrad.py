@@ -4,6 +4,7 @@ numeric twin is the sympy expression."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -13,14 +14,15 @@ import torch
 
 import theory.dwmgrad as th
 from proofs_check import dwmgrad_regret as dr
+from proofs_check import dwmgrad_trajectories as runs
 
 HORIZONS = (100, 1000, 5000)
 PROBLEMS = {
-    "linear": dr.RunConfig("linear", lambda T: dr.linear_problem(T, 5, seed=11), 0, lr=0.05,
-                           momentum=0.9, max_window=10, init_window=5, window_rule="loss"),
-    "least_squares": dr.RunConfig("least_squares", lambda T: dr.least_squares_problem(
-        T, 5, seed=12), 0, lr=0.1, momentum=0.5, max_window=4, init_window=2,
-        window_rule="loss_decrease", momentum_decay=0.9),
+    "linear": runs.RunConfig("linear", "online_linear", {"d": 5, "bias": 0.3}, 11, 0, lr=0.05,
+                             momentum=0.9, max_window=10, init_window=5, window_rule="loss"),
+    "least_squares": runs.RunConfig("least_squares", "online_least_squares", {"d": 5}, 12, 0,
+                                    lr=0.1, momentum=0.5, max_window=4, init_window=2,
+                                    window_rule="loss_decrease", momentum_decay=0.9),
 }
 
 
@@ -29,7 +31,7 @@ PROBLEMS = {
 def test_regret_bound_holds_for_the_analysed_algorithm(
     name: str, horizon: int, record_property: Callable[[str, object], None],
 ) -> None:
-    run = dr.record_run(PROBLEMS[name], horizon)
+    run = runs.record_run(PROBLEMS[name], horizon)
     regret, bound = run.final_regret(), run.final_bound()
     ratio = regret / bound
     record_property("ratio_R_T_over_bound", ratio)
@@ -125,10 +127,9 @@ def test_every_gap_names_a_failing_step_and_a_checked_instance() -> None:
 
 def test_shrinking_second_moment_instance_decreases_inverse_step() -> None:
     gap = next(g for g in th.PAPER_ALGORITHM_GAPS if g.name == "shrinking_second_moment")
-    run = dr.record_run(dr._gap_config(gap), 50)
+    run = runs.record_run(runs.gap_config(gap), 50)
     inv_eta = 1 / run.eta[:, 0]
     assert (inv_eta[1:] / inv_eta[:-1]).min() < 0.5   # 1/eta_t more than halves: L3 fails
-    analysed = dr.record_run(dr.RunConfig(
-        "analysed", dr._gap_config(gap).problem, 50, lr=0.1, momentum=0.9, max_window=10,
-        init_window=10, window_rule="loss"))
+    analysed = runs.record_run(dataclasses.replace(runs.gap_config(gap), name="analysed",
+                                                   options={}), 50)
     assert (1 / analysed.eta[1:, 0] >= 1 / analysed.eta[:-1, 0]).all()
