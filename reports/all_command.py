@@ -10,7 +10,7 @@ directory, bad worker count: one-line error, exit 2), then runs, in order:
 4. report: :func:`reports.build.build_report` (reads the files only).
 
 A stage that fails does not stop the later ones: its error is printed, written to
-``DIR/logs/stages.json`` (the report quotes it for the claims left inconclusive), and the
+``DIR/logs/stages.json`` (the report quotes it for the claims left not run), and the
 command exits 1 after the report is built.
 """
 
@@ -32,6 +32,7 @@ from tqdm import tqdm
 from reports.build import build_report
 from reports.cli import DEFAULT_OUT
 from reports.results import EXPERIMENT_NAMES, STAGES_FILE
+from reports.verdicts import tally_text
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
 from verify_io.options import positive_int
@@ -122,11 +123,11 @@ def run(args: argparse.Namespace) -> int:
         files = build_report(out)
         bar.update(1)
     s = files.summary
-    print(f"report: {files.index_html} ({s['holds']} hold, {s['violated']} violated, "
-          f"{s['inconclusive']} inconclusive) in {time.perf_counter() - started:.0f} s")
+    print(f"report: {files.index_html} ({tally_text(s)}) in "
+          f"{time.perf_counter() - started:.0f} s")
     failed = [name for name, err in errors.items() if err]
     if failed:
         print(f"stages that failed: {', '.join(failed)} (see {out / STAGES_FILE}); their "
-              "claims are inconclusive", file=sys.stderr)
+              "claims are not run", file=sys.stderr)
         return 1
     return 0

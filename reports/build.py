@@ -7,8 +7,9 @@ every claim, draws the figures and writes, atomically::
     DIR/figures/<name>.pdf|png     DIR/tables/<name>.tex (claims + headline tables)
 
 It never runs an experiment, a derivation or a proof check; missing inputs make the
-affected claims ``inconclusive`` and are listed in the report. The output is a function of
-the input files (no timestamps), so two builds from the same files are identical.
+affected claims ``not run`` (corrupt ones ``invalid data``) and are listed in the report.
+The output is a function of the input files (no timestamps), so two builds from the same
+files are identical.
 """
 
 from __future__ import annotations

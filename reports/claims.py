@@ -3,9 +3,10 @@
 Each :class:`~reports.verdicts.Claim` names its source (the seed file and the sentence it
 makes, a paper the seeds rely on, or ``derived`` for what this toolkit itself derives), the
 theory objects and experiments that test it, the figures that show it, and a rule: a
-function of the loaded result files that returns ``holds``, ``violated`` or
-``inconclusive`` with its evidence. :func:`judge` evaluates all of them; a claim whose
-results are missing is ``inconclusive`` with the reason, never dropped.
+function of the loaded result files that returns a verdict of
+:data:`~reports.verdicts.STATUSES` with its evidence. :func:`judge` evaluates all of them; a
+claim whose results are missing is ``not run`` with the command that produces them, never
+dropped.
 
 Seeds: 000 DWMGrad (Wang, Li, Zeng), 001 adaptive heavy ball (Sun et al.), 002 Demon
 (Chen et al.), 003 Aida (Zhang, Niwa, Kleijn), in ``shared/seeds/``.
@@ -20,7 +21,7 @@ from typing import Any
 
 import sympy as sp
 
-from reports.results import MissingResult, ResultSet
+from reports.results import BOUNDS_FILE, CHECKS_FILE, InvalidData, MissingResult, ResultSet
 from reports.rules import (
     Interval,
     better_or_matches,
@@ -166,13 +167,15 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
         return Verdict("violated", "; ".join(parts + notes), tuple(evidence), tuple(found))
     if search is None and exps is None:
         raise MissingResult("; ".join(missing))
-    if coverage and coverage[0] and not missing:
+    if missing:
+        return Verdict("not run", "; ".join(missing), tuple(evidence))
+    if coverage and coverage[0]:
         return Verdict("holds", "a checked bound covers the published algorithm and no "
                        "counterexample was found", tuple(evidence))
     reason = ("no calibrated sign of linear regret, but no checked proof covers the published "
               "algorithm" + ("" if adam else " (and the search did not rediscover Adam's "
                              "counterexample, so its power is unproven)"))
-    return Verdict("inconclusive", "; ".join([reason] + notes + missing), tuple(evidence))
+    return Verdict("inconclusive", "; ".join([reason] + notes), tuple(evidence))
 
 
 def _fitted(fit: Mapping[str, Any]) -> Interval | None:
@@ -185,7 +188,8 @@ def _fitted(fit: Mapping[str, Any]) -> Interval | None:
 def _analysed_rows(r: ResultSet) -> list[dict[str, Any]]:
     rows = [row for row in r.metric("dwmgrad_regret", "rows") if is_analysed(str(row["variant"]))]
     if not rows:
-        raise MissingResult("dwmgrad_regret.metrics.rows has no 'analysed' variant")
+        raise InvalidData("measurements/dwmgrad_regret.json",
+                          "metrics.rows has no 'analysed' variant")
     return rows
 
 
@@ -242,13 +246,14 @@ def dwmgrad_analysed_convergence(r: ResultSet) -> Verdict:
         why += ["bound_holds is false"] if bound_holds is False else []
         why += [steps.reason] if steps is not None and steps.status == "violated" else []
         return Verdict("violated", "; ".join(why), tuple(evidence), counterexamples)
-    if unbounded:
-        missing.append(f"{len(unbounded)} rows have no bound value")
-    if bound_holds is True and steps is not None and steps.status == "holds" and not missing:
+    if missing:
+        return Verdict("not run", "; ".join(missing), tuple(evidence))
+    undecided = [f"{len(unbounded)} rows have no bound value"] if unbounded else []
+    if bound_holds is True and steps is not None and steps.status == "holds" and not undecided:
         return Verdict("holds", f"R_T <= bound on all {len(rows)} rows and {steps.reason}",
                        tuple(evidence))
     why = [] if steps is None else [steps.reason]
-    return Verdict("inconclusive", "; ".join(why + missing) or "bound_holds is not true",
+    return Verdict("inconclusive", "; ".join(why + undecided) or "bound_holds is not true",
                    tuple(evidence))
 
 
@@ -264,13 +269,13 @@ def bound_growth_exponent(r: ResultSet, name: str = "dwmgrad_regret") -> sp.Expr
     bound = next((b for b in r.bound_list()
                   if normalise(str(b.get("name"))) == normalise(name)), None)
     if bound is None or "expression" not in bound:
-        raise MissingResult(f"theory/bounds.json has no bound '{name}' with an expression")
+        raise InvalidData(BOUNDS_FILE, f"has no bound '{name}' with an expression")
     def safe(word: str) -> str:  # 'lambda' is a Python keyword
         return "lambda_" if word == "lambda" else word
 
     names = [safe(str(n)) for n in bound.get("symbols", {})]
     if "T" not in names:
-        raise MissingResult(f"bound '{name}' does not depend on T")
+        raise InvalidData(BOUNDS_FILE, f"bound '{name}' does not depend on T")
     local = {n: sp.Symbol(n, positive=True) for n in names}  # also shadows gamma, beta, ...
     expr = sp.sympify(re.sub(r"\blambda\b", "lambda_", str(bound["expression"])), locals=local)
     return sp.limit(sp.log(expr) / sp.log(local["T"]), local["T"], sp.oo)
@@ -283,7 +288,8 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
     exps = r.metric("dwmgrad_regret", "exponents")
     key = next((k for k in exps if is_analysed(k)), None)
     if key is None:
-        raise MissingResult("dwmgrad_regret.metrics.exponents has no 'analysed' variant")
+        raise InvalidData("measurements/dwmgrad_regret.json",
+                          "metrics.exponents has no 'analysed' variant")
     rate = bound_growth_exponent(r)
     a_theory = float(rate)
     ratios = [number(row["ratio"], "ratio") for row in rows if row.get("ratio") is not None]
@@ -303,7 +309,8 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
             if iv.low > a_theory + EXPONENT_TOL:
                 steeper.append(problem)
     if not fitted:
-        raise MissingResult("no fitted exponent for the analysed variant")
+        return Verdict("inconclusive", "no fitted exponent for the analysed variant",
+                       tuple(evidence))
     if steeper:
         return Verdict("inconclusive", f"the measured exponent exceeds the theory's {rate} on "
                        f"{', '.join(steeper)} at these horizons (pre-asymptotic: R_T stays below "
@@ -338,7 +345,8 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
     fits = {axis: Interval.of(entry[f"time_exponent_{axis}"], f"{key}.time_exponent_{axis}")
             for axis in ("d", "n") if f"time_exponent_{axis}" in entry}
     if "d" not in fits:
-        raise MissingResult(f"cost_scaling.metrics.{key}.time_exponent_d absent")
+        raise InvalidData("measurements/cost_scaling.json",
+                          f"metrics.{key}.time_exponent_d absent")
     evidence = [Evidence(f"{key}: step time ~ {axis}^a, a", iv.text(),
                          "measurements/cost_scaling.json") for axis, iv in fits.items()]
     for name, other in table.items():
@@ -375,7 +383,7 @@ def _cost_baseline(table: Mapping[str, Any], key: str) -> Mapping[str, Any] | No
     """The standard optimizer (Adam) that DWMGrad's cost is 'comparable to'."""
     try:
         entry = table[find_key(table, "Adam", "cost_scaling.metrics")]
-    except MissingResult:
+    except KeyError:
         return None
     return entry if isinstance(entry, Mapping) else None
 
@@ -393,7 +401,8 @@ def cost_model_memory(r: ResultSet) -> Verdict:
         if abs(measured - model) > MEMORY_RTOL * max(model, 1.0):
             off.append(name)
     if not evidence:
-        raise MissingResult("cost_scaling.metrics has no state_bytes_per_param_model")
+        raise InvalidData("measurements/cost_scaling.json",
+                          "metrics has no state_bytes_per_param_model")
     if off:
         return Verdict("violated", f"measured state memory differs from the model for "
                        f"{', '.join(off)}", tuple(evidence))
@@ -410,7 +419,7 @@ def dwmgrad_faster(r: ResultSet) -> Verdict:
 def _hb_rows(r: ResultSet) -> list[dict[str, Any]]:
     rows = r.metric("heavy_ball_rate", "rows")
     if not rows:
-        raise MissingResult("heavy_ball_rate.metrics.rows is empty")
+        raise InvalidData("measurements/heavy_ball_rate.json", "metrics.rows is empty")
     return sorted(rows, key=lambda row: row["kappa"])
 
 
@@ -531,8 +540,8 @@ def _robustness(r: ResultSet, metric: str, challenger: str, baseline: str,
             return Verdict("holds" if better else "violated",
                            f"{challenger} {'is' if better else 'is not'} more robust than "
                            f"{baseline}: {key} {a:.4g} vs {b:.4g}", evidence)
-    raise MissingResult(f"{where}: no common score among "
-                        f"{list(higher_is_better + lower_is_better)}")
+    raise InvalidData("measurements/empirical.json", f"metrics.{metric}: no common score "
+                      f"among {list(higher_is_better + lower_is_better)}")
 
 
 def _score(value: Any, key: str) -> float:
@@ -692,7 +701,7 @@ def aida_identities(r: ResultSet) -> Verdict:
 def all_proof_steps(r: ResultSet) -> Verdict:
     rows = r.check_rows()
     if not rows:
-        raise MissingResult("checks/checks.json lists no proof step")
+        raise InvalidData(CHECKS_FILE, "lists no proof step")
     evidence, counterexamples = steps_evidence(rows)
     bad = [row for row in rows if row.get("status") != "verified"]
     if any(row.get("status") == "violated" for row in bad):

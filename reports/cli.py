@@ -1,7 +1,7 @@
 """`dwmgrad-verify report [--out DIR]`: rebuild the report from the result files in DIR.
 
 Runs nothing: no experiment, derivation or proof check. Claims whose result files are
-missing are reported ``inconclusive`` with the reason.
+missing are reported ``not run`` with the command that produces them.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     out = writable_dir(args.out, option="--out", create=False)
     from reports.build import build_report
+    from reports.verdicts import tally_text
 
     files = build_report(out)
     s = files.summary
-    print(f"report: {files.index_html} ({s['holds']} hold, {s['violated']} violated, "
-          f"{s['inconclusive']} inconclusive); also {files.report_md.name}, "
+    print(f"report: {files.index_html} ({tally_text(s)}); also {files.report_md.name}, "
           f"{files.claims_json.name}, {len(files.figures)} figure files, "
           f"{len(files.tables)} tables", file=sys.stdout)
     return 0

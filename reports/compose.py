@@ -22,9 +22,9 @@ from reports.document import (
     Table,
 )
 from reports.figures import FigureResult
-from reports.results import CONTRACT_ERRORS, EXPERIMENT_NAMES, MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, EXPERIMENT_NAMES, InvalidData, MissingResult, ResultSet
 from reports.tables import TABLES, num
-from reports.verdicts import STATUSES, JudgedClaim
+from reports.verdicts import JudgedClaim, count_statuses, tally_text
 
 EXPERIMENT_TITLES: dict[str, str] = {
     "heavy_ball_rate": "Heavy ball on quadratics: rate vs condition number",
@@ -52,6 +52,8 @@ def make_tables(results: ResultSet) -> list[TableResult]:
             out.append(TableResult(spec.name, spec.section, spec.make(results)))
         except MissingResult as exc:
             out.append(TableResult(spec.name, spec.section, None, str(exc)))
+        except InvalidData as exc:
+            out.append(TableResult(spec.name, spec.section, None, f"invalid data: {exc}"))
         except CONTRACT_ERRORS as exc:
             out.append(TableResult(spec.name, spec.section, None,
                                    f"results do not follow the contract: {exc!r}"))
@@ -63,7 +65,7 @@ def claim_anchor(claim_id: str) -> str:
 
 
 def summary_counts(judged: Sequence[JudgedClaim]) -> dict[str, int]:
-    return {s: sum(1 for j in judged if j.verdict.status == s) for s in STATUSES}
+    return count_statuses(j.verdict.status for j in judged)
 
 
 def claims_table(judged: Sequence[JudgedClaim]) -> Table:
@@ -129,7 +131,7 @@ def _evidence(j: JudgedClaim, figs: Mapping[str, FigureResult]) -> list[Block]:
 def _diverged(results: ResultSet, name: str) -> list[Block]:
     try:
         div = results.measurement(name).get("diverged") or []
-    except MissingResult:
+    except (MissingResult, InvalidData):
         return []
     if not div:
         return [Para(["No run diverged."])]
@@ -145,9 +147,8 @@ def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence
     by_name = {f.spec.name: f for f in figures}
     blocks: list[Block] = [
         Heading(1, "DWMGrad verification report"),
-        Para([f"{len(judged)} claims: {counts['holds']} hold, {counts['violated']} violated, "
-              f"{counts['inconclusive']} inconclusive. Every verdict is computed from the result "
-              "files in this directory only (", Link("inputs", "#inputs"), "); ",
+        Para([f"{len(judged)} claims: {tally_text(counts)}. Every verdict is computed from the "
+              "result files in this directory only (", Link("inputs", "#inputs"), "); ",
               Link("claims.json", "claims.json"), " holds the same content for machines."]),
         Heading(2, "Claims", "claims"),
         claims_table(judged),
@@ -178,7 +179,10 @@ def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence
             blocks.append(Para([f"measurements/{name}.json: scale {m.get('scale')}, "
                                 f"{len(m.get('runs') or [])} runs."]))
         except MissingResult as exc:
-            blocks.append(Para([f"Missing: {exc}"]))
+            blocks.append(Para([f"Not run: {exc}"]))
+            continue
+        except InvalidData as exc:
+            blocks.append(Para([f"Invalid data: {exc}"]))
             continue
         blocks += _section_tables(tables, (name,))
         blocks += _figure_blocks([f for f in figures if f.spec.experiment == name], root)

@@ -24,7 +24,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Badge:
-    """A verdict (``holds``/``violated``/``inconclusive``), optionally linking to evidence."""
+    """A verdict status (:data:`reports.verdicts.STATUSES`), optionally linking to evidence."""
 
     status: str
     href: str | None = None
@@ -157,7 +157,8 @@ def _html_inline(item: Inline) -> str:
     if isinstance(item, Link):
         return f'<a href="{html.escape(item.href)}">{html.escape(item.text)}</a>'
     if isinstance(item, Badge):
-        span = f'<span class="verdict {html.escape(item.status)}">{html.escape(item.status)}</span>'
+        css = html.escape(item.status.replace(" ", "-"))
+        span = f'<span class="verdict {css}">{html.escape(item.status)}</span>'
         return f'<a href="{html.escape(item.href)}">{span}</a>' if item.href else span
     return html.escape(item)
 

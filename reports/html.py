@@ -21,6 +21,9 @@ thead th{border-bottom:2px solid #444;border-top:2px solid #444}
 .verdict.holds{background:#cfe8ff;color:#003a70}
 .verdict.violated{background:#ffd9b3;color:#7a2e00}
 .verdict.inconclusive{background:#e8e8e8;color:#333}
+.verdict.invalid-data{background:#f4c7c7;color:#6b0000}
+.verdict.not-run{background:#fff3c4;color:#5c4700}
+.verdict.vacuous{background:#e3d7f5;color:#3b1f66}
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.88em;color:#444}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from reports.verdicts import tally_text
 from verify_io.files import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def section(doc: dict[str, Any], figure: dict[str, Any] | None, figure_path: str
         "## What the toolkit finds",
         "",
         f"Claims table of a `{'/'.join(scales) or 'unknown'}`-scale run "
-        f"({s['holds']} hold, {s['violated']} violated, {s['inconclusive']} inconclusive). "
+        f"({tally_text(s)}). "
         "Regenerate this section (table and figure) with:",
         "",
         "```bash",

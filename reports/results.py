@@ -2,15 +2,18 @@
 
 Layout (see the results contract): ``DIR/measurements/<experiment>.json``,
 ``DIR/theory/bounds.json``, ``DIR/checks/checks.json``, ``DIR/tables/derivations.tex``,
-``DIR/theory/derivations.md``. A missing or unreadable file is not an error here: it is
-recorded with a reason, and every claim that needs it becomes ``inconclusive`` with that
-reason. Nothing in this module runs an experiment, a derivation or a check.
+``DIR/theory/derivations.md``. A missing file is not an error here: it is recorded with the
+command that produces it, and every claim that needs it is ``not run`` with that command
+(:class:`MissingResult`). A corrupt file (not JSON, not an object, or holding NaN/Infinity) is
+recorded as invalid, and every claim that reads it is ``invalid data`` naming the file
+(:class:`InvalidData`). Nothing in this module runs an experiment, a derivation or a check.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,37 +35,70 @@ CONTRACT_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError,
 """What reading a result file that does not follow the contract raises; a claim, figure or
 table hit by one is reported inconclusive / not drawn with the error, never a crash."""
 
+BOUNDS_FILE = "theory/bounds.json"
+CHECKS_FILE = "checks/checks.json"
 STAGES_FILE = "logs/stages.json"
 """Written by ``dwmgrad-verify all``: {stage: error message or ""}; read to explain gaps."""
 
 
 class MissingResult(Exception):
-    """A result a claim or a figure needs is absent; the message is the reason shown."""
+    """A result a claim or a figure needs is absent: the experiment or stage that writes it
+    has not run (a claim hit by it is ``not run``); the message gives the command."""
+
+
+class InvalidData(Exception):
+    """A result file is corrupt, breaks its contract or holds a non-finite number (a claim
+    hit by it is ``invalid data``); the message names the file."""
+
+    def __init__(self, file: str, detail: str) -> None:
+        super().__init__(f"{file}: {detail}")
+        self.file = file
+        self.detail = detail
 
 
 @dataclass(frozen=True)
 class Source:
-    """One result file: its path, its parsed content (or ``None``) and why it is absent."""
+    """One result file: its path, its parsed content (or ``None``), why it is absent
+    (``reason``) and, for a file that is present but corrupt, what is wrong (``invalid``)."""
 
     name: str
     path: Path
     content: Any = None
     reason: str = ""
+    invalid: str = ""
 
     @property
     def present(self) -> bool:
         return self.content is not None
 
 
-def _load_json(name: str, root: Path, relpath: str, hint: str) -> Source:
-    """Parse ``root/relpath``; reasons name the path relative to the report directory."""
+def non_finite_paths(node: Any, where: str = "") -> Iterator[str]:
+    """The JSON paths (``metrics.rows[2].ratio``) of every NaN or infinite number in ``node``."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield where or "(top level)"
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from non_finite_paths(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from non_finite_paths(value, f"{where}[{i}]")
+
+
+def _load_json(name: str, root: Path, relpath: str, command: str) -> Source:
+    """Parse ``root/relpath``; reasons name the path relative to the report directory and,
+    for an absent file, the ``command`` that writes it."""
     path = root / relpath
     if not path.is_file():
-        return Source(name, path, reason=f"{relpath} not found ({hint})")
+        return Source(name, path, reason=f"{relpath} not found: run `{command}`" if command
+                      else f"{relpath} not found")
     try:
-        return Source(name, path, json.loads(path.read_text(encoding="utf-8")))
+        content = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Source(name, path, reason=f"{relpath} is unreadable: {exc}")
+        return Source(name, path, invalid=f"unreadable: {exc}")
+    bad = next(non_finite_paths(content), None)
+    if bad is not None:
+        return Source(name, path, invalid=f"non-finite number at {bad}")
+    return Source(name, path, content)
 
 
 @dataclass(frozen=True)
@@ -76,25 +112,36 @@ class ResultSet:
     stage_errors: Mapping[str, str] = field(default_factory=dict)
 
     def measurement(self, name: str) -> dict[str, Any]:
-        """The measurement dict of experiment ``name``; raises :class:`MissingResult`."""
+        """The measurement dict of experiment ``name``: :class:`MissingResult` when it was
+        not measured (absent, or its measurement failed), :class:`InvalidData` when corrupt."""
         src = self.measurements.get(name)
+        relpath = f"measurements/{name}.json"
         if src is None:
-            src = _load_json(name, self.root, f"measurements/{name}.json", _hint(name))
+            src = _load_json(name, self.root, relpath, self.run_command(name))
+        self._check_valid(src, relpath)
         if not src.present:
             raise MissingResult(self._with_stage(src.reason, "experiments"))
         if not isinstance(src.content, dict):
-            raise MissingResult(f"measurements/{name}.json does not hold a JSON object")
+            raise InvalidData(relpath, "does not hold a JSON object")
+        if "error" in src.content:
+            raise MissingResult(self._with_stage(
+                f"{relpath}: the measurement failed ({src.content['error']}): rerun "
+                f"`{self.run_command(name)}`", "experiments"))
         return src.content
+
+    def run_command(self, name: str) -> str:
+        """The command that writes ``measurements/<name>.json`` into this directory."""
+        return f"dwmgrad-verify run {name} --out {self.root}"
 
     def metric(self, name: str, *keys: str) -> Any:
         """``measurement(name)["metrics"][k1]...``; a missing key is a :class:`MissingResult`."""
         node: Any = self.measurement(name).get("metrics")
-        where = f"measurements/{name}.json: metrics"
+        where = "metrics"
         if node is None:
-            raise MissingResult(f"{where} absent")
+            raise InvalidData(f"measurements/{name}.json", f"{where} absent")
         for key in keys:
             if not isinstance(node, Mapping) or key not in node:
-                raise MissingResult(f"{where}.{key} absent")
+                raise InvalidData(f"measurements/{name}.json", f"{where}.{key} absent")
             node = node[key]
             where += f".{key}"
         return node
@@ -102,7 +149,7 @@ class ResultSet:
     def series(self, name: str) -> Mapping[str, Any]:
         node = self.measurement(name).get("series")
         if not isinstance(node, Mapping) or not node:
-            raise MissingResult(f"measurements/{name}.json has no 'series'")
+            raise InvalidData(f"measurements/{name}.json", "has no 'series'")
         return node
 
     def run_specs(self, name: str) -> list[dict[str, Any]]:
@@ -121,14 +168,14 @@ class ResultSet:
         content = self._need(self.bounds, "theory")
         items = content.get("bounds") if isinstance(content, Mapping) else content
         if not isinstance(items, list):
-            raise MissingResult("theory/bounds.json holds no list of bounds")
+            raise InvalidData(BOUNDS_FILE, "holds no list of bounds")
         return [b for b in items if isinstance(b, dict)]
 
     def theory_field(self, key: str) -> Any:
         """``theory/bounds.json[key]`` (e.g. ``paper_algorithm_gaps``); MissingResult if absent."""
         content = self._need(self.bounds, "theory")
         if not isinstance(content, Mapping) or key not in content:
-            raise MissingResult(f"theory/bounds.json has no '{key}'")
+            raise InvalidData(BOUNDS_FILE, f"has no '{key}'")
         return content[key]
 
     def check_rows(self) -> list[dict[str, Any]]:
@@ -138,13 +185,19 @@ class ResultSet:
         if isinstance(content, Mapping):
             items = next((content[k] for k in ("steps", "rows", "results") if k in content), None)
         if not isinstance(items, list):
-            raise MissingResult("checks/checks.json holds no list of proof steps")
+            raise InvalidData(CHECKS_FILE, "holds no list of proof steps")
         return [r for r in items if isinstance(r, dict)]
 
     def _need(self, src: Source, stage: str) -> Any:
+        self._check_valid(src, BOUNDS_FILE if stage == "theory" else CHECKS_FILE)
         if not src.present:
             raise MissingResult(self._with_stage(src.reason, stage))
         return src.content
+
+    @staticmethod
+    def _check_valid(src: Source, relpath: str) -> None:
+        if src.invalid:
+            raise InvalidData(relpath, src.invalid)
 
     def _with_stage(self, reason: str, stage: str) -> str:
         err = self.stage_errors.get(stage)
@@ -155,8 +208,9 @@ class ResultSet:
         rows = []
         for src in (*self.measurements.values(), self.bounds, self.checks):
             row = {"name": src.name, "path": str(_relative(src.path, self.root)),
-                   "status": "present" if src.present else "missing",
-                   "detail": src.reason}
+                   "status": "invalid" if src.invalid else
+                   "present" if src.present else "missing",
+                   "detail": src.invalid or src.reason}
             if src.present and isinstance(src.content, Mapping):
                 scale = src.content.get("scale")
                 row["detail"] = f"scale {scale}" if scale else ""
@@ -171,21 +225,17 @@ def _relative(path: Path, root: Path) -> Path:
         return path
 
 
-def _hint(name: str) -> str:
-    return f"run `dwmgrad-verify run {name}` or `dwmgrad-verify all`"
-
-
 def load_results(root: Path, experiments: Iterable[str] = EXPERIMENT_NAMES) -> ResultSet:
-    """Read every result file under ``root``; absent files are recorded, not raised."""
+    """Read every result file under ``root``; absent and corrupt files are recorded, not
+    raised."""
     root = Path(root)
     measurements = {
-        name: _load_json(name, root, f"measurements/{name}.json", _hint(name))
+        name: _load_json(name, root, f"measurements/{name}.json",
+                         f"dwmgrad-verify run {name} --out {root}")
         for name in experiments
     }
-    bounds = _load_json("theory", root, "theory/bounds.json",
-                        "run `dwmgrad-verify theory --json` or `dwmgrad-verify all`")
-    checks = _load_json("checks", root, "checks/checks.json",
-                        "run `dwmgrad-verify check --json` or `dwmgrad-verify all`")
+    bounds = _load_json("theory", root, BOUNDS_FILE, f"dwmgrad-verify theory --out {root}")
+    checks = _load_json("checks", root, CHECKS_FILE, f"dwmgrad-verify check --out {root}")
     stages = _load_json("stages", root, STAGES_FILE, "")
     stage_errors: dict[str, str] = {}
     if stages.present and isinstance(stages.content, Mapping):

@@ -1,8 +1,8 @@
 """Building blocks the claim rules share: names, intervals, comparisons, proof-step tallies.
 
 Each helper reads only a :class:`~reports.results.ResultSet` (or values taken from it) and
-raises :class:`~reports.results.MissingResult` for anything absent, so a rule that uses it
-becomes ``inconclusive`` with the reason.
+raises :class:`~reports.results.MissingResult` for an absent result (the rule becomes
+``not run``) and :class:`~reports.results.InvalidData` for one that breaks the contract.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reports.results import MissingResult, ResultSet
+from reports.results import CHECKS_FILE, InvalidData, MissingResult, ResultSet
 from reports.verdicts import Counterexample, Evidence, Status, Verdict
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -39,12 +39,12 @@ def normalise(name: str) -> str:
 
 
 def find_key(mapping: Mapping[str, Any], canonical: str, where: str) -> str:
-    """The key of ``mapping`` that names optimizer ``canonical``; MissingResult if none."""
+    """The key of ``mapping`` that names optimizer ``canonical``; KeyError if none."""
     accepted = set(ALIASES.get(canonical, (normalise(canonical),)))
     for key in mapping:
         if normalise(str(key)) in accepted:
             return str(key)
-    raise MissingResult(f"{where}: no entry for {canonical} (entries: {sorted(map(str, mapping))})")
+    raise KeyError(f"{where}: no entry for {canonical} (entries: {sorted(map(str, mapping))})")
 
 
 def is_dwmgrad(name: str) -> bool:
@@ -56,9 +56,10 @@ def is_analysed(name: str) -> bool:
 
 
 def number(value: Any, what: str) -> float:
-    """``value`` as a finite-or-infinite float; a non-number is a contract error."""
+    """``value`` as a float; a non-number is a contract error (TypeError). Result files with
+    a non-finite number never reach a rule (:class:`~reports.results.InvalidData` on load)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MissingResult(f"{what} is {value!r}, not a number")
+        raise TypeError(f"{what} is {value!r}, not a number")
     return float(value)
 
 
@@ -74,7 +75,7 @@ class Interval:
     def of(cls, d: Mapping[str, Any], what: str, value_key: str = "slope") -> Interval:
         for k in (value_key, "ci_low", "ci_high"):
             if k not in d:
-                raise MissingResult(f"{what}.{k} absent")
+                raise KeyError(f"{what}.{k} absent")
         return cls(number(d[value_key], f"{what}.{value_key}"),
                    number(d["ci_low"], f"{what}.ci_low"),
                    number(d["ci_high"], f"{what}.ci_high"))
@@ -201,7 +202,7 @@ def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
     except MissingResult as exc:
         evidence.append(Evidence("final losses", f"absent: {exc}", "measurements/empirical.json"))
     if not table:
-        raise MissingResult("empirical.metrics.faster_convergence is empty")
+        raise InvalidData("measurements/empirical.json", "metrics.faster_convergence is empty")
     if 2 * len(slower) > len(table):
         return Verdict("violated", f"{challenger} is slower than {baseline} on "
                        f"{len(slower)} of {len(table)} problems ({', '.join(slower)})",
@@ -221,7 +222,8 @@ def proof_steps(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
                 what: str) -> list[dict[str, Any]]:
     rows = [r for r in results.check_rows() if match(r)]
     if not rows:
-        raise MissingResult(f"checks/checks.json has no proof step of {what}")
+        raise MissingResult(f"{CHECKS_FILE} has no proof step of {what}: run "
+                            f"`dwmgrad-verify check --out {results.root}`")
     return rows
 
 
@@ -276,7 +278,8 @@ def steps_evidence(rows: list[dict[str, Any]]) -> tuple[tuple[Evidence, ...],
 
 
 def gather(missing: list[str], fn: Callable[[], Any]) -> Any:
-    """``fn()``, or ``None`` with the reason appended to ``missing`` when a result is absent."""
+    """``fn()``, or ``None`` with the reason appended to ``missing`` when a result is absent
+    (the rule then decides whether the rest suffices or it is ``not run``)."""
     try:
         return fn()
     except MissingResult as exc:

@@ -19,7 +19,7 @@ from reports.figures import FigureResult
 from reports.results import ResultSet
 from reports.verdicts import JudgedClaim
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def load_schema() -> dict[str, Any]:

@@ -1,23 +1,33 @@
-"""Verdict types: what a claim's rule returns, and the claim it judges.
+"""Verdict types: the six statuses and their precedence, what a rule returns, the claim.
 
 A :class:`Claim` pairs a statement (from a seed document, from the literature the seeds
 rely on, or derived by this toolkit) with a rule: a function of the loaded result files
-(:class:`~reports.results.ResultSet`) that returns a :class:`Verdict`. A rule raises
-:class:`~reports.results.MissingResult` when a file or key it needs is absent;
-:meth:`Claim.evaluate` turns that into ``inconclusive`` with the reason, so a claim is never
-dropped.
+(:class:`~reports.results.ResultSet`) that returns a :class:`Verdict`. The statuses, most
+decisive first (:data:`STATUSES`; :func:`decisive` and :func:`combine` apply the order):
+
+- ``invalid data``: a result file is corrupt or holds non-finite numbers (names the file);
+- ``violated``: the measurements contradict the claim;
+- ``not run``: an experiment or stage the claim needs has no result (gives the command);
+- ``vacuous``: the bound is not below its trivial comparator where it was tested;
+- ``inconclusive``: the data cannot decide (with the reason);
+- ``holds``.
+
+A rule raises :class:`~reports.results.MissingResult` for an absent result and
+:class:`~reports.results.InvalidData` for a bad one; :meth:`Claim.evaluate` turns them into
+``not run`` and ``invalid data`` so a claim is never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, InvalidData, MissingResult, ResultSet
 
-Status = Literal["holds", "violated", "inconclusive"]
-STATUSES: tuple[Status, ...] = ("holds", "violated", "inconclusive")
+Status = Literal["invalid data", "violated", "not run", "vacuous", "inconclusive", "holds"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""Every verdict status, most decisive first: the order :func:`decisive` applies."""
 SourceKind = Literal["seed", "literature", "derived"]
 
 EvidenceValue = str | float | int | bool | None
@@ -59,6 +69,39 @@ class Verdict:
             raise ValueError(f"verdict status {self.status!r}; expected one of {STATUSES}")
 
 
+def decisive(*statuses: Status) -> Status:
+    """The status that wins when sub-verdicts combine: the earliest in :data:`STATUSES`."""
+    if not statuses:
+        raise ValueError("decisive() needs at least one status")
+    return min(statuses, key=STATUSES.index)
+
+
+def combine(verdicts: Iterable[Verdict]) -> Verdict:
+    """One verdict from several: the :func:`decisive` status with the reasons of the verdicts
+    that have it; the evidence and counterexamples of all of them."""
+    parts = list(verdicts)
+    status = decisive(*(v.status for v in parts))
+    return Verdict(status, "; ".join(v.reason for v in parts if v.status == status),
+                   tuple(e for v in parts for e in v.evidence),
+                   tuple(x for v in parts for x in v.counterexamples))
+
+
+def count_statuses(statuses: Iterable[str]) -> dict[str, int]:
+    """{status: how many} for every status of :data:`STATUSES`, in precedence order."""
+    given = list(statuses)
+    unknown = sorted(set(given) - set(STATUSES))
+    if unknown:
+        raise ValueError(f"verdict status {unknown[0]!r}; expected one of {STATUSES}")
+    return {s: given.count(s) for s in STATUSES}
+
+
+def tally_text(counts: Mapping[str, int]) -> str:
+    """The one summary every output prints: ``"2 violated, 6 inconclusive, 15 holds"``
+    (statuses in precedence order, those with no claim left out)."""
+    parts = [f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s, 0)]
+    return ", ".join(parts) or "no claims"
+
+
 @dataclass(frozen=True)
 class ClaimSource:
     """Where a claim comes from: a seed file and what it says, a paper, or ``derived``."""
@@ -93,14 +136,18 @@ class Claim:
     rule: Rule = field(repr=False)
 
     def evaluate(self, results: ResultSet) -> Verdict:
-        """The rule's verdict; absent results give ``inconclusive`` with the reason."""
+        """The rule's verdict; an absent result gives ``not run`` (with the command that
+        produces it), a corrupt or non-finite one ``invalid data`` (naming the file)."""
         try:
             return self.rule(results)
         except MissingResult as exc:
-            return Verdict("inconclusive", f"missing results: {exc}")
+            return Verdict("not run", str(exc))
+        except InvalidData as exc:
+            return Verdict("invalid data", str(exc))
         except CONTRACT_ERRORS as exc:
-            return Verdict("inconclusive",
-                           f"results do not follow the contract: {type(exc).__name__}: {exc}")
+            files = ", ".join(f"measurements/{name}.json" for name in self.experiments)
+            return Verdict("invalid data", f"{files or 'checks/checks.json, theory/bounds.json'}"
+                           f" do not follow the contract: {type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reports.results import CONTRACT_ERRORS, MissingResult, ResultSet
+from reports.results import CONTRACT_ERRORS, InvalidData, MissingResult, ResultSet
 from verify_io.files import atomic_write_with
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
@@ -174,6 +174,8 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
             spec.draw(results, fig)
         except MissingResult as exc:
             return FigureResult(spec, reason=str(exc))
+        except InvalidData as exc:
+            return FigureResult(spec, reason=f"invalid data: {exc}")
         except CONTRACT_ERRORS as exc:
             return FigureResult(spec, reason=f"results do not follow the contract: "
                                              f"{type(exc).__name__}: {exc}")

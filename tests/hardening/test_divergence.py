@@ -127,4 +127,5 @@ def test_report_lists_the_diverged_run(swept: tuple[ResultStore, list[RunRecord]
     tested = [c for c in claims if name in c["experiments"]]
     assert tested, name
     for claim in tested:        # the sweep has none of the experiment's metrics
-        assert claim["verdict"] == "inconclusive" and claim["reason"], claim["id"]
+        assert claim["verdict"] == "invalid data", claim["id"]
+        assert f"measurements/{name}.json" in claim["reason"], claim["id"]

@@ -1,10 +1,11 @@
 """The report builds from result files alone: every file exists, claims.json follows its
-schema, missing results make claims inconclusive (never dropped), and builds are
-deterministic."""
+schema, missing results make claims "not run" with the command (never dropped), corrupt
+ones "invalid data" naming the file, and builds are deterministic."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,15 +88,19 @@ def test_schema_rejects_broken_documents(built_report: ReportFiles, broken: obje
         validate_claims(doc, load_schema())
 
 
-def test_missing_results_make_claims_inconclusive_with_reason(tmp_path: Path) -> None:
+def test_missing_results_make_claims_not_run_with_the_command(tmp_path: Path) -> None:
     root = write_fake_results(tmp_path / "out", skip=("empirical", "checks"))
     judged = {j.claim.id: j.verdict for j in judge(load_results(root))}
     assert set(judged) == {c.id for c in CLAIMS}
     for cid in ("dwmgrad-faster-small-scale", "demon-robustness", "aida-narrower-stepsizes"):
-        assert judged[cid].status == "inconclusive"
-        assert "measurements/empirical.json not found" in judged[cid].reason
-    assert judged["demon-schedule"].status == "inconclusive"
-    assert "checks/checks.json not found" in judged["demon-schedule"].reason
+        assert judged[cid].status == "not run"
+        assert (f"measurements/empirical.json not found: run `dwmgrad-verify run empirical "
+                f"--out {root}`") in judged[cid].reason
+    assert judged["demon-schedule"].status == "not run"
+    assert (f"checks/checks.json not found: run `dwmgrad-verify check --out {root}`"
+            in judged["demon-schedule"].reason)
+    # the analysed-convergence claim needs both its measurement and the proof's checks
+    assert judged["dwmgrad-convergence-analysed"].status == "not run"
     assert judged["polyak-rate"].status == "holds"
 
 
@@ -103,8 +108,8 @@ def test_report_builds_from_an_empty_directory(tmp_path: Path) -> None:
     files = build_report(tmp_path)
     doc = json.loads(files.claims_json.read_text())
     validate_claims(doc)
-    assert doc["summary"]["inconclusive"] == len(CLAIMS)
-    assert all(c["reason"] for c in doc["claims"])
+    assert doc["summary"]["not run"] == len(CLAIMS)
+    assert all("`dwmgrad-verify " in c["reason"] for c in doc["claims"])
     assert all(f["status"] == "missing" and f["reason"] for f in doc["figures"])
     assert "not found" in files.report_md.read_text()
 
@@ -148,23 +153,48 @@ def test_adam_rediscovery_needs_a_sequence_that_separates_adam_from_amsgrad(
     assert sum("Reddi-type sequence" in e.label for e in verdict.evidence) == len(amsgrad_flags)
 
 
-def test_malformed_measurement_is_inconclusive_not_a_crash(result_dir: Path) -> None:
+def test_malformed_measurement_is_invalid_data_naming_the_file(result_dir: Path) -> None:
     (result_dir / "measurements" / "lessard_cycle.json").write_text("{not json")
     (result_dir / "measurements" / "heavy_ball_rate.json").write_text(
         json.dumps({"metrics": {"rows": [{"kappa": 10}]}}))
     judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
-    assert judged["lessard-cycle"].status == "inconclusive"
-    assert "unreadable" in judged["lessard-cycle"].reason
-    assert judged["polyak-rate"].status == "inconclusive"
-    assert "contract" in judged["polyak-rate"].reason
+    assert judged["lessard-cycle"].status == "invalid data"
+    assert "measurements/lessard_cycle.json: unreadable" in judged["lessard-cycle"].reason
+    assert judged["polyak-rate"].status == "invalid data"
+    assert "measurements/heavy_ball_rate.json" in judged["polyak-rate"].reason
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_number_is_invalid_data_never_a_verdict(result_dir: Path,
+                                                             token: str) -> None:
+    """A rule "violated if fit > rho*(1+tol) else holds" would pass NaN: the file is rejected
+    on load instead, naming it and the field."""
+    path = result_dir / "measurements" / "heavy_ball_rate.json"
+    doc = json.loads(path.read_text())
+    doc["metrics"]["rows"][0]["rate_fit_jordan"] = "@"
+    path.write_text(json.dumps(doc).replace('"@"', token))
+    results = load_results(result_dir)
+    judged = {j.claim.id: j.verdict for j in judge(results)}
+    for cid in ("polyak-rate", "heavy-ball-acceleration"):
+        assert judged[cid].status == "invalid data", judged[cid]
+        assert judged[cid].reason == ("measurements/heavy_ball_rate.json: non-finite number at "
+                                      "metrics.rows[0].rate_fit_jordan")
+    assert judged["lessard-cycle"].status == "holds"
+    inventory = {row["name"]: row for row in results.inventory()}
+    assert inventory["heavy_ball_rate"]["status"] == "invalid"
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
+    """Two builds from the same files in the same place are byte-identical (the "not run"
+    reasons name the directory in their command, so the place is part of the input)."""
+    names = ("claims.json", "report.md", "index.html", "tables/claims.tex",
+             "figures/heavy_ball_rates.pdf", "figures/heavy_ball_rates.png")
     first = build_report(write_fake_results(tmp_path / "a", skip=SMALL_SKIP))
-    again = build_report(write_fake_results(tmp_path / "b", skip=SMALL_SKIP))
-    for name in ("claims.json", "report.md", "index.html", "tables/claims.tex",
-                 "figures/heavy_ball_rates.pdf", "figures/heavy_ball_rates.png"):
-        assert (again.root / name).read_bytes() == (first.root / name).read_bytes(), name
+    before = {name: (first.root / name).read_bytes() for name in names}
+    shutil.rmtree(first.root)
+    again = build_report(write_fake_results(tmp_path / "a", skip=SMALL_SKIP))
+    for name in names:
+        assert (again.root / name).read_bytes() == before[name], name
 
 
 def test_html_is_self_contained_and_links_verdicts(built_report: ReportFiles) -> None:

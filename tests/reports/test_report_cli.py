@@ -140,13 +140,14 @@ def test_a_failed_stage_still_builds_the_report(tmp_path: Path,
     from reports.results import load_results
 
     verdicts = {j.claim.id: j.verdict for j in judge(load_results(out))}
-    assert verdicts["demon-schedule"].status == "inconclusive"
+    assert verdicts["demon-schedule"].status == "not run"
+    assert f"`dwmgrad-verify check --out {out}`" in verdicts["demon-schedule"].reason
     assert "checks stage failed: RuntimeError: checks exploded" in verdicts["demon-schedule"].reason
 
 
 def _record_build(calls: list[str]) -> Any:
     class Files:
-        summary = {"holds": 0, "violated": 0, "inconclusive": 0}
+        summary = {"holds": 0}
         index_html = Path("index.html")
 
     def build(out: Path) -> Files:
