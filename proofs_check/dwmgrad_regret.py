@@ -118,7 +118,8 @@ def l3_inverse_step_monotone() -> StepResult:
 
 
 def _l4_sampler(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return {"gamma": rng.uniform(0.0, 0.999, n), "t": rng.integers(1, 3001, n).astype(float)}
+    return {"gamma": rng.uniform(0.0, 0.999, n), "lam": rng.uniform(0.0, 1.0, n),
+            "t": rng.integers(1, 3001, n).astype(float)}
 
 
 @cache
@@ -126,18 +127,19 @@ def _velocity_bound_numeric() -> Callable[..., np.ndarray]:
     return th.per_round(th.VELOCITY_BOUND)
 
 
-def _l4_slack(gamma: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _l4_slack(gamma: np.ndarray, lam: np.ndarray, t: np.ndarray) -> np.ndarray:
     bound = _velocity_bound_numeric()
     out = np.empty_like(gamma)
-    for i, (g, steps) in enumerate(zip(gamma, t, strict=True)):
+    for i, (g, decay, steps) in enumerate(zip(gamma, lam, t, strict=True)):
         k = np.arange(1, int(steps) + 1)
-        lhs = np.sum(g ** (steps - k) / np.sqrt(k))          # alpha = delta = 1
-        out[i] = relative_slack(lhs, bound(steps, 1.0, g, 0.0, 1.0, 0.0, 0.0, 0.0))
+        lhs = np.sum((g * decay) ** (steps - k) / np.sqrt(k))    # alpha = delta = 1
+        out[i] = relative_slack(lhs, bound(steps, 1.0, g, 0.0, 1.0, decay, 0.0, 0.0))
     return out
 
 
 def l4_velocity() -> StepResult:
-    """L4: sum_k gamma^(t-k)/sqrt(k) <= (1-gamma)^(-3/2)/sqrt(t), so |v_t| <= VELOCITY_BOUND."""
+    """L4: with r = gamma lambda >= mu_j (j >= 2), sum_k r^(t-k)/sqrt(k) <= (1-r)^(-3/2)/sqrt(t),
+    so |v_t| <= VELOCITY_BOUND."""
     a, b, j = _nonneg("a b j")
     k = 1 + a
     t = k + b                                           # 1 <= k <= t
@@ -145,8 +147,8 @@ def l4_velocity() -> StepResult:
     jj = sp.Symbol("j", integer=True, nonnegative=True)
     geometric = sp.summation(g**jj, (jj, 0, sp.oo))
     weighted = sp.summation(g**jj * (1 + jj), (jj, 0, sp.oo))
-    return combine(PROOF, "L4", "sum_{k<=t} gamma^(t-k) alpha sqrt(delta)/sqrt(k) <= "
-                   "alpha sqrt(delta)/((1-gamma)^(3/2) sqrt(t))", [
+    return combine(PROOF, "L4", "sum_{k<=t} (gamma lambda)^(t-k) alpha sqrt(delta)/sqrt(k) <= "
+                   "alpha sqrt(delta)/((1-gamma lambda)^(3/2) sqrt(t))", [
         check_symbolic(PROOF, "L4", "t/k <= 1 + t - k for 1 <= k <= t", t / k, 1 + t - k, "<="),
         check_symbolic(PROOF, "L4", "sum_j gamma^j = 1/(1-gamma)", geometric, 1 / (1 - g), "=="),
         check_symbolic(PROOF, "L4", "sum_j gamma^j (1+j) = 1/(1-gamma)^2", weighted,
@@ -154,8 +156,8 @@ def l4_velocity() -> StepResult:
         check_symbolic(PROOF, "L4", "Cauchy-Schwarz bound sqrt(sum gamma^j sum gamma^j(1+j)) = "
                        "(1-gamma)^(-3/2)", sp.sqrt(geometric * weighted),
                        (1 - g) ** sp.Rational(-3, 2), "==", squares=True),
-        check_numeric(PROOF, "L4", "sum_{k<=t} gamma^(t-k)/sqrt(k) <= VELOCITY_BOUND "
-                      "(alpha = delta = 1), gamma in [0, 0.999), t <= 3000",
+        check_numeric(PROOF, "L4", "sum_{k<=t} (gamma lambda)^(t-k)/sqrt(k) <= VELOCITY_BOUND "
+                      "(alpha = delta = 1), gamma in [0, 0.999), lambda in [0, 1), t <= 3000",
                       _l4_slack, _l4_sampler, n=1000, seed=4),
     ])
 
@@ -261,7 +263,7 @@ def l9_momentum_term() -> StepResult:
                      th.INV_STEP_BOUND)
     product = sp.Mul(*factor_bounds)
     tau = sp.Symbol("tau", nonnegative=True)
-    summed = sp.summation(_unit(th.MOMENTUM_TERM_STEP), (t, 2, th.T))
+    geometric = sp.summation(_unit(th.lam ** (t - 1)), (t, 2, th.T))
     return combine(PROOF, "L9", "|mu_t v_{t-1}(x_t-x*)/eta_t| <= sqrt(2) gamma lambda^(t-1) D "
                    "sqrt(delta)(G+eps)/(1-gamma)^(3/2) (t >= 2), and its sum over t <= "
                    "MOMENTUM_TERM", [
@@ -275,8 +277,11 @@ def l9_momentum_term() -> StepResult:
                        "=="),
         check_symbolic(PROOF, "L9", "sqrt(t/(t-1)) <= sqrt(2) for t = 2 + tau",
                        sp.sqrt((2 + tau) / (1 + tau)), sp.sqrt(2), "<=", squares=True),
-        check_symbolic(PROOF, "L9", "sum_{t=2}^T MOMENTUM_TERM_STEP <= MOMENTUM_TERM",
-                       summed, _unit(th.MOMENTUM_TERM), "<="),
+        check_symbolic(PROOF, "L9", "sum_{t=2}^T lambda^(t-1) <= lambda/(1-lambda)",
+                       geometric, _unit(th.lam / (1 - th.lam)), "<="),
+        check_symbolic(PROOF, "L9", "MOMENTUM_TERM = MOMENTUM_TERM_STEP/lambda^(t-1) "
+                       "* lambda/(1-lambda)", th.MOMENTUM_TERM,
+                       th.MOMENTUM_TERM_STEP / th.lam ** (t - 1) * th.lam / (1 - th.lam), "=="),
     ])
 
 
@@ -419,7 +424,7 @@ TRAJECTORY_STEPS: tuple[TrajectorySpec, ...] = (
     ("L1-run", "0 <= s_t and s^_t <= G^2 at every step", _l1_slack, True),
     ("L2-run", "|eta_t g_t| <= alpha sqrt(delta)/sqrt(t) at every step", _l2_slack, True),
     ("L3-run", "1/eta_{t-1} <= 1/eta_t <= (G+eps) sqrt(t)/alpha at every step", _l3_slack, True),
-    ("L4-run", "|v_t| <= alpha sqrt(delta)/((1-gamma)^(3/2) sqrt(t)) at every step",
+    ("L4-run", "|v_t| <= alpha sqrt(delta)/((1-gamma lambda)^(3/2) sqrt(t)) at every step",
      _l4_run_slack, True),
     ("L6-run", "g_t(x_t-x*) <= [(x_t-x*)^2-(x_{t+1}-x*)^2]/(2eta_t) - mu_t v_{t-1}(x_t-x*)/eta_t"
      " + v_t^2/(2eta_t) at every step", _l6_slack, True),
@@ -519,7 +524,8 @@ STEPS: list[ProofStep] = [
     ProofStep(PROOF, "L2", "|eta_t g_t| <= alpha_t sqrt(delta)", l2_normalised_step),
     ProofStep(PROOF, "L3", "1/eta_t nondecreasing, <= (G+eps) sqrt(t)/alpha",
               l3_inverse_step_monotone),
-    ProofStep(PROOF, "L4", "|v_t| <= alpha sqrt(delta)/((1-gamma)^(3/2) sqrt(t))", l4_velocity),
+    ProofStep(PROOF, "L4", "|v_t| <= alpha sqrt(delta)/((1-gamma lambda)^(3/2) sqrt(t))",
+              l4_velocity),
     ProofStep(PROOF, "L5", "clamping is non-expansive per coordinate", l5_projection),
     ProofStep(PROOF, "L6", "one-round inequality (expanded square, v_t = eta_t g_t + "
               "mu_t v_{t-1})", l6_one_round),

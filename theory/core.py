@@ -46,6 +46,12 @@ class Bound:
     ``kind`` is ``"upper"`` (quantity <= expr), ``"lower"`` (quantity >= expr) or ``"tight"``
     (attained). ``symbols`` maps each free symbol of ``expr`` to its meaning, in the order
     of the numeric twin's arguments.
+
+    ``trivial`` is the upper bound's *trivial comparator*: what the quantity satisfies for
+    every admissible method whatever the theorem says (regret on a box: T·d·G∞·D∞; a
+    contraction rate: 1). An upper bound is informative at a setting only where
+    ``vacuity(...) = expr / trivial < 1``. ``None``: no such comparator (e.g. a cap on a
+    quantity that is unbounded without the theorem's assumptions); ``trivial_note`` says why.
     """
 
     name: str
@@ -57,15 +63,27 @@ class Bound:
     reference: str
     notes: str = ""
     latex_names: Mapping[sp.Symbol, str] = field(default_factory=dict)
+    trivial: sp.Expr | None = None
+    trivial_note: str = ""
     _numeric: Callable[..., float] | None = field(default=None, repr=False, compare=False)
+    _trivial_numeric: Callable[..., float] | None = field(default=None, repr=False,
+                                                          compare=False)
 
     def __post_init__(self) -> None:
-        missing = self.expr.free_symbols - set(self.symbols)
-        if missing:
-            names = sorted(map(str, missing))
-            raise ValueError(f"bound {self.name!r}: symbols without a meaning: {names}")
+        for label, expr in (("symbols", self.expr), ("trivial comparator's symbols",
+                                                     self.trivial)):
+            missing = (set() if expr is None else expr.free_symbols) - set(self.symbols)
+            if missing:
+                names = sorted(map(str, missing))
+                raise ValueError(f"bound {self.name!r}: {label} without a meaning: {names}")
+        if self.trivial is not None and self.kind != "upper":
+            raise ValueError(f"bound {self.name!r}: only an upper bound has a trivial "
+                             f"comparator, this one is {self.kind!r}")
         fn = sp.lambdify(list(self.symbols), self.expr, modules="numpy")
         object.__setattr__(self, "_numeric", fn)
+        if self.trivial is not None:
+            object.__setattr__(self, "_trivial_numeric",
+                               sp.lambdify(list(self.symbols), self.trivial, modules="numpy"))
 
     @property
     def arg_names(self) -> list[str]:
@@ -82,6 +100,25 @@ class Bound:
 
         All values scalars: a float. Any value an array: an array of the broadcast shape.
         """
+        assert self._numeric is not None
+        return self._twin(self._numeric, values)
+
+    def trivial_value(self, **values: float) -> float | None:
+        """The trivial comparator at ``values`` (same keywords as :meth:`evaluate`), or None."""
+        if self._trivial_numeric is None:
+            return None
+        return float(self._twin(self._trivial_numeric, values))
+
+    def vacuity(self, **values: float) -> float | None:
+        """bound / trivial comparator at ``values``: >= 1 means the bound says nothing there
+        (vacuous), None when the bound has no trivial comparator."""
+        trivial = self.trivial_value(**values)
+        if trivial is None:
+            return None
+        return float(self.evaluate(**values)) / trivial
+
+    def _twin(self, fn: Callable[..., float], values: Mapping[str, float | np.ndarray]
+              ) -> float | np.ndarray:
         unknown = set(values) - set(self.arg_names)
         missing = set(self.arg_names) - set(values)
         if unknown or missing:
@@ -89,8 +126,7 @@ class Bound:
                 f"bound {self.name!r} takes {self.arg_names}; "
                 f"missing {sorted(missing)}, unknown {sorted(unknown)}"
             )
-        assert self._numeric is not None
-        out = np.asarray(self._numeric(*(values[n] for n in self.arg_names)), dtype=float)
+        out = np.asarray(fn(*(values[n] for n in self.arg_names)), dtype=float)
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
         if not shape:
             return float(out)
@@ -111,6 +147,8 @@ class Bound:
             "assumptions": [a.describe() for a in self.assumptions],
             "reference": self.reference,
             "notes": self.notes,
+            "trivial": None if self.trivial is None else str(self.trivial),
+            "trivial_note": self.trivial_note,
         }
 
 

@@ -23,16 +23,20 @@ parameters after every ``step`` (``p.clamp_(lo, hi)`` under ``torch.no_grad()``)
 Theorem (Upper bound, derived here; every step is checked by
 ``proofs_check.dwmgrad_regret``)::
 
-    R_T <= d (G + eps) [ D^2 sqrt(T)/(2 alpha) + alpha delta (2 sqrt(T) - 1)/(2 (1-gamma)^3)
-                         + sqrt(2) gamma lambda D sqrt(delta) / ((1-gamma)^(3/2) (1-lambda)) ]
+    R_T <= d (G + eps) [ D^2 sqrt(T)/(2 alpha) + alpha delta (2 sqrt(T) - 1)/(2 (1-gamma lambda)^3)
+                         + sqrt(2) gamma lambda D sqrt(delta)
+                           / ((1-gamma lambda)^(3/2) (1-lambda)) ]
 
 so :math:`R_T = O(d\sqrt T)` and :math:`R_T/T \to 0`, for every window sequence in
-:math:`[1,\delta]` (the loss-driven window needs no further condition). Constants: L4 uses
-Cauchy-Schwarz, giving :math:`(1-\gamma)^{-3/2}` (the cruder
-:math:`\sum_j \gamma^j (1+j) = (1-\gamma)^{-2}` would propagate to :math:`(1-\gamma)^{-4}` in
-L10); the L9 sum is :math:`\lambda/(1-\lambda)`; L10 keeps :math:`2\sqrt T - 1`; and the
-conditions :math:`\varepsilon > 0`, :math:`x_1 \in X` and :math:`1 \le \omega_0 \le \delta`
-are stated as assumptions.
+:math:`[1,\delta]` (the loss-driven window needs no further condition). Constants: L4 bounds
+the momentum products by :math:`\prod_{j=k+1}^t \mu_j \le (\gamma\lambda)^{t-k}` (every
+factor has :math:`j \ge 2`, so :math:`\lambda^{j-1} \le \lambda`): the step and momentum terms
+shrink as :math:`\lambda` falls (at :math:`\lambda \to 0` the method is RMSprop-like with a
+max second moment and the step term loses its momentum factor). Cauchy-Schwarz gives
+:math:`(1-\gamma\lambda)^{-3/2}` (the cruder :math:`\sum_j r^j (1+j) = (1-r)^{-2}` would
+propagate to :math:`(1-r)^{-4}` in L10); the L9 sum is :math:`\lambda/(1-\lambda)`; L10
+keeps :math:`2\sqrt T - 1`; and the conditions :math:`\varepsilon > 0`, :math:`x_1 \in X` and
+:math:`1 \le \omega_0 \le \delta` are stated as assumptions.
 
 What the published algorithm breaks is :data:`PAPER_ALGORITHM_GAPS`: each entry names the
 assumption, the proof step that fails and a concrete instance, which
@@ -82,27 +86,35 @@ SQRT_T, SQRT_t = sp.sqrt(T), sp.sqrt(t)
 STEP_BOUND = alpha * sp.sqrt(delta) / SQRT_t
 #: L3: the inverse step, 1/eta_t <= (G + eps) sqrt(t)/alpha.
 INV_STEP_BOUND = (G_inf + epsilon) * SQRT_t / alpha
-#: L4: the velocity, |v_t| <= alpha sqrt(delta) / ((1-gamma)^(3/2) sqrt(t)).
-VELOCITY_BOUND = alpha * sp.sqrt(delta) / ((1 - gamma) ** sp.Rational(3, 2) * SQRT_t)
+#: The ratio that bounds every momentum factor from the second round on:
+#: mu_j = gamma (omega_j/delta) lambda^(j-1) <= gamma lambda for j >= 2.
+MOMENTUM_RATIO = gamma * lam
+#: L4: the velocity, |v_t| <= alpha sqrt(delta) / ((1-gamma lambda)^(3/2) sqrt(t)).
+VELOCITY_BOUND = alpha * sp.sqrt(delta) / ((1 - MOMENTUM_RATIO) ** sp.Rational(3, 2) * SQRT_t)
 #: L8: the telescoped distance term of one coordinate, D^2/(2 eta_T) <= this.
 DISTANCE_TERM = D_inf**2 * (G_inf + epsilon) * SQRT_T / (2 * alpha)
 #: L9: one round's momentum term of one coordinate (t >= 2), and its sum over t <= T.
 MOMENTUM_TERM_STEP = (sp.sqrt(2) * gamma * lam ** (t - 1) * D_inf * sp.sqrt(delta)
-                      * (G_inf + epsilon) / (1 - gamma) ** sp.Rational(3, 2))
+                      * (G_inf + epsilon) / (1 - MOMENTUM_RATIO) ** sp.Rational(3, 2))
 MOMENTUM_TERM = (sp.sqrt(2) * gamma * lam * D_inf * sp.sqrt(delta) * (G_inf + epsilon)
-                 / ((1 - gamma) ** sp.Rational(3, 2) * (1 - lam)))
+                 / ((1 - MOMENTUM_RATIO) ** sp.Rational(3, 2) * (1 - lam)))
 #: L10: one round's step term v_t^2/(2 eta_t) of one coordinate, and its sum over t <= T.
-STEP_TERM_STEP = alpha * delta * (G_inf + epsilon) / (2 * (1 - gamma) ** 3 * SQRT_t)
-STEP_TERM = alpha * delta * (G_inf + epsilon) * (2 * SQRT_T - 1) / (2 * (1 - gamma) ** 3)
+STEP_TERM_STEP = alpha * delta * (G_inf + epsilon) / (2 * (1 - MOMENTUM_RATIO) ** 3 * SQRT_t)
+STEP_TERM = (alpha * delta * (G_inf + epsilon) * (2 * SQRT_T - 1)
+             / (2 * (1 - MOMENTUM_RATIO) ** 3))
 
 #: The theorem's right side, written in its own (factored) form; proofs_check verifies that
 #: it equals d * (DISTANCE_TERM + STEP_TERM + MOMENTUM_TERM).
 REGRET_EXPR = d * (G_inf + epsilon) * (
     D_inf**2 * SQRT_T / (2 * alpha)
-    + alpha * delta * (2 * SQRT_T - 1) / (2 * (1 - gamma) ** 3)
+    + alpha * delta * (2 * SQRT_T - 1) / (2 * (1 - MOMENTUM_RATIO) ** 3)
     + sp.sqrt(2) * gamma * lam * D_inf * sp.sqrt(delta)
-    / ((1 - gamma) ** sp.Rational(3, 2) * (1 - lam))
+    / ((1 - MOMENTUM_RATIO) ** sp.Rational(3, 2) * (1 - lam))
 )
+
+#: The trivial comparator of a regret bound on the box: every method whose iterates stay in
+#: X has f_t(x_t) - f_t(x*) <= <g_t, x_t - x*> <= sum_i G_inf D_inf per round.
+TRIVIAL_REGRET = T * d * G_inf * D_inf
 
 ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption("convex", "every f_t is convex and differentiable on X (subgradients suffice)"),
@@ -135,27 +147,31 @@ REGRET_BOUND = Bound(
     notes="Holds for every window sequence in [1, delta], hence for all three window rules. "
           "R_T = O(d sqrt(T)); the constant is not tuned to be tight.",
     latex_names=LATEX_NAMES,
+    trivial=TRIVIAL_REGRET,
+    trivial_note="T d G_inf D_inf: the regret of any method that stays in the box",
 )
 
-#: The step that minimises the sqrt(T) coefficient D^2/(2 alpha) + alpha delta/(1-gamma)^3,
-#: solved with u = 1 - gamma > 0 so that sympy keeps (1-gamma)^(3/2) unexpanded.
+#: The step that minimises the sqrt(T) coefficient D^2/(2 alpha) + alpha delta/(1-gamma lambda)^3,
+#: solved with u = 1 - gamma lambda > 0 so that sympy keeps the power unexpanded.
 _u = sp.Symbol("u", positive=True)
 _COEFFICIENT_U = D_inf**2 / (2 * alpha) + alpha * delta / _u**3
 _ALPHA_U = sp.solve(sp.diff(_COEFFICIENT_U, alpha), alpha)[0]
-TUNED_ALPHA = _ALPHA_U.subs(_u, 1 - gamma)
+TUNED_ALPHA = _ALPHA_U.subs(_u, 1 - MOMENTUM_RATIO)
 TUNED_RATE_BOUND = Bound(
     name="dwmgrad_regret_rate_tuned",
     quantity=r"\limsup_{T\to\infty} R_T/\sqrt{T}",
     expr=(d * (G_inf + epsilon) * sp.simplify(_COEFFICIENT_U.subs(alpha, _ALPHA_U))).subs(
-        _u, 1 - gamma),
+        _u, 1 - MOMENTUM_RATIO),
     symbols={d: SYMBOLS[d], D_inf: SYMBOLS[D_inf], G_inf: SYMBOLS[G_inf],
-             epsilon: SYMBOLS[epsilon], delta: SYMBOLS[delta], gamma: SYMBOLS[gamma]},
+             epsilon: SYMBOLS[epsilon], delta: SYMBOLS[delta], gamma: SYMBOLS[gamma],
+             lam: SYMBOLS[lam]},
     assumptions=ASSUMPTIONS,
     kind="upper",
     reference="derived here: the limit of REGRET_BOUND / sqrt(T) at the minimising step "
               "alpha* = TUNED_ALPHA",
     notes="The sqrt(T) coefficient of REGRET_BOUND at its best alpha.",
     latex_names=LATEX_NAMES,
+    trivial_note="none: R_T/sqrt(T) is unbounded for a method with linear regret",
 )
 
 BOUNDS: list[Bound] = [REGRET_BOUND, TUNED_RATE_BOUND]
@@ -166,7 +182,8 @@ RATE_LIMITS: dict[str, tuple[sp.Expr, str]] = {
                       "finite positive constant RATE_CONSTANT"),
     "bound/T": (sp.Limit(REGRET_EXPR / T, T, sp.oo), "0 (sublinear regret)"),
 }
-RATE_CONSTANT = d * (G_inf + epsilon) * (D_inf**2 / (2 * alpha) + alpha * delta / (1 - gamma) ** 3)
+RATE_CONSTANT = d * (G_inf + epsilon) * (D_inf**2 / (2 * alpha)
+                                         + alpha * delta / (1 - MOMENTUM_RATIO) ** 3)
 
 # --- the analysed optimizer --------------------------------------------------------------
 #: The momentum decay lambda used by ANALYSED_OPTIONS (any value in [0, 1) is covered).
@@ -391,9 +408,10 @@ DERIVATION = Derivation(
                        "$1/\\eta_t$ is nondecreasing, and by L1 it is bounded.",
                        sp.Le(1 / _eta, INV_STEP_BOUND), "L3"),
         DerivationLine("L4. Unrolling $v_t=\\sum_{k\\le t}(\\prod_{j=k+1}^t\\mu_j)\\eta_k g_k$ "
-                       "with $\\mu_j\\le\\gamma$ and L2, then $t/k\\le 1+t-k$ and "
-                       "Cauchy-Schwarz, $\\sum_{j\\ge0}\\gamma^j\\sqrt{1+j}\\le"
-                       "\\sqrt{\\sum_j\\gamma^j\\sum_j\\gamma^j(1+j)}=(1-\\gamma)^{-3/2}$:",
+                       "with $\\mu_j\\le\\gamma\\lambda^{j-1}\\le\\gamma\\lambda=r$ ($j\\ge2$) "
+                       "and L2, then $t/k\\le 1+t-k$ and "
+                       "Cauchy-Schwarz, $\\sum_{j\\ge0}r^j\\sqrt{1+j}\\le"
+                       "\\sqrt{\\sum_j r^j\\sum_j r^j(1+j)}=(1-r)^{-3/2}$:",
                        sp.Le(sp.Abs(_v), VELOCITY_BOUND), "L4"),
         DerivationLine("L5. Clamping to an interval containing $x^*$ is non-expansive "
                        "coordinatewise.",

@@ -54,3 +54,19 @@ def test_derivation_lists_its_steps_once_and_needs_lines() -> None:
     assert der.lines[1].latex() == ""
     with pytest.raises(ValueError, match="no lines"):
         Derivation("d", "T", "p", "setting", ())
+
+
+def test_vacuity_is_bound_over_trivial_and_flags_a_vacuous_bound() -> None:
+    b = _bound(trivial=D * 10)
+    assert b.trivial_value(D_inf=2.0, x=0.5) == pytest.approx(20.0)
+    assert b.vacuity(D_inf=2.0, x=0.5) == pytest.approx(8.0 / 20.0)   # informative
+    assert b.vacuity(D_inf=2.0, x=0.1) >= 1                            # 40 > 20: vacuous
+    assert _bound().vacuity(D_inf=2.0, x=0.5) is None
+    assert _bound().describe()["trivial"] is None
+
+
+def test_trivial_comparator_needs_known_symbols_and_an_upper_bound() -> None:
+    with pytest.raises(ValueError, match=r"trivial comparator's symbols without a meaning"):
+        _bound(trivial=sp.Symbol("T") * D)
+    with pytest.raises(ValueError, match="only an upper bound"):
+        Bound("demo", "q", D, {D: "side"}, (), "lower", "here", trivial=D)

@@ -74,14 +74,25 @@ def test_bound_is_the_sum_of_the_lemma_terms() -> None:
 
 
 def test_tuned_step_minimises_the_sqrt_t_coefficient() -> None:
-    values = {th.D_inf: 2.0, th.delta: 10.0, th.gamma: 0.9}
+    values = {th.D_inf: 2.0, th.delta: 10.0, th.gamma: 0.9, th.lam: 0.99}
     best = float(th.TUNED_ALPHA.subs(values))
     coefficient = sp.lambdify(th.alpha, (th.RATE_CONSTANT / (th.d * (th.G_inf + th.epsilon)))
                               .subs(values))
     assert coefficient(best) < min(coefficient(best * 0.9), coefficient(best * 1.1))
     tuned = th.TUNED_RATE_BOUND.evaluate(d=1, D_inf=2.0, G_inf=1.0, epsilon=0.0, delta=10.0,
-                                         gamma=0.9)
+                                         gamma=0.9, **{"lambda": 0.99})
     assert tuned == pytest.approx(coefficient(best))
+
+
+def test_step_term_shrinks_as_the_momentum_decay_falls() -> None:
+    """The momentum products are bounded by (gamma lambda)^(t-k), not gamma^(t-k): at
+    lambda -> 0 the step term loses its momentum factor (1-gamma)^(-3)."""
+    step = sp.lambdify(th.lam, th.STEP_TERM.subs({th.alpha: 0.1, th.delta: 10, th.G_inf: 1,
+                                                  th.epsilon: 0, th.T: 5000, th.gamma: 0.9}))
+    values = [step(x) for x in (0.99, 0.9, 0.5, 0.0)]
+    assert values == sorted(values, reverse=True)
+    assert values[-1] == pytest.approx(0.1 * 10 * (2 * math.sqrt(5000) - 1) / 2)
+    assert values[0] / values[-1] == pytest.approx((1 - 0.9 * 0.99) ** -3)  # < (1-gamma)^-3
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
