@@ -2,7 +2,7 @@
 
 ``optimizers`` (package :mod:`dwmgrad`), ``problems`` (:mod:`experiments.problems`),
 ``experiments`` (:mod:`experiments.named`), ``bounds`` (:mod:`theory.registry`) and
-``claims`` (:mod:`reports.claims`).
+``claims`` (:mod:`reports.claims`, one module per subject).
 """
 
 from __future__ import annotations
