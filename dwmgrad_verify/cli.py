@@ -1,9 +1,12 @@
 """Entry point of the ``dwmgrad-verify`` command.
 
 Each subcommand lives in the package it belongs to, as a module with two functions:
-``configure(parser)`` adds its arguments and ``run(args) -> int`` executes it. A
-:class:`~verify_io.errors.UsageError` raised anywhere becomes one line on stderr and
-exit code 2; results already written stay on disk.
+``configure(parser)`` adds its arguments and ``run(args) -> int`` executes it. Only the chosen
+subcommand's module is imported (``--help`` imports none), and those modules import their
+heavy dependencies (torch, sympy, matplotlib) inside ``run``, so help and usage errors are
+immediate. Every subcommand takes ``-q/--quiet`` and ``-v/--verbose``
+(:mod:`verify_io.console`). A :class:`~verify_io.errors.UsageError` raised anywhere becomes
+one line on stderr and exit code 2; results already written stay on disk.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
+from verify_io import console
 from verify_io.errors import UsageError
 
+#: name -> (module with configure/run, one-line help).
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "list": ("dwmgrad_verify.listing", "list optimizers, problems, experiments, bounds, claims"),
     "theory": ("theory.cli", "print the derived bounds with their assumptions"),
@@ -27,28 +31,30 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _module(name: str) -> ModuleType:
-    return importlib.import_module(SUBCOMMANDS[name][0])
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand listed; only ``command``'s arguments are added (the
+    others are not imported), or every subcommand's when ``command`` is ``"*"``."""
     parser = argparse.ArgumentParser(
         prog="dwmgrad-verify",
         description="Check DWMGrad and related momentum optimizers' theory against measurement.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, (_, help_text) in SUBCOMMANDS.items():
+    for name, (module, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
-        _module(name).configure(sub_parser)
+        if command in (name, "*"):
+            console.add_options(sub_parser)
+            importlib.import_module(module).configure(sub_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    chosen = args_in[0] if args_in and args_in[0] in SUBCOMMANDS else None
+    args = build_parser(chosen).parse_args(args_in)
+    console.apply(console.level(args))
     try:
-        return int(_module(args.command).run(args))
+        return int(importlib.import_module(SUBCOMMANDS[args.command][0]).run(args))
     except UsageError as exc:
         print(f"dwmgrad-verify {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,31 +1,54 @@
-"""`dwmgrad-verify list WHAT [--json]`: the registries, by name.
+"""`dwmgrad-verify list WHAT [--json] [--fresh]`: the registries, as aligned tables.
 
-``optimizers`` (package :mod:`dwmgrad`), ``problems`` (:mod:`experiments.problems`),
+``optimizers`` (the :mod:`dwmgrad` registry and the baselines of
+:mod:`experiments.baselines` that specs accept), ``problems`` (:mod:`experiments.problems`),
 ``experiments`` (:mod:`experiments.named`), ``bounds`` (:mod:`theory.registry`) and
-``claims`` (:mod:`reports.claims`, one module per subject).
+``claims`` (:mod:`reports.claims`, one module per subject). ``--json`` prints the full rows.
+
+Building the rows imports the registries (torch, sympy: seconds). The rows are therefore
+cached, keyed by the SHA-256 of every source file of the project's packages, the Python
+version and the torch and sympy versions (what the rows are computed from), in
+``$DWMGRAD_VERIFY_CACHE`` (default ``$XDG_CACHE_HOME/dwmgrad-verify`` or
+``~/.cache/dwmgrad-verify``): a repeated ``list`` reads the cache and imports none of them.
+Any change of the sources makes a new key; ``--fresh`` ignores the cache. A cache that cannot
+be written is skipped (the list is printed all the same); an unreadable entry is recomputed.
+Registries that take entries from outside these packages must add those to
+:func:`cache_key`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from verify_io.errors import UsageError
+from verify_io.files import atomic_write_text
+from verify_io.tables import format_table
 
 Row = dict[str, object]
+#: The packages whose sources the rows are computed from.
+SOURCE_PACKAGES = ("dwmgrad", "theory", "experiments", "proofs_check", "reports", "verify_io",
+                   "dwmgrad_verify")
 
 
 def _optimizers() -> list[Row]:
     from dwmgrad.registry import OPTIMIZERS
+    from experiments.baselines import BASELINES
 
-    return [info.describe() for info in OPTIMIZERS.values()]
+    return ([{**info.describe(), "source": "dwmgrad"} for info in OPTIMIZERS.values()]
+            + [{**b.describe(), "source": "baseline"} for b in BASELINES.values()])
 
 
 def _problems() -> list[Row]:
-    from experiments.problems import describe_problems, problem_class
+    from experiments.problems import describe_problems
 
-    problem_class("reddi_theorem1")  # importing the named experiments registers their problems
     return describe_problems()
 
 
@@ -54,6 +77,16 @@ def _claims() -> list[Row]:
     ]
 
 
+def _hyperparameter_names(row: Row) -> list[str]:
+    hyper = row["hyperparameters"]
+    return list(hyper) if isinstance(hyper, dict | list) else [str(hyper)]
+
+
+def _parameters(params: object) -> list[str]:
+    return [f"{k}={v}" for k, v in params.items()] if isinstance(params, dict) else [str(params)]
+
+
+#: what -> the function building its rows.
 LISTERS: dict[str, Callable[[], list[Row]]] = {
     "optimizers": _optimizers,
     "problems": _problems,
@@ -61,22 +94,80 @@ LISTERS: dict[str, Callable[[], list[Row]]] = {
     "bounds": _bounds,
     "claims": _claims,
 }
+#: what -> its table's columns, as (header, cell of a row).
+COLUMNS: dict[str, list[tuple[str, Callable[[Row], object]]]] = {
+    "optimizers": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
+                   ("hyperparameters", _hyperparameter_names),
+                   ("reference", lambda r: r["reference"])],
+    "problems": [("name", lambda r: r["name"]), ("kind", lambda r: r["kind"]),
+                 ("parameters", lambda r: _parameters(r["params"])),
+                 ("summary", lambda r: r["summary"])],
+    "experiments": [("name", lambda r: r["name"]), ("summary", lambda r: r["summary"])],
+    "bounds": [("name", lambda r: r["name"]), ("kind", lambda r: r["kind"]),
+               ("reference", lambda r: r["reference"])],
+    "claims": [("name", lambda r: r["name"]), ("experiments", lambda r: r["experiments"]),
+               ("title", lambda r: r["title"])],
+}
+
+
+def cache_dir() -> Path:
+    if os.environ.get("DWMGRAD_VERIFY_CACHE"):
+        return Path(os.environ["DWMGRAD_VERIFY_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dwmgrad-verify"
+
+
+def cache_key() -> str:
+    """SHA-256 of the project packages' sources, the Python, torch and sympy versions."""
+    digest = hashlib.sha256(sys.version.encode())
+    for dist in ("torch", "sympy"):
+        try:
+            digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist}=absent".encode())
+    for package in SOURCE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(location).rglob("*")):
+                if path.suffix in (".py", ".json") and path.is_file():
+                    digest.update(f"{package}/{path.relative_to(location)}".encode())
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def rows(what: str, *, fresh: bool = False) -> list[Row]:
+    """The rows of list ``what``, from the cache unless ``fresh`` or not cached yet."""
+    path = cache_dir() / f"list-{what}-{cache_key()}.json"
+    if not fresh and path.is_file():
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(cached, list):
+                return cached
+        except (OSError, ValueError):
+            pass                                          # recomputed and rewritten below
+    computed = json.loads(json.dumps(LISTERS[what](), default=str))
+    try:
+        atomic_write_text(path, json.dumps(computed) + "\n")
+    except OSError:
+        pass                                              # no cache: listed all the same
+    return computed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("what", help=f"what to list: one of {', '.join(LISTERS)}")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", action="store_true", help="print the full rows as JSON")
+    parser.add_argument("--fresh", action="store_true",
+                        help="rebuild the list from the registries (ignore the cache)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.what not in LISTERS:
         raise UsageError(f"unknown list {args.what!r}; expected one of: {', '.join(LISTERS)}")
-    rows = LISTERS[args.what]()
+    found = rows(args.what, fresh=args.fresh)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        print(json.dumps(found, indent=2))
         return 0
-    for row in rows:
-        name = row.get("name", "?")
-        rest = "  ".join(f"{k}={v}" for k, v in row.items() if k != "name")
-        print(f"{name:<28} {rest}")
+    columns = COLUMNS[args.what]
+    print(format_table([header for header, _ in columns],
+                       [[value(row) for _, value in columns] for row in found]))
     return 0

@@ -20,6 +20,7 @@ first steps. Pass ``eps`` to change ε.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,6 +52,16 @@ class Baseline:
         except TypeError as exc:
             raise ValueError(f"Invalid hyperparameters for {self.name}: {exc}") from exc
         return ScheduledOptimizer(optimizer, schedule)
+
+    def describe(self) -> dict[str, object]:
+        """JSON-able summary (``dwmgrad-verify list optimizers``)."""
+        accepted = [name for name in inspect.signature(self.factory).parameters
+                    if name != "params" and name not in self.fixed]
+        return {"name": self.name,
+                "class": f"{self.factory.__module__}.{self.factory.__qualname__}",
+                "reference": "torch.optim, used as is (baseline)",
+                "fixed": dict(self.fixed),
+                "hyperparameters": [*accepted, "lr_schedule"]}
 
 
 class ScheduledOptimizer:

@@ -2,21 +2,25 @@
 and `dwmgrad-verify run --list`.
 
 Every argument is validated before any run starts (bad values exit 2 with one line). Runs
-whose results are already in DIR are not repeated. Exit 1 if an experiment's measurement
-failed (its error is in DIR/measurements/<name>.json), else 0.
+whose results are already in DIR are not repeated. Ends with a table of each experiment's
+headline numbers (the scalar entries of its measurement's ``metrics``) and where the
+measurement was written. Exit 1 if an experiment's measurement failed (its error is in
+DIR/measurements/<name>.json), else 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from experiments.api import experiments_registry, run_experiments
+from verify_io import console
 from verify_io.errors import UsageError
 from verify_io.options import positive_int
-
-DEFAULT_OUT = Path("dwmgrad-report")
+from verify_io.paths import DEFAULT_OUT
+from verify_io.tables import format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,20 +37,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
 
 
+def summary_rows(name: str, measurement: Mapping[str, Any]) -> list[list[object]]:
+    """(experiment, quantity, value) rows: the run count, the diverged runs, and every scalar
+    (number, bool, short string) among the measurement's ``metrics``; or its error."""
+    if "error" in measurement:
+        return [[name, "FAILED", measurement["error"]]]
+    rows: list[list[object]] = [[name, "runs", len(measurement.get("runs", []))]]
+    if measurement.get("diverged"):
+        rows.append([name, "diverged runs", len(measurement["diverged"])])
+    for key, value in measurement.get("metrics", {}).items():
+        if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) < 60):
+            rows.append([name, key, value])
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
+    from experiments.api import experiments_registry, run_experiments
+
     registry = experiments_registry()
     if args.list:
         if args.names:
             raise UsageError("--list takes no experiment names")
-        for name, module in registry.items():
-            print(f"{name:<24} {getattr(module, 'DESCRIPTION', '')}")
+        print(format_table(["experiment", "summary"],
+                           [[name, getattr(module, "DESCRIPTION", "")]
+                            for name, module in registry.items()]))
         return 0
+    progress = console.progress_bars(console.level(args))
     results = run_experiments(args.names, args.scale, args.out, device=args.device,
-                              workers=positive_int("--workers", args.workers), progress=True)
+                              workers=positive_int("--workers", args.workers),
+                              progress=progress)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
-    failed = [name for name, m in results.items() if "error" in m]
-    for name, measurement in results.items():
-        state = f"FAILED: {measurement['error']}" if name in failed else "measured"
-        print(f"{name}: {state} -> {args.out / 'measurements' / (name + '.json')}")
-    return 1 if failed else 0
+        return 1 if any("error" in m for m in results.values()) else 0
+    table = [row for name, m in results.items() for row in summary_rows(name, m)]
+    print(format_table(["experiment", "quantity", "value"], table))
+    print(f"measurements: {args.out / 'measurements'}/<experiment>.json")
+    return 1 if any("error" in m for m in results.values()) else 0

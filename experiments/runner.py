@@ -15,11 +15,16 @@ Any other exception inside a sweep becomes a "failed" record with the error.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
+import os
+import re
+import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -112,13 +117,42 @@ def _copy_optimizer(spec: RunSpec, optimizer: RunOptimizer, param: torch.Tensor
     return twin
 
 
+#: The lines torch's profiler (kineto) writes straight to file descriptor 2 at every start and
+#: stop, whatever the log level (e.g. ``USDT:... SyncActivityProfilerHandler.cpp:52]
+#: profiler_start``); :func:`_without_profiler_notices` drops them and keeps every other line.
+PROFILER_NOTICE = re.compile(r"SyncActivityProfilerHandler\.cpp:\d+\] profiler_(start|stop)$")
+
+
+@contextlib.contextmanager
+def _without_profiler_notices() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file for the block, then copy its lines back to
+    stderr except :data:`PROFILER_NOTICE` lines (so the profiler's notices do not flood the
+    terminal, and anything else written meanwhile is still shown)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode(errors="replace").splitlines()
+                    if not PROFILER_NOTICE.search(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr, flush=True)
+
+
 def probe_step_peak_bytes(spec: RunSpec, optimizer: RunOptimizer, param: torch.Tensor,
                           loss: torch.Tensor) -> int:
     """Peak bytes allocated above the baseline during one more optimizer step (CPU).
 
     The step runs on a clone of ``param`` (with a clone of its gradient) and a fresh optimizer
     of the same kind holding a deep copy of ``optimizer``'s state, so the run is untouched.
-    It runs under ``torch.profiler`` with ``profile_memory=True``; the result is the maximum
+    It runs under ``torch.profiler`` with ``profile_memory=True`` (its start/stop notices
+    dropped from stderr, :func:`_without_profiler_notices`); the result is the maximum
     over the step of the cumulative bytes of the profiler's ``[memory]`` events (each
     allocation and free of the CPU allocator, in time order; the per-op events would net out
     transients freed inside an op), and 0 if nothing outlives its own allocation peak.
@@ -129,8 +163,8 @@ def probe_step_peak_bytes(spec: RunSpec, optimizer: RunOptimizer, param: torch.T
     probe.grad = param.grad.detach().clone()
     twin = _copy_optimizer(spec, optimizer, probe)
     loss = loss.detach().clone()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
-                                profile_memory=True) as prof:
+    with _without_profiler_notices(), torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
         twin.step(loss)
     assert prof.profiler is not None and prof.profiler.kineto_results is not None
     memory = sorted((e for e in prof.profiler.kineto_results.events()

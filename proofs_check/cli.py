@@ -7,8 +7,8 @@ violated or inconclusive step is a result, not an error: it is printed (with its
 counterexample) and the exit code stays 0; only bad input (an unknown ``--proof``, an ``--out``
 that cannot be written, checked before any work) exits 2.
 ``--json`` prints ``{"results": [rows], "summary": {status: count}, "missing_modules": [...]}``;
-``--out DIR`` writes the same to ``DIR/checks/checks.json`` (atomically) and regenerates the
-appendix (``theory.appendix``) with these results.
+``--out DIR`` writes the same to ``DIR/checks/checks.json`` (atomically,
+:mod:`proofs_check.checks_file`); the report shows them in the derivation appendix.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from proofs_check.core import StepResult
-from theory.appendix import results_to_json, write_appendix
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
 from verify_io.paths import writable_dir
 
-CHECKS_PATH = Path("checks") / "checks.json"
+if TYPE_CHECKING:
+    from proofs_check.core import StepResult
+
 COLUMNS = ("proof", "step", "statement", "method", "status", "worst_slack", "instances")
 
 
@@ -47,23 +48,15 @@ def check(proof: str | None = None, *, echo: bool = False) -> list[StepResult]:
     return results
 
 
-def to_json(results: Sequence[StepResult]) -> dict[str, object]:
-    from proofs_check.registry import missing_modules
-
-    return {"results": results_to_json(results),
-            "summary": dict(Counter(r.status for r in results)),
-            "missing_modules": missing_modules()}
-
-
 def write_json(out_dir: Path, results: Sequence[StepResult]) -> Path:
-    """Write DIR/checks/checks.json and the appendix with these results."""
-    path = atomic_write_text(out_dir / CHECKS_PATH, json.dumps(to_json(results), indent=2) + "\n")
-    write_appendix(out_dir, results)
-    return path
+    """Write DIR/checks/checks.json; return its path."""
+    from proofs_check.checks_file import CHECKS_PATH, document
+
+    return atomic_write_text(out_dir / CHECKS_PATH, json.dumps(document(results), indent=2) + "\n")
 
 
 def write_results(out_dir: Path) -> Path:
-    """Check every step, write DIR/checks/checks.json and the appendix; return the json path."""
+    """Check every step and write DIR/checks/checks.json; return its path."""
     return write_json(out_dir, check())
 
 
@@ -81,7 +74,7 @@ def _row(r: StepResult) -> str:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="also write DIR/checks/checks.json and the appendix")
+                        help="also write DIR/checks/checks.json")
     parser.add_argument("--proof", metavar="NAME", help="check only the steps of this proof")
 
 
@@ -93,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
               f"{'instances':>7}  statement")
     results = check(args.proof, echo=not args.json)
     if args.json:
-        print(json.dumps(to_json(results), indent=2))
+        from proofs_check.checks_file import document
+
+        print(json.dumps(document(results), indent=2))
     else:
         counts = Counter(r.status for r in results)
         print(f"{len(results)} steps: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

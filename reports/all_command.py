@@ -3,40 +3,35 @@
 Validates every argument before any work (bad scale, unavailable CUDA, unwritable output
 directory, bad worker count: one-line error, exit 2), then runs, in order:
 
-1. theory: ``theory.cli.write_results(DIR)`` (bounds.json, derivation appendix);
-2. checks: ``proofs_check.cli.write_results(DIR)`` (checks.json);
-3. experiments: ``experiments.api.run_experiments(all names, scale, DIR, ...)``; the result
-   store skips specs whose results exist, so a rerun after an interruption resumes;
-4. report: :func:`reports.build.build_report` (reads the files only).
+1. theory: :func:`theory.cli.write_results` (``DIR/theory/bounds.json``);
+2. checks: :func:`proofs_check.cli.write_results` (``DIR/checks/checks.json``);
+3. experiments: :func:`experiments.api.run_experiments` on every registered experiment; the
+   result store skips specs whose results exist, so a rerun after an interruption resumes;
+4. report: :func:`reports.build.build_report` (reads the files only; writes the derivation
+   appendix too).
 
 A stage that fails does not stop the later ones: its error is printed, written to
 ``DIR/logs/stages.json`` (the report quotes it for the claims left not run), and the
-command exits 1 after the report is built.
+command exits 1 after the report is built. Each stage's time is printed on stderr (not
+with ``--quiet``); progress bars only on a terminal (or with ``--verbose``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from tqdm import tqdm
-
-from reports.build import build_report
-from reports.cli import DEFAULT_OUT
-from reports.results import EXPERIMENT_NAMES, STAGES_FILE
-from reports.verdicts import tally_text
+from reports.results import STAGES_FILE
+from verify_io import console
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
 from verify_io.options import positive_int
-from verify_io.paths import writable_dir
+from verify_io.paths import DEFAULT_OUT, writable_dir
 
 SCALES = ("quick", "full")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
@@ -63,71 +58,62 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
     if args.device not in DEVICES:
         raise UsageError(f"--device {args.device!r} is not valid; expected one of: "
                          f"{', '.join(DEVICES)}")
+    workers = positive_int("--workers", args.workers)
     if args.device == "cuda":
         import torch
 
         if not torch.cuda.is_available():
             raise UsageError("--device 'cuda' is not available: torch sees no CUDA device "
                              "(use --device cpu)")
-    workers = positive_int("--workers", args.workers)
     out = writable_dir(args.out, option="--out")
     return args.scale, args.device, out, workers
 
 
-def experiment_names() -> list[str]:
-    """Every registered named experiment (the contract's list if the registry is absent)."""
-    try:
-        registry = importlib.import_module("experiments.named").EXPERIMENTS
-    except (ImportError, AttributeError):
-        return list(EXPERIMENT_NAMES)
-    return list(registry)
+def stages(scale: str, device: str, out: Path, workers: int,
+           progress: bool) -> list[tuple[str, Callable[[], object]]]:
+    """The stages before the report, in order, as (name, call)."""
+    from experiments.api import experiments_registry, run_experiments
+    from proofs_check.cli import write_results as write_checks
+    from theory.cli import write_results as write_bounds
 
+    def experiments() -> object:
+        return run_experiments(list(experiments_registry()), scale, out, device=device,
+                               workers=workers, progress=progress)
 
-def _stage_calls(scale: str, device: str, out: Path,
-                 workers: int) -> list[tuple[str, Callable[[], Any]]]:
-    def theory() -> Any:
-        return importlib.import_module("theory.cli").write_results(out)
-
-    def checks() -> Any:
-        return importlib.import_module("proofs_check.cli").write_results(out)
-
-    def experiments() -> Any:
-        api = importlib.import_module("experiments.api")
-        return api.run_experiments(experiment_names(), scale, out, device=device,
-                                   workers=workers, progress=True)
-
-    return [("theory", theory), ("checks", checks), ("experiments", experiments)]
+    return [("theory", lambda: write_bounds(out)), ("checks", lambda: write_checks(out)),
+            ("experiments", experiments)]
 
 
 def run(args: argparse.Namespace) -> int:
     scale, device, out, workers = validate(args)
-    errors: dict[str, str] = {}
+    verbosity = console.level(args)
     started = time.perf_counter()
-    stages = _stage_calls(scale, device, out, workers)
-    with tqdm(total=len(stages) + 1, desc="dwmgrad-verify all", unit="stage",
-              file=sys.stderr) as bar:
-        for name, call in stages:
-            bar.set_postfix_str(name)
-            t0 = time.perf_counter()
-            try:
-                call()
-                errors[name] = ""
-                tqdm.write(f"{name}: done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-            except Exception as exc:  # noqa: BLE001 - a failed stage must not stop the report
-                errors[name] = f"{type(exc).__name__}: {exc}"
-                tqdm.write(f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: "
-                           f"{errors[name]}\n{traceback.format_exc(limit=3)}", file=sys.stderr)
-            bar.update(1)
-        atomic_write_text(out / STAGES_FILE, json.dumps(errors, indent=2) + "\n")
-        bar.set_postfix_str("report")
-        files = build_report(out)
-        bar.update(1)
-    s = files.summary
-    print(f"report: {files.index_html} ({tally_text(s)}) in "
+    errors: dict[str, str] = {}
+    for name, call in stages(scale, device, out, workers, console.progress_bars(verbosity)):
+        console.note(verbosity, f"{name}: started", at=console.VERBOSE)
+        t0 = time.perf_counter()
+        try:
+            call()
+            errors[name] = ""
+            console.note(verbosity, f"{name}: done in {time.perf_counter() - t0:.1f} s")
+        except Exception as exc:  # noqa: BLE001 - a failed stage must not stop the report
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            console.note(verbosity, f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: "
+                                    f"{errors[name]}\n{traceback.format_exc(limit=3)}",
+                         at=console.QUIET)
+    atomic_write_text(out / STAGES_FILE, json.dumps(errors, indent=2) + "\n")
+    from reports.build import build_report
+    from reports.verdicts import tally_text
+
+    t0 = time.perf_counter()
+    files = build_report(out)
+    console.note(verbosity, f"report: done in {time.perf_counter() - t0:.1f} s")
+    print(f"report: {files.index_html} ({tally_text(files.summary)}) in "
           f"{time.perf_counter() - started:.0f} s")
     failed = [name for name, err in errors.items() if err]
     if failed:
-        print(f"stages that failed: {', '.join(failed)} (see {out / STAGES_FILE}); their "
-              "claims are not run", file=sys.stderr)
+        console.note(verbosity, f"stages that failed: {', '.join(failed)} (see "
+                                f"{out / STAGES_FILE}); their claims are not run",
+                     at=console.QUIET)
         return 1
     return 0

@@ -5,6 +5,8 @@ every claim, draws the figures and writes, atomically::
 
     DIR/index.html  DIR/report.md  DIR/claims.json
     DIR/figures/<name>.pdf|png     DIR/tables/<name>.tex (claims + headline tables)
+    DIR/theory/derivations.md      DIR/tables/derivations.tex (the derivation appendix, from
+                                   the theory registries and DIR/checks/checks.json)
 
 It never runs an experiment, a derivation or a proof check; missing inputs make the
 affected claims ``not run`` (corrupt ones ``invalid data``) and are listed in the report.
@@ -18,6 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from reports.appendix import write_appendix
 from reports.claims import judge
 from reports.compose import claims_table, compose, make_tables
 from reports.document import to_markdown
@@ -41,6 +44,7 @@ class ReportFiles:
 
 def build_report(out_dir: Path | str) -> ReportFiles:
     root = Path(out_dir)
+    write_appendix(root)
     results = load_results(root)
     judged = judge(results)
     figures = render_all(results, root / "figures")

@@ -10,9 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from verify_io.paths import writable_dir
-
-DEFAULT_OUT = Path("dwmgrad-report")
+from verify_io.paths import DEFAULT_OUT, writable_dir
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

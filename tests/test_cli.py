@@ -1,13 +1,108 @@
-"""The CLI: every subcommand answers --help; bad input exits 2 with one line, no traceback."""
+"""The CLI: every subcommand answers --help; bad input exits 2 with one line, no traceback;
+help and (cached) lists import no torch, sympy or matplotlib; lists are aligned tables."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from dwmgrad_verify import listing
 from dwmgrad_verify.cli import SUBCOMMANDS, main
+
+LISTS = ["optimizers", "problems", "experiments", "bounds", "claims"]
+#: Runs main() on each argv in a fresh interpreter and prints {argv: heavy modules loaded}.
+PROBE = """
+import contextlib, io, json, sys
+from dwmgrad_verify.cli import main
+loaded = {}
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+    loaded[" ".join(argv)] = sorted(m for m in ("torch", "sympy", "matplotlib")
+                                    if m in sys.modules)
+print(json.dumps(loaded))
+"""
+
+
+@pytest.fixture
+def list_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DWMGRAD_VERIFY_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _heavy_imports(argvs: list[list[str]]) -> dict[str, list[str]]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argvs)], capture_output=True,
+                          text=True, check=True, env=dict(os.environ))
+    result: dict[str, list[str]] = json.loads(proc.stdout)
+    return result
+
+
+def test_help_and_cached_lists_import_no_torch_sympy_or_matplotlib(
+        list_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for what in LISTS:                    # fills the cache (this process has them imported)
+        assert main(["list", what]) == 0
+    capsys.readouterr()
+    argvs = [["--help"], *([name, "--help"] for name in SUBCOMMANDS),
+             *(["list", what] for what in LISTS)]
+    assert _heavy_imports(argvs) == {" ".join(argv): [] for argv in argvs}
+
+
+def test_the_import_probe_sees_a_list_built_from_the_registries(list_cache: Path) -> None:
+    assert "torch" in _heavy_imports([["list", "optimizers", "--fresh"]])["list optimizers --fresh"]
+
+
+def test_list_rows_are_cached_until_fresh_or_unreadable(
+        list_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def experiments() -> list[dict[str, object]]:
+        calls.append(1)
+        return [{"name": "a", "summary": "b"}]
+
+    monkeypatch.setitem(listing.LISTERS, "experiments", experiments)
+    assert listing.rows("experiments") == listing.rows("experiments") == [
+        {"name": "a", "summary": "b"}]
+    assert len(calls) == 1
+    listing.rows("experiments", fresh=True)
+    assert len(calls) == 2
+    (cached,) = list_cache.glob("list-experiments-*.json")
+    cached.write_text("{truncated")
+    assert listing.rows("experiments") == [{"name": "a", "summary": "b"}]
+    assert len(calls) == 3
+
+
+def test_the_cache_key_follows_the_sources(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "layered_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(listing, "SOURCE_PACKAGES", ("layered_pkg",))
+    before = listing.cache_key()
+    assert listing.cache_key() == before
+    (package / "__init__.py").write_text("X = 2\n")
+    assert listing.cache_key() != before
+
+
+def test_list_optimizers_is_an_aligned_table_with_the_baselines(
+        list_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "optimizers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "source", "hyperparameters", "reference"]
+    assert set(lines[1]) == {"-", " "}
+    names = {line.split()[0]: line.split()[1] for line in lines[2:]}
+    assert {"Adam", "AMSGrad", "SGD", "HeavyBall"} <= {n for n, s in names.items()
+                                                      if s == "baseline"}
+    column = lines[0].index("source")
+    assert all(line[column - 2:column] == "  " and line[column] != " " for line in lines[2:])
 
 
 @pytest.mark.parametrize("command", sorted(SUBCOMMANDS))

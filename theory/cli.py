@@ -1,15 +1,13 @@
-"""`dwmgrad-verify theory [--json] [--out DIR] [--appendix DIR]`: the derived bounds.
+"""`dwmgrad-verify theory [--json] [--out DIR]`: the derived bounds.
 
 Prints every bound of :mod:`theory.registry` with its kind, reference, LaTeX form and
 assumptions, then DWMGrad's analysed options and the published algorithm's gaps
 (:mod:`theory.dwmgrad`). ``--json`` prints the same as one JSON object with keys
 ``bounds``, ``derivations``, ``analysed_options``, ``paper_algorithm_gaps`` and
-``missing_modules``. ``--out DIR`` also writes it to ``DIR/theory/bounds.json`` (atomically)
-with the appendix (``DIR/theory/derivations.md``, ``DIR/tables/derivations.tex``), whose check
-column is taken from ``DIR/checks/checks.json`` when that exists. ``--appendix DIR`` runs the
-derivations' proof checks first so the appendix shows their results. Both directories are
-validated (created if missing, probed for writing) before any work
-(:func:`verify_io.paths.writable_dir`).
+``missing_modules``. ``--out DIR`` also writes it to ``DIR/theory/bounds.json`` (atomically);
+the directory is validated (created if missing, probed for writing) before any work
+(:func:`verify_io.paths.writable_dir`). The derivation appendix, which shows the proof
+checks' results beside each line, is written by the report (``reports.appendix``).
 """
 
 from __future__ import annotations
@@ -19,17 +17,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from theory.appendix import results_from_json, write_appendix
-from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
 from verify_io.files import atomic_write_text
 from verify_io.paths import writable_dir
 
 BOUNDS_PATH = Path("theory") / "bounds.json"
-CHECKS_PATH = Path("checks") / "checks.json"
 
 
 def describe() -> dict[str, Any]:
     """Everything ``theory --json`` prints."""
+    from theory.dwmgrad import ANALYSED_OPTIONS, PAPER_ALGORITHM_GAPS
     from theory.registry import bounds, derivations, missing_modules
 
     return {
@@ -43,11 +39,8 @@ def describe() -> dict[str, Any]:
 
 
 def write_results(out_dir: Path) -> Path:
-    """Write DIR/theory/bounds.json and the appendix; return the bounds.json path."""
-    path = atomic_write_text(out_dir / BOUNDS_PATH, json.dumps(describe(), indent=2) + "\n")
-    checks = out_dir / CHECKS_PATH
-    write_appendix(out_dir, results_from_json(checks) if checks.exists() else None)
-    return path
+    """Write DIR/theory/bounds.json; return its path."""
+    return atomic_write_text(out_dir / BOUNDS_PATH, json.dumps(describe(), indent=2) + "\n")
 
 
 def _print_text(data: dict[str, Any]) -> None:
@@ -70,15 +63,12 @@ def _print_text(data: dict[str, Any]) -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="also write DIR/theory/bounds.json and the appendix")
-    parser.add_argument("--appendix", type=Path, metavar="DIR",
-                        help="run the derivations' checks and write the appendix into DIR")
+                        help="also write DIR/theory/bounds.json")
 
 
 def run(args: argparse.Namespace) -> int:
-    for option in ("out", "appendix"):
-        if getattr(args, option) is not None:
-            writable_dir(getattr(args, option), option=f"--{option}")
+    if args.out is not None:
+        writable_dir(args.out, option="--out")
     data = describe()
     if args.json:
         print(json.dumps(data, indent=2))
@@ -86,13 +76,4 @@ def run(args: argparse.Namespace) -> int:
         _print_text(data)
     if args.out is not None:
         write_results(args.out)
-    if args.appendix is not None:
-        from proofs_check.registry import select
-        from theory.registry import derivations
-
-        proofs = {der.proof for der in derivations()}
-        gaps = {g.check_step for g in PAPER_ALGORITHM_GAPS}
-        results = [s.check() for s in select() if s.proof in proofs or s.name in gaps]
-        for path in write_appendix(args.appendix, results):
-            print(f"wrote {path}")
     return 0

@@ -22,7 +22,10 @@ from pathlib import Path
 
 from verify_io.errors import UsageError
 
-__all__ = ["writable_dir", "writable_file"]
+__all__ = ["DEFAULT_OUT", "writable_dir", "writable_file"]
+
+#: The output directory of ``run``, ``report`` and ``all`` when ``--out`` is not given.
+DEFAULT_OUT = Path("dwmgrad-report")
 
 
 def _usable_dir(directory: Path, *, option: str, shown: str, create: bool) -> None:

@@ -88,7 +88,6 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         cases.append(BadCall(("all", "--out", path), path))
         cases.append(BadCall(("report", "--out", path), path))
         cases.append(BadCall(("theory", "--out", path), path))
-        cases.append(BadCall(("theory", "--appendix", path), path))
         cases.append(BadCall(("check", "--out", path), path))
     missing = str(tmp / "does" / "not" / "exist")
     cases.append(BadCall(("report", "--out", missing), missing))

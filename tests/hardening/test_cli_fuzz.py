@@ -30,9 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 #: steps are wired separately: selecting them by name is validation, checking them is work.)
 WORK = [
     ("theory.cli", "describe"), ("theory.cli", "write_results"),
-    ("theory.cli", "write_appendix"), ("proofs_check.cli", "write_results"),
+    ("proofs_check.cli", "write_results"),
     ("experiments.api", "run_specs"),
-    ("reports.build", "build_report"), ("reports.all_command", "build_report"),
+    ("reports.build", "build_report"),
     ("benchmarks.optimizers", "measure"), ("benchmarks.engine", "run_engine_benchmark"),
     ("benchmarks.suite", "run_suite"), ("benchmarks.blocks", "measure_threads"),
 ]

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from report_fake_results import SMALL_SKIP, write_fake_results
 
-import reports.all_command as all_command
 from dwmgrad_verify.cli import main
 from reports.results import STAGES_FILE
 
@@ -108,8 +107,11 @@ def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
 
     def run_experiments(names: list[str], scale: str, out: Path, device: str = "cpu",
                         workers: int = 1, progress: bool = True) -> dict[str, Any]:
-        assert scale == "quick" and device == "cpu" and workers == 2 and progress
-        assert names == all_command.experiment_names() and names
+        from experiments.api import experiments_registry
+
+        assert scale == "quick" and device == "cpu" and workers == 2
+        assert not progress                  # stderr is not a terminal under pytest
+        assert names == list(experiments_registry()) and names
         experiments_call(out)
         return {}
 
@@ -120,7 +122,7 @@ def test_all_runs_the_stages_in_order_then_the_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     _install_stages(monkeypatch, calls)
-    monkeypatch.setattr(all_command, "build_report", _record_build(calls))
+    _patch(monkeypatch, "reports.build", "build_report", _record_build(calls))
     out = tmp_path / "fresh" / "dir"
     assert main(["all", "--out", str(out), "--workers", "2"]) == 0
     assert calls == ["theory", "checks", "experiments", "report"]
@@ -132,7 +134,7 @@ def test_a_failed_stage_still_builds_the_report(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     _install_stages(monkeypatch, calls, fail="checks")
-    monkeypatch.setattr(all_command, "build_report", _record_build(calls))
+    _patch(monkeypatch, "reports.build", "build_report", _record_build(calls))
     out = tmp_path / "o"
     assert main(["all", "--out", str(out), "--workers", "2"]) == 1
     assert calls == ["theory", "checks", "experiments", "report"]
@@ -155,3 +157,17 @@ def _record_build(calls: list[str]) -> Any:
         return Files()
 
     return build
+
+
+def test_all_prints_each_stage_time_on_stderr_unless_quiet(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    calls: list[str] = []
+    _install_stages(monkeypatch, calls)
+    _patch(monkeypatch, "reports.build", "build_report", _record_build(calls))
+    assert main(["all", "--out", str(tmp_path / "a"), "--workers", "2"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in err] == ["theory", "checks", "experiments", "report"]
+    assert all(" done in " in line and line.endswith(" s") for line in err)
+    assert main(["all", "--out", str(tmp_path / "b"), "--workers", "2", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

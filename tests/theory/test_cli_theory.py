@@ -39,12 +39,11 @@ def test_text_output_shows_latex_and_assumptions(capsys: pytest.CaptureFixture[s
     assert "monotone_second_moment" in out and "What the published DWMGrad breaks" in out
 
 
-def test_write_results_writes_bounds_and_appendix(tmp_path: Path) -> None:
+def test_write_results_writes_the_bounds_only(tmp_path: Path) -> None:
     path = write_results(tmp_path)
     assert path == tmp_path / "theory" / "bounds.json"
     assert json.loads(path.read_text())["bounds"]
-    assert (tmp_path / "theory" / "derivations.md").exists()
-    assert (tmp_path / "tables" / "derivations.tex").exists()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["bounds.json"]
 
 
 def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,20 +51,3 @@ def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
     target.write_text("x")
     assert main(["theory", "--out", str(target)]) == 2
     assert "expected a directory" in capsys.readouterr().err
-
-
-def test_appendix_option_runs_the_checks_and_writes_both_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    from proofs_check.core import ProofStep, StepResult
-
-    stub = StepResult("dwmgrad_regret", "L1", "stub statement for L1", "symbolic", "verified",
-                      0.0, 0)
-    monkeypatch.setattr("proofs_check.registry.select", lambda proof=None: [
-        ProofStep("dwmgrad_regret", "L1", "stub", lambda: stub),
-        ProofStep("unrelated_proof", "x", "not part of a derivation", lambda: 1 / 0)])
-    assert main(["theory", "--appendix", str(tmp_path)]) == 0
-    assert "wrote" in capsys.readouterr().out
-    md = (tmp_path / "theory" / "derivations.md").read_text()
-    assert "L1: symbolic, verified" in md and "stub statement for L1" in md
-    assert "stub statement for L1" in (tmp_path / "tables" / "derivations.tex").read_text()

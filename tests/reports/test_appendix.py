@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from proofs_check import checks_file
 from proofs_check.core import StepResult
 from proofs_check.registry import steps
-from theory import appendix
+from reports import appendix
 from theory.registry import bounds, derivations
 
 
@@ -71,6 +72,32 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
 
     rows = [StepResult("p", "s", "x <= y", "symbolic", "inconclusive", float("nan"), 0)]
     path = tmp_path / "checks.json"
-    path.write_text(json.dumps({"results": appendix.results_to_json(rows)}))
-    (back,) = appendix.results_from_json(path)
+    path.write_text(json.dumps({"results": checks_file.results_to_json(rows)}))
+    (back,) = checks_file.read_results(path)
     assert back.status == "inconclusive" and back.worst_slack != back.worst_slack  # NaN
+
+
+def test_appendix_shows_the_results_stored_in_checks_json(tmp_path: Path) -> None:
+    import json
+
+    row = StepResult("dwmgrad_regret", "L1", "stub statement for L1", "symbolic", "verified",
+                     0.0, 0)
+    stored = tmp_path / checks_file.CHECKS_PATH
+    stored.parent.mkdir(parents=True)
+    stored.write_text(json.dumps({"results": checks_file.results_to_json([row])}))
+    md, tex = appendix.write_appendix(tmp_path)
+    assert "L1: symbolic, verified" in md.read_text()
+    assert "stub statement for L1" in tex.read_text()
+    (tmp_path / checks_file.CHECKS_PATH).unlink()
+    md, _ = appendix.write_appendix(tmp_path)
+    assert "L1: symbolic, verified" not in md.read_text()
+    assert "not checked in this run" in md.read_text()
+
+
+def test_an_invalid_checks_file_is_named_in_the_appendix(tmp_path: Path) -> None:
+    stored = tmp_path / checks_file.CHECKS_PATH
+    stored.parent.mkdir(parents=True)
+    stored.write_text('{"results": [{"proof": 1}]')          # truncated JSON
+    md, tex = appendix.write_appendix(tmp_path)
+    assert md.read_text().startswith(f"> invalid data: {stored} is not a checks file")
+    assert "invalid data" in tex.read_text().splitlines()[0]
