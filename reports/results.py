@@ -152,16 +152,20 @@ class ResultSet:
             raise InvalidData(f"measurements/{name}.json", "has no 'series'")
         return node
 
+    def run_spec(self, name: str, key: str) -> dict[str, Any] | None:
+        """The spec of run ``key`` of experiment ``name`` (``runs/<name>/<key>.json``), or None
+        if that file is absent or unreadable (the specs only label figures)."""
+        src = _load_json(name, self.root, f"runs/{name}/{key}.json", "")
+        if src.present and isinstance(src.content, Mapping) and \
+                isinstance(src.content.get("spec"), Mapping):
+            return dict(src.content["spec"])
+        return None
+
     def run_specs(self, name: str) -> list[dict[str, Any]]:
-        """The specs of the runs behind measurement ``name`` (``runs/<name>/<key>.json``);
-        unreadable or absent run files are skipped (the specs only label figures)."""
-        specs = []
-        for key in self.measurement(name).get("runs") or []:
-            src = _load_json(name, self.root, f"runs/{name}/{key}.json", "")
-            if src.present and isinstance(src.content, Mapping) and \
-                    isinstance(src.content.get("spec"), Mapping):
-                specs.append(dict(src.content["spec"]))
-        return specs
+        """The specs of the runs behind measurement ``name`` that can be read."""
+        specs = [self.run_spec(name, str(key))
+                 for key in self.measurement(name).get("runs") or []]
+        return [spec for spec in specs if spec is not None]
 
     def bound_list(self) -> list[dict[str, Any]]:
         """The bounds of ``theory/bounds.json`` (a list, or the list under a ``bounds`` key)."""

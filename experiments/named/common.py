@@ -9,7 +9,7 @@ defaults to "full" when every full-scale result is on disk and "quick" otherwise
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -67,9 +67,20 @@ def diverged_entries(records: Iterable[RunRecord]) -> list[dict[str, Any]]:
     ]
 
 
+def run_labels(labelled: Mapping[str, Any]) -> dict[str, Any]:
+    """A (nested) mapping of labels to records as the same mapping of labels to spec keys:
+    the ``run_labels`` entry of a measurement, by which a figure finds the spec file
+    (``runs/<experiment>/<key>.json``) behind each label it draws."""
+    return {label: value.spec.key() if isinstance(value, RunRecord) else run_labels(value)
+            for label, value in labelled.items()}
+
+
 def envelope(name: str, scale: Scale, records: Sequence[RunRecord], metrics: dict[str, Any],
-             series: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """The measurement JSON of ``results_contract.md``; ``extra`` adds top-level keys."""
+             series: dict[str, Any], labelled: Mapping[str, Any] | None = None,
+             **extra: Any) -> dict[str, Any]:
+    """The measurement JSON of ``results_contract.md``; ``labelled`` (label -> record, nested)
+    becomes ``run_labels`` (label -> spec key, :func:`run_labels`); ``extra`` adds top-level
+    keys."""
     return {
         "experiment": name,
         "scale": scale,
@@ -77,6 +88,7 @@ def envelope(name: str, scale: Scale, records: Sequence[RunRecord], metrics: dic
         "metrics": metrics,
         "series": series,
         "runs": [r.spec.key() for r in records],
+        "run_labels": run_labels(labelled or {}),
         "diverged": diverged_entries(records),
         **extra,
     }

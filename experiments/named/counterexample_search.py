@@ -220,4 +220,5 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         "note": "finite-horizon test: a method whose regret is sublinear but whose transient "
                 "outlasts 100 T0 (e.g. AMSGrad with a large max second moment) also passes",
     }
-    return envelope(NAME, chosen, records, metrics_out, series)
+    return envelope(NAME, chosen, records, metrics_out, series,
+                    dict(zip(labels, records, strict=True)))

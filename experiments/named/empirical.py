@@ -312,4 +312,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
              for p, start in ROSENBROCK_STARTS.items()}
     out_series = {"curves": {p: series[p]["curves"] for p in PROBLEM_SETUPS},
                   "log10_step_multipliers": stepsize_series, "rosenbrock_paths": paths}
-    return envelope(NAME, chosen, records, metrics_out, out_series)
+    labelled = {"problems": {p: dict(zip(LABELS, by_problem[p], strict=True))
+                             for p in PROBLEM_SETUPS},
+                "stepsize": dict(zip(STEPSIZE_OPTIMIZERS, stepsize_records, strict=True))}
+    return envelope(NAME, chosen, records, metrics_out, out_series, labelled)

@@ -104,12 +104,14 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     series: dict[str, Any] = {}
     records: list[RunRecord] = []
+    labelled: dict[str, dict[str, RunRecord]] = {}
     for construction in CONSTRUCTIONS:
         by_label = construction_specs(construction, chosen)
         loaded = dict(zip(by_label, load_records(store, list(by_label.values())), strict=True))
+        labelled[construction] = loaded
         records += loaded.values()
         metrics[construction] = {label: summarise(r) for label, r in loaded.items()}
         series[construction] = {label: _thin_series(r) for label, r in loaded.items()}
     metrics["expected"] = {"theorem1_regret_over_T": (2 * C - 4) / 3, "adam_x": 1.0,
                            "amsgrad_x": -1.0}
-    return envelope(NAME, chosen, records, metrics, series)
+    return envelope(NAME, chosen, records, metrics, series, labelled)

@@ -7,8 +7,8 @@ Reads ``empirical.series``: ``curves.<problem>.<label> = [f - f* per step]``,
 {x, y}``; and ``empirical.metrics``: ``<task>.<label>.{final_loss_median, ci_low, ci_high,
 diverged_seeds}``, ``demon_momentum_robustness.{betas, lr, <optimizer>.final_loss_by_beta}``,
 ``ahb_lr_robustness.{lr_over_L, heavy_ball_momentum, <optimizer>.final_gap_by_lr}``.
-Legends take the hyperparameters from ``experiments.named.empirical``'s spec builders (static
-tables; nothing is run).
+Legends take the hyperparameters from the spec files of the runs that ``empirical.run_labels``
+names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from reports.figures.style import (
     FigureSpec,
     floats,
+    labelled_hyperparameters,
     legend_label,
     line_style,
     merged_hyperparameters,
@@ -31,22 +32,6 @@ from reports.figures.style import (
 )
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
-
-
-def _spec_hyperparameters(builder: str, *args: Any) -> dict[str, Any]:
-    """Hyperparameters of an empirical run, from the experiment's spec builder ({} if absent)."""
-    try:
-        from experiments.named import empirical
-    except ImportError:
-        return {}
-    try:
-        return dict(getattr(empirical, builder)(*args).hyperparameters)
-    except (AttributeError, KeyError, ValueError, TypeError):
-        return {}
-
-
-def _scale(results: ResultSet) -> str:
-    return str(results.measurement("empirical").get("scale", "quick"))
 
 
 def draw_curves(results: ResultSet, fig: Figure) -> None:
@@ -65,11 +50,10 @@ def draw_curves(results: ResultSet, fig: Figure) -> None:
         ax.set_title(problem)
         ax.set_xlabel("step t")
     axes[0].set_ylabel(r"$f(x_t) - f^*$ (loss for the MLP), median over seeds")
-    scale = _scale(results)
     handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+    per_panel = [labelled_hyperparameters(results, "empirical", "problems", p) for p in problems]
     names = [legend_label(label, merged_hyperparameters(
-        [_spec_hyperparameters("problem_spec", label, p, scale) for p in problems]), width=90)
-        for label in labels]
+        [hp.get(label, {}) for hp in per_panel]), width=90) for label in labels]
     fig.legend([handles[label] for label in labels], names, loc="outside lower center",
                ncols=2, frameon=False, title="hyperparameters per panel, left to right")
 
@@ -99,11 +83,10 @@ def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
         ax.set_xlabel("x (parameter 1)")
         ax.set_ylabel("y (parameter 2)")
     handles, labels = axes[0].get_legend_handles_labels()
-    scale = _scale(results)
+    per_panel = [labelled_hyperparameters(results, "empirical", "problems", p)
+                 for p in ("rosenbrock_authors", "rosenbrock_standard")]
     names = [legend_label(label, merged_hyperparameters(
-        [_spec_hyperparameters("problem_spec", label, p, scale)
-         for p in ("rosenbrock_authors", "rosenbrock_standard")]), width=60)
-        for label in labels]
+        [hp.get(label, {}) for hp in per_panel]), width=60) for label in labels]
     fig.legend(handles, names, loc="outside lower center", ncols=3, frameon=False)
 
 
@@ -152,12 +135,12 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
         raise MissingResult("empirical.series.log10_step_multipliers has no finite value")
     bins = np.linspace(min(map(min, values.values())), max(map(max, values.values())), 30)
     spreads = results.measurement("empirical").get("metrics", {}).get("stepsize_range", {})
-    scale = _scale(results)
+    hps = labelled_hyperparameters(results, "empirical", "stepsize")
     for name, vals in values.items():
         spread = (spreads.get(name) or {}).get("log10_spread_median")
         text = f"; spread {spread:.2f} decades" if isinstance(spread, int | float) else ""
         ax.hist(vals, bins=bins.tolist(), histtype="step", lw=1.5, density=True,
-                label=legend_label(name, _spec_hyperparameters("stepsize_spec", name, scale))
+                label=legend_label(name, hps.get(name))
                 + text, color=line_style(name)["color"])
     ax.set_xlabel(r"$\log_{10}$ per-coordinate step multiplier (lr / denominator)")
     ax.set_ylabel("density (all coordinates and seeds)")

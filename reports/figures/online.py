@@ -1,7 +1,8 @@
 """Reddi et al.'s constructions: the iterate x_t of every optimizer on each construction.
 
-Reads ``reddi.series.<construction>.<optimizer> = {step, x, hyperparameters?}`` for the
-constructions ``theorem1``, ``section5_online`` and ``section5_stochastic``.
+Reads ``reddi.series.<construction>.<optimizer> = {t, x}`` for the constructions
+``theorem1``, ``section5_online`` and ``section5_stochastic``; the legends' hyperparameters from
+the spec files of the runs ``reddi.run_labels.<construction>.<optimizer>`` names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 
 from reports.figures.style import (
     FigureSpec,
+    labelled_hyperparameters,
     legend_label,
     line_style,
     merged_hyperparameters,
@@ -24,26 +26,12 @@ CONSTRUCTIONS = {"theorem1": "Theorem 1 (C = 3)", "section5_online": "Section 5,
                  "section5_stochastic": "Section 5, stochastic"}
 
 
-def reddi_hyperparameters(construction: str, scale: str) -> dict[str, Mapping[str, Any]]:
-    """Label -> hyperparameters of each optimizer on one construction, from the experiment's
-    spec builder (``experiments.named.reddi.construction_specs``; nothing is run). Without
-    it the legends name the optimizer only."""
-    try:
-        from experiments.named.reddi import construction_specs
-
-        specs = construction_specs(construction, "full" if scale == "full" else "quick")
-    except (ImportError, KeyError, ValueError):
-        return {}
-    return {label: dict(spec.hyperparameters) for label, spec in specs.items()}
-
-
 def draw_reddi(results: ResultSet, fig: Figure) -> None:
     series = results.series("reddi")
     present = [c for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping) and series[c]]
     if not present:
         raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
-    scale = str(results.measurement("reddi").get("scale", "quick"))
-    per_panel = [reddi_hyperparameters(c, scale) for c in present]
+    per_panel = [labelled_hyperparameters(results, "reddi", c) for c in present]
     axes = fig.subplots(1, len(present), sharey=True, squeeze=False)[0]
     handles: dict[str, Any] = {}
     for ax, construction in zip(axes, present, strict=True):

@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from reports.figures.style import FigureSpec, legend_label, line_style, series_xy
+from reports.figures.style import (
+    FigureSpec,
+    labelled_hyperparameters,
+    legend_label,
+    line_style,
+    series_xy,
+)
 from reports.results import MissingResult, ResultSet
 from reports.rules import is_analysed
 
@@ -121,19 +127,9 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
-def search_hyperparameters() -> dict[str, Mapping[str, Any]]:
-    """Label -> hyperparameters of the counterexample search's optimizer settings (from
-    ``experiments.named.counterexample_search.settings``, a static table; nothing is run)."""
-    try:
-        from experiments.named.counterexample_search import settings
-    except ImportError:
-        return {}
-    return {label: hp for label, (_, hp) in settings().items()}
-
-
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
     table = results.metric("counterexample_search")
-    hps = search_hyperparameters()
+    hps = labelled_hyperparameters(results, "counterexample_search")
     ax = fig.subplots()
     drawn = 0
     for name, entry in sorted(table.items()):

@@ -86,6 +86,22 @@ def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None,
     return textwrap.fill(text, width=width, subsequent_indent="  ", break_long_words=False)
 
 
+def labelled_hyperparameters(results: ResultSet, name: str, *path: str
+                             ) -> dict[str, Mapping[str, Any]]:
+    """Label -> hyperparameters of the runs experiment ``name``'s measurement labels under
+    ``run_labels.<path...>``, read from their spec files (``runs/<name>/<key>.json``). A label
+    whose spec file cannot be read is left out (the legend then names the label only)."""
+    node: Any = results.measurement(name).get("run_labels") or {}
+    for part in path:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    out: dict[str, Mapping[str, Any]] = {}
+    for label, key in (node.items() if isinstance(node, Mapping) else ()):
+        spec = results.run_spec(name, str(key))
+        if spec is not None:
+            out[label] = dict(spec.get("hyperparameters") or {})
+    return out
+
+
 def merged_hyperparameters(per_panel: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """One legend entry for several panels: a value shared by all panels once, otherwise the
     panels' values in panel order joined by ' | '."""
