@@ -15,6 +15,7 @@ from theory.registry import import_present
 
 PROOF_MODULES: tuple[str, ...] = (
     "proofs_check.dwmgrad_regret",
+    "proofs_check.dwmgrad_constant_momentum",
     "proofs_check.heavy_ball",
     "proofs_check.cost_model",
     "proofs_check.identities",

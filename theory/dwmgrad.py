@@ -338,8 +338,10 @@ PAPER_ALGORITHM_GAPS: list[AssumptionGap] = [
         explanation="With mu_t -> gamma (omega_t/delta) the momentum term mu_t |v_{t-1}| D/eta_t "
                     "stays of order gamma D G/(1-gamma): v_{t-1} and eta_t shrink at the same "
                     "rate, so its sum grows like T. This argument then gives no sublinear "
-                    "bound; analyses built differently (e.g. Alacaoglu et al., ICML 2020, for "
-                    "AMSGrad's averaged momentum) avoid the decay, but none is attempted here.",
+                    "bound: a limit of the argument, not of the algorithm. "
+                    "theory.dwmgrad_constant_momentum telescopes the momentum term instead "
+                    "(Alacaoglu et al., ICML 2020) and proves O(sqrt(T)) regret with "
+                    "momentum_decay = 1 whenever the window shrinks finitely often.",
         instance="d = 1, g_t = +1, -1, +1, ... on [-1, 1]: sum_t mu_t |v_{t-1}|/eta_t grows "
                  "linearly in T: the check requires a log-log slope >= 0.8 between T = 500 and "
                  "T = 2000 (a sqrt(T) quantity has 0.5) and reports the measured one.",

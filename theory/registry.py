@@ -16,6 +16,7 @@ from theory.core import Bound, Derivation
 
 THEORY_MODULES: tuple[str, ...] = (
     "theory.dwmgrad",
+    "theory.dwmgrad_constant_momentum",
     "theory.heavy_ball",
     "theory.cost_model",
     "theory.identities",

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from experiments.problems.adversarial import OnlineBlockSign
 from experiments.problems.base import Problem
 from experiments.problems.classic import Lessard, Rosenbrock
 from experiments.problems.mlp import DigitsMLP
@@ -39,7 +40,7 @@ PROBLEMS: dict[str, type[Problem]] = {
                 LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
                 ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
                 RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
-                DigitsMLP)
+                OnlineBlockSign, DigitsMLP)
 }
 
 

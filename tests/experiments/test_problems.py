@@ -233,3 +233,22 @@ def test_describe_problems_lists_every_problem() -> None:
     online = {r["name"] for r in rows if r["kind"] == "online"}
     assert {"reddi_theorem1", "online_quadratic"} <= online and "quadratic" not in online
     assert all(r["summary"] for r in rows)
+
+
+def test_block_sign_game_flips_sign_keeps_losses_decreasing_and_its_comparator_is_exact(
+) -> None:
+    game = make_problem("online_block_sign", (0,), {"d": 2, "half_period": 3})
+    x = torch.tensor([[0.7, -0.2]], dtype=torch.float64)
+    signs = [float(game.grad(x, t)[0, 0]) for t in range(1, 13)]
+    assert signs == [1.0] * 3 + [-1.0] * 3 + [1.0] * 3 + [-1.0] * 3
+    # Any two points of the box: f_t(x_t) > f_{t+1}(x_{t+1}) (the window never shrinks).
+    corners = [torch.tensor([[a, b]], dtype=torch.float64) for a in (-1.0, 1.0)
+               for b in (-1.0, 1.0)]
+    for t in range(1, 12):
+        worst = max(float(game.loss(c, t + 1)) for c in corners)
+        assert worst < min(float(game.loss(c, t)) for c in corners)
+    _, value = game.comparator(7)
+    brute = min(sum(float(game.loss(c, t)) for t in range(1, 8)) for c in corners)
+    assert float(value[0]) == pytest.approx(brute, rel=1e-12)
+    with pytest.raises(ValueError, match="half_period"):
+        make_problem("online_block_sign", (0,), {"half_period": 0})
