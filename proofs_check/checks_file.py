@@ -47,7 +47,8 @@ def read_results(path: Path) -> list[StepResult]:
         out = []
         for row in data["results"]:
             slack = row["worst_slack"]
-            out.append(StepResult(**{**row,
+            fields = {k: v for k, v in row.items() if k != "decision"}  # from decided_by
+            out.append(StepResult(**{**fields,
                                      "worst_slack": float("nan") if slack is None else slack}))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path} is not a checks file: {type(exc).__name__}: {exc}") from None

@@ -1,8 +1,10 @@
 """`dwmgrad-verify check [--json] [--out DIR] [--proof NAME]`: check every proof step.
 
 Prints one row per step as soon as it is checked: proof, step, statement, method
-(symbolic / numeric / trajectory), status (verified / violated / inconclusive), worst slack
-(right side minus left side; relative for trajectory steps) and number of instances. A
+(the weakest that decided a part: symbolic / falsification / numeric / trajectory, and below
+the row how each part was decided when that was not one symbolic check), status (verified /
+violated / inconclusive), worst slack (right side minus left side; relative for trajectory
+and falsification steps) and number of instances. A
 violated or inconclusive step is a result, not an error: it is printed (with its
 counterexample) and the exit code stays 0; only bad input (an unknown ``--proof``, an ``--out``
 that cannot be written, checked before any work) exits 2.
@@ -62,8 +64,10 @@ def write_results(out_dir: Path) -> Path:
 
 def _row(r: StepResult) -> str:
     slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
-    text = (f"{r.proof:<22} {r.step:<28} {r.method:<10} {r.status:<12} {slack:>10} "
+    text = (f"{r.proof:<22} {r.step:<28} {r.method:<13} {r.status:<12} {slack:>10} "
             f"{r.instances:>7}  {r.statement}")
+    if len(r.decided_by) > 1 or r.method == "falsification":
+        text += f"\n    decided by: {r.decision}"
     if r.status != "verified":
         text += f"\n    detail: {r.detail}"
         if r.counterexample:
@@ -82,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         writable_dir(args.out, option="--out")
     if not args.json:
-        print(f"{'proof':<22} {'step':<28} {'method':<10} {'status':<12} {'worst slack':>10} "
+        print(f"{'proof':<22} {'step':<28} {'method':<13} {'status':<12} {'worst slack':>10} "
               f"{'instances':>7}  statement")
     results = check(args.proof, echo=not args.json)
     if args.json:

@@ -1,15 +1,36 @@
-"""Proof steps and the three ways to check one: symbolically, numerically, on trajectories.
+"""Proof steps and the ways to check one: symbolically, by numeric falsification, on
+random instances, on trajectories.
 
-A proof step states one identity or inequality. :func:`check_symbolic` asks sympy to decide
-it under the symbols' sign assumptions; :func:`check_numeric` evaluates its slack
-(right side minus left side, >= 0 when the step holds) on seeded random instances;
+A proof step states one identity or inequality. :func:`check_inequality` is the default: sympy
+decides it under the symbols' sign assumptions (:func:`check_symbolic`) and, when sympy cannot,
+:func:`proofs_check.falsify.falsify` searches the step's declared :class:`Domain` for an
+instance that breaks it (method ``falsification``: "verified numerically (n instances, worst
+slack s)" or ``violated`` with the worst instance). :func:`check_numeric` evaluates a slack
+function (right side minus left side, >= 0 when the step holds) on seeded random instances,
+for statements that are not one sympy expression (sums of variable length, matrices);
 :func:`check_trajectory` does the same on per-step quantities recorded from real optimizer
-runs. Each returns a :class:`StepResult`; a violated step carries its worst instance.
+runs. Each returns a :class:`StepResult`; a violated step carries its worst instance and
+``decided_by`` counts the sub-checks by the method that decided them.
+
+Writing a step (what a new proof module does)::
+
+    STEPS: list[ProofStep] = []
+    step = registrar(STEPS)
+    DOMAIN = Domain((Var(alpha, 1e-6, 1e2), Var(gamma, 0.0, 1.0, "gap"), ...))
+
+    @step("my_proof", "|eta_t g_t| <= STEP_BOUND")
+    def l2(head: Head) -> StepResult:
+        return check_inequality(*head, lhs_expr, th.STEP_BOUND, "<=", DOMAIN)
+
+Compare with the registered objects (``theory`` expressions and ``Bound.expr``), never a
+retyped copy: ``check --mutants`` (:mod:`proofs_check.mutants`) mutates those objects and
+expects the steps that use them to fail.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -17,8 +38,13 @@ from typing import Literal, NamedTuple
 import numpy as np
 import sympy as sp
 
+from proofs_check.falsify import Domain, falsify
+
 Instance = dict[str, "float | list[float]"]
-Method = Literal["symbolic", "numeric", "trajectory"]
+#: How a (sub-)check was decided, from the strongest to the weakest evidence.
+Method = Literal["symbolic", "falsification", "numeric", "trajectory"]
+METHOD_WORDS: dict[str, str] = {"symbolic": "symbolic", "falsification": "numeric falsification",
+                                "numeric": "random instances", "trajectory": "trajectory"}
 Status = Literal["verified", "violated", "inconclusive"]
 Relation = Literal["==", "<="]
 
@@ -34,6 +60,19 @@ class StepResult:
     instances: int
     counterexample: Mapping[str, float | list[float]] | None = None
     detail: str = ""
+    #: Sub-checks per method that decided them, e.g. {"symbolic": 3, "falsification": 1}.
+    decided_by: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.decided_by:
+            object.__setattr__(self, "decided_by", {self.method: 1})
+
+    @property
+    def decision(self) -> str:
+        """How the step was decided, in words: "symbolic 3 + numeric falsification 1 (n=3285)"."""
+        parts = [f"{METHOD_WORDS.get(m, m)} {k}" for m, k in self.decided_by.items()]
+        numeric = self.instances > 0
+        return " + ".join(parts) + (f" (n={self.instances})" if numeric else "")
 
     def describe(self) -> dict[str, object]:
         return {
@@ -46,6 +85,8 @@ class StepResult:
             "instances": self.instances,
             "counterexample": dict(self.counterexample) if self.counterexample else None,
             "detail": self.detail,
+            "decided_by": dict(self.decided_by),
+            "decision": self.decision,
         }
 
 
@@ -136,10 +177,41 @@ def check_symbolic(
                       detail=f"{how}rhs - lhs simplifies to {diff}")
 
 
+def check_inequality(
+    proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr, relation: Relation,
+    domain: Domain, *, squares: bool = False, seed: int = 0, tol: float = 1e-9,
+) -> StepResult:
+    """Decide ``lhs <relation> rhs`` on ``domain``: sympy first, numeric falsification second.
+
+    sympy verified: ``symbolic``, verified. sympy proved the opposite: the falsification
+    exhibits the instance (``violated``; the method says which decided it). sympy undecided:
+    :func:`~proofs_check.falsify.falsify` maximises lhs - rhs over the domain and reports
+    ``violated`` with the worst instance, ``verified`` numerically with n and the worst
+    (relative) slack, or ``inconclusive`` with the reason. ``squares`` is passed to
+    :func:`check_symbolic` (the falsification always compares the sides themselves).
+    """
+    symbolic = check_symbolic(proof, step, statement, lhs, rhs, relation, squares=squares)
+    if symbolic.status == "verified":
+        return symbolic
+    found = falsify(lhs, rhs, relation, domain, seed=seed, tol=tol)
+    instance = dict(found.instance) if found.instance is not None else None
+    if symbolic.status == "violated":
+        detail = f"sympy proves the opposite ({symbolic.detail}); {found.detail}"
+        if found.status == "violated":
+            return StepResult(proof, step, statement, "falsification", "violated",
+                              found.worst_slack, found.instances, instance, detail)
+        return StepResult(proof, step, statement, "symbolic", "violated", float("nan"), 0,
+                          None, detail)
+    detail = f"sympy undecided ({symbolic.detail}); {found.detail}"
+    return StepResult(proof, step, statement, "falsification", found.status, found.worst_slack,
+                      found.instances, instance, detail)
+
+
 def combine(proof: str, step: str, statement: str, parts: Sequence[StepResult]) -> StepResult:
     """One step checked as a chain of sub-checks: verified iff every part is verified.
 
-    The method is the weakest one used (trajectory < numeric < symbolic), the worst slack the
+    The method is the weakest one used (trajectory < numeric < falsification < symbolic),
+    ``decided_by`` counts the parts per method, the worst slack the
     smallest finite one among the parts evaluated on instances (all parts if none was), the
     instances the total, and a violated part's counterexample is kept.
     """
@@ -149,14 +221,20 @@ def combine(proof: str, step: str, statement: str, parts: Sequence[StepResult]) 
     status: Status = ("violated" if "violated" in statuses else
                       "verified" if statuses == {"verified"} else "inconclusive")
     methods = [p.method for p in parts]
-    method: Method = next(m for m in ("trajectory", "numeric", "symbolic") if m in methods)
+    method: Method = next(m for m in ("trajectory", "numeric", "falsification", "symbolic")
+                          if m in methods)
+    decided: Counter[str] = Counter()
+    for p in parts:
+        decided.update(p.decided_by)
     measured = [p for p in parts if p.instances > 0] or list(parts)  # symbolic slack is 0
     slacks = [p.worst_slack for p in measured if np.isfinite(p.worst_slack)]
     counterexample = next((p.counterexample for p in parts if p.status == "violated"), None)
     detail = "; ".join(f"[{p.statement}] {p.method} {p.status}: {p.detail}" for p in parts)
+    order = [m for m in ("symbolic", "falsification", "numeric", "trajectory") if m in decided]
     return StepResult(proof, step, statement, method, status,
                       min(slacks) if slacks else float("nan"),
-                      sum(p.instances for p in parts), counterexample, detail)
+                      sum(p.instances for p in parts), counterexample, detail,
+                      {m: decided[m] for m in order})
 
 
 Sampler = Callable[[np.random.Generator, int], dict[str, np.ndarray]]

@@ -31,9 +31,10 @@ import sympy as sp
 import theory.dwmgrad as th
 from proofs_check.core import (
     ProofStep,
+    Relation,
     StepResult,
+    check_inequality,
     check_numeric,
-    check_symbolic,
     check_trajectory,
     combine,
     relative_slack,
@@ -46,6 +47,7 @@ from proofs_check.dwmgrad_trajectories import (
     record_run,
     recorded_runs,
 )
+from proofs_check.falsify import Domain, Var
 
 PROOF = "dwmgrad_regret"
 GAPS_PROOF = "dwmgrad_paper_gaps"
@@ -66,6 +68,22 @@ def _unit(expr: sp.Expr) -> sp.Expr:
     return sp.simplify(sp.sympify(expr).subs(UNIT_INTERVAL))
 
 
+#: Where the theorem's symbols range in the numeric falsification of a step sympy cannot
+#: decide (slack variables of a step get their ranges from their sign assumptions).
+DOMAIN = Domain((
+    Var(th.T, 1, 1e6, integer=True), Var(th.t, 1, 1e6, integer=True),
+    Var(th.d, 1, 1e4, integer=True), Var(th.D_inf, 1e-3, 1e3), Var(th.G_inf, 1e-3, 1e3),
+    Var(th.alpha, 1e-6, 1e2), Var(th.gamma, 0.0, 1.0, "gap"), Var(th.lam, 0.0, 1.0, "gap"),
+    Var(th.epsilon, 1e-12, 1.0), Var(th.delta, 1.0, 1e4),
+))
+
+
+def _decide(step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr, relation: Relation, *,
+            squares: bool = False, domain: Domain = DOMAIN) -> StepResult:
+    """``check_inequality`` of this proof on :data:`DOMAIN` (or a step's own domain)."""
+    return check_inequality(PROOF, step, statement, lhs, rhs, relation, domain, squares=squares)
+
+
 # --- symbolic and numeric steps ------------------------------------------------------------
 def l1_second_moment_bounded() -> StepResult:
     """L1: s_t is a convex combination of s_{t-1} and g_t^2, so 0 <= s_t <= G^2, s^_t <= G^2."""
@@ -74,30 +92,30 @@ def l1_second_moment_bounded() -> StepResult:
     omega = 1 + w                                   # omega_t >= 1
     s_t = (G**2 - a) * (omega - 1) / omega + (G**2 - b) / omega  # s_{t-1}, g^2 <= G^2
     return combine(PROOF, "L1", "0 <= s_t <= G^2 and s^_t = max(s^_{t-1}, s_t) <= G^2", [
-        check_symbolic(PROOF, "L1", "s_t <= G^2", s_t, G**2, "<="),
-        check_symbolic(PROOF, "L1", "s_t >= 0", sp.Integer(0),
+        _decide("L1", "s_t <= G^2", s_t, G**2, "<="),
+        _decide("L1", "s_t >= 0", sp.Integer(0),
                        s_prev * (omega - 1) / omega + g2 / omega, "<="),
-        check_symbolic(PROOF, "L1", "max(G^2-a, G^2-a-h) <= G^2",
+        _decide("L1", "max(G^2-a, G^2-a-h) <= G^2",
                        sp.Max(G**2 - a, G**2 - a - h), G**2, "<="),
-        check_symbolic(PROOF, "L1", "max(G^2-a-h, G^2-a) <= G^2",
+        _decide("L1", "max(G^2-a-h, G^2-a) <= G^2",
                        sp.Max(G**2 - a - h, G**2 - a), G**2, "<="),
     ])
 
 
 def l2_normalised_step() -> StepResult:
-    """L2: s^_t >= s_t >= g_t^2/omega_t >= g_t^2/delta, hence |eta_t g_t| <= alpha_t sqrt(delta)."""
+    """L2: s^_t >= s_t >= g_t^2/omega_t >= g_t^2/delta, hence |eta_t g_t| <= STEP_BOUND."""
     w, u, r, s_prev, g2, abs_g = _nonneg("w u r s_prev g2 abs_g")
-    alpha_t = sp.Symbol("alpha_t", positive=True)
     omega = 1 + w
     delta = omega + u                               # omega_t <= delta
     # sqrt(s^_t) >= |g_t|/sqrt(delta) is written sqrt(s^_t) = |g_t|/sqrt(delta) + r, r >= 0.
+    alpha_t = th.alpha / sp.sqrt(th.t)
     eta_g = alpha_t * abs_g / (abs_g / sp.sqrt(th.delta) + r + th.epsilon)
     return combine(PROOF, "L2", "|eta_t g_t| <= alpha_t sqrt(delta)", [
-        check_symbolic(PROOF, "L2", "g_t^2/omega_t <= s_t", g2 / omega,
-                       s_prev * (omega - 1) / omega + g2 / omega, "<="),
-        check_symbolic(PROOF, "L2", "g_t^2/delta <= g_t^2/omega_t", g2 / delta, g2 / omega, "<="),
-        check_symbolic(PROOF, "L2", "alpha_t |g_t|/(sqrt(s^_t)+eps) <= alpha_t sqrt(delta)",
-                       eta_g, alpha_t * sp.sqrt(th.delta), "<="),
+        _decide("L2", "g_t^2/omega_t <= s_t", g2 / omega,
+                s_prev * (omega - 1) / omega + g2 / omega, "<="),
+        _decide("L2", "g_t^2/delta <= g_t^2/omega_t", g2 / delta, g2 / omega, "<="),
+        _decide("L2", "alpha_t |g_t|/(sqrt(s^_t)+eps) <= STEP_BOUND", eta_g, th.STEP_BOUND,
+                "<="),
     ])
 
 
@@ -105,15 +123,15 @@ def l3_inverse_step_monotone() -> StepResult:
     """L3: 1/eta_t = (sqrt(s^_t)+eps) sqrt(t)/alpha is nondecreasing and <= (G+eps)sqrt(t)/alpha."""
     a, b, c, e, p, q, r, tau = _nonneg("a b c e p q r tau")
     return combine(PROOF, "L3", "1/eta_t nondecreasing in t and 1/eta_t <= (G+eps) sqrt(t)/alpha", [
-        check_symbolic(PROOF, "L3", "A, B nondecreasing and >= 0 => A_t B_t >= A_{t-1} B_{t-1}",
+        _decide("L3", "A, B nondecreasing and >= 0 => A_t B_t >= A_{t-1} B_{t-1}",
                        a * c, (a + b) * (c + e), "<="),
-        check_symbolic(PROOF, "L3", "sqrt(t-1) <= sqrt(t)", sp.sqrt(tau), sp.sqrt(tau + 1), "<=",
+        _decide("L3", "sqrt(t-1) <= sqrt(t)", sp.sqrt(tau), sp.sqrt(tau + 1), "<=",
                        squares=True),
-        check_symbolic(PROOF, "L3", "s^_{t-1} <= s^_t => sqrt(s^_{t-1}) <= sqrt(s^_t)",
+        _decide("L3", "s^_{t-1} <= s^_t => sqrt(s^_{t-1}) <= sqrt(s^_t)",
                        sp.sqrt(p), sp.sqrt(p + q), "<=", squares=True),
-        check_symbolic(PROOF, "L3", "sqrt(s^_t) = G - r <= G => 1/eta_t <= INV_STEP_BOUND",
-                       (th.G_inf - r + th.epsilon) * sp.sqrt(th.t) / th.alpha,
-                       th.INV_STEP_BOUND, "<="),
+        _decide("L3", "sqrt(s^_t) = G - r, 0 <= r <= G => 1/eta_t <= INV_STEP_BOUND",
+                (th.G_inf - r + th.epsilon) * sp.sqrt(th.t) / th.alpha, th.INV_STEP_BOUND,
+                "<=", domain=DOMAIN.with_vars(constraints=[sp.Le(r, th.G_inf)])),
     ])
 
 
@@ -122,13 +140,8 @@ def _l4_sampler(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
             "t": rng.integers(1, 3001, n).astype(float)}
 
 
-@cache
-def _velocity_bound_numeric() -> Callable[..., np.ndarray]:
-    return th.per_round(th.VELOCITY_BOUND)
-
-
 def _l4_slack(gamma: np.ndarray, lam: np.ndarray, t: np.ndarray) -> np.ndarray:
-    bound = _velocity_bound_numeric()
+    bound = th.per_round(th.VELOCITY_BOUND)
     out = np.empty_like(gamma)
     for i, (g, decay, steps) in enumerate(zip(gamma, lam, t, strict=True)):
         k = np.arange(1, int(steps) + 1)
@@ -147,15 +160,17 @@ def l4_velocity() -> StepResult:
     jj = sp.Symbol("j", integer=True, nonnegative=True)
     geometric = sp.summation(g**jj, (jj, 0, sp.oo))
     weighted = sp.summation(g**jj * (1 + jj), (jj, 0, sp.oo))
+    ratio = _unit(th.MOMENTUM_RATIO)
     return combine(PROOF, "L4", "sum_{k<=t} (gamma lambda)^(t-k) alpha sqrt(delta)/sqrt(k) <= "
                    "alpha sqrt(delta)/((1-gamma lambda)^(3/2) sqrt(t))", [
-        check_symbolic(PROOF, "L4", "t/k <= 1 + t - k for 1 <= k <= t", t / k, 1 + t - k, "<="),
-        check_symbolic(PROOF, "L4", "sum_j gamma^j = 1/(1-gamma)", geometric, 1 / (1 - g), "=="),
-        check_symbolic(PROOF, "L4", "sum_j gamma^j (1+j) = 1/(1-gamma)^2", weighted,
+        _decide("L4", "t/k <= 1 + t - k for 1 <= k <= t", t / k, 1 + t - k, "<="),
+        _decide("L4", "sum_j gamma^j = 1/(1-gamma)", geometric, 1 / (1 - g), "=="),
+        _decide("L4", "sum_j gamma^j (1+j) = 1/(1-gamma)^2", weighted,
                        1 / (1 - g) ** 2, "=="),
-        check_symbolic(PROOF, "L4", "Cauchy-Schwarz bound sqrt(sum gamma^j sum gamma^j(1+j)) = "
-                       "(1-gamma)^(-3/2)", sp.sqrt(geometric * weighted),
-                       (1 - g) ** sp.Rational(-3, 2), "==", squares=True),
+        _decide("L4", "Cauchy-Schwarz: STEP_BOUND sqrt(sum r^j sum r^j(1+j)) <= "
+                "VELOCITY_BOUND, r = gamma lambda", th.STEP_BOUND * sp.sqrt(
+                    geometric * weighted).subs(g, ratio), _unit(th.VELOCITY_BOUND), "<=",
+                squares=True),
         check_numeric(PROOF, "L4", "sum_{k<=t} (gamma lambda)^(t-k)/sqrt(k) <= VELOCITY_BOUND "
                       "(alpha = delta = 1), gamma in [0, 0.999), lambda in [0, 1), t <= 3000",
                       _l4_slack, _l4_sampler, n=1000, seed=4),
@@ -168,11 +183,11 @@ def l5_projection() -> StepResult:
     hi, lo = sp.symbols("hi lo", real=True)
     y_in, x_star = sp.symbols("y x_star", real=True)
     return combine(PROOF, "L5", "(clamp(y) - x*)^2 <= (y - x*)^2 for x* in [lo, hi]", [
-        check_symbolic(PROOF, "L5", "y = hi + b > hi, x* = hi - a", (hi - (hi - a)) ** 2,
+        _decide("L5", "y = hi + b > hi, x* = hi - a", (hi - (hi - a)) ** 2,
                        (hi + b - (hi - a)) ** 2, "<="),
-        check_symbolic(PROOF, "L5", "y = lo - b < lo, x* = lo + a", (lo - (lo + a)) ** 2,
+        _decide("L5", "y = lo - b < lo, x* = lo + a", (lo - (lo + a)) ** 2,
                        (lo - b - (lo + a)) ** 2, "<="),
-        check_symbolic(PROOF, "L5", "lo <= y <= hi: clamp(y) = y", (y_in - x_star) ** 2,
+        _decide("L5", "lo <= y <= hi: clamp(y) = y", (y_in - x_star) ** 2,
                        (y_in - x_star) ** 2, "=="),
     ])
 
@@ -191,9 +206,9 @@ def l6_one_round() -> StepResult:
 
     return combine(PROOF, "L6", "g_t (x_t-x*) <= [(x_t-x*)^2 - (x_{t+1}-x*)^2]/(2 eta_t) "
                    "- mu_t v_{t-1} (x_t-x*)/eta_t + v_t^2/(2 eta_t)", [
-        check_symbolic(PROOF, "L6", "identity with the unprojected y = x_t - v_t",
+        _decide("L6", "identity with the unprojected y = x_t - v_t",
                        g * (x - xs), right((x - v - xs) ** 2), "=="),
-        check_symbolic(PROOF, "L6", "projection: (x_{t+1}-x*)^2 = (y-x*)^2 - h, h >= 0 (L5)",
+        _decide("L6", "projection: (x_{t+1}-x*)^2 = (y-x*)^2 - h, h >= 0 (L5)",
                        right((x - v - xs) ** 2), right((x - v - xs) ** 2 - h), "<="),
     ])
 
@@ -212,9 +227,9 @@ def l7_convexity() -> StepResult:
     residual = dot(a, x) - b
     grad_sq = tuple(residual * ai for ai in a)
     return combine(PROOF, "L7", "f_t(x_t) - f_t(x*) <= <g_t, x_t - x*> (convexity)", [
-        check_symbolic(PROOF, "L7", "linear f(x) = <a, x>: equality",
+        _decide("L7", "linear f(x) = <a, x>: equality",
                        dot(a, x) - dot(a, y), dot(a, diff), "=="),
-        check_symbolic(PROOF, "L7", "least squares f(x) = (<a,x> - b)^2/2",
+        _decide("L7", "least squares f(x) = (<a,x> - b)^2/2",
                        residual**2 / 2 - (dot(a, y) - b) ** 2 / 2, dot(grad_sq, diff), "<="),
     ])
 
@@ -248,7 +263,7 @@ def l8_telescoping() -> StepResult:
         check_numeric(PROOF, "L8", "Abel summation: 1/eta_t nondecreasing, (x_t-x*)^2 in "
                       "[0, D^2] => telescoped sum <= D^2/(2 eta_T) (T <= 60)",
                       _l8_slack, _l8_sampler, n=1000, seed=8),
-        check_symbolic(PROOF, "L8", "D^2/(2 eta_T) <= DISTANCE_TERM (L3 at T)",
+        _decide("L8", "D^2/(2 eta_T) <= DISTANCE_TERM (L3 at T)",
                        th.D_inf**2 * inv_eta_T / 2, th.DISTANCE_TERM, "<="),
     ])
 
@@ -267,19 +282,19 @@ def l9_momentum_term() -> StepResult:
     return combine(PROOF, "L9", "|mu_t v_{t-1}(x_t-x*)/eta_t| <= sqrt(2) gamma lambda^(t-1) D "
                    "sqrt(delta)(G+eps)/(1-gamma)^(3/2) (t >= 2), and its sum over t <= "
                    "MOMENTUM_TERM", [
-        check_symbolic(PROOF, "L9", "0 <= factor_i = b_i/(1+z_i) <= b_i => product <= "
+        _decide("L9", "0 <= factor_i = b_i/(1+z_i) <= b_i => product <= "
                        "product of b_i", sp.Mul(*(bi / (1 + zi) for bi, zi in zip(bounds, z,
                                                                                     strict=True))),
                        sp.Mul(*bounds), "<="),
-        check_symbolic(PROOF, "L9", "product of the factor bounds = MOMENTUM_TERM_STEP "
+        _decide("L9", "product of the factor bounds = MOMENTUM_TERM_STEP "
                        "sqrt(t/(t-1))/sqrt(2)", _unit(product),
                        _unit(th.MOMENTUM_TERM_STEP * sp.sqrt(t) / (sp.sqrt(2) * sp.sqrt(t - 1))),
                        "=="),
-        check_symbolic(PROOF, "L9", "sqrt(t/(t-1)) <= sqrt(2) for t = 2 + tau",
+        _decide("L9", "sqrt(t/(t-1)) <= sqrt(2) for t = 2 + tau",
                        sp.sqrt((2 + tau) / (1 + tau)), sp.sqrt(2), "<=", squares=True),
-        check_symbolic(PROOF, "L9", "sum_{t=2}^T lambda^(t-1) <= lambda/(1-lambda)",
+        _decide("L9", "sum_{t=2}^T lambda^(t-1) <= lambda/(1-lambda)",
                        geometric, _unit(th.lam / (1 - th.lam)), "<="),
-        check_symbolic(PROOF, "L9", "MOMENTUM_TERM = MOMENTUM_TERM_STEP/lambda^(t-1) "
+        _decide("L9", "MOMENTUM_TERM = MOMENTUM_TERM_STEP/lambda^(t-1) "
                        "* lambda/(1-lambda)", th.MOMENTUM_TERM,
                        th.MOMENTUM_TERM_STEP / th.lam ** (t - 1) * th.lam / (1 - th.lam), "=="),
     ])
@@ -307,20 +322,20 @@ def l10_step_term() -> StepResult:
     one = 1 + tau                                       # t >= 1
     return combine(PROOF, "L10", "v_t^2/(2 eta_t) <= alpha delta (G+eps)/(2 (1-gamma)^3 "
                    "sqrt(t)) and sum_{t<=T} <= STEP_TERM", [
-        check_symbolic(PROOF, "L10", "v_t^2 <= VB^2, 1/eta_t <= IB => v_t^2/(2 eta_t) <= "
+        _decide("L10", "v_t^2 <= VB^2, 1/eta_t <= IB => v_t^2/(2 eta_t) <= "
                        "VB^2 IB/2", _unit((vb / (1 + z1)) ** 2 * ib / (2 * (1 + z2))),
                        _unit(vb**2 * ib / 2), "<="),
-        check_symbolic(PROOF, "L10", "VB^2 IB/2 = STEP_TERM_STEP", _unit(vb**2 * ib / 2),
+        _decide("L10", "VB^2 IB/2 = STEP_TERM_STEP", _unit(vb**2 * ib / 2),
                        _unit(th.STEP_TERM_STEP), "=="),
-        check_symbolic(PROOF, "L10", "2 sqrt(t) sqrt(t-1) <= 2t - 1",
+        _decide("L10", "2 sqrt(t) sqrt(t-1) <= 2t - 1",
                        2 * sp.sqrt(one) * sp.sqrt(tau), 2 * one - 1, "<=", squares=True),
-        check_symbolic(PROOF, "L10", "2(sqrt(t)-sqrt(t-1)) - 1/sqrt(t) = "
+        _decide("L10", "2(sqrt(t)-sqrt(t-1)) - 1/sqrt(t) = "
                        "(2t-1-2 sqrt(t) sqrt(t-1))/sqrt(t)",
                        2 * (sp.sqrt(one) - sp.sqrt(tau)) - 1 / sp.sqrt(one),
                        (2 * one - 1 - 2 * sp.sqrt(one) * sp.sqrt(tau)) / sp.sqrt(one), "=="),
         check_numeric(PROOF, "L10", "sum_{t<=T} 1/sqrt(t) <= 2 sqrt(T) - 1, T <= 1e5",
                       _l10_slack, _l10_sampler, n=1000, seed=10),
-        check_symbolic(PROOF, "L10", "STEP_TERM = STEP_TERM_STEP sqrt(t) (2 sqrt(T) - 1)",
+        _decide("L10", "STEP_TERM = STEP_TERM_STEP sqrt(t) (2 sqrt(T) - 1)",
                        th.STEP_TERM, th.STEP_TERM_STEP * sp.sqrt(t) * (2 * sp.sqrt(th.T) - 1),
                        "=="),
     ])
@@ -328,7 +343,7 @@ def l10_step_term() -> StepResult:
 
 def theorem_assembly() -> StepResult:
     """Theorem: REGRET_EXPR = d (DISTANCE_TERM + STEP_TERM + MOMENTUM_TERM)."""
-    return check_symbolic(PROOF, "theorem", "R_T <= sum_i [L8 + L9 + L10 terms] = REGRET_EXPR",
+    return _decide("theorem", "R_T <= sum_i [L8 + L9 + L10 terms] = REGRET_EXPR",
                           th.d * (th.DISTANCE_TERM + th.STEP_TERM + th.MOMENTUM_TERM),
                           th.REGRET_EXPR, "==")
 
@@ -338,11 +353,11 @@ def rate() -> StepResult:
     by_sqrt = sp.limit(_unit(th.REGRET_EXPR / sp.sqrt(th.T)), th.T, sp.oo)
     by_t = sp.limit(_unit(th.REGRET_EXPR / th.T), th.T, sp.oo)
     return combine(PROOF, "rate", "lim bound/sqrt(T) = RATE_CONSTANT > 0 and lim bound/T = 0", [
-        check_symbolic(PROOF, "rate", "lim bound/sqrt(T) = RATE_CONSTANT", by_sqrt,
+        _decide("rate", "lim bound/sqrt(T) = RATE_CONSTANT", by_sqrt,
                        _unit(th.RATE_CONSTANT), "=="),
-        check_symbolic(PROOF, "rate", "RATE_CONSTANT > 0", sp.Integer(0),
+        _decide("rate", "RATE_CONSTANT > 0", sp.Integer(0),
                        _unit(th.RATE_CONSTANT), "<="),
-        check_symbolic(PROOF, "rate", "lim bound/T = 0", by_t, sp.Integer(0), "=="),
+        _decide("rate", "lim bound/T = 0", by_t, sp.Integer(0), "=="),
     ])
 
 

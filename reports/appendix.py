@@ -35,8 +35,7 @@ def _results_of(results: Sequence[StepResult], proof: str, step: str) -> list[St
 
 def _outcome(r: StepResult) -> str:
     slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
-    return (f"{r.step}: {r.method}, {r.status} (worst slack {slack}, "
-            f"{r.instances} instances)")
+    return f"{r.step}: {r.status}, decided by {r.decision} (worst slack {slack})"
 
 
 # --- Markdown -----------------------------------------------------------------------------
@@ -81,12 +80,12 @@ def _md_gaps(gaps: Sequence[AssumptionGap], results: Sequence[StepResult] | None
 
 def _md_table(results: Sequence[StepResult]) -> list[str]:
     out = ["## Every checked step", "",
-           "| proof | step | statement | method | status | worst slack | instances |",
+           "| proof | step | statement | decided by | status | worst slack | instances |",
            "|---|---|---|---|---|---|---|"]
     for r in results:
         slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
         statement = r.statement.replace("|", "\\|")
-        out.append(f"| {r.proof} | {r.step} | {statement} | {r.method} | {r.status} | "
+        out.append(f"| {r.proof} | {r.step} | {statement} | {r.decision} | {r.status} | "
                    f"{slack} | {r.instances} |")
     return out + [""]
 
@@ -175,11 +174,11 @@ def latex(derivations: Sequence[Derivation], bounds: Sequence[Bound],
     if results:
         out += [r"\subsection*{Every checked step}", r"{\small",
                 r"\begin{longtable}{llp{6cm}llrr}",
-                r"proof & step & statement & method & status & worst slack & instances \\",
+                r"proof & step & statement & decided by & status & worst slack & instances \\",
                 r"\hline"]
         for r in results:
             slack = "n/a" if not math.isfinite(r.worst_slack) else f"{r.worst_slack:.3g}"
-            cells = [r.proof, r.step, r.statement, r.method, r.status, slack, str(r.instances)]
+            cells = [r.proof, r.step, r.statement, r.decision, r.status, slack, str(r.instances)]
             out.append(" & ".join(_tex_plain(c) for c in cells) + r" \\")
         out += [r"\end{longtable}", "}"]
     return "\n".join(out) + "\n"
