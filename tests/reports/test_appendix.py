@@ -86,11 +86,11 @@ def test_appendix_shows_the_results_stored_in_checks_json(tmp_path: Path) -> Non
     stored.parent.mkdir(parents=True)
     stored.write_text(json.dumps({"results": checks_file.results_to_json([row])}))
     md, tex = appendix.write_appendix(tmp_path)
-    assert "L1: symbolic, verified" in md.read_text()
+    assert "L1: verified, decided by symbolic 1" in md.read_text()
     assert "stub statement for L1" in tex.read_text()
     (tmp_path / checks_file.CHECKS_PATH).unlink()
     md, _ = appendix.write_appendix(tmp_path)
-    assert "L1: symbolic, verified" not in md.read_text()
+    assert "L1: verified, decided by symbolic 1" not in md.read_text()
     assert "not checked in this run" in md.read_text()
 
 
