@@ -28,6 +28,7 @@ from verify_io.paths import writable_dir
 
 SCALES = ("quick", "full")
 DEVICES = ("cpu", "cuda")
+EXECUTORS = ("local", "ray")
 
 
 def experiments_registry() -> dict[str, ModuleType]:
@@ -38,7 +39,8 @@ def experiments_registry() -> dict[str, ModuleType]:
 
 
 def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLike[str],
-                     device: str = "cpu", workers: int = 1) -> dict[str, ModuleType]:
+                     device: str = "cpu", workers: int = 1, executor: str = "local",
+                     ray_address: str | None = None) -> dict[str, ModuleType]:
     """Check every argument; return the selected experiment modules, or raise UsageError."""
     registry = experiments_registry()
     valid = ", ".join(sorted(registry)) or "(none registered)"
@@ -61,8 +63,30 @@ def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLik
                              "(use --device cpu)")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UsageError(f"--workers {workers!r} is not valid; expected an integer N >= 1")
+    validate_executor(executor, ray_address)
     writable_dir(out_dir, option="--out")
     return {name: registry[name] for name in dict.fromkeys(names)}
+
+
+def validate_executor(executor: str, ray_address: str | None) -> None:
+    """``--executor`` is known and usable here; ``--ray-address`` goes with ``--executor ray``."""
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor {executor!r} is not valid; expected one of: "
+                         f"{', '.join(EXECUTORS)}")
+    if executor != "ray":
+        if ray_address is not None:
+            raise UsageError(f"--ray-address {ray_address!r} needs --executor ray")
+        return
+    if ray_address is not None and not ray_address.strip():
+        raise UsageError(f"--ray-address {ray_address!r} is not valid; expected an address "
+                         "such as 'auto' or 'ray://HOST:10001' (or leave it out to start a "
+                         "local Ray instance)")
+    from experiments.ray_executor import require_ray
+
+    try:
+        require_ray()
+    except ModuleNotFoundError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def collect_specs(modules: dict[str, ModuleType], scale: str, device: str) -> list[RunSpec]:
@@ -88,18 +112,19 @@ def _measure(module: ModuleType, store: ResultStore, scale: str) -> dict[str, An
 
 
 def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike[str],
-                    device: str = "cpu", workers: int = 1,
-                    progress: bool = True) -> dict[str, dict[str, Any]]:
+                    device: str = "cpu", workers: int = 1, progress: bool = True,
+                    executor: str = "local",
+                    ray_address: str | None = None) -> dict[str, dict[str, Any]]:
     """Run the named experiments at ``scale`` into ``out_dir`` and measure them.
 
     Returns {name: measurement}. A measurement that cannot be computed (e.g. a run failed)
     is returned and written as {"experiment", "scale", "created", "error"} instead of
     raising, so one broken experiment does not lose the others.
     """
-    modules = validate_request(names, scale, out_dir, device, workers)
+    modules = validate_request(names, scale, out_dir, device, workers, executor, ray_address)
     specs = collect_specs(modules, scale, device)
     store = ResultStore(out_dir, device=None if device == "cpu" else device)
-    run_specs(specs, store, make_executor(workers), progress=progress)
+    run_specs(specs, store, make_executor(workers, executor, ray_address), progress=progress)
     results: dict[str, dict[str, Any]] = {}
     for name, module in modules.items():
         try:

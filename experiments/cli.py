@@ -1,4 +1,5 @@
-"""`dwmgrad-verify run NAME... [--scale quick|full] [--out DIR] [--device cpu|cuda] [--workers N]`
+"""`dwmgrad-verify run NAME... [--scale quick|full] [--out DIR] [--device cpu|cuda] [--workers N]
+[--executor local|ray] [--ray-address ADDRESS]`
 and `dwmgrad-verify run --list`.
 
 Every argument is validated before any run starts (bad values exit 2 with one line). Runs
@@ -23,6 +24,17 @@ from verify_io.paths import DEFAULT_OUT
 from verify_io.tables import format_table
 
 
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor local|ray`` and ``--ray-address`` (for ``run`` and ``all``)."""
+    parser.add_argument("--executor", default="local", metavar="KIND",
+                        help="local (default: this machine's processes) or ray (one Ray task "
+                             "per run; needs pip install -e '.[ray]')")
+    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --executor ray: the cluster to join (e.g. auto, "
+                             "ray://HOST:10001); default: start a local Ray instance with "
+                             "--workers CPUs")
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="experiments to run")
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
@@ -34,6 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="cpu (default) or cuda (needs a visible GPU)")
     parser.add_argument("--workers", default="1", metavar="N",
                         help="processes running specs in parallel (default 1)")
+    add_executor_options(parser)
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
 
 
@@ -65,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     progress = console.progress_bars(console.level(args))
     results = run_experiments(args.names, args.scale, args.out, device=args.device,
                               workers=positive_int("--workers", args.workers),
-                              progress=progress)
+                              progress=progress, executor=args.executor,
+                              ray_address=args.ray_address)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
         return 1 if any("error" in m for m in results.values()) else 0

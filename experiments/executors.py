@@ -3,11 +3,10 @@ yields ``fn(spec)`` for every spec as soon as it is ready (completion order).
 
 * :class:`SequentialExecutor`: in this process, in order (one torch thread).
 * :class:`ProcessPoolExecutor`: ``workers`` local processes (spawned, one torch thread each).
+* :class:`experiments.ray_executor.RayExecutor`: one Ray task per spec (``--executor ray``).
 
-A distributed engine implements the same method: for Ray, ``refs = [ray.remote(fn).remote(s)
-for s in specs]`` then ``ray.wait`` in a loop yielding ``ray.get`` of each finished ref. The
-runner (:func:`experiments.runner.run_specs`) needs nothing else, so the same specs run
-unchanged.
+The runner (:func:`experiments.runner.run_specs`) needs nothing else, so the same specs run
+unchanged on any of them, and the driver writes every result file.
 """
 
 from __future__ import annotations
@@ -15,11 +14,14 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import torch
 
 from experiments.spec import RunSpec
+
+if TYPE_CHECKING:
+    from experiments.runner import Executor
 
 R = TypeVar("R")
 
@@ -71,6 +73,16 @@ class ProcessPoolExecutor:
             pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
-def make_executor(workers: int) -> SequentialExecutor | ProcessPoolExecutor:
-    """Sequential for one worker, a process pool otherwise."""
+def make_executor(workers: int, kind: str = "local",
+                  ray_address: str | None = None) -> Executor:
+    """``local``: sequential for one worker, a process pool otherwise. ``ray``: one Ray task
+    per spec, on the cluster at ``ray_address`` or on a local instance with ``workers`` CPUs
+    (:class:`experiments.ray_executor.RayExecutor`)."""
+    if kind == "ray":
+        from experiments.ray_executor import RayExecutor
+
+        return RayExecutor(address=ray_address,
+                           num_cpus=workers if ray_address is None else None)
+    if kind != "local":
+        raise ValueError(f"Invalid executor: {kind!r}; expected 'local' or 'ray'")
     return SequentialExecutor() if workers == 1 else ProcessPoolExecutor(workers)

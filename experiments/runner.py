@@ -263,23 +263,27 @@ def run_spec(spec: RunSpec) -> RunRecord:
                      timings=timings, info=problem.info())
 
 
+def failed_record(spec: RunSpec, error: str) -> RunRecord:
+    """The record of a run that could not be made (saved as "failed", made again next time)."""
+    return RunRecord(spec=spec, losses=np.full((len(spec.seeds), spec.horizon), np.nan),
+                     status="failed", error=error)
+
+
 def run_spec_safely(spec: RunSpec) -> RunRecord:
     """:func:`run_spec`, with any exception turned into a "failed" record (for sweeps)."""
     try:
         return run_spec(spec)
     except Exception as exc:  # noqa: BLE001 - a sweep must survive one bad run
-        lines = traceback.format_exception_only(type(exc), exc)
-        return RunRecord(spec=spec, losses=np.full((len(spec.seeds), spec.horizon), np.nan),
-                         status="failed", error="".join(lines).strip())
+        return failed_record(spec, "".join(traceback.format_exception_only(type(exc), exc))
+                             .strip())
 
 
 class Executor(Protocol):
     """Runs ``fn`` on every spec and yields the results as they finish (any order).
 
-    :class:`~experiments.executors.SequentialExecutor` and
-    :class:`~experiments.executors.ProcessPoolExecutor` implement it; a distributed engine
-    (e.g. Ray: ``ray.remote(fn)`` per spec, ``ray.wait`` to yield finished ones) implements
-    the same single method and runs the same specs unchanged.
+    :class:`~experiments.executors.SequentialExecutor`,
+    :class:`~experiments.executors.ProcessPoolExecutor` and
+    :class:`~experiments.ray_executor.RayExecutor` implement it, and run the same specs.
     """
 
     def map(self, fn: Callable[[RunSpec], RunRecord],

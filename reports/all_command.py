@@ -1,4 +1,5 @@
-"""`dwmgrad-verify all [--scale quick|full] [--device cpu|cuda] [--out DIR] [--workers N]`.
+"""`dwmgrad-verify all [--scale quick|full] [--device cpu|cuda] [--out DIR] [--workers N]
+[--executor local|ray] [--ray-address ADDRESS]`.
 
 Validates every argument before any work (bad scale, unavailable CUDA, unwritable output
 directory, bad worker count: one-line error, exit 2), then runs, in order:
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reports.results import STAGES_FILE
+from experiments.cli import add_executor_options
 from verify_io import console
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
@@ -48,6 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", default=str(DEFAULT_WORKERS), metavar="N",
                         help=f"processes for the experiment runs (default {DEFAULT_WORKERS}: "
                              "the CPU cores, at most 2)")
+    add_executor_options(parser)
 
 
 def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
@@ -65,12 +68,16 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
         if not torch.cuda.is_available():
             raise UsageError("--device 'cuda' is not available: torch sees no CUDA device "
                              "(use --device cpu)")
+    from experiments.api import validate_executor
+
+    validate_executor(args.executor, args.ray_address)
     out = writable_dir(args.out, option="--out")
     return args.scale, args.device, out, workers
 
 
-def stages(scale: str, device: str, out: Path, workers: int,
-           progress: bool) -> list[tuple[str, Callable[[], object]]]:
+def stages(scale: str, device: str, out: Path, workers: int, progress: bool,
+           executor: str = "local",
+           ray_address: str | None = None) -> list[tuple[str, Callable[[], object]]]:
     """The stages before the report, in order, as (name, call)."""
     from experiments.api import experiments_registry, run_experiments
     from proofs_check.cli import write_results as write_checks
@@ -78,7 +85,8 @@ def stages(scale: str, device: str, out: Path, workers: int,
 
     def experiments() -> object:
         return run_experiments(list(experiments_registry()), scale, out, device=device,
-                               workers=workers, progress=progress)
+                               workers=workers, progress=progress, executor=executor,
+                               ray_address=ray_address)
 
     return [("theory", lambda: write_bounds(out)), ("checks", lambda: write_checks(out)),
             ("experiments", experiments)]
@@ -89,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     verbosity = console.level(args)
     started = time.perf_counter()
     errors: dict[str, str] = {}
-    for name, call in stages(scale, device, out, workers, console.progress_bars(verbosity)):
+    for name, call in stages(scale, device, out, workers, console.progress_bars(verbosity),
+                             args.executor, args.ray_address):
         console.note(verbosity, f"{name}: started", at=console.VERBOSE)
         t0 = time.perf_counter()
         try:
