@@ -17,6 +17,8 @@ BENCHMARKS: dict[str, str] = {
     "optimizers": "benchmarks.optimizers",
     "blocks": "benchmarks.blocks",
     "engine": "benchmarks.engine",
+    "project": "benchmarks.projection",
+    "ray": "benchmarks.ray_overhead",
     "all": "benchmarks.suite",
 }
 

@@ -27,8 +27,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from reports.results import STAGES_FILE
 from experiments.cli import add_executor_options
+from reports.results import STAGES_FILE
 from verify_io import console
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
