@@ -138,6 +138,7 @@ class AdaBelief(TensorListOptimizer):
     __doc__ = __doc__
 
     hyperparameters = HYPERPARAMETERS
+    state_keys = ("step", "m", "s")
 
     def __init__(
         self,

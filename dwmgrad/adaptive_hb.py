@@ -53,7 +53,9 @@ from torch import Tensor
 from dwmgrad.base import (
     TensorListOptimizer,
     adam_denominator,
+    add_scaled_,
     broadcast_rows,
+    foreach_add_scaled_,
     per_tensor,
     row_sum,
     zero_step,
@@ -123,13 +125,13 @@ def adaptive_hb_update(
         return
     if foreach:
         torch._foreach_mul_(v, per_tensor(beta, params))
-        torch._foreach_add_(v, grads, alpha=-lr)
+        foreach_add_scaled_(v, grads, -lr)
         torch._foreach_add_(params, v)
         torch._foreach_copy_(g_prev, grads)
         torch._foreach_add_(steps, 1)
         return
     for p, g, v_i, gp, step in zip(params, grads, v, g_prev, steps, strict=True):
-        v_i.mul_(broadcast_rows(beta, p)).add_(g, alpha=-lr)
+        add_scaled_(v_i.mul_(broadcast_rows(beta, p)), g, -lr)
         p.add_(v_i)
         gp.copy_(g)
         step.add_(1)
@@ -180,8 +182,9 @@ class _SecantMomentumOptimizer(TensorListOptimizer):
     uses_instances = True
     displacement_key: str = "v"
 
-    def _init_global(self, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
-        return {"momentum_now": torch.zeros(self._instances(), device=device, dtype=dtype)}
+    def _init_global(self, device: torch.device, dtype: torch.dtype, instances: tuple[int, ...]
+                     ) -> dict[str, Tensor]:
+        return {"momentum_now": torch.zeros(instances, device=device, dtype=dtype)}
 
     @property
     def momentum_now(self) -> Tensor:
@@ -223,6 +226,7 @@ class AdaptiveHB(_SecantMomentumOptimizer):
     __doc__ = __doc__
 
     hyperparameters = ADAPTIVE_HB_HYPERPARAMETERS
+    state_keys = ("step", "v", "g_prev")
 
     def __init__(
         self,
@@ -253,6 +257,7 @@ class AdamAHB(_SecantMomentumOptimizer):
     __doc__ = __doc__
 
     hyperparameters = ADAM_AHB_HYPERPARAMETERS
+    state_keys = ("step", "m", "v", "g_prev", "d")
     displacement_key = "d"
 
     def __init__(

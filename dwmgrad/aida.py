@@ -111,6 +111,7 @@ class Aida(TensorListOptimizer):
     __doc__ = __doc__
 
     hyperparameters = HYPERPARAMETERS
+    state_keys = ("step", "m", "s")
     uses_instances = True
 
     def __init__(

@@ -26,11 +26,13 @@ from dwmgrad.hyperparams import HyperParam
 
 __all__ = [
     "TensorListOptimizer",
+    "add_scaled_",
     "bias_correction",
     "broadcast_rows",
     "cache_blocks",
     "cpu_block_numel",
     "cpu_blocks_of",
+    "foreach_add_scaled_",
     "foreach_power_minus_one",
     "grouped_by_device",
     "per_tensor",
@@ -151,6 +153,20 @@ def adam_denominator(
     return out
 
 
+def add_scaled_(y: Tensor, x: Tensor, a: float | Tensor) -> Tensor:
+    """``y += a·x`` in place. A 0-d tensor ``a`` (a tensor lr) goes in as a tensor operand:
+    ``add_``'s ``alpha=`` would read it on the host."""
+    return y.addcmul_(x, a) if isinstance(a, Tensor) else y.add_(x, alpha=a)
+
+
+def foreach_add_scaled_(ys: list[Tensor], xs: list[Tensor], a: float | Tensor) -> None:
+    """:func:`add_scaled_` for every pair of ``ys`` and ``xs``."""
+    if isinstance(a, Tensor):
+        torch._foreach_add_(ys, torch._foreach_mul(xs, a))
+    else:
+        torch._foreach_add_(ys, xs, alpha=a)
+
+
 def grouped_by_device(
     lists: list[list[Tensor]],
 ) -> Iterator[tuple[torch.device, list[list[Tensor]]]]:
@@ -241,44 +257,79 @@ class TensorListOptimizer(torch.optim.Optimizer):
     """Base class: validation, gathering, foreach default, global state, state loading.
 
     Subclasses set ``hyperparameters`` (their table), ``optimizer_wide`` (names that must be
-    the same in every param group) and ``uses_instances`` (whether ``per_instance`` changes
-    the rule, in which case every parameter needs the same leading dimension).
+    the same in every param group), ``uses_instances`` (whether ``per_instance`` changes
+    the rule, in which case every parameter needs the same leading dimension) and
+    ``state_keys`` (the per-parameter state: ``"step"`` is a 0-d counter, every other entry
+    has its parameter's shape). ``fused_dtypes`` are the parameter dtypes a ``fused=True``
+    path runs on.
+
+    Settings are checked where they enter: the constructor, ``add_param_group`` (a refused
+    group leaves the optimizer as it was) and ``load_state_dict``, which checks the whole
+    state_dict against the current parameters before it changes anything and then adopts
+    its settings, optimizer-wide ones included.
     """
 
     hyperparameters: ClassVar[Mapping[str, HyperParam]]
     optimizer_wide: ClassVar[tuple[str, ...]] = ("per_instance",)
     uses_instances: ClassVar[bool] = False
+    state_keys: ClassVar[tuple[str, ...]] = ()
+    fused_dtypes: ClassVar[tuple[torch.dtype, ...]] = (torch.float32, torch.float64)
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        for name, row in self.hyperparameters.items():
-            row.validate(defaults[name])
-        for flag in ("foreach", "fused"):
-            value = defaults.get(flag)
-            if value is not None and not isinstance(value, bool):
-                raise ValueError(f"Invalid {flag}: {value!r}; expected None, True or False")
-        if defaults.get("foreach") and defaults.get("fused"):
-            raise ValueError("Invalid foreach=True with fused=True; choose at most one of them")
+        self._check_settings(defaults)
         super().__init__(params, defaults)
 
-    # ------------------------------------------------------------------ param groups
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        super().add_param_group(param_group)
-        group = self.param_groups[-1]
+    # ------------------------------------------------------------------ validation
+    def _check_settings(self, settings: Mapping[str, Any]) -> None:
+        """Each hyperparameter valid on its own, the path flags, the constraints between them."""
         for name, row in self.hyperparameters.items():
-            row.validate(group[name])
+            row.validate(settings[name])
+        for flag in ("foreach", "fused"):
+            value = settings.get(flag)
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"Invalid {flag}: {value!r}; expected None, True or False")
+        if settings.get("foreach") and settings.get("fused"):
+            raise ValueError("Invalid foreach=True with fused=True; choose at most one of them")
+        self._check_group(settings)
+
+    def _check_group(self, group: Mapping[str, Any]) -> None:
+        """Constraints between hyperparameters (each one already valid on its own)."""
+
+    def _check_optimizer_wide(self, group: Mapping[str, Any], reference: Mapping[str, Any]
+                              ) -> None:
         for name in self.optimizer_wide:
-            if group[name] != self.defaults[name]:
+            if group[name] != reference[name]:
                 raise ValueError(
                     f"Invalid {name}={group[name]!r} in a param group: {type(self).__name__} "
-                    f"uses one {name} for all groups ({self.defaults[name]!r})"
+                    f"uses one {name} for all groups ({reference[name]!r})"
                 )
-        self._check_group(group)
-        if group["per_instance"] and self.uses_instances:
-            for p in group["params"]:
-                self._check_instance_shape(p)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        """Constraints between hyperparameters (each one already valid on its own)."""
+    def _check_params(self, group: Mapping[str, Any], params: list[Tensor]) -> None:
+        """What the settings of ``group`` require of its parameters: real floating point, the
+        stabilising constants nonzero in their dtype, a dtype the fused path supports, and
+        the leading instance dimension."""
+        name = type(self).__name__
+        for p in params:
+            if not p.is_floating_point():
+                raise ValueError(
+                    f"Invalid parameter of dtype {_dtype_name(p.dtype)}: {name} optimises real "
+                    "floating-point tensors only (for a complex z, make torch.view_as_real(z) "
+                    "the parameter and use torch.view_as_complex on it in the model)"
+                )
+        dtypes = sorted({p.dtype for p in params}, key=str)
+        for key, row in self.hyperparameters.items():
+            for dtype in dtypes:
+                row.validate_for_dtype(group[key], dtype)
+        unsupported = [d for d in dtypes if d not in self.fused_dtypes]
+        if group.get("fused") and unsupported:
+            raise ValueError(
+                f"Invalid fused=True with {_dtype_name(unsupported[0])} parameters: the fused "
+                f"step of {name} runs on {', '.join(map(_dtype_name, self.fused_dtypes))} only "
+                "(use foreach=True or foreach=False)"
+            )
+        if group["per_instance"] and self.uses_instances:
+            for p in params:
+                self._check_instance_shape(p)
 
     def _check_instance_shape(self, p: Tensor) -> None:
         if p.dim() == 0:
@@ -292,6 +343,18 @@ class TensorListOptimizer(torch.optim.Optimizer):
                 f"Invalid parameter of shape {tuple(p.shape)}: per_instance=True needs the "
                 f"same leading dimension on every parameter (the first has {batch})"
             )
+
+    # ------------------------------------------------------------------ param groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        try:
+            self._check_settings(group)
+            self._check_optimizer_wide(group, self.defaults)
+            self._check_params(group, group["params"])
+        except ValueError:
+            self.param_groups.pop()
+            raise
 
     # ------------------------------------------------------------------ stepping
     @staticmethod
@@ -351,25 +414,47 @@ class TensorListOptimizer(torch.optim.Optimizer):
         glob = self.state[GLOBAL]  # type: ignore[index]
         if len(glob) == 0:
             device, dtype = self._global_device_dtype()
-            glob.update(self._init_global(device, dtype))
+            glob.update(self._init_global(device, dtype, self._instances()))
         return glob
 
-    def _init_global(self, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
+    def _init_global(self, device: torch.device, dtype: torch.dtype, instances: tuple[int, ...]
+                     ) -> dict[str, Tensor]:
+        """Fresh optimizer-wide state; ``instances`` is the shape of one value per instance."""
         raise NotImplementedError(f"{type(self).__name__} has no optimizer-wide state")
 
-    def _instances(self) -> tuple[int, ...]:
-        """Shape of one value per instance: (B,) when per_instance applies, else ()."""
-        if self.defaults["per_instance"] and self.uses_instances:
+    def _instances(self, per_instance: bool | None = None) -> tuple[int, ...]:
+        """Shape of one value per instance: (B,) when per_instance applies, else ().
+        ``per_instance`` defaults to the optimizer's setting."""
+        if per_instance is None:
+            per_instance = self.defaults["per_instance"]
+        if per_instance and self.uses_instances:
             return (self._all_params()[0].shape[0],)
         return ()
 
+    def _state_keys(self, group: Mapping[str, Any]) -> tuple[str, ...]:
+        """Keys of one parameter's state under ``group``'s settings."""
+        return self.state_keys
+
+    # ------------------------------------------------------------------ state loading
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load state, then give every state tensor its own copy on its parameters' device."""
+        """Check ``state_dict`` against this optimizer's parameters, load it, adopt its
+        settings (optimizer-wide ones included), and give every state tensor its own copy on
+        its parameter's device (torch would otherwise share tensors with the loaded dict).
+
+        Refused with a ValueError, before anything changes: a dict of another optimizer,
+        param groups that do not match the parameters, invalid settings (as the constructor
+        would refuse them), and state entries with other keys, shapes or non-floating dtypes.
+        Floating state is cast to its parameter's dtype, as torch.optim does.
+        """
+        self._check_state_dict(state_dict)
         super().load_state_dict(state_dict)
+        for name in self.optimizer_wide:
+            self.defaults[name] = self.param_groups[0][name]
         for key, entry in list(self.state.items()):
             if isinstance(key, Tensor):
                 self.state[key] = {
-                    k: t.to(device=key.device, copy=True) if isinstance(t, Tensor) else t
+                    k: t.to(device=key.device, dtype=scalar_dtype(key.dtype) if k == "step"
+                            else key.dtype, copy=True)
                     for k, t in entry.items()
                 }
         if GLOBAL in self.state:
@@ -378,3 +463,86 @@ class TensorListOptimizer(torch.optim.Optimizer):
                 k: t.to(device=device, dtype=dtype, copy=True)
                 for k, t in self.state[GLOBAL].items()  # type: ignore[index]
             }
+
+    def _check_state_dict(self, state_dict: Any) -> None:
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping) or not isinstance(
+                state_dict.get("param_groups"), list | tuple) or not isinstance(
+                state_dict.get("state"), Mapping):
+            raise ValueError(
+                f"Invalid state_dict of type {type(state_dict).__name__}: expected a mapping "
+                f"with 'state' and 'param_groups', as {name}.state_dict() returns"
+            )
+        saved_groups, state = state_dict["param_groups"], state_dict["state"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"Invalid state_dict: {len(saved_groups)} param groups; this {name} has "
+                f"{len(self.param_groups)}"
+            )
+        owners: dict[Any, tuple[Tensor, Mapping[str, Any]]] = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            missing = [k for k in (*self.hyperparameters, "params")
+                       if not isinstance(saved, Mapping) or k not in saved]
+            if missing:
+                raise ValueError(
+                    f"Invalid state_dict: param group {i} has no {', '.join(missing)}; not a "
+                    f"{name} state_dict (saved by another optimizer?)"
+                )
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"Invalid state_dict: param group {i} holds {len(saved['params'])} "
+                    f"parameters; this {name}'s group {i} has {len(group['params'])}"
+                )
+            try:
+                self._check_settings(saved)
+                self._check_optimizer_wide(saved, saved_groups[0])
+                self._check_params(saved, group["params"])
+            except ValueError as exc:
+                raise ValueError(f"Invalid state_dict, param group {i}: {exc}") from None
+            owners.update(zip(saved["params"], ((p, saved) for p in group["params"]),
+                              strict=True))
+        for key, entry in state.items():
+            if key == GLOBAL:
+                instances = self._instances(saved_groups[0]["per_instance"])
+                try:
+                    fresh = self._init_global(torch.device("meta"), torch.float32, instances)
+                except NotImplementedError:
+                    fresh = {}
+                self._check_entry("the optimizer-wide state", entry,
+                                  {k: tuple(t.shape) for k, t in fresh.items()})
+            elif key in owners:
+                p, saved = owners[key]
+                self._check_entry(f"the state of parameter {key!r}", entry, {
+                    k: () if k == "step" else tuple(p.shape) for k in self._state_keys(saved)})
+            else:
+                raise ValueError(
+                    f"Invalid state_dict: state for parameter {key!r}, which no param group lists"
+                )
+
+    def _check_entry(self, what: str, entry: Any, shapes: Mapping[str, tuple[int, ...]]) -> None:
+        """``entry`` is empty (no step taken yet) or has exactly the keys of ``shapes``, each a
+        floating-point tensor of that shape."""
+        name = type(self).__name__
+        if not isinstance(entry, Mapping) or (entry and set(entry) != set(shapes)):
+            keys = sorted(map(str, entry)) if isinstance(entry, Mapping) else type(entry).__name__
+            raise ValueError(
+                f"Invalid state_dict: {what} has {keys}; {name} keeps {sorted(shapes)} here "
+                "(a state_dict of another optimizer, or of other settings?)"
+            )
+        for key, value in entry.items():
+            if not isinstance(value, Tensor) or not value.is_floating_point():
+                kind = (f"a {_dtype_name(value.dtype)} tensor" if isinstance(value, Tensor)
+                        else f"{value!r}")
+                raise ValueError(
+                    f"Invalid state_dict: {what}[{key!r}] is {kind}; expected a floating-point "
+                    f"tensor of shape {shapes[key]}"
+                )
+            if tuple(value.shape) != shapes[key]:
+                raise ValueError(
+                    f"Invalid state_dict: {what}[{key!r}] has shape {tuple(value.shape)}; "
+                    f"expected {shapes[key]} (the parameter's)"
+                )
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")

@@ -42,10 +42,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import TensorListOptimizer, adam_denominator, zero_step
+from dwmgrad.base import (
+    TensorListOptimizer,
+    adam_denominator,
+    add_scaled_,
+    foreach_add_scaled_,
+    zero_step,
+)
 from dwmgrad.hyperparams import (
-    HyperParam,
     betas_row,
+    counter_row,
     eps_row,
     lr_row,
     per_instance_row,
@@ -63,7 +69,7 @@ __all__ = [
     "demon_sgd_update",
 ]
 
-_TOTAL_STEPS = HyperParam("total_steps", "int", low=1)
+_TOTAL_STEPS = counter_row("total_steps")
 DEMON_SGD_HYPERPARAMETERS = table(lr_row(), unit_row("momentum"), _TOTAL_STEPS, per_instance_row())
 DEMON_ADAM_HYPERPARAMETERS = table(
     lr_row(), betas_row(), eps_row(), _TOTAL_STEPS, per_instance_row()
@@ -93,12 +99,12 @@ def demon_sgd_update(
     betas = [demon_beta(k, total_steps, momentum) for k in steps]
     if foreach:
         torch._foreach_mul_(v, betas)
-        torch._foreach_add_(v, grads, alpha=-lr)
+        foreach_add_scaled_(v, grads, -lr)
         torch._foreach_add_(params, v)
         torch._foreach_add_(steps, 1)
         return
     for p, g, v_i, k, beta in zip(params, grads, v, steps, betas, strict=True):
-        v_i.mul_(beta).add_(g, alpha=-lr)
+        add_scaled_(v_i.mul_(beta), g, -lr)
         p.add_(v_i)
         k.add_(1)
 
@@ -141,6 +147,7 @@ class DemonSGD(TensorListOptimizer):
     __doc__ = __doc__
 
     hyperparameters = DEMON_SGD_HYPERPARAMETERS
+    state_keys = ("step", "v")
 
     def __init__(
         self,
@@ -173,6 +180,7 @@ class DemonAdam(TensorListOptimizer):
     __doc__ = __doc__
 
     hyperparameters = DEMON_ADAM_HYPERPARAMETERS
+    state_keys = ("step", "m", "v")
 
     def __init__(
         self,

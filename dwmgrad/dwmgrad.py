@@ -49,9 +49,18 @@ shape); the default paths never compile. The compiled step matches the for-loop 
 few ulps in float64 (tested at atol 1e-14).
 
 Optimizer-wide state lives in ``opt.state["global"]`` as tensors on the parameters' device
-(``step``, ``window``, ``prev_loss``, ``momentum_now``) and is updated with tensor ops only,
-so a step never synchronises with the device (the authors' code calls ``loss.item()`` once
-per parameter tensor).
+(``step``, ``window``, ``prev_loss``, ``momentum_now``, ``nonfinite_losses``) and is updated
+with tensor ops only, so a step never synchronises with the device (the authors' code calls
+``loss.item()`` once per parameter tensor).
+
+Non-finite losses (a rule of this package; the paper and the authors' code have none, and
+there NaN shrinks the window and +inf grows it): a NaN or infinite loss moves nothing in the
+window. :math:`\omega` and the previous loss stay as they were (so the next finite loss is
+compared with the last finite one), ``nonfinite_losses`` counts the event, and the step counter
+and the parameter update go on as usual. A loss given as a Python number is checked on the
+host and warned about once per optimizer (``RuntimeWarning``); a tensor loss is not read on the
+host (that would synchronise every step), so read ``opt.nonfinite_losses`` where the training
+loop synchronises anyway, e.g. when it logs.
 
 Example::
 
@@ -63,7 +72,10 @@ Example::
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from numbers import Real
 from typing import Any
 
 import torch
@@ -76,7 +88,15 @@ from dwmgrad.base import (
     grouped_by_device,
     per_tensor,
 )
-from dwmgrad.hyperparams import HyperParam, eps_row, lr_row, per_instance_row, table, unit_row
+from dwmgrad.hyperparams import (
+    HyperParam,
+    counter_row,
+    eps_row,
+    lr_row,
+    per_instance_row,
+    table,
+    unit_row,
+)
 
 __all__ = ["DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_update", "momentum_at"]
 
@@ -87,8 +107,8 @@ HYPERPARAMETERS = table(
     lr_row(),
     unit_row("momentum"),
     eps_row(),
-    HyperParam("init_window", "int", low=1),
-    HyperParam("max_window", "int", low=1),
+    counter_row("init_window"),
+    counter_row("max_window"),
     HyperParam("window_rule", "choice", choices=WINDOW_RULES),
     HyperParam("lr_schedule", "choice", choices=LR_SCHEDULES),
     HyperParam("momentum_decay", "float", low=0.0, high=1.0, low_inclusive=False),
@@ -102,26 +122,36 @@ def advance_window(
 ) -> None:
     r"""Advance the optimizer-wide state in place: :math:`b_t`, :math:`\omega_t`, prev_loss, step.
 
-    ``loss`` has the shape of ``glob["window"]`` (0-d, or (B,) per instance). Tensor ops only.
+    ``loss`` has the shape of ``glob["window"]`` (0-d, or (B,) per instance). A non-finite
+    loss (NaN, +inf, -inf) carries no signal: the window and the previous loss stay as they
+    were, ``nonfinite_losses`` counts it, the step counter still advances. ``prev_loss`` is
+    NaN until the first finite loss (then :math:`b = 0` under the difference rules). Tensor
+    ops only.
     """
     window, prev, step = glob["window"], glob["prev_loss"], glob["step"]
+    finite = torch.isfinite(loss)
     if window_rule == "loss":
         signal = loss
     else:
         change = loss - prev if window_rule == "loss_increase" else prev - loss
-        signal = torch.where(step == 0, torch.zeros_like(change), change)
+        signal = torch.where(prev.isnan(), torch.zeros_like(change), change)
     grown = torch.clamp(window + 1, max=max_window)
     shrunk = torch.clamp(window - 1, min=1)
-    window.copy_(torch.where(signal > 0, grown, shrunk))
-    prev.copy_(loss)
+    window.copy_(torch.where(finite, torch.where(signal > 0, grown, shrunk), window))
+    prev.copy_(torch.where(finite, loss, prev))
+    glob["nonfinite_losses"].add_(finite.logical_not())
     step.add_(1)
 
 
 def momentum_at(
     window: Tensor, step: Tensor, *, momentum: float, max_window: int, momentum_decay: float
 ) -> Tensor:
-    r"""Momentum :math:`\mu_t = \gamma\,(\omega_t/\delta)\,\lambda^{t-1}`."""
-    return window * momentum / max_window * torch.pow(momentum_decay, step - 1)
+    r"""Momentum :math:`\mu_t = \gamma\,(\omega_t/\delta)\,\lambda^{t-1}`.
+
+    :math:`\omega_t/\delta` is rounded first: it is at most 1 in floating point too, so
+    :math:`\mu_t \le \gamma` holds exactly (``window * momentum / max_window`` exceeded
+    :math:`\gamma` by an ulp at :math:`\omega_t = \delta = 85158`)."""
+    return momentum * (window / max_window) * torch.pow(momentum_decay, step - 1)
 
 
 def _coefficients(
@@ -298,23 +328,30 @@ class DWMGrad(TensorListOptimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+        self._warned_nonfinite = False
 
-    def _check_group(self, group: dict[str, Any]) -> None:
+    def _check_group(self, group: Mapping[str, Any]) -> None:
         if group["init_window"] > group["max_window"]:
             raise ValueError(
                 f"Invalid init_window: {group['init_window']!r}; expected at most "
                 f"max_window={group['max_window']!r}"
             )
 
-    def _init_global(self, device: torch.device, dtype: torch.dtype) -> dict[str, Tensor]:
-        shape = self._instances()
-        window = torch.full(shape, float(self.defaults["init_window"]), device=device, dtype=dtype)
+    def _state_keys(self, group: Mapping[str, Any]) -> tuple[str, ...]:
+        return ("s", "v", "s_hat") if group["max_second_moment"] else ("s", "v")
+
+    def _init_global(self, device: torch.device, dtype: torch.dtype, instances: tuple[int, ...]
+                     ) -> dict[str, Tensor]:
+        window = torch.full(instances, float(self.defaults["init_window"]), device=device,
+                            dtype=dtype)
         group = self.param_groups[0]
         return {
             "step": torch.zeros((), device=device, dtype=dtype),
             "window": window,
-            "prev_loss": torch.zeros(shape, device=device, dtype=dtype),
-            "momentum_now": window * group["momentum"] / group["max_window"],
+            # NaN: no finite loss seen yet (b_1 = 0 under the difference rules)
+            "prev_loss": torch.full(instances, torch.nan, device=device, dtype=dtype),
+            "momentum_now": group["momentum"] * (window / group["max_window"]),
+            "nonfinite_losses": torch.zeros(instances, device=device, dtype=dtype),
         }
 
     @property
@@ -326,6 +363,22 @@ class DWMGrad(TensorListOptimizer):
     def momentum_now(self) -> Tensor:
         """:math:`\\mu_t` of the last step for the first param group (0-d, or (B,))."""
         return self._global_state()["momentum_now"]
+
+    @property
+    def nonfinite_losses(self) -> Tensor:
+        """How many losses were NaN or infinite, each held the window still (0-d, or (B,))."""
+        return self._global_state()["nonfinite_losses"]
+
+    def _warn_once_if_nonfinite(self, loss: Tensor | float) -> None:
+        """Warn (once per optimizer) about a non-finite loss given as a Python number; a
+        tensor loss is not read on the host (see ``nonfinite_losses``)."""
+        if isinstance(loss, Real) and not math.isfinite(loss) and not self._warned_nonfinite:
+            self._warned_nonfinite = True
+            warnings.warn(
+                f"DWMGrad got the non-finite loss {loss!r}: the window holds still on "
+                "non-finite losses (counted in opt.nonfinite_losses; warned once)",
+                RuntimeWarning, stacklevel=3,
+            )
 
     def _loss_tensor(self, loss: Tensor | float, like: Tensor) -> Tensor:
         if isinstance(loss, Tensor):
@@ -358,6 +411,7 @@ class DWMGrad(TensorListOptimizer):
                 "DWMGrad.step needs the loss: pass step(closure) with a closure returning it, "
                 "or step(loss=...)"
             )
+        self._warn_once_if_nonfinite(loss)
         glob = self._global_state()
         advance_window(
             glob, self._loss_tensor(loss, glob["window"]),

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Literal
 
+import torch
+
 __all__ = [
+    "COUNTER_LIMIT",
     "HyperParam",
     "betas_row",
+    "counter_row",
     "eps_row",
     "lr_row",
     "per_instance_row",
@@ -24,6 +28,10 @@ __all__ = [
 ]
 
 Kind = Literal["float", "int", "choice", "bool", "betas"]
+
+COUNTER_LIMIT = 2**24
+"""Largest integer every step/window counter represents exactly: counters are tensors of at
+least float32 (see ``dwmgrad.base.scalar_dtype``), where ``2**24 + 1`` rounds to ``2**24``."""
 
 
 def _is_real(value: object) -> bool:
@@ -42,7 +50,10 @@ class HyperParam:
     not a bool), ``"bool"`` (exactly ``True``/``False``), ``"choice"`` (one of ``choices``)
     or ``"betas"`` (a pair of finite reals, each within the range). ``low``/``high`` bound
     the value (``None`` = unbounded); the ``*_inclusive`` flags say whether the bound itself
-    is allowed.
+    is allowed. ``note`` (optional) says why the range is what it is. ``tensor_ok`` also accepts
+    a 0-d floating-point tensor whose value is valid (a tensor lr, as torch.optim accepts one);
+    ``nonzero_in_dtype`` marks a stabilising constant that must not round to 0 in the
+    parameters' dtype (checked by :meth:`validate_for_dtype`).
     """
 
     name: str
@@ -52,6 +63,9 @@ class HyperParam:
     low_inclusive: bool = True
     high_inclusive: bool = True
     choices: tuple[object, ...] = ()
+    note: str = ""
+    tensor_ok: bool = False
+    nonzero_in_dtype: bool = False
 
     def expected(self) -> str:
         """Human-readable description of the valid values, used in error messages."""
@@ -61,15 +75,24 @@ class HyperParam:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         what = {"float": "a finite real number", "int": "an integer",
                 "betas": "a pair (beta1, beta2) of real numbers, each"}[self.kind]
-        return f"{what} in {self._interval()}"
+        out = f"{what} in {self._interval()}"
+        if self.tensor_ok:
+            out += " (or a 0-d floating-point tensor holding one)"
+        return f"{out} ({self.note})" if self.note else out
+
+    def _bound(self, x: float) -> str:
+        return str(int(x)) if self.kind == "int" else f"{x:g}"
 
     def _interval(self) -> str:
-        left = "(-inf" if self.low is None else "[("[not self.low_inclusive] + f"{self.low:g}"
-        right = "inf)" if self.high is None else f"{self.high:g}" + "])"[not self.high_inclusive]
+        left = "(-inf" if self.low is None else "[("[not self.low_inclusive] + self._bound(self.low)
+        right = ("inf)" if self.high is None
+                 else self._bound(self.high) + "])"[not self.high_inclusive])
         return f"{left}, {right}"
 
     def _in_range(self, x: float) -> bool:
-        if math.isnan(x):
+        """Whether ``x`` lies in the range; Python compares an int with a float bound exactly,
+        so an integer too large for a float is simply out of range (no OverflowError)."""
+        if isinstance(x, float) and math.isnan(x):
             return False
         if self.low is not None and (x < self.low or (x == self.low and not self.low_inclusive)):
             return False
@@ -82,8 +105,11 @@ class HyperParam:
         if self.kind == "choice":
             return any(type(value) is type(c) and value == c for c in self.choices)
         if self.kind == "int":
-            return _is_int(value) and self._in_range(float(value))  # type: ignore[arg-type]
+            return _is_int(value) and self._in_range(value)  # type: ignore[arg-type]
         if self.kind == "float":
+            if isinstance(value, torch.Tensor):
+                return (self.tensor_ok and value.dim() == 0 and value.is_floating_point()
+                        and self.is_valid(float(value)))
             return _is_real(value) and math.isfinite(value) and self._in_range(float(value))  # type: ignore[arg-type]
         if not isinstance(value, tuple | list) or len(value) != 2:
             return False
@@ -93,6 +119,20 @@ class HyperParam:
         """Raise ``ValueError("Invalid <name>: <value!r>; expected ...")`` for a bad value."""
         if not self.is_valid(value):
             raise ValueError(f"Invalid {self.name}: {value!r}; expected {self.expected()}")
+
+    def validate_for_dtype(self, value: object, dtype: torch.dtype) -> None:
+        """For a ``nonzero_in_dtype`` row: raise if ``value`` (already valid) rounds to 0 in
+        ``dtype``, where ``x + value`` would then add nothing (e.g. ``eps=1e-50`` in float32 or
+        ``1e-8`` in float16 turns a zero gradient into 0/0 = NaN)."""
+        if not self.nonzero_in_dtype or torch.tensor(value, dtype=dtype) != 0:
+            return
+        info = torch.finfo(dtype)
+        tiny = info.smallest_normal * info.eps  # the smallest subnormal
+        raise ValueError(
+            f"Invalid {self.name}: {value!r} for {str(dtype).removeprefix('torch.')} "
+            f"parameters; it rounds to 0 there (expected at least {tiny:.3g}, the smallest "
+            "positive value of that dtype)"
+        )
 
     def _outside(self) -> list[float]:
         """Numbers just outside the allowed range (empty for an unbounded side)."""
@@ -125,7 +165,12 @@ class HyperParam:
         if self.kind == "int":
             return [int(x) for x in self._outside()] + [2.5, "3", None, True]
         if self.kind == "float":
-            return [*self._outside(), math.nan, math.inf, -math.inf, "0.1", None, True]
+            tensors: list[object] = []
+            if self.tensor_ok:
+                inside = self._inside()
+                tensors = [torch.tensor(math.nan), torch.tensor([inside, inside]), torch.tensor(1),
+                           *(torch.tensor(x, dtype=torch.float64) for x in self._outside())]
+            return [*self._outside(), math.nan, math.inf, -math.inf, "0.1", None, True, *tensors]
         ok = self._inside()
         out = self._outside()
         pairs: list[object] = [(x, ok) for x in out]
@@ -139,13 +184,22 @@ def table(*rows: HyperParam) -> dict[str, HyperParam]:
 
 
 def lr_row() -> HyperParam:
-    """Learning rate: a finite number >= 0 (as in torch.optim)."""
-    return HyperParam("lr", "float", low=0.0)
+    """Learning rate: a finite number >= 0, or a 0-d floating-point tensor holding one (as in
+    torch.optim, where a tensor lr can be changed in place between steps)."""
+    return HyperParam("lr", "float", low=0.0, tensor_ok=True)
 
 
 def eps_row(name: str = "eps") -> HyperParam:
-    """A positive stabilising constant (0 would turn a zero gradient into 0/0 = NaN)."""
-    return HyperParam(name, "float", low=0.0, low_inclusive=False)
+    """A positive stabilising constant (0 would turn a zero gradient into 0/0 = NaN), also
+    nonzero in the parameters' dtype."""
+    return HyperParam(name, "float", low=0.0, low_inclusive=False, nonzero_in_dtype=True)
+
+
+def counter_row(name: str, low: int = 1, high: int = COUNTER_LIMIT) -> HyperParam:
+    """An integer a step/window counter must reach or pass: at most ``high`` (at most
+    :data:`COUNTER_LIMIT`, the largest integer the float32 counters represent exactly)."""
+    return HyperParam(name, "int", low=low, high=high,
+                      note="counters are float32 tensors, exact up to 2**24")
 
 
 def unit_row(name: str) -> HyperParam:

@@ -59,10 +59,20 @@ def package_versions() -> dict[str, str]:
 
 @functools.cache
 def git_commit() -> str:
-    """``git rev-parse HEAD`` of the project's checkout, or "unknown" outside a git checkout."""
+    """The commit of the project's checkout (see :func:`commit_of`)."""
+    return commit_of(Path(__file__).resolve().parent)
+
+
+def commit_of(directory: Path) -> str:
+    """``git rev-parse HEAD`` in ``directory``, or "unknown" outside a git checkout.
+
+    ``safe.directory=*`` on the command line: a checkout owned by another user (a shared
+    install, a container running as root) is still read; git would otherwise refuse it as of
+    "dubious ownership" and the commit would be recorded as "unknown".
+    """
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+            ["git", "-c", "safe.directory=*", "rev-parse", "HEAD"], cwd=directory,
             capture_output=True, text=True, timeout=10, check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -222,3 +222,24 @@ def test_concurrent_writers_do_not_corrupt_each_other(tmp_path: Path) -> None:
         np.testing.assert_array_equal(results.load(spec).losses, record.losses)
     leftovers = [p.name for p in results.run_dir("unit").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == [] and len(results.records("unit")) == 4
+
+
+def test_commit_is_read_from_a_checkout_owned_by_another_user(tmp_path: Path) -> None:
+    """git refuses a repository owned by another user ("dubious ownership"); the commit is
+    still recorded, not "unknown" (seen when the tool ran as root on a user's checkout)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to hand the checkout to another user")
+    repo = tmp_path / "checkout"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=repo, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    for path in [repo, *repo.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    plain = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                           text=True, check=False)
+    assert plain.returncode != 0 and "dubious ownership" in plain.stderr  # git's refusal
+    assert store.commit_of(repo) == head
+    assert store.commit_of(tmp_path) == "unknown"

@@ -66,7 +66,7 @@ class DWMGradRule:
             self.window = max(self.window - 1, 1)
         w = self.window
         alpha = self.lr if self.schedule == "constant" else self.lr / math.sqrt(self.t)
-        mu = self.gamma * w / self.delta * self.lam ** (self.t - 1)
+        mu = self.gamma * (w / self.delta) * self.lam ** (self.t - 1)
         self.momentum_now = mu
         for i, g in enumerate(grads):
             self.s[i] = self.s[i] * (w - 1) / w + g * g / w

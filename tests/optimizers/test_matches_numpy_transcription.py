@@ -87,8 +87,8 @@ def test_dwmgrad_window_trajectory(rule: str) -> None:
 
 
 def test_dwmgrad_global_state_follows_the_transcription() -> None:
-    """Contract: opt.state["global"] holds 0-d tensors step, window, prev_loss and momentum_now
-    (μ_t), equal to the rule's t, ω_t, ℓ_t and μ_t after every step."""
+    """Contract: opt.state["global"] holds 0-d tensors step, window, prev_loss, momentum_now
+    (μ_t) and nonfinite_losses, equal to the rule's t, ω_t, ℓ_t, μ_t and 0 after every step."""
     problem = ElementwiseProblem(SHAPES, STEPS, seed=5)
     params = problem.torch_params()
     kwargs = {"window_rule": "loss_decrease", "momentum_decay": 0.95}
@@ -100,9 +100,10 @@ def test_dwmgrad_global_state_follows_the_transcription() -> None:
         opt.step(loss=LOSSES[t])
         ref.step(ref_params, problem.grad_numpy(ref_params, t), LOSSES[t])
         state = opt.state["global"]
-        assert set(state) == {"step", "window", "prev_loss", "momentum_now"}
+        assert set(state) == {"step", "window", "prev_loss", "momentum_now", "nonfinite_losses"}
         assert all(value.dim() == 0 for value in state.values())
         assert float(state["step"]) == t + 1
         assert float(state["window"]) == ref.window
         assert float(state["prev_loss"]) == LOSSES[t]
+        assert float(state["nonfinite_losses"]) == 0
         np.testing.assert_allclose(float(state["momentum_now"]), ref.momentum_now, rtol=1e-12)

@@ -45,7 +45,7 @@ def test_dwmgrad_constants() -> None:
     assert model.state_bytes_per_param(4) == 8  # s and v
     assert model.minimal_streams == 7  # read g, s, v, θ; write s, v, θ
     bound = next(b for b in cm.BOUNDS if b.name == "cost_DWMGrad")
-    assert bound.evaluate(n=10, d=1000) == 10 * (11 * 1000 + 23)
+    assert bound.evaluate(n=10, d=1000) == 10 * (11 * 1000 + 31)
 
 
 def test_aida_cost_grows_with_k_but_closed_forms_do_not() -> None:
