@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "theory": ("theory.cli", "print the derived bounds with their assumptions"),
     "check": ("proofs_check.cli", "check every proof step and print one row per step"),
     "run": ("experiments.cli", "run named experiments and write their results"),
+    "replay": ("experiments.replay_cli", "rerun a saved counterexample candidate and its controls"),
     "report": ("reports.cli", "rebuild the report from result files (runs nothing)"),
     "all": ("reports.all_command", "theory, checks, experiments and report in one command"),
     "bench": ("benchmarks.cli", "benchmarks that print ratios measured in the same run"),

@@ -20,7 +20,8 @@ from types import ModuleType
 from typing import Any
 
 from experiments.executors import make_executor
-from experiments.runner import run_specs, validate_spec
+from experiments.records import RunRecord
+from experiments.runner import Executor, run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
 from verify_io.errors import UsageError
@@ -103,7 +104,19 @@ def collect_specs(modules: dict[str, ModuleType], scale: str, device: str) -> li
     return specs
 
 
-def _measure(module: ModuleType, store: ResultStore, scale: str) -> dict[str, Any]:
+def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
+             executor: Executor) -> dict[str, Any]:
+    """``module.measure``, after ``module.search`` for an adaptive experiment: its runs depend
+    on earlier results, so it drives them itself through a ``run(specs) -> records`` that
+    stores each record (stored runs are not repeated)."""
+    adaptive = getattr(module, "search", None)
+    if adaptive is not None:
+        def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
+            moved = [s if s.device == device else s.with_changes(device=device) for s in specs]
+            made = {r.spec: r for r in run_specs(moved, store, executor, progress=False)}
+            return [made[s] if s in made else store.load(s) for s in moved]
+
+        adaptive(store, scale, run)
     if "scale" in inspect.signature(module.measure).parameters:
         result: dict[str, Any] = module.measure(store, scale=scale)
     else:
@@ -124,11 +137,12 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
     modules = validate_request(names, scale, out_dir, device, workers, executor, ray_address)
     specs = collect_specs(modules, scale, device)
     store = ResultStore(out_dir, device=None if device == "cpu" else device)
-    run_specs(specs, store, make_executor(workers, executor, ray_address), progress=progress)
+    engine = make_executor(workers, executor, ray_address)
+    run_specs(specs, store, engine, progress=progress)
     results: dict[str, dict[str, Any]] = {}
     for name, module in modules.items():
         try:
-            measurement = _measure(module, store, scale)
+            measurement = _measure(module, store, scale, device, engine)
         except Exception as exc:  # noqa: BLE001 - keep the other experiments' measurements
             measurement = {
                 "experiment": name, "scale": scale,

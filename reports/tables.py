@@ -89,11 +89,12 @@ def regret_table(r: ResultSet) -> Table:
 
 def counterexample_table(r: ResultSet) -> Table:
     m = r.metric("counterexample_search")
-    rows = [[name, str(e.get("found")),
+    rows = [[name, str(e.get("found")), str(e.get("evaluations", "-")),
              ", ".join(f"T={t}: {num(v, 3)}" for t, v in (e.get("avg_regret_by_T") or {}).items()),
-             str(e.get("replay") or "-")]
+             str(e.get("conditions") or "-"), str(e.get("replay") or "-")]
             for name, e in sorted(m.items()) if isinstance(e, Mapping) and "found" in e]
-    return Table(["optimizer", "non-vanishing R_T/T found", "worst R_T/T", "replay"], rows,
+    return Table(["optimizer", "counterexample found", "evaluations", "R_T/T", "conditions",
+                  "replay"], rows,
                  f"Counterexample search (Adam's known counterexample rediscovered: "
                  f"{m.get('adam_rediscovered')}).", "tab:counterexamples")
 

@@ -1,224 +1,406 @@
-"""``counterexample_search``: loss sequences on which an optimizer's average regret does not vanish.
+"""``counterexample_search``: an adaptive, calibrated search for non-vanishing average regret.
 
-For every optimizer (the package's seven, the analysed DWMGrad, Adam and AMSGrad; settings of
-:mod:`experiments.named.online`), a random search over the periodic online family of
-:class:`~experiments.problems.periodic.PeriodicOnline` (linear and quadratic losses on [-1, 1];
-periods, spike phases, magnitudes, offsets, signs): candidate ``i`` is
-``periodic.candidate(i, "mixed")``, and all candidates of one optimizer run as ONE batched run
-(one instance per seed = candidate) of horizon 100·T0. The search is a fixed population (no
-adaptive refinement: a run is a pure function of a static spec list); the same seed is the
-same sequence for every optimizer.
+For each target optimizer, CMA-ES (:mod:`experiments.named.sequence_space`, fixed seed
+:data:`SEARCH_SEED`) searches periodic online convex sequences on [-1, 1] whose parameters
+cover everything the optimizer reads: the gradients (curvature and slope per phase), the loss
+values (an offset per phase: they change no gradient and no regret, but DWMGrad's
+loss-driven window reads them) and the start. Each generation is one batched run of horizon
+T0 (one instance per candidate, spec stored like every run), started at the sequence's
+comparator x*; the score maximised (:func:`search_score`) is the normalised average regret of
+the second half plus the drift away from x*.
 
-Criterion (precise): with r(T) = R_T / T, a candidate is a counterexample when
-r(T0) > 0, r(10·T0) > ½ r(T0) and r(100·T0) > ½ r(T0). An O(√T) regret gives
-r(10·T0)/r(T0) ≈ 0.32 and r(100·T0)/r(T0) ≈ 0.1, so it fails the test; a linear regret passes.
-Candidates are ranked by r(100·T0)/(G∞·D∞) (scale-free); ``found`` is True when at least one
-candidate is a counterexample, and the best one is saved as a replayable JSON
-(``measurements/counterexamples/<optimizer>.json``; :func:`replay` reruns it).
+The best :data:`REPLAYED` distinct candidates of each target are then replayed at 100·T0 for
+the target and its controls (AMSGrad and the analysed DWMGrad)
+and judged by the calibrated criterion of
+:mod:`experiments.named.counterexample_criterion`. For an optimizer that reads loss values,
+each candidate is also replayed with every offset set to 0, so a counterexample that a loss
+offset alone produces is reported as such. Every replayed candidate is saved as a replay file
+(``measurements/counterexamples/<target>-<k>.json``; ``dwmgrad-verify replay FILE``).
 
-``adam_reddi_type_candidates``: the counterexamples of Adam (α/√t, β = (0.9, 0.99)) that are
-linear games of Reddi et al.'s type (rare large spikes against frequent small opposite
-gradients, comparator at a corner) on which Adam's r(100·T0) is at least half of the cost of
-sitting at the wrong corner, 2|Σ_period b_t|/p (Reddi, Kale, Kumar, ICLR 2018, Theorem 1 and
-§5), each with AMSGrad's result on the same sequence. ``adam_rediscovered``: one of them also
-separates Adam from AMSGrad, i.e. AMSGrad (which converges on such games) is not a
-counterexample on it. The test is on a finite
-horizon: AMSGrad's slow transient can pass it on the same sequence, and then the search has
-found Adam stuck but has not shown that it can tell a failing method from a slow one.
+Targets: at quick scale Adam in the setting of Reddi, Kale, Kumar (ICLR 2018) Theorem 1
+(β1 = 0, β2 = 1/(1+C²) = 0.1 for C = 3, α/√t) and DWMGrad as published with each window rule;
+at full scale also every optimizer of :mod:`experiments.named.online`.
+
+The search is adaptive, so it is not a static spec list: :func:`search` drives it, running
+each generation through the caller's ``run`` (which stores the records); :func:`measure`
+retraces the same deterministic path from the stored records alone.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from experiments import metrics
 from experiments.named import online
-from experiments.named.common import (
-    Scale,
-    check_scale,
-    envelope,
-    finite_list,
-    load_records,
-    resolve_scale,
+from experiments.named.common import Scale, check_scale, envelope, resolve_scale
+from experiments.named.counterexample_criterion import (
+    CRITERION_TEXT,
+    HORIZON_FACTOR,
+    Outcome,
+    ReplayFile,
+    Setting,
+    Verdict,
+    average_regret,
+    outcomes,
+    persists,
+    replay_spec,
 )
-from experiments.problems import make_problem
-from experiments.problems.periodic import PeriodicOnline, validate_sequence
+from experiments.named.sequence_space import Search, SequenceSpace
+from experiments.optimizers import package_optimizers
+from experiments.problems.periodic import gradient_bound
 from experiments.records import RunRecord
-from experiments.runner import run_spec
 from experiments.spec import RunSpec
-from experiments.store import ResultStore, atomic_write_json
-from theory.dwmgrad import regret_bound
+from experiments.store import ResultStore
 
 NAME = "counterexample_search"
-DESCRIPTION = "Random search of periodic online games for non-vanishing average regret"
-T0: dict[Scale, int] = {"quick": 50, "full": 500}
-CANDIDATES: dict[Scale, int] = {"quick": 48, "full": 256}
-MAX_PERIOD: dict[Scale, int] = {"quick": 40, "full": 200}
-SPACE = "mixed"
-RATIO = 0.5
-WRONG_CORNER_FRACTION = 0.5
+DESCRIPTION = "CMA-ES search of periodic online games for non-vanishing average regret"
+SEARCH_SEED = 2018
+T0: dict[Scale, int] = {"quick": 30, "full": 200}
+PERIOD: dict[Scale, int] = {"quick": 3, "full": 6}
+GENERATIONS: dict[Scale, int] = {"quick": 40, "full": 100}
+POPSIZE: dict[Scale, int] = {"quick": 10, "full": 16}
+REPLAYED: dict[Scale, int] = {"quick": 2, "full": 4}
+REPLAY_DIR = "measurements/counterexamples"
+ADAM_REDDI = "Adam (Reddi Thm 1: beta1=0, beta2=0.1)"
+WINDOW_RULES = ("loss", "loss_decrease", "loss_increase")
+
+Run = Callable[[Sequence[RunSpec]], list[RunRecord]]
 
 
-def settings() -> dict[str, tuple[str, dict[str, Any]]]:
-    return online.all_settings((0.9, 0.99))
+def dwmgrad_label(rule: str) -> str:
+    return "DWMGrad" if rule == "loss" else f"DWMGrad ({rule})"
 
 
-def search_spec(label: str, scale: Scale) -> RunSpec:
-    optimizer, hyper = settings()[label]
+def targets(scale: Scale) -> list[Setting]:
+    """The optimizers searched against (module docstring)."""
+    out = [Setting(ADAM_REDDI, "Adam", online.reddi_adam((0.0, 0.1)))]
+    out += [Setting(dwmgrad_label(rule), "DWMGrad",
+                    {"lr": online.ADAPTIVE_LR, **({} if rule == "loss" else
+                                                 {"window_rule": rule})})
+            for rule in WINDOW_RULES]
+    if scale == "full":
+        known = {s.label for s in out}
+        out += [Setting(label, name, dict(hyper))
+                for label, (name, hyper) in online.all_settings((0.9, 0.99)).items()
+                if label not in known]
+    return out
+
+
+def controls(target: Setting) -> tuple[Setting, ...]:
+    """AMSGrad (the target's betas and schedule if the target is Adam, else Reddi et al.'s
+    (0.9, 0.99) with α/√t) and the analysed DWMGrad (``theory.dwmgrad``): both have a proven
+    O(√T) regret on this class."""
+    amsgrad = (dict(target.hyperparameters) if target.optimizer == "Adam"
+               else online.reddi_adam((0.9, 0.99)))
+    return (Setting("AMSGrad", "AMSGrad", amsgrad),
+            Setting(online.ANALYSED, "DWMGrad", online.analysed_dwmgrad()))
+
+
+def reads_losses(setting: Setting) -> bool:
+    info = package_optimizers().get(setting.optimizer)
+    return bool(info is not None and info.needs_loss)
+
+
+def _generation_spec(target: Setting, scale: Scale, points: list[np.ndarray]) -> RunSpec:
+    space = SequenceSpace(PERIOD[scale])
     return RunSpec(experiment=NAME, problem="periodic_online",
-                   problem_params={"space": SPACE, "max_period": MAX_PERIOD[scale]},
-                   optimizer=optimizer, hyperparameters=hyper,
-                   seeds=tuple(range(CANDIDATES[scale])), horizon=100 * T0[scale])
+                   problem_params={"sequences": [space.decode(z) for z in points]},
+                   optimizer=target.optimizer, hyperparameters=target.hyperparameters,
+                   seeds=tuple(range(len(points))), horizon=T0[scale], record=("x",))
 
 
-def specs(scale: Scale) -> list[RunSpec]:
-    check_scale(scale)
-    return [search_spec(label, scale) for label in settings()]
+def _new_search(scale: Scale) -> Search:
+    return Search(SequenceSpace(PERIOD[scale]), SEARCH_SEED, POPSIZE[scale])
 
 
-def average_regret(record: RunRecord) -> tuple[PeriodicOnline, np.ndarray]:
-    """The run's problem (rebuilt from its spec, nothing is run) and r(t) = R_t/t, (B, T)."""
-    spec = record.spec
-    problem = make_problem(spec.problem, spec.seeds, spec.problem_params)
-    assert isinstance(problem, PeriodicOnline)
-    regret = metrics.regret(record.losses, problem.comparator_prefix(spec.horizon))
-    return problem, regret / np.arange(1, spec.horizon + 1)
+def specs(scale: str) -> list[RunSpec]:
+    """The first generation of every target's search (the rest depend on results)."""
+    chosen = check_scale(scale)
+    return [_generation_spec(t, chosen, _new_search(chosen).ask()) for t in targets(chosen)]
 
 
-def is_counterexample(r0: float, r10: float, r100: float) -> bool:
-    return bool(r0 > 0 and r10 > RATIO * r0 and r100 > RATIO * r0)
+def search_score(record: RunRecord) -> np.ndarray:
+    """What CMA-ES maximises, per instance of a generation run of horizon T0:
+
+        (R_T0 - R_{T0/2}) / (T0 - T0/2) / (d·G∞·D∞)  +  |x_T0 - x_1| / D∞
+
+    the normalised average regret of the second half plus the drift away from the start x_1 =
+    x* (a slow optimizer leaving x* shows the drift long before its regret becomes large).
+    """
+    r = average_regret(record)
+    t0, half = record.spec.horizon, record.spec.horizon // 2
+    tail = (r[:, t0 - 1] * t0 - r[:, half - 1] * half) / (t0 - half)
+    sequences = record.spec.problem_params["sequences"]
+    scale = np.array([2.0 * gradient_bound(sequences[s]) for s in record.spec.seeds])
+    x = record.vector("x")[:, :, 0]
+    drift = np.abs(x[:, -1] - x[:, 0]) / 2.0
+    score = tail / scale + drift
+    return np.where(np.isfinite(score), score, -np.inf)
 
 
-def wrong_corner_rate(sequence: dict[str, Any]) -> float | None:
-    """Average regret per step of sitting at the corner opposite the comparator (linear games)."""
-    if sequence["spike"][0] != 0 or sequence["rest"][0] != 0:
-        return None
-    p, n = sequence["period"], len(sequence["spikes"])
-    total = n * sequence["spike"][1] + (p - n) * sequence["rest"][1]
-    return 2.0 * abs(total) / p
+@dataclass(frozen=True)
+class Found:
+    """A target's search path: every evaluated sequence with its score."""
+
+    target: Setting
+    sequences: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+
+    def best(self, k: int) -> list[tuple[dict[str, Any], float]]:
+        order = sorted(range(len(self.scores)), key=lambda i: -self.scores[i])
+        out: list[tuple[dict[str, Any], float]] = []
+        for i in order:
+            if all(self.sequences[i] != s for s, _ in out):
+                out.append((self.sequences[i], self.scores[i]))
+            if len(out) == k:
+                break
+        return out
+
+
+def _walk(store: ResultStore, scale: Scale, run: Run | None) -> list[Found]:
+    """Every target's CMA-ES path; each generation from the store, or run by ``run``."""
+    found = []
+    for target in targets(scale):
+        search, path = _new_search(scale), Found(target)
+        for _ in range(GENERATIONS[scale]):
+            points = search.ask()
+            spec = _generation_spec(target, scale, points)
+            (record,) = _records(store, [spec], run)
+            scores = search_score(record)
+            search.tell(points, scores)
+            path.sequences.extend(spec.problem_params["sequences"])
+            path.scores.extend(float(s) for s in scores)
+        found.append(path)
+    return found
+
+
+def _records(store: ResultStore, specs: list[RunSpec], run: Run | None) -> list[RunRecord]:
+    if run is not None:
+        return run(specs)
+    missing = [s for s in specs if not store.has(s)]
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} searched runs of {NAME!r} have no result in "
+                                f"{store.root} (first: {missing[0].key()}); run the experiment "
+                                "first")
+    return [store.load(s) for s in specs]
+
+
+def _without_offsets(sequence: dict[str, Any]) -> dict[str, Any]:
+    return {"phases": [[a, b, 0.0] for a, b, _ in sequence["phases"]], "x0": sequence["x0"]}
+
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The replay stage: one global sequence list, and which seeds each setting replays."""
+
+    sequences: list[dict[str, Any]]
+    candidates: dict[str, list[tuple[int, float]]]     # target -> [(seed, search score)]
+    offset_free: dict[str, list[int]]                  # target -> seeds of offset-free copies
+    runs: dict[str, tuple[Setting, list[int]]]         # setting key -> (setting, seeds)
+
+    def specs(self, scale: Scale) -> list[RunSpec]:
+        return [replay_spec(NAME, setting, self.sequences, tuple(sorted(seeds)),
+                            HORIZON_FACTOR * T0[scale]) for setting, seeds in self.runs.values()]
+
+
+def _key(setting: Setting) -> str:
+    return RunSpec(experiment=NAME, problem="periodic_online", optimizer=setting.optimizer,
+                   hyperparameters=setting.hyperparameters, seeds=(0,), horizon=1).key()
+
+
+def _plan(found: list[Found], scale: Scale) -> Plan:
+    sequences: list[dict[str, Any]] = []
+    candidates: dict[str, list[tuple[int, float]]] = {}
+    offset_free: dict[str, list[int]] = {}
+    runs: dict[str, tuple[Setting, list[int]]] = {}
+
+    def add(setting: Setting, seed: int) -> None:
+        runs.setdefault(_key(setting), (setting, []))[1].append(seed)
+
+    for path in found:
+        target = path.target
+        candidates[target.label], offset_free[target.label] = [], []
+        for sequence, score in path.best(REPLAYED[scale]):
+            seed = len(sequences)
+            sequences.append(sequence)
+            candidates[target.label].append((seed, score))
+            for setting in (target, *controls(target)):
+                add(setting, seed)
+            if reads_losses(target):
+                sequences.append(_without_offsets(sequence))
+                offset_free[target.label].append(seed + 1)
+                add(target, seed + 1)
+    return Plan(sequences, candidates, offset_free, runs)
+
+
+def search(store: ResultStore, scale: str, run: Run) -> None:
+    """Run every target's search, then the replays (stored runs are not repeated)."""
+    chosen = check_scale(scale)
+    plan = _plan(_walk(store, chosen, run), chosen)
+    run(plan.specs(chosen))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One replayed candidate of a target: outcomes, verdict and its replay file."""
+
+    sequence: dict[str, Any]
+    search_score: float
+    target: Outcome
+    controls: tuple[Outcome, ...]
+    verdict: Verdict
+    without_offsets: Outcome | None
+    replay: str
+
+    @property
+    def offset_made(self) -> bool:
+        """A counterexample that disappears when every loss offset is set to 0."""
+        free = self.without_offsets
+        return bool(self.verdict.counterexample and free is not None
+                    and not persists(free.r_T0, free.r_100T0, self.verdict.floor))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sequence": self.sequence, "search_score": self.search_score,
+                "target": asdict(self.target), "controls": [asdict(c) for c in self.controls],
+                "floor": self.verdict.floor, "persists": self.verdict.persists,
+                "controls_fall": self.verdict.controls_fall,
+                "counterexample": self.verdict.counterexample,
+                "without_offsets": None if self.without_offsets is None
+                else asdict(self.without_offsets),
+                "offset_made": self.offset_made, "replay": self.replay}
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    setting: Setting
+    controls: tuple[Setting, ...]
+    evaluations: int
+    best_search_score: float
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def found(self) -> bool:
+        return any(c.verdict.counterexample for c in self.candidates)
+
+    def reported(self) -> Candidate:
+        """The counterexample with the largest r(100·T0)/floor, else the best-scored one."""
+        pool = [c for c in self.candidates if c.verdict.counterexample] or list(self.candidates)
+        return max(pool, key=lambda c: c.target.r_100T0 / c.verdict.floor)
+
+    def conditions(self, t0: int) -> str:
+        c = self.reported()
+        offsets = sorted({round(p[2], 3) for p in c.sequence["phases"]})
+        text = (f"period {len(c.sequence['phases'])}, x1 = {c.sequence['x0']:.3g}, loss offsets "
+                f"{offsets}, T0 = {t0}")
+        if c.offset_made:
+            text += ("; with every offset set to 0 the average regret vanishes: the "
+                     "counterexample is produced by loss offsets alone (which change no "
+                     "gradient and no regret)")
+        return text
+
+    def as_dict(self, t0: int) -> dict[str, Any]:
+        c = self.reported()
+        return {"optimizer": self.setting.optimizer,
+                "hyperparameters": self.setting.hyperparameters,
+                "controls": [asdict(s) for s in self.controls],
+                "found": self.found, "n_found": sum(x.verdict.counterexample
+                                                    for x in self.candidates),
+                "evaluations": self.evaluations, "best_search_score": self.best_search_score,
+                "avg_regret_by_T": {str(t0): c.target.r_T0,
+                                    str(HORIZON_FACTOR * t0): c.target.r_100T0},
+                "final_x": c.target.final_x, "replay": c.replay,
+                "conditions": self.conditions(t0),
+                "candidates": [x.as_dict() for x in self.candidates]}
+
+
+@dataclass(frozen=True)
+class CounterexampleSearch:
+    """The measurement of this experiment (``metrics`` of its JSON: :meth:`metrics`)."""
+
+    scale: Scale
+    T0: int
+    space: SequenceSpace
+    targets: tuple[TargetResult, ...]
+
+    def adam(self) -> TargetResult:
+        return next(t for t in self.targets if t.setting.label == ADAM_REDDI)
+
+    def amsgrad_flagged_on_adam(self) -> list[bool]:
+        """Would the criterion's persistence test flag AMSGrad on Adam's counterexamples?"""
+        return [c.controls[0].r_100T0 >= 0.5 * c.controls[0].r_T0
+                and c.controls[0].r_100T0 >= c.verdict.floor
+                for c in self.adam().candidates if c.verdict.counterexample]
+
+    def metrics(self) -> dict[str, Any]:
+        flagged = self.amsgrad_flagged_on_adam()
+        out: dict[str, Any] = {t.setting.label: t.as_dict(self.T0) for t in self.targets}
+        out["adam_rediscovered"] = bool(flagged) and not all(flagged)
+        out["amsgrad_flagged_on_adam_counterexamples"] = flagged
+        out["search"] = {
+            "algorithm": "CMA-ES (package cma), box constraints [0, 1]",
+            "seed": SEARCH_SEED, "T0": self.T0, "replay_horizon": HORIZON_FACTOR * self.T0,
+            "generations": GENERATIONS[self.scale], "popsize": POPSIZE[self.scale],
+            "replayed_per_target": REPLAYED[self.scale], "space": self.space.describe(),
+            "score": "(R_T0 - R_{T0/2}) / (T0 - T0/2) / (d G_inf D_inf) + |x_T0 - x_1| / "
+                     "D_inf, maximised; x_1 = the comparator of one period",
+            "evaluations_total": sum(t.evaluations for t in self.targets)}
+        out["criterion"] = {"rule": CRITERION_TEXT, "T0": self.T0}
+        return out
 
 
 def slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
 
-def replay(sequence: dict[str, Any], optimizer: str, T: int,
-           hyperparameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Rerun ``optimizer`` (a label of :func:`settings` or a runner optimizer name with
-    ``hyperparameters``) on one saved ``sequence`` for T steps; returns R_T/T at T, T/10, T/100.
-    """
-    if optimizer in settings() and hyperparameters is None:
-        name, hyper = settings()[optimizer]
-    else:
-        name, hyper = optimizer, dict(hyperparameters or {})
-    spec = RunSpec(experiment=f"{NAME}_replay", problem="periodic_online",
-                   problem_params={"sequence": validate_sequence(sequence)}, optimizer=name,
-                   hyperparameters=hyper, seeds=(0,), horizon=int(T), record=("x",))
-    record = run_spec(spec)
-    _, r = average_regret(record)
-    points = sorted({max(1, T // 100), max(1, T // 10), T})
-    return {"avg_regret_by_T": {str(t): float(r[0, t - 1]) for t in points},
-            "final_x": float(record.vector("x")[0, -1, 0]), "status": record.status}
-
-
-def _analyse(label: str, record: RunRecord, t0: int, replay_dir: str,
-             store: ResultStore) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
-    """(public result, counterexample mask (B,), r(100 T0) (B,)) of one optimizer's search."""
-    problem, r = average_regret(record)
-    r0, r10, r100 = r[:, t0 - 1], r[:, 10 * t0 - 1], r[:, 100 * t0 - 1]
-    # each candidate's own gradient bound on the box
-    g = np.array([max(abs(c[0]) + abs(c[1]) for c in (s["spike"], s["rest"]))
-                  for s in problem.sequences])
-    score = r100 / (g * problem.D_inf)
-    found_mask = np.array([is_counterexample(a, b, c) for a, b, c in zip(r0, r10, r100,
-                                                                          strict=True)])
-    ranked = np.where(found_mask, score, -np.inf) if found_mask.any() else score
-    best = int(np.nanargmax(np.where(np.isfinite(ranked), ranked, -np.inf)))
-    sequence = problem.sequences[best]
-    by_T = {str(t0): float(r0[best]), str(10 * t0): float(r10[best]),
-            str(100 * t0): float(r100[best])}
-    path = f"{replay_dir}/{slug(label)}.json"
-    optimizer, hyper = record.spec.optimizer, dict(record.spec.hyperparameters)
-    atomic_write_json(store.root / path, {
-        "optimizer": label, "runner_optimizer": optimizer, "hyperparameters": hyper,
-        "problem": "periodic_online", "sequence": sequence, "avg_regret_by_T": by_T,
-        "counterexample": bool(found_mask[best]),
-        "replay": ("from experiments.named.counterexample_search import replay; "
-                   f"replay(sequence, {optimizer!r}, {100 * t0}, hyperparameters)"),
-    })
-    result = {
-        "found": bool(found_mask.any()),
-        "n_found": int(found_mask.sum()),
-        "n_candidates": int(r.shape[0]),
-        "avg_regret_by_T": by_T,
-        "normalised_avg_regret": float(score[best]),
-        "sequence": sequence,
-        "candidate_seed": int(record.spec.seeds[best]),
-        "wrong_corner_rate": wrong_corner_rate(sequence),
-        "replay": path,
-    }
-    if label == online.ANALYSED:
-        bound = _analysed_bound(record, g[best], 100 * t0)
-        regret = float(r100[best] * 100 * t0)
-        result.update({"bound_at_100T0": bound, "regret_at_100T0": regret,
-                       "consistent_with_bound": bool(regret <= bound)})
-    return result, found_mask, r100
-
-
-def _analysed_bound(record: RunRecord, g_inf: float, T: int) -> float:
-    """theory.dwmgrad.regret_bound for the analysed DWMGrad on one candidate (d = 1, D = 2)."""
-    hyper = record.spec.hyperparameters
-    return regret_bound(T, 1, 2.0, float(g_inf), lr=float(hyper["lr"]),
-                        momentum=float(hyper.get("momentum", 0.9)),
-                        eps=float(hyper.get("eps", 1e-8)),
-                        max_window=float(hyper.get("max_window", 10)),
-                        momentum_decay=float(hyper["momentum_decay"]))
-
-
-def reddi_type(sequence: dict[str, Any], rate: float) -> bool:
-    """A linear game on which the average regret is at least half the wrong corner's."""
-    wrong = wrong_corner_rate(sequence)
-    return wrong is not None and rate >= WRONG_CORNER_FRACTION * wrong
+def _judge(found: list[Found], plan: Plan, records: list[RunRecord], scale: Scale,
+           store: ResultStore) -> tuple[TargetResult, ...]:
+    t0 = T0[scale]
+    by_setting: dict[tuple[str, int], Outcome] = {}
+    for (key, (setting, _)), record in zip(plan.runs.items(), records, strict=True):
+        for seed, outcome in zip(record.spec.seeds, outcomes(record, setting.label, t0),
+                                 strict=True):
+            by_setting[(key, seed)] = outcome
+    results = []
+    for path in found:
+        target, ctrl = path.target, controls(path.target)
+        cands = []
+        for k, (seed, score) in enumerate(plan.candidates[target.label]):
+            mine = by_setting[(_key(target), seed)]
+            theirs = [by_setting[(_key(c), seed)] for c in ctrl]
+            verdict = Verdict.of(plan.sequences[seed], mine, theirs)
+            free = (by_setting[(_key(target), plan.offset_free[target.label][k])]
+                    if plan.offset_free[target.label] else None)
+            path_rel = f"{REPLAY_DIR}/{slug(target.label)}-{k}.json"
+            ReplayFile(target, ctrl, plan.sequences[seed], t0,
+                       {o.label: o for o in (mine, *theirs)},
+                       verdict.counterexample).write(store.root / path_rel)
+            cands.append(Candidate(plan.sequences[seed], score, mine, tuple(theirs), verdict,
+                                   free, path_rel))
+        results.append(TargetResult(target, ctrl, len(path.scores), max(path.scores),
+                                    tuple(cands)))
+    return tuple(results)
 
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
-    t0 = T0[chosen]
-    labels = list(settings())
-    records = load_records(store, [search_spec(label, chosen) for label in labels])
-    replay_dir = "measurements/counterexamples"
-    analysed = {label: _analyse(label, rec, t0, replay_dir, store)
-                for label, rec in zip(labels, records, strict=True)}
-    results = {label: a[0] for label, a in analysed.items()}
-    series = {"avg_regret_at_100T0": {label: finite_list(a[2]) for label, a in analysed.items()},
-              "T": [t0, 10 * t0, 100 * t0]}
-    _, adam_found, adam_r = analysed["Adam"]
-    sequences = make_problem("periodic_online", records[0].spec.seeds,
-                             records[0].spec.problem_params).sequences  # type: ignore[attr-defined]
-    reddi_seeds = [int(i) for i in np.flatnonzero(adam_found)
-                   if reddi_type(sequences[i], float(adam_r[i]))]
-    metrics_out: dict[str, Any] = dict(results)
-    amsgrad_found = analysed["AMSGrad"][1]
-    metrics_out["adam_rediscovered"] = any(not amsgrad_found[i] for i in reddi_seeds)
-    metrics_out["adam_reddi_type_candidates"] = [
-        {"candidate_seed": i, "sequence": sequences[i], "adam_avg_regret": float(adam_r[i]),
-         "wrong_corner_rate": wrong_corner_rate(sequences[i]),
-         "amsgrad_counterexample": bool(amsgrad_found[i]),
-         "amsgrad_avg_regret": float(analysed["AMSGrad"][2][i])}
-        for i in reddi_seeds
-    ]
-    metrics_out["criterion"] = {
-        "T0": t0, "ratio": RATIO,
-        "rule": "r(T0) > 0 and r(10 T0) > ratio*r(T0) and r(100 T0) > ratio*r(T0), "
-                "r(T) = R_T/T",
-        "adam_rule": "some Adam counterexample is linear with r(100 T0) >= "
-                     f"{WRONG_CORNER_FRACTION} * 2|sum_period b|/p (Adam at the wrong corner) "
-                     "and AMSGrad is not a counterexample on it",
-        "note": "finite-horizon test: a method whose regret is sublinear but whose transient "
-                "outlasts 100 T0 (e.g. AMSGrad with a large max second moment) also passes",
-    }
-    return envelope(NAME, chosen, records, metrics_out, series,
-                    dict(zip(labels, records, strict=True)))
+    found = _walk(store, chosen, None)
+    plan = _plan(found, chosen)
+    replay_specs = plan.specs(chosen)
+    records = _records(store, replay_specs, None)
+    result = CounterexampleSearch(chosen, T0[chosen], SequenceSpace(PERIOD[chosen]),
+                                  _judge(found, plan, records, chosen, store))
+    series = {"T": [T0[chosen], HORIZON_FACTOR * T0[chosen]],
+              "search_scores": {p.target.label: p.scores for p in found},
+              "floor": {t.setting.label: [c.verdict.floor for c in t.candidates]
+                        for t in result.targets}}
+    labelled = {setting.label: record
+                for (setting, _), record in zip(plan.runs.values(), records, strict=True)}
+    return envelope(NAME, chosen, records, result.metrics(), series, labelled)
+
+
+__all__ = ["NAME", "DESCRIPTION", "specs", "search", "measure"]

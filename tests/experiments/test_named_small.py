@@ -15,7 +15,6 @@ import torch
 
 from experiments.named import (
     cost_scaling,
-    counterexample_search,
     dwmgrad_regret,
     empirical,
     heavy_ball_rate,
@@ -93,22 +92,6 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert set(m["exponents"]) == variants
     assert {"slope", "ci_low", "ci_high"} <= set(m["exponents"]["analysed"]["online_linear"])
     assert m["bound_holds"] is True
-
-
-def test_counterexample_search_keys_and_replay(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(counterexample_search.T0, "quick", 5)
-    monkeypatch.setitem(counterexample_search.CANDIDATES, "quick", 4)
-    m = run_and_measure(counterexample_search, tmp_path)["metrics"]
-    assert isinstance(m["adam_rediscovered"], bool)
-    for label in counterexample_search.settings():
-        entry = m[label]
-        assert {"found", "avg_regret_by_T", "sequence", "replay"} <= set(entry)
-        assert set(entry["avg_regret_by_T"]) == {"5", "50", "500"}
-    saved = json.loads((tmp_path / m["Adam"]["replay"]).read_text())
-    again = counterexample_search.replay(saved["sequence"], "Adam", 500)
-    for T, value in saved["avg_regret_by_T"].items():
-        assert again["avg_regret_by_T"][T] == pytest.approx(value, rel=1e-9, abs=1e-12)
 
 
 def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,8 @@ SMALL: dict[str, dict[str, Any]] = {        # keep the common tests fast
     "quadratic_deep": {"d": 20, "batch_size": 8},
     "digits_mlp": {"hidden": 4, "batch_size": 16},
     "least_squares": {"n": 30, "d": 6},
-    "periodic_online": {"space": "mixed"},   # registered by experiments.named; needs a family
+    "periodic_online": {"sequence": {"phases": [[0.5, 0.3, 1.0], [0.0, -0.9, -3.0]],
+                                     "x0": 0.2}},
 }
 SEEDS = (0, 5, 9)
 

@@ -8,6 +8,7 @@ scales, devices, directories, counts and benchmark options.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from dataclasses import dataclass
@@ -98,6 +99,29 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         name = random_word(rng, benchmarks)
         cases.append(BadCall(("bench", name), name))
     cases += bench_cases(tmp, rng, benchmarks, optimizers)
+    cases += replay_cases(tmp)
+    return cases
+
+
+def replay_cases(tmp: Path) -> list[BadCall]:
+    """Replay files that are missing, not JSON, or break the replay format."""
+    good = {"format": "dwmgrad-verify counterexample replay", "version": 1,
+            "target": {"label": "Adam", "optimizer": "Adam", "hyperparameters": {"lr": 0.5}},
+            "controls": [], "sequence": {"phases": [[0.0, 1.0, 0.0]], "x0": 0.0}, "T0": 5,
+            "recorded": {}, "counterexample": False}
+    bad_values = [("T0", -3, "-3"), ("T0", "ten", "ten"), ("version", 99, "99"),
+                  ("format", "csv", "format"), ("sequence", {"phases": [], "x0": 0}, "phases"),
+                  ("sequence", {"phases": [[0, 1, 0]], "x0": 7.5}, "7.5"),
+                  ("target", {"label": "x", "optimizer": "Bogus", "hyperparameters": {}},
+                   "Bogus")]
+    cases = [BadCall(("replay", str(tmp / "missing.json")), "missing.json")]
+    text = tmp / "replay_text.json"
+    text.write_text("not json\n")
+    cases.append(BadCall(("replay", str(text)), "replay_text.json"))
+    for i, (key, value, shown) in enumerate(bad_values):
+        path = tmp / f"replay_{i}.json"
+        path.write_text(json.dumps({**good, key: value}))
+        cases.append(BadCall(("replay", str(path)), shown))
     return cases
 
 
