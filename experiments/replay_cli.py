@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dwmgrad_verify.errors import UsageError
+from verify_io.errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ retraces the same deterministic path from the stored records alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -351,6 +351,36 @@ class CounterexampleSearch:
             "evaluations_total": sum(t.evaluations for t in self.targets)}
         out["criterion"] = {"rule": CRITERION_TEXT, "T0": self.T0}
         return out
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    """What a reader (a claim, a table) takes from one target's entry of ``metrics``."""
+
+    label: str
+    found: bool
+    evaluations: int
+    avg_regret_by_T: dict[str, float]
+    final_x: float
+    conditions: str
+    replay: str
+
+    @classmethod
+    def of(cls, label: str, entry: Mapping[str, Any]) -> TargetSummary:
+        """Parse ``metrics[label]``; ValueError naming the missing or bad key."""
+        try:
+            out = cls(label, bool(entry["found"]), int(entry["evaluations"]),
+                      {str(k): float(v) for k, v in entry["avg_regret_by_T"].items()},
+                      float(entry["final_x"]), str(entry["conditions"]), str(entry["replay"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"metrics.{label}: {exc!r}") from None
+        return out
+
+
+def summaries(metrics: Mapping[str, Any]) -> dict[str, TargetSummary]:
+    """Every searched target's :class:`TargetSummary` (entries holding ``candidates``)."""
+    return {label: TargetSummary.of(label, entry) for label, entry in metrics.items()
+            if isinstance(entry, Mapping) and "candidates" in entry}
 
 
 def slug(label: str) -> str:

@@ -99,14 +99,19 @@ def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
 
 
 def counterexample_search() -> dict[str, Any]:
-    metrics: dict[str, Any] = {"adam_rediscovered": True}
-    for opt in ("Adam", "AMSGrad", "DWMGrad", "Aida"):
-        found = opt in ("Adam", "DWMGrad")
-        metrics[opt] = {"found": found,
-                        "avg_regret_by_T": {"100": 0.5, "1000": 0.5 if found else 0.05,
-                                            "10000": 0.5 if found else 0.005},
-                        "sequence": {"family": "linear", "period": 3, "magnitude": 3.0},
-                        "replay": f"runs/counterexample_search/{opt}.json" if found else None}
+    from experiments.named.counterexample_search import ADAM_REDDI
+
+    metrics: dict[str, Any] = {"adam_rediscovered": True,
+                               "amsgrad_flagged_on_adam_counterexamples": [False],
+                               "search": {"algorithm": "CMA-ES", "T0": 30},
+                               "criterion": {"rule": "calibrated", "T0": 30}}
+    for opt in (ADAM_REDDI, "DWMGrad", "DWMGrad (loss_increase)"):
+        found = opt != "DWMGrad (loss_increase)"
+        metrics[opt] = {"found": found, "evaluations": 400, "final_x": 1.0,
+                        "avg_regret_by_T": {"30": 0.2, "3000": 0.19 if found else 0.01},
+                        "conditions": "period 3, x1 = -1, loss offsets [-3.0], T0 = 30",
+                        "hyperparameters": {"lr": 0.01}, "candidates": [],
+                        "replay": f"measurements/counterexamples/{opt}-0.json"}
     return _measurement("counterexample_search", metrics, {})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from report_fake_results import write_fake_results
 
 from reports.build import ReportFiles
@@ -78,3 +79,30 @@ def test_readme_section_has_the_table_the_figure_and_the_command(
         b"\x89PNG"
     write_section(built_report.root, readme)            # idempotent: markers kept
     assert readme.read_text() == text
+
+
+def test_search_claims_fail_when_nothing_is_found(tmp_path: Path) -> None:
+    """The rediscovery claim is violated when the search finds nothing for Adam, and the
+    published-DWMGrad claim cites no search counterexample then; a malformed entry is invalid
+    data naming the file."""
+    from experiments.named.counterexample_search import ADAM_REDDI
+    from reports.claims.dwmgrad import dwmgrad_published_convergence
+    from reports.claims.reddi import adam_rediscovered
+    from reports.results import InvalidData
+
+    root = write_fake_results(tmp_path / "out")
+    path = root / "measurements" / "counterexample_search.json"
+    doc = json.loads(path.read_text())
+    for entry in doc["metrics"].values():
+        if isinstance(entry, dict) and "found" in entry:
+            entry["found"] = False
+    doc["metrics"]["adam_rediscovered"] = False
+    path.write_text(json.dumps(doc))
+    r = load_results(root)
+    assert adam_rediscovered(r).status == "violated"
+    assert not [c for c in dwmgrad_published_convergence(r).counterexamples
+                if "DWMGrad" in c.subject and c.replay and "counterexamples" in c.replay]
+    del doc["metrics"][ADAM_REDDI]["evaluations"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InvalidData, match="counterexample_search.json"):
+        adam_rediscovered(load_results(root))
