@@ -171,6 +171,15 @@ def test_mismatched_state_is_refused_at_load(name: str) -> None:
     fewer = copy.deepcopy(state_dict)
     fewer["param_groups"][0]["params"] = fewer["param_groups"][0]["params"][:1]
     assert_refused_and_untouched(fresh, fewer, "param group 0")
+    two_groups = copy.deepcopy(state_dict)
+    two_groups["param_groups"].append(two_groups["param_groups"][0])
+    assert_refused_and_untouched(fresh, two_groups, "2 param groups")
+    unknown = copy.deepcopy(state_dict)
+    unknown["state"][7] = unknown["state"][0]
+    assert_refused_and_untouched(fresh, unknown, "parameter 7", "no param group")
+    extra_global = copy.deepcopy(state_dict)
+    extra_global["state"].setdefault("global", {})["extra"] = torch.zeros(())
+    assert_refused_and_untouched(fresh, extra_global, "optimizer-wide state", "extra")
 
 
 def test_invalid_settings_in_a_state_dict_are_refused() -> None:

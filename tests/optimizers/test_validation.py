@@ -159,6 +159,33 @@ def test_the_row_check_sees_a_row_the_constructor_skips() -> None:
     assert problems and all("eps" in p for p in problems)
 
 
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizer_wide_settings_cannot_differ_between_groups(name: str) -> None:
+    info = OPTIMIZERS[name]
+    opt = info.make([torch.zeros(2, 3, requires_grad=True)])
+    with pytest.raises(ValueError, match="per_instance=True in a param group"):
+        opt.add_param_group({"params": [torch.zeros(2, 3, requires_grad=True)],
+                             "per_instance": True})
+    assert len(opt.param_groups) == 1
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_path_flags_and_instance_shapes_are_validated(name: str) -> None:
+    info = OPTIMIZERS[name]
+    p = torch.zeros(2, 3, requires_grad=True)
+    for flags, words in (({"foreach": "yes"}, "'yes'"), ({"foreach": 1}, "foreach: 1"),
+                         ({"foreach": True, "fused": True}, "at most one")):
+        if "fused" in flags and "fused" not in info.paths:
+            continue
+        with pytest.raises(ValueError, match=words):
+            info.make([p], **flags)
+    if "per_instance" in info.hyperparameters and info.cls.uses_instances:  # type: ignore[attr-defined]
+        with pytest.raises(ValueError, match=r"shape \(\)"):
+            info.make([torch.zeros((), requires_grad=True)], per_instance=True)
+        with pytest.raises(ValueError, match="leading dimension"):
+            info.make([p, torch.zeros(3, requires_grad=True)], per_instance=True)
+
+
 # ---------------------------------------------------------------- what rows cannot see
 REAL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
