@@ -32,6 +32,7 @@ EXPERIMENT_TITLES: dict[str, str] = {
     "reddi": "Reddi et al.'s constructions: Adam, AMSGrad and every optimizer",
     "dwmgrad_regret": "DWMGrad regret vs the derived bound",
     "counterexample_search": "Counterexample search in the online convex class",
+    "invariance": "Invariance audit: loss offsets, scaling, permutation, reflection",
     "cost_scaling": "Cost scaling in d and n",
     "empirical": "Small-scale empirical checks",
 }

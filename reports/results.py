@@ -24,6 +24,7 @@ EXPERIMENT_NAMES: tuple[str, ...] = (
     "reddi",
     "dwmgrad_regret",
     "counterexample_search",
+    "invariance",
     "cost_scaling",
     "empirical",
 )

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reports.claims.invariance import audit
 from reports.document import Table
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
@@ -85,6 +86,17 @@ def regret_table(r: ResultSet) -> Table:
                  rows, "DWMGrad in online convex optimization: fitted regret exponents "
                  "(bootstrap CI over seeds) and the largest ratio to the derived bound.",
                  "tab:dwmgrad-regret")
+
+
+def invariance_table(r: ResultSet) -> Table:
+    summary = audit(r)
+    transforms = list(next(iter(summary.table.values()), {}))
+    rows = [[optimizer, *(row.get(t, "-") for t in transforms)]
+            for optimizer, row in summary.table.items()]
+    return Table(["optimizer", *transforms], rows,
+                 f"Invariance audit on the online suite (T = {summary.horizon}; worst over the "
+                 "games): 'exact' = iterates and R_T/T unchanged to 1e-10 of D_inf and G_inf "
+                 "D_inf, 'up to eps' = to 1e-5, else 'sensitive'.", "tab:invariance")
 
 
 def counterexample_table(r: ResultSet) -> Table:
@@ -195,6 +207,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("reddi", "reddi", reddi_table),
     TableSpec("dwmgrad_regret", "dwmgrad_regret", regret_table),
     TableSpec("counterexample_search", "counterexample_search", counterexample_table),
+    TableSpec("invariance", "invariance", invariance_table),
     TableSpec("cost_scaling", "cost_scaling", cost_table),
     TableSpec("empirical", "empirical", empirical_table),
     TableSpec("faster_convergence", "empirical", faster_table),

@@ -15,6 +15,7 @@ from experiments.named import (
     dwmgrad_regret,
     empirical,
     heavy_ball_rate,
+    invariance,
     lessard_cycle,
     reddi,
 )
@@ -22,7 +23,7 @@ from experiments.named import (
 EXPERIMENTS: dict[str, ModuleType] = {
     module.NAME: module
     for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret,
-                   counterexample_search, cost_scaling, empirical)
+                   counterexample_search, invariance, cost_scaling, empirical)
 }
 
 __all__ = ["EXPERIMENTS"]

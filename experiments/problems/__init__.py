@@ -15,6 +15,7 @@ import torch
 from experiments.problems.adversarial import OnlineBlockSign
 from experiments.problems.base import Problem
 from experiments.problems.classic import Lessard, Rosenbrock
+from experiments.problems.metamorphic import Metamorphic
 from experiments.problems.mlp import DigitsMLP
 from experiments.problems.online import (
     OnlineLeastSquares,
@@ -40,7 +41,7 @@ PROBLEMS: dict[str, type[Problem]] = {
                 LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
                 ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
                 RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
-                OnlineBlockSign, DigitsMLP)
+                OnlineBlockSign, Metamorphic, DigitsMLP)
 }
 
 

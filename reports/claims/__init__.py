@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from reports.claims import aida, cost, demon, dwmgrad, heavy_ball, proofs, reddi
+from reports.claims import aida, cost, demon, dwmgrad, heavy_ball, invariance, proofs, reddi
 from reports.results import ResultSet
 from reports.verdicts import Claim, JudgedClaim
 
-SUBJECTS: tuple[ModuleType, ...] = (dwmgrad, cost, heavy_ball, reddi, demon, aida, proofs)
+SUBJECTS: tuple[ModuleType, ...] = (dwmgrad, cost, heavy_ball, reddi, invariance, demon, aida,
+                                     proofs)
 """The claim modules, in the order the report presents their claims."""
 
 CLAIMS: tuple[Claim, ...] = tuple(c for subject in SUBJECTS for c in subject.CLAIMS)

@@ -5,12 +5,14 @@ regret rate, faster convergence at small scale.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import sympy as sp
 
 from reports.claims.common import SEED_DWMGRAD, fmt, fmt_map, seed
+from reports.claims.invariance import offset_condition
 from reports.claims.reddi import REDDI_CONSTRUCTIONS, search_evidence, search_summaries
 from reports.results import BOUNDS_FILE, InvalidData, MissingResult, ResultSet
 from reports.rules import (
@@ -48,6 +50,15 @@ def _published_coverage(r: ResultSet) -> tuple[bool, list[Evidence]]:
                  "theory/bounds.json, checks/checks.json")
         for g in gaps if isinstance(g, Mapping)]
     return not gaps, evidence
+
+
+def optional(read: Callable[[], Evidence | None]) -> Evidence | None:
+    """Evidence from a result that may be absent (then None: it is not needed for the
+    verdict, only for the conditions it states)."""
+    try:
+        return read()
+    except MissingResult:
+        return None
 
 
 def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
@@ -100,6 +111,10 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
                                          "R_T/T", f"{fmt(entry.get('final_x'))}, "
                                          f"{fmt(entry.get('regret_over_T'))}",
                                          "measurements/reddi.json"))
+    for label in ("DWMGrad", *(n for n in (search or {}) if is_dwmgrad(n))):
+        condition = optional(partial(offset_condition, r, label))
+        if condition is not None and condition not in evidence:
+            evidence.append(condition)
     adam = gather(missing, lambda: r.metric("counterexample_search", "adam_rediscovered"))
     coverage = gather(missing, lambda: _published_coverage(r))
     if coverage:

@@ -8,7 +8,7 @@ from experiments.named import EXPERIMENTS
 from experiments.problems import PROBLEMS
 from experiments.runner import validate_spec
 
-CONTRACT_NAMES = {"heavy_ball_rate", "lessard_cycle", "reddi", "dwmgrad_regret",
+CONTRACT_NAMES = {"heavy_ball_rate", "lessard_cycle", "reddi", "dwmgrad_regret", "invariance",
                   "counterexample_search", "cost_scaling", "empirical"}
 
 

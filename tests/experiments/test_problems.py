@@ -20,6 +20,11 @@ SMALL: dict[str, dict[str, Any]] = {        # keep the common tests fast
     "quadratic_deep": {"d": 20, "batch_size": 8},
     "digits_mlp": {"hidden": 4, "batch_size": 16},
     "least_squares": {"n": 30, "d": 6},
+    "metamorphic": {"base": "online_quadratic", "base_params": {"d": 3},
+                    "transforms": [{"kind": k, "value": v} for k, v in (
+                        ("identity", 0.0), ("offset", 2.0), ("round_offset", 3.0), ("scale", 4.0),
+                        ("permute", 0.0), ("reflect", 0.0), ("scale", 0.5), ("offset", -1.0),
+                        ("permute", 0.0), ("reflect", 0.0))]},
     "periodic_online": {"sequence": {"phases": [[0.5, 0.3, 1.0], [0.0, -0.9, -3.0]],
                                      "x0": 0.2}},
 }

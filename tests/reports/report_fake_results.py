@@ -115,6 +115,20 @@ def counterexample_search() -> dict[str, Any]:
     return _measurement("counterexample_search", metrics, {})
 
 
+def invariance() -> dict[str, Any]:
+    transforms = ("offset +3", "offset -3", "per-round offset", "scale x10", "scale x0.1",
+                  "permute", "reflect")
+    table = {"Adam": dict.fromkeys(transforms, "exact"),
+             "DWMGrad": dict.fromkeys(transforms, "exact")}
+    table["Adam"]["scale x10"] = table["Adam"]["scale x0.1"] = "up to eps"
+    table["DWMGrad"]["offset -3"] = "sensitive"
+    known = [{"optimizer": "Adam", "transform": t, "allowed": "exact", "measured": "exact",
+              "holds": True} for t in ("offset +3", "offset -3", "per-round offset")]
+    metrics = {"horizon": 300, "table": table, "known_invariances": known, "known_hold": True,
+               "offset_sensitive": ["DWMGrad"], "rows": []}
+    return _measurement("invariance", metrics, {})
+
+
 def cost_scaling() -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     d = np.geomspace(100, 1e6, 5)
@@ -228,7 +242,8 @@ def checks() -> dict[str, Any]:
 
 EXPERIMENTS = {"heavy_ball_rate": heavy_ball_rate, "lessard_cycle": lessard_cycle,
                "reddi": reddi, "dwmgrad_regret": dwmgrad_regret,
-               "counterexample_search": counterexample_search, "cost_scaling": cost_scaling,
+               "counterexample_search": counterexample_search, "invariance": invariance,
+               "cost_scaling": cost_scaling,
                "empirical": empirical}
 
 

@@ -106,3 +106,28 @@ def test_search_claims_fail_when_nothing_is_found(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(InvalidData, match="counterexample_search.json"):
         adam_rediscovered(load_results(root))
+
+
+def test_invariance_claim_can_fail(tmp_path: Path) -> None:
+    """Holds on the synthetic audit; violated when a known invariance is measured broken;
+    invalid data when a class is not one of the audit's; the published-DWMGrad claim states
+    the offset condition."""
+    from reports.claims.dwmgrad import dwmgrad_published_convergence
+    from reports.claims.invariance import invariance_audit
+    from reports.results import InvalidData
+
+    root = write_fake_results(tmp_path / "out")
+    r = load_results(root)
+    assert invariance_audit(r).status == "holds"
+    assert any("not invariant to loss offsets" in e.label
+               for e in dwmgrad_published_convergence(r).evidence)
+    path = root / "measurements" / "invariance.json"
+    doc = json.loads(path.read_text())
+    doc["metrics"]["known_invariances"][0]["measured"] = "sensitive"
+    path.write_text(json.dumps(doc))
+    verdict = invariance_audit(load_results(root))
+    assert verdict.status == "violated" and "Adam under offset +3" in verdict.reason
+    doc["metrics"]["table"]["Adam"]["reflect"] = "roughly"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InvalidData, match="invariance.json"):
+        invariance_audit(load_results(root))
