@@ -42,8 +42,24 @@ class ReportFiles:
     summary: dict[str, int]
 
 
+SUMMARY_FILES = ("claims.json", "report.md", "index.html")
+"""The files that state verdicts; a build that fails removes them (see :func:`build_report`)."""
+
+
 def build_report(out_dir: Path | str) -> ReportFiles:
+    """Build the report under ``out_dir``; if the build fails part way, the previous build's
+    claims.json, report.md and index.html are removed before the error propagates, so the
+    verdicts on disk never disagree with the figures and tables written before the failure."""
     root = Path(out_dir)
+    try:
+        return _build(root)
+    except BaseException:
+        for name in SUMMARY_FILES:
+            (root / name).unlink(missing_ok=True)
+        raise
+
+
+def _build(root: Path) -> ReportFiles:
     write_appendix(root)
     results = load_results(root)
     judged = judge(results)
@@ -62,8 +78,7 @@ def build_report(out_dir: Path | str) -> ReportFiles:
     doc = claims_document(results, judged, figures, tables)
     validate_claims(doc)
     blocks = compose(results, judged, figures, tables, root)
-    claims_json, report_md = root / "claims.json", root / "report.md"
-    index_html = root / "index.html"
+    claims_json, report_md, index_html = (root / name for name in SUMMARY_FILES)
     atomic_write_text(claims_json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(report_md, to_markdown(blocks))
     atomic_write_text(index_html, page(blocks))

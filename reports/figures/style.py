@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import matplotlib
+import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -172,10 +173,14 @@ class FigureSpec:
 
 @dataclass(frozen=True)
 class FigureResult:
+    """A drawn figure (``png``, ``pdf``; ``note`` says what of the data it could not show) or
+    the ``reason`` it was not drawn."""
+
     spec: FigureSpec
     png: Path | None = None
     pdf: Path | None = None
     reason: str = ""
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -195,10 +200,67 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
         except CONTRACT_ERRORS as exc:
             return FigureResult(spec, reason=f"results do not follow the contract: "
                                              f"{type(exc).__name__}: {exc}")
+        source = f"measurements/{spec.experiment}.json"
+        hidden = hide_non_finite(fig)
+        note = (f"{hidden} non-finite value(s) (NaN or inf) in {source} are not drawn."
+                if hidden else "")
         pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"
-        _save_atomic(fig, pdf, {"CreationDate": None, "ModDate": None})
-        _save_atomic(fig, png, {"Software": None})
-    return FigureResult(spec, png, pdf)
+        try:
+            _save_atomic(fig, pdf, {"CreationDate": None, "ModDate": None})
+            _save_atomic(fig, png, {"Software": None})
+        except ValueError as exc:       # e.g. a log axis left with no positive finite value
+            for path in (pdf, png):
+                path.unlink(missing_ok=True)
+            return FigureResult(spec, reason=f"{source} cannot be drawn: {exc}")
+    return FigureResult(spec, png, pdf, note=note)
+
+
+def _finite_rows(points: np.ndarray) -> np.ndarray:
+    """Which rows of an (n, 2) array of x, y are both finite."""
+    return np.all(np.isfinite(points), axis=1)
+
+
+def hide_non_finite(fig: Figure) -> int:
+    """Drop the non-finite points of every line and scatter of ``fig``, write on each axes
+    that lost some how many it lost, rescale, and return the total count.
+
+    Matplotlib leaves a NaN as a gap but lets an inf into the axis limits, and a log axis
+    whose values are all non-finite or non-positive fails when saved: so the data goes, a mark
+    says so, and an axis with nothing positive left to show on a log scale becomes linear.
+    """
+    total = 0
+    for ax in fig.axes:
+        hidden = 0
+        for line in ax.get_lines():
+            try:
+                x = np.asarray(line.get_xdata(), dtype=float)
+                y = np.asarray(line.get_ydata(), dtype=float)
+            except (TypeError, ValueError):     # categorical data: nothing numeric to hide
+                continue
+            if x.shape != y.shape or x.ndim != 1:
+                continue
+            keep = _finite_rows(np.stack([x, y], axis=1))
+            if not keep.all():
+                hidden += int((~keep).sum())
+                line.set_data(x[keep], y[keep])
+        for collection in ax.collections:
+            offsets = np.asarray(collection.get_offsets(), dtype=float)
+            if offsets.ndim == 2 and offsets.shape[1] == 2 and len(offsets) > 1:
+                keep = _finite_rows(offsets)
+                if not keep.all():
+                    hidden += int((~keep).sum())
+                    collection.set_offsets(offsets[keep])
+        if hidden:
+            ax.text(0.99, 0.99, f"{hidden} non-finite value(s) not drawn", ha="right",
+                    va="top", transform=ax.transAxes, color=VERMILLION, fontsize=7)
+            ax.relim()
+            ax.autoscale_view()
+        for axis, scale, lim in (("x", ax.get_xscale(), ax.dataLim.intervalx),
+                                 ("y", ax.get_yscale(), ax.dataLim.intervaly)):
+            if scale == "log" and not (np.isfinite(lim).all() and lim.max() > 0):
+                (ax.set_xscale if axis == "x" else ax.set_yscale)("linear")
+        total += hidden
+    return total
 
 
 def _save_atomic(fig: Figure, path: Path, metadata: dict[str, Any]) -> None:
