@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from experiments.executors import make_executor
-from experiments.records import RunRecord
+from experiments.records import NewerFormatError, RunRecord
 from experiments.runner import Executor, run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -138,7 +138,10 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
     specs = collect_specs(modules, scale, device)
     store = ResultStore(out_dir, device=None if device == "cpu" else device)
     engine = make_executor(workers, executor, ray_address)
-    run_specs(specs, store, engine, progress=progress)
+    try:
+        run_specs(specs, store, engine, progress=progress)
+    except NewerFormatError as exc:     # raised while finding the pending specs: no run made
+        raise UsageError(str(exc)) from None
     results: dict[str, dict[str, Any]] = {}
     for name, module in modules.items():
         try:
@@ -149,8 +152,11 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "error": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
             }
-            print(f"experiment {name}: measurement failed: {measurement['error']}",
-                  file=sys.stderr)
-        store.write_measurement(name, measurement)
+        path = store.write_measurement(name, measurement)
+        if "error" in measurement:
+            kept = (f"; the earlier good measurement {store.measurement_path(name)} is kept"
+                    if path != store.measurement_path(name) else "")
+            print(f"experiment {name}: measurement failed: {measurement['error']} "
+                  f"(written to {path}{kept})", file=sys.stderr)
         results[name] = measurement
     return results

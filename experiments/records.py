@@ -9,18 +9,24 @@ them back. A diverged instance (non-finite loss or gradient first at step k) has
 
 File form (see ``docs/results.md``): ``<key>.csv.gz``, a gzip-compressed CSV with columns
 experiment, spec_key, seed, step, quantity, value (deterministic bytes: no time stamp);
-``<key>.json`` with the spec, status, diverged_at, package versions and git commit
-(deterministic: bit-identical for the same spec); and ``<key>.timings.json`` with the
-wall-clock timings and creation time (which cannot be bit-identical across runs, so they
-live apart).
+``<key>.json`` with the format version, the spec and its key, the SHA-256 of the .csv.gz
+bytes, status, diverged_at, package versions and git commit (deterministic: bit-identical for
+the same spec); and ``<key>.timings.json`` with the wall-clock timings and creation time
+(which cannot be bit-identical across runs, so they live apart).
+
+Reading verifies the files (:func:`verify_run_files`): the format version, the spec key (in
+the JSON, of the spec in the JSON and in the file name), the data file's hash and the timings
+file; a file that fails is a :class:`RunFileError` naming it and the reason.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,11 +35,94 @@ import numpy as np
 
 from experiments.spec import RunSpec
 
-FORMAT_VERSION = 2  # 2: the CSV is gzip-compressed (<key>.csv.gz)
+FORMAT_VERSION = 3  # 2: the CSV is gzip-compressed; 3: the .json holds the data's SHA-256
 CSV_COMPRESSLEVEL = 6
 Status = Literal["ok", "diverged", "failed"]
 CSV_COLUMNS = ("experiment", "spec_key", "seed", "step", "quantity", "value")
 _COLUMN = re.compile(r"^(?P<name>.+)\[(?P<index>\d+)\]$")
+COMPLETE_STATUSES = ("ok", "diverged")
+TIMINGS_KEYS = ("setup_s", "run_s", "step_s")
+"""What a complete run's timings file must hold (the cost experiments read them)."""
+
+
+class RunFileError(ValueError):
+    """A run's file is unreadable or does not match its record: ``path`` and ``reason``."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class NewerFormatError(RunFileError):
+    """A run file written by a newer dwmgrad-verify (a format this version cannot read)."""
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise RunFileError(path, "missing") from None
+    except (OSError, ValueError) as exc:
+        raise RunFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def _check_version(json_path: Path, version: Any) -> None:
+    if version == FORMAT_VERSION:
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise NewerFormatError(json_path, (
+            f"format_version {version} was written by a newer dwmgrad-verify (this one reads "
+            f"{FORMAT_VERSION}); upgrade dwmgrad-verify, or use another --out directory"))
+    raise RunFileError(json_path, (
+        f"format_version {version!r} is not the current {FORMAT_VERSION} (an older "
+        "dwmgrad-verify wrote it, without the data hash this version checks); it is moved to "
+        "quarantine and the next run recomputes it"))
+
+
+def verify_run_files(csv_path: Path, json_path: Path, timings_path: Path) -> dict[str, Any]:
+    """The run's JSON metadata after checking what can be checked without parsing the CSV.
+
+    Always: the JSON parses, its format version is current, its ``spec_key`` is the key of
+    its spec and the name of the file. For a complete run (status ok or diverged) also: the
+    .csv.gz's SHA-256 is the JSON's ``data_sha256`` and the timings file holds
+    :data:`TIMINGS_KEYS`. Raises :class:`RunFileError` (or :class:`NewerFormatError`) naming
+    the file at fault.
+    """
+    meta = _read_json(json_path)
+    if not isinstance(meta, dict):
+        raise RunFileError(json_path, f"holds a {type(meta).__name__}, not a JSON object")
+    _check_version(json_path, meta.get("format_version"))
+    try:
+        key = RunSpec.from_dict(meta["spec"]).key()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunFileError(json_path, f"no valid spec ({type(exc).__name__}: {exc})") from None
+    stem = json_path.name.removesuffix(".json")
+    if not (meta.get("spec_key") == key == stem):
+        raise RunFileError(json_path, (
+            f"spec_key {meta.get('spec_key')!r}, key of its spec {key!r} and file name "
+            f"{stem!r} differ (a run's files copied or renamed over another's?)"))
+    if meta.get("status") not in COMPLETE_STATUSES:
+        return meta
+    try:
+        data = csv_path.read_bytes()
+    except FileNotFoundError:
+        raise RunFileError(csv_path, "missing (its .json says the run is complete)") from None
+    except OSError as exc:
+        raise RunFileError(csv_path, f"unreadable ({exc.strerror})") from None
+    if sha256_hex(data) != meta.get("data_sha256"):
+        raise RunFileError(csv_path, (
+            f"SHA-256 {sha256_hex(data)[:16]}... is not the {str(meta.get('data_sha256'))[:16]}"
+            f"... recorded in {json_path.name} (truncated, corrupted or edited)"))
+    timings = _read_json(timings_path)
+    missing = [k for k in TIMINGS_KEYS if not isinstance(timings, dict) or k not in timings]
+    if missing:
+        raise RunFileError(timings_path, f"lacks {', '.join(missing)}")
+    return meta
 
 
 @dataclass
@@ -103,11 +192,14 @@ class RunRecord:
         so the same record gives the same bytes."""
         return gzip.compress(self.csv_text().encode(), compresslevel=CSV_COMPRESSLEVEL, mtime=0)
 
-    def metadata(self, versions: dict[str, str], git_commit: str) -> dict[str, Any]:
-        """Deterministic JSON metadata (no times: those go to the timings file)."""
+    def metadata(self, versions: dict[str, str], git_commit: str,
+                 data_sha256: str) -> dict[str, Any]:
+        """Deterministic JSON metadata (no times: those go to the timings file);
+        ``data_sha256`` is the SHA-256 of :meth:`csv_gz`'s bytes."""
         return {
             "format_version": FORMAT_VERSION,
             "spec_key": self.spec.key(),
+            "data_sha256": data_sha256,
             "spec": self.spec.to_dict(),
             "status": self.status,
             "diverged_at": {str(seed): step for seed, step in sorted(self.diverged_at.items())},
@@ -119,25 +211,34 @@ class RunRecord:
         }
 
     @classmethod
-    def from_files(cls, csv_path: Path, json_path: Path,
-                   timings_path: Path | None = None) -> RunRecord:
-        meta = json.loads(json_path.read_text())
+    def from_files(cls, csv_path: Path, json_path: Path, timings_path: Path) -> RunRecord:
+        """Read and verify (:func:`verify_run_files`) a run's three files; any fault is a
+        :class:`RunFileError` naming the file."""
+        meta = verify_run_files(csv_path, json_path, timings_path)
         spec = RunSpec.from_dict(meta["spec"])
-        arrays = _read_csv(csv_path, spec, meta["quantities"])
-        timings: dict[str, Any] = {}
-        if timings_path is not None and timings_path.exists():
-            timings = json.loads(timings_path.read_text())
+        try:
+            arrays = _read_csv(csv_path, spec, meta["quantities"])
+            diverged_at = {int(s): int(k) for s, k in meta["diverged_at"].items()}
+        except RunFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise RunFileError(csv_path, f"does not follow the file form "
+                                         f"({type(exc).__name__}: {exc})") from None
+        timings = _read_json(timings_path) if timings_path.exists() else {}
         losses = arrays.pop("loss")
         return cls(
             spec=spec, losses=losses, extras=arrays, status=meta["status"],
-            diverged_at={int(s): int(k) for s, k in meta["diverged_at"].items()},
-            timings=timings, info=meta.get("info", {}), error=meta.get("error"),
+            diverged_at=diverged_at, timings=timings, info=meta.get("info", {}),
+            error=meta.get("error"),
         )
 
 
 def read_csv_text(path: Path) -> str:
-    """The CSV text of a ``.csv.gz`` result file."""
-    return gzip.decompress(path.read_bytes()).decode()
+    """The CSV text of a ``.csv.gz`` result file (a :class:`RunFileError` if unreadable)."""
+    try:
+        return gzip.decompress(path.read_bytes()).decode()
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        raise RunFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from None
 
 
 def _read_csv(path: Path, spec: RunSpec, quantities: list[str]) -> dict[str, np.ndarray]:

@@ -6,6 +6,15 @@ Layout under ``root`` (see ``docs/results.md``)::
     runs/<experiment>/<spec_key>.json           spec, status, versions, commit
     runs/<experiment>/<spec_key>.timings.json   measured cost and creation time
     measurements/<experiment>.json              metrics computed from the run files
+    measurements/<experiment>.error.json        why the last measurement failed, when a good
+                                                one exists (which is kept)
+    quarantine/runs/<experiment>/<spec_key>-<UTC time>/   files of a run that failed
+                                                verification, with REASON.txt
+
+A run's files are verified whenever they are read (:func:`experiments.records.verify_run_files`:
+format version, spec key, SHA-256 of the data file, timings). A run that fails is moved into
+the quarantine folder with the reason (logged as a warning naming the file), so the next
+``run``/``all`` recomputes it; a run written by a newer format is left alone and refused.
 
 Every file is written atomically: to a temporary file in the same directory, flushed and
 fsync'ed, then ``os.replace``'d over the target, so a reader (or a rerun after SIGKILL) sees
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -28,16 +38,24 @@ from typing import Any
 
 from filelock import FileLock
 
-from experiments.records import RunRecord
+from experiments.records import (
+    COMPLETE_STATUSES,
+    NewerFormatError,
+    RunFileError,
+    RunRecord,
+    sha256_hex,
+    verify_run_files,
+)
 from experiments.spec import RunSpec
-from verify_io.files import atomic_write_bytes
+from verify_io.files import TEMP_SUFFIX, atomic_write_bytes, atomic_write_text
 
 #: Distributions whose versions go into every result's metadata.
 VERSIONED_PACKAGES = ("dwmgrad-verify", "torch", "numpy", "scipy", "sympy", "cvxpy",
                       "scikit-learn")
-COMPLETE_STATUSES = ("ok", "diverged")
 CSV_SUFFIX = ".csv.gz"
 LOCK_TIMEOUT_S = 600.0
+QUARANTINE = "quarantine"
+log = logging.getLogger(__name__)
 
 
 def atomic_write_json(path: Path, value: Any) -> None:
@@ -108,9 +126,7 @@ class ResultStore:
     def paths(self, spec: RunSpec) -> tuple[Path, Path, Path]:
         """(.csv.gz, .json, .timings.json) of ``spec``."""
         spec = self.resolve(spec)
-        base = self.run_dir(spec.experiment) / spec.key()
-        return (base.with_suffix(CSV_SUFFIX), base.with_suffix(".json"),
-                base.with_name(base.name + ".timings.json"))
+        return run_paths(self.run_dir(spec.experiment) / spec.key())
 
     def _lock(self, directory: Path) -> FileLock:
         directory.mkdir(parents=True, exist_ok=True)
@@ -122,22 +138,56 @@ class ResultStore:
 
         Call with the directory's lock held: every writer holds it while its temporary file
         exists, so any temporary file seen then belongs to a dead process.
+        Only names the tool's own writer makes are matched (see
+        :data:`verify_io.files.TEMP_SUFFIX`); a user's ``.notes.tmp`` stays.
         """
-        for path in directory.glob(".*.tmp"):
+        for path in directory.glob(f".*{TEMP_SUFFIX}"):
             path.unlink(missing_ok=True)
 
     # ---- runs -------------------------------------------------------------------------------
 
     def has(self, spec: RunSpec) -> bool:
-        """True when a complete result (status ok or diverged) of ``spec`` is on disk."""
-        csv_path, json_path, _ = self.paths(spec)
-        if not (csv_path.exists() and json_path.exists()):
+        """True when a complete (status ok or diverged), verified result of ``spec`` is on disk.
+
+        A result whose files fail verification is quarantined (:meth:`quarantine`) and counts
+        as absent, so it is run again; one of a newer format raises :class:`NewerFormatError`.
+        """
+        paths = self.paths(spec)
+        if not paths[1].exists():
             return False
         try:
-            status = json.loads(json_path.read_text()).get("status")
-        except (OSError, ValueError):
+            meta = verify_run_files(*paths)
+        except NewerFormatError:
+            raise
+        except RunFileError as exc:
+            self.quarantine(paths, exc)
             return False
-        return status in COMPLETE_STATUSES
+        return meta.get("status") in COMPLETE_STATUSES
+
+    def quarantine(self, paths: tuple[Path, Path, Path], error: RunFileError) -> Path | None:
+        """Move a run's files (``paths`` as :meth:`paths` gives them) into
+        ``quarantine/runs/<experiment>/<key>-<time>/`` with ``REASON.txt``; returns that folder,
+        or None when, checked again under the directory's lock, the files are intact (another
+        process had just finished writing them) or gone."""
+        csv_path, json_path, _ = paths
+        with self._lock(json_path.parent):
+            if not json_path.exists():
+                return None
+            try:
+                verify_run_files(*paths)
+                return None
+            except RunFileError as again:
+                error = again
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            target = (self.root / QUARANTINE / "runs" / json_path.parent.name
+                      / f"{json_path.name.removesuffix('.json')}-{stamp}")
+            target.mkdir(parents=True)
+            atomic_write_text(target / "REASON.txt", f"{error}\n")
+            for path in paths:
+                if path.exists():
+                    os.replace(path, target / path.name)
+        log.warning("%s; moved to %s, the next run recomputes it", error, target)
+        return target
 
     def save(self, record: RunRecord) -> None:
         """Write the record's three files atomically, the .json last."""
@@ -145,16 +195,18 @@ class ResultStore:
             raise ValueError(f"record of device {record.spec.device!r} saved in a store for "
                              f"device {self.device!r}")
         csv_path, json_path, timings_path = self.paths(record.spec)
-        meta = record.metadata(package_versions(), git_commit())
+        data = record.csv_gz()
+        meta = record.metadata(package_versions(), git_commit(), sha256_hex(data))
         timings = dict(record.timings)
         timings["created"] = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock(csv_path.parent):
             self._remove_stale_temporaries(csv_path.parent)
-            atomic_write_bytes(csv_path, record.csv_gz())
+            atomic_write_bytes(csv_path, data)
             atomic_write_json(timings_path, timings)
             atomic_write_json(json_path, meta)
 
     def load(self, spec: RunSpec) -> RunRecord:
+        """The verified record of ``spec`` (:class:`RunFileError` naming a faulty file)."""
         csv_path, json_path, timings_path = self.paths(spec)
         if not json_path.exists():
             raise FileNotFoundError(f"no result for spec {spec.key()} in {self.root}")
@@ -165,20 +217,20 @@ class ResultStore:
         return result
 
     def records(self, experiment: str) -> list[RunRecord]:
-        """Every complete record of ``experiment``, ordered by spec key."""
-        directory = self.run_dir(experiment)
+        """Every complete, verified record of ``experiment``, ordered by spec key (runs that
+        fail verification are quarantined and left out)."""
         out = []
-        for json_path in sorted(directory.glob("*.json")):
-            if json_path.name.endswith(".timings.json"):
+        for json_path in run_json_files(self.run_dir(experiment)):
+            paths = run_paths(json_path.with_suffix(""))
+            try:
+                record = RunRecord.from_files(*paths)
+            except NewerFormatError:
+                raise
+            except RunFileError as exc:
+                self.quarantine(paths, exc)
                 continue
-            csv_path = json_path.with_suffix(CSV_SUFFIX)
-            if not csv_path.exists():
-                continue
-            meta = json.loads(json_path.read_text())
-            if meta.get("status") not in COMPLETE_STATUSES:
-                continue
-            timings = json_path.with_name(json_path.stem + ".timings.json")
-            out.append(RunRecord.from_files(csv_path, json_path, timings))
+            if record.status in COMPLETE_STATUSES:
+                out.append(record)
         return out
 
     # ---- measurements -----------------------------------------------------------------------
@@ -186,12 +238,32 @@ class ResultStore:
     def measurement_path(self, name: str) -> Path:
         return self.root / "measurements" / f"{name}.json"
 
+    def measurement_error_path(self, name: str) -> Path:
+        return self.root / "measurements" / f"{name}.error.json"
+
     def write_measurement(self, name: str, value: dict[str, Any]) -> Path:
+        """Write ``value`` as the measurement ``name``; returns the path written.
+
+        An error record (a ``value`` with an "error" key) never replaces a good measurement:
+        it goes to :meth:`measurement_error_path` then, and the good one stays. A good
+        measurement removes any such error record.
+        """
         path = self.measurement_path(name)
         with self._lock(path.parent):
             self._remove_stale_temporaries(path.parent)
+            if "error" in value and self._holds_good_measurement(path):
+                path = self.measurement_error_path(name)
+            elif "error" not in value:
+                self.measurement_error_path(name).unlink(missing_ok=True)
             atomic_write_json(path, value)
         return path
+
+    @staticmethod
+    def _holds_good_measurement(path: Path) -> bool:
+        try:
+            return "error" not in json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return False
 
     def read_measurement(self, name: str) -> dict[str, Any]:
         path = self.measurement_path(name)
@@ -199,3 +271,14 @@ class ResultStore:
             raise FileNotFoundError(f"no measurement {name!r} in {self.root}")
         result: dict[str, Any] = json.loads(path.read_text())
         return result
+
+
+def run_paths(base: Path) -> tuple[Path, Path, Path]:
+    """(.csv.gz, .json, .timings.json) of the run whose files are ``base`` + suffix."""
+    return (base.with_suffix(CSV_SUFFIX), base.with_suffix(".json"),
+            base.with_name(base.name + ".timings.json"))
+
+
+def run_json_files(directory: Path) -> list[Path]:
+    """The runs' ``<key>.json`` files in ``directory`` (not the timings), sorted."""
+    return sorted(p for p in directory.glob("*.json") if not p.name.endswith(".timings.json"))

@@ -13,12 +13,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+TEMP_SUFFIX = ".dwmgrad-verify-partial"
+"""The end of every temporary file's name (``.<target>.<random>`` + this): a name no user
+picks, so cleaning up after a killed writer deletes only the tool's own files."""
+
 
 def atomic_write_with(path: Path, write: Callable[[str], None]) -> Path:
     """Let ``write(tmp)`` fill a temporary file beside ``path``, then rename it onto ``path``
     (also for writers that take a file name, e.g. matplotlib's ``savefig``); returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     os.close(fd)
     try:
         write(tmp)

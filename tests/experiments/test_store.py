@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from experiments import runner, store
-from experiments.records import RunRecord, read_csv_text
+from experiments.records import RunRecord, read_csv_text, sha256_hex
 from experiments.runner import run_spec, run_specs
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
-from verify_io.files import atomic_write_bytes
+from verify_io.files import TEMP_SUFFIX, atomic_write_bytes
 
 SPEC = RunSpec(experiment="unit", problem="quadratic", optimizer="HeavyBall", horizon=30,
                seeds=(0, 1), problem_params={"d": 4, "mu": 1.0, "L": 9.0},
@@ -72,10 +72,10 @@ def test_failed_run_is_saved_small_and_run_again(tmp_path: Path) -> None:
     failed = runner.run_spec_safely(SPEC.with_changes(problem_params={"d": 4, "mu": 9.0, "L": 1.0}))
     assert failed.status == "failed" and "mu" in (failed.error or "")
     results.save(failed)
-    csv_path, json_path, _ = results.paths(failed.spec)
+    csv_path, json_path, timings_path = results.paths(failed.spec)
     assert read_csv_text(csv_path).count("\n") == 1              # header only
     assert not results.has(failed.spec) and results.records("unit") == []
-    loaded = RunRecord.from_files(csv_path, json_path)
+    loaded = RunRecord.from_files(csv_path, json_path, timings_path)
     assert loaded.status == "failed" and np.all(np.isnan(loaded.losses))
 
 
@@ -98,9 +98,12 @@ def test_csv_rows_in_any_order_load_the_same(tmp_path: Path) -> None:
     results = ResultStore(tmp_path)
     record = run_spec(SPEC)
     results.save(record)
-    csv_path = results.paths(SPEC)[0]
+    csv_path, json_path, _ = results.paths(SPEC)
     header, *rows = read_csv_text(csv_path).splitlines()
-    csv_path.write_bytes(gzip.compress(("\n".join([header, *reversed(rows)]) + "\n").encode()))
+    data = gzip.compress(("\n".join([header, *reversed(rows)]) + "\n").encode())
+    csv_path.write_bytes(data)
+    meta = json.loads(json_path.read_text())
+    json_path.write_text(json.dumps({**meta, "data_sha256": sha256_hex(data)}))
     loaded = results.load(SPEC)
     np.testing.assert_array_equal(loaded.losses, record.losses)
     np.testing.assert_array_equal(loaded.extras["grad_norm"], record.extras["grad_norm"])
@@ -138,11 +141,15 @@ def test_interrupted_save_is_not_a_result(tmp_path: Path, monkeypatch: pytest.Mo
         results.save(record)
     assert not results.has(SPEC)          # csv written, metadata missing: run again
     assert results.records("unit") == []
-    stale = results.run_dir("unit") / f".{SPEC.key()}.json.killed.tmp"   # SIGKILL leftover
+    stale = results.run_dir("unit") / f".{SPEC.key()}.json.x1{TEMP_SUFFIX}"  # SIGKILL leftover
     stale.write_text('{"status": "o')
+    users = [results.run_dir("unit") / name for name in (".notes.tmp", f".{SPEC.key()}.tmp")]
+    for path in users:                    # a user's files, which only look temporary
+        path.write_text("mine\n")
     monkeypatch.setattr(store, "atomic_write_json", real)
     results.save(record)                  # the rerun completes and sweeps the leftover
     assert results.has(SPEC) and not stale.exists()
+    assert all(path.read_text() == "mine\n" for path in users)
 
 
 def test_run_specs_skips_stored_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,7 +227,7 @@ def test_concurrent_writers_do_not_corrupt_each_other(tmp_path: Path) -> None:
         list(pool.map(results.save, records + records))
     for spec, record in zip(specs, records, strict=True):
         np.testing.assert_array_equal(results.load(spec).losses, record.losses)
-    leftovers = [p.name for p in results.run_dir("unit").iterdir() if p.name.endswith(".tmp")]
+    leftovers = [p.name for p in results.run_dir("unit").iterdir() if p.name.endswith(TEMP_SUFFIX)]
     assert leftovers == [] and len(results.records("unit")) == 4
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from experiments.records import read_csv_text
+from verify_io.files import TEMP_SUFFIX
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_EXPERIMENTS = ("lessard_cycle", "heavy_ball_rate")
@@ -81,7 +82,7 @@ def assert_nothing_partial(root: Path) -> None:
         if path.is_dir() or path.name == ".lock":
             continue
         if path.name.startswith("."):                 # an atomic write's temporary file
-            assert path.name.endswith(".tmp"), path
+            assert path.name.endswith(TEMP_SUFFIX), path
             continue
         if path.suffix == ".json":
             json.loads(path.read_text())

@@ -12,6 +12,7 @@ from proofs_check.core import StepResult
 from proofs_check.registry import steps
 from reports import appendix
 from theory.registry import bounds, derivations
+from verify_io.files import TEMP_SUFFIX
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_write_appendix_writes_both_files_atomically(tmp_path: Path,
     assert tex == tmp_path / "tables" / "derivations.tex"
     assert md.read_text().startswith("# Appendix")
     assert r"\begin{longtable}" in tex.read_text()
-    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
     assert leftovers == []
 
 
