@@ -100,6 +100,7 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         cases.append(BadCall(("bench", name), name))
     cases += bench_cases(tmp, rng, benchmarks, optimizers)
     cases += replay_cases(tmp)
+    cases += verify_results_cases(tmp)
     return cases
 
 
@@ -123,6 +124,15 @@ def replay_cases(tmp: Path) -> list[BadCall]:
         path.write_text(json.dumps({**good, key: value}))
         cases.append(BadCall(("replay", str(path)), shown))
     return cases
+
+
+def verify_results_cases(tmp: Path) -> list[BadCall]:
+    """Directories that are not result directories (``verify-results`` exits 2 on them)."""
+    plain = tmp / "not_results"
+    (plain / "figures").mkdir(parents=True, exist_ok=True)
+    file = tmp / "a_file.txt"
+    return [BadCall(("verify-results", path), path)
+            for path in (str(plain), str(file), str(file / "sub"), str(tmp / "missing"), "")]
 
 
 def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
