@@ -202,7 +202,8 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
                                              f"{type(exc).__name__}: {exc}")
         source = f"measurements/{spec.experiment}.json"
         hidden = hide_non_finite(fig)
-        note = (f"{hidden} non-finite value(s) (NaN or inf) in {source} are not drawn."
+        note = (f"{hidden} value(s) of {source} that are not finite numbers (null, NaN or "
+                f"inf) are not drawn."
                 if hidden else "")
         pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"
         try:

@@ -1,6 +1,8 @@
 """Non-finite numbers in the measurements the figures draw (issue 14 §2): each figure draws
-what is finite and marks the rest, and the report always leaves a claims.json that agrees with
-the figures beside it (a failed build removes the stale one).
+what is finite and marks the rest (a null in a series, which is how an experiment writes a
+value that is not finite), or, when the file itself holds NaN/inf (invalid data), is not drawn
+with the file named; the report always leaves a claims.json that agrees with the figures
+beside it (a failed build removes the stale one).
 
 On 892f1c6, NaN/inf anywhere in heavy_ball_rate, dwmgrad_regret or counterexample_search made
 ``build_report`` raise ("Data cannot be log-scaled") while saving a figure, after which the
@@ -25,7 +27,7 @@ from reports.results import load_results
 POISONED = ("heavy_ball_rate", "dwmgrad_regret", "counterexample_search")
 
 
-def poison(node: Any, value: float) -> Any:
+def poison(node: Any, value: float | None) -> Any:
     """``node`` with every float replaced by ``value``."""
     if isinstance(node, float):
         return value
@@ -70,25 +72,29 @@ def test_all_non_finite_measurements_never_crash_the_figures(result_dir: Path,
 def test_a_figure_draws_the_finite_values_and_says_how_many_it_left_out(
         result_dir: Path) -> None:
     def spoil(measurement: dict[str, Any]) -> None:
-        measurement["metrics"]["rows"][1]["rate_measured"] = math.nan
-        measurement["series"]["error_curves"]["10"]["gd"]["error"][3] = math.inf
+        measurement["metrics"]["rows"][1]["rate_measured"] = None
+        measurement["series"]["error_curves"]["10"]["gd"]["error"][3] = None
 
     rewrite(result_dir, "heavy_ball_rate", spoil)
     figures = draw(result_dir, ("heavy_ball_rate", "lessard_cycle"))
     for name in ("heavy_ball_rates", "heavy_ball_error_curves"):
         assert figures[name].ok
-        assert figures[name].note.startswith("1 non-finite value(s)"), figures[name].note
+        assert figures[name].note.startswith("1 value(s) of measurements/heavy_ball_rate.json"
+                                             " that are not finite"), figures[name].note
     assert figures["lessard_cycle"].ok and not figures["lessard_cycle"].note
 
 
 def test_the_report_with_non_finite_figures_writes_claims_json(result_dir: Path) -> None:
     (result_dir / "claims.json").write_text("{\"stale\": true}\n")
     rewrite(result_dir, "dwmgrad_regret", lambda m: m.update(
-        series=poison(m["series"], math.nan)))
+        series=poison(m["series"], None)))
+    rewrite(result_dir, "heavy_ball_rate", lambda m: m.update(
+        series=poison(m["series"], math.inf)))
     files = build_report(result_dir)
     assert "stale" not in json.loads(files.claims_json.read_text())
-    assert "non-finite value(s) (NaN or inf) in measurements/dwmgrad_regret.json" in (
-        files.report_md.read_text())
+    report = files.report_md.read_text()
+    assert "of measurements/dwmgrad_regret.json that are not finite numbers" in report
+    assert "invalid data** — measurements/heavy_ball_rate.json: non-finite number" in report
 
 
 def test_a_failed_build_removes_the_stale_claims(result_dir: Path,
