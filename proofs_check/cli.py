@@ -1,4 +1,10 @@
-"""`dwmgrad-verify check [--json] [--out DIR] [--proof NAME]`: check every proof step.
+"""`dwmgrad-verify check [--json] [--out DIR] [--proof NAME] [--mutants [--per-target N]]`.
+
+Checks every proof step; with ``--mutants`` instead runs the mutation test of the checker
+(:mod:`proofs_check.mutants`: every registered lemma object mutated at every site, or at ``N``
+evenly spread sites per object with ``--per-target N``; slow, not part of ``all``) and prints
+one line per mutant, then the mutation score, the surviving false mutants with why and the
+still-true mutants with their slack.
 
 Prints one row per step as soon as it is checked: proof, step, statement, method
 (the weakest that decided a part: symbolic / falsification / numeric / trajectory, and below
@@ -80,9 +86,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="also write DIR/checks/checks.json")
     parser.add_argument("--proof", metavar="NAME", help="check only the steps of this proof")
+    parser.add_argument("--mutants", action="store_true",
+                        help="mutation-test the checker instead (slow; not part of 'all')")
+    parser.add_argument("--per-target", type=_positive, metavar="N",
+                        help="with --mutants: at most N mutants per registered object")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _run_mutants(per_target: int | None) -> int:
+    from proofs_check import mutants
+
+    chosen = mutants.spread(mutants.mutants(), per_target)
+    print(f"{len(chosen)} mutants", flush=True)
+
+    def show(o: mutants.Outcome) -> None:
+        print(f"{o.truth:<10} reported {o.reported:<12} {o.mutant.name}", flush=True)
+
+    for line in mutants.report(mutants.run_all(chosen, progress=show)):
+        print(line)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.per_target is not None and not args.mutants:
+        raise UsageError("--per-target N goes with --mutants")
+    if args.mutants:
+        if args.out is not None or args.proof is not None or args.json:
+            raise UsageError("--mutants takes no --out, --proof or --json")
+        return _run_mutants(args.per_target)
     if args.out is not None:
         writable_dir(args.out, option="--out")
     if not args.json:

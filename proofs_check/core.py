@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -129,6 +131,41 @@ def registrar(steps: list[ProofStep]) -> Callable[[str, str], Callable[[StepFn],
     return step
 
 
+@dataclass(frozen=True)
+class Statement:
+    """What one sub-check claimed, as recorded for an independent re-evaluation
+    (:mod:`proofs_check.mutants`): ``lhs <relation> rhs`` on ``domain`` (None: the symbols'
+    sign assumptions), or a slack function with its instance sampler and tolerance."""
+
+    lhs: sp.Expr | None = None
+    rhs: sp.Expr | None = None
+    relation: Relation = "<="
+    domain: Domain | None = None
+    slack: Callable[..., np.ndarray] | None = None
+    sampler: Callable[[np.random.Generator, int], dict[str, np.ndarray]] | None = None
+    tol: float = 0.0
+
+
+_RECORDER: ContextVar[list[Statement] | None] = ContextVar("statements", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Statement]]:
+    """Collect the :class:`Statement` of every check made inside the ``with`` block."""
+    statements: list[Statement] = []
+    token = _RECORDER.set(statements)
+    try:
+        yield statements
+    finally:
+        _RECORDER.reset(token)
+
+
+def _record(statement: Statement) -> None:
+    found = _RECORDER.get()
+    if found is not None:
+        found.append(statement)
+
+
 def _decide_nonnegative(expr: sp.Expr) -> bool | None:
     """``expr >= 0`` decided by sympy on several equivalent forms (None: undecided)."""
     for form in (expr, sp.expand(expr), sp.factor(expr), sp.together(expr), sp.cancel(expr),
@@ -162,6 +199,12 @@ def check_symbolic(
     compared instead (``a <= b`` iff ``a^2 <= b^2`` for ``a, b >= 0``): the usual way to
     remove square roots.
     """
+    _record(Statement(sp.sympify(lhs), sp.sympify(rhs), relation))
+    return _symbolic(proof, step, statement, lhs, rhs, relation, squares)
+
+
+def _symbolic(proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
+              relation: Relation, squares: bool) -> StepResult:
     how = ""
     if squares:
         if not (_decide_nonnegative(lhs) and _decide_nonnegative(rhs)):
@@ -190,7 +233,8 @@ def check_inequality(
     (relative) slack, or ``inconclusive`` with the reason. ``squares`` is passed to
     :func:`check_symbolic` (the falsification always compares the sides themselves).
     """
-    symbolic = check_symbolic(proof, step, statement, lhs, rhs, relation, squares=squares)
+    _record(Statement(sp.sympify(lhs), sp.sympify(rhs), relation, domain))
+    symbolic = _symbolic(proof, step, statement, lhs, rhs, relation, squares)
     if symbolic.status == "verified":
         return symbolic
     found = falsify(lhs, rhs, relation, domain, seed=seed, tol=tol)
@@ -283,6 +327,7 @@ def check_numeric(
     """Evaluate ``slack(**instances)`` (>= -tol means the step holds) on ``n`` seeded draws."""
     if n < 1000:
         raise ValueError(f"numeric checks use at least 1000 instances, got n={n}")
+    _record(Statement(slack=slack, sampler=sampler, tol=tol))
     instances = sampler(np.random.default_rng(seed), n)
     return _judge(proof, step, statement, "numeric", instances, slack(**instances), tol)
 

@@ -118,8 +118,8 @@ class Domain:
         return Domain(kept + tuple(variables), self.constraints + tuple(constraints))
 
     def covering(self, symbols: Iterable[sp.Symbol]) -> tuple[Domain, list[sp.Symbol]]:
-        """The variables of ``symbols`` (declared ones, defaults for the rest) and the
-        symbols that got a default range from their sign assumptions."""
+        """The variables of ``symbols`` (declared ones, defaults for the rest), the constraints
+        among them, and the symbols that got a default range from their sign assumptions."""
         chosen, defaulted = [], []
         for s in sorted(symbols, key=str):
             declared = self.var(s)
@@ -127,7 +127,9 @@ class Domain:
                 declared = default_var(s)
                 defaulted.append(s)
             chosen.append(declared)
-        return Domain(tuple(chosen), self.constraints), defaulted
+        names = set(symbols)
+        constraints = tuple(c for c in self.constraints if c.free_symbols <= names)
+        return Domain(tuple(chosen), constraints), defaulted
 
     def describe(self) -> str:
         parts = [v.describe() for v in self.variables] + [str(c) for c in self.constraints]
@@ -212,7 +214,10 @@ def falsify(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, domain: Domain, *, n
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     free = lhs.free_symbols | rhs.free_symbols
-    box, defaulted = domain.covering(free)
+    try:
+        box, defaulted = domain.covering(free)
+    except ValueError as exc:
+        return Falsification("inconclusive", float("nan"), 0, None, str(exc))
     variables = box.variables
     symbols = [v.symbol for v in variables]
     if not symbols:

@@ -19,13 +19,15 @@ import sympy as sp
 from proofs_check.core import (
     Head,
     ProofStep,
+    Relation,
     StepResult,
+    check_inequality,
     check_numeric,
-    check_symbolic,
     check_trajectory,
     combine,
     registrar,
 )
+from proofs_check.falsify import Domain, Var
 from theory import heavy_ball as hb
 
 STEPS: list[ProofStep] = []
@@ -38,6 +40,18 @@ SECANT_REGULARISER = 1e-6
 
 r, u, p, q = sp.symbols("r u p q", positive=True)
 z1, z2 = sp.symbols("z1 z2", real=True)
+
+
+#: Where the symbols range when sympy cannot decide a step and it is falsified numerically.
+DOMAIN = Domain((
+    Var(hb.mu, 1e-4, 1.0), Var(hb.L, 1e-4, 1e4), Var(hb.kappa, 1.0, 1e6),
+    Var(hb.beta, 0.0, 1.0, "gap"), Var(hb.alpha, 1e-6, 1e2), Var(hb.lam, 1e-4, 1e4),
+    Var(hb.k, 1, 1e4, integer=True), Var(r, 0.0, 1.0, "gap"), Var(u, 1e-6, 1e6),
+), constraints=(sp.Ge(hb.L, hb.mu),))
+
+
+def _decide(head: Head, lhs: sp.Expr, rhs: sp.Expr, relation: Relation) -> StepResult:
+    return check_inequality(*head, lhs, rhs, relation, DOMAIN)
 
 
 # --- numeric helpers -------------------------------------------------------------------------
@@ -69,7 +83,7 @@ def _clip_rule(alpha: np.ndarray, h: np.ndarray, beta_max: np.ndarray | float) -
 # --- proof: heavy_ball_polyak ----------------------------------------------------------------
 @step(POLYAK, "det(zI − M) = z² − (1 + β − αλ) z + β")
 def characteristic_polynomial(head: Head) -> StepResult:
-    return check_symbolic(*head, hb.characteristic_polynomial(),
+    return _decide(head, hb.characteristic_polynomial(),
                           hb.z**2 - (1 + hb.beta - hb.alpha * hb.lam) * hb.z + hb.beta, "==")
 
 
@@ -90,12 +104,12 @@ def complex_roots_modulus(head: Head) -> StepResult:
 @step(POLYAK, "disc(α*, β*, μ) = disc(α*, β*, L) = 0")
 def endpoint_double_roots(head: Head) -> StepResult:
     ends = [hb.discriminant(hb.ALPHA_STAR, hb.BETA_STAR, e) for e in (hb.mu, hb.L)]
-    return check_symbolic(*head, ends[0] ** 2 + ends[1] ** 2, sp.Integer(0), "==")
+    return _decide(head, ends[0] ** 2 + ends[1] ** 2, sp.Integer(0), "==")
 
 
 @step(POLYAK, "disc(α*, β*, λ) = α*² (λ − μ)(λ − L)")
 def discriminant_factorisation(head: Head) -> StepResult:
-    return check_symbolic(*head, hb.discriminant(hb.ALPHA_STAR, hb.BETA_STAR, hb.lam),
+    return _decide(head, hb.discriminant(hb.ALPHA_STAR, hb.BETA_STAR, hb.lam),
                           hb.ALPHA_STAR**2 * (hb.lam - hb.mu) * (hb.lam - hb.L), "==")
 
 
@@ -103,7 +117,7 @@ def discriminant_factorisation(head: Head) -> StepResult:
 def discriminant_nonpositive_inside(head: Head) -> StepResult:
     inside = {hb.L: hb.mu + p + q, hb.lam: hb.mu + p}  # μ < λ = μ + p < L = μ + p + q
     disc = hb.ALPHA_STAR**2 * (hb.lam - hb.mu) * (hb.lam - hb.L)
-    return check_symbolic(*head, disc.subs(inside), sp.Integer(0), "<=")
+    return _decide(head, disc.subs(inside), sp.Integer(0), "<=")
 
 
 @step(POLYAK, "ρ(M(α*, β*, λ)) = (√κ − 1)/(√κ + 1) for every λ ∈ [μ, L]")
@@ -123,19 +137,19 @@ def tuned_radius_is_rho_star(head: Head) -> StepResult:
 
 @step(POLYAK, "√β* = (√κ − 1)/(√κ + 1) with L = κμ")
 def rate_in_kappa(head: Head) -> StepResult:
-    return check_symbolic(*head, hb.RHO_STAR.subs(hb.L, hb.kappa * hb.mu), hb.RHO_STAR_KAPPA, "==")
+    return _decide(head, hb.RHO_STAR.subs(hb.L, hb.kappa * hb.mu), hb.RHO_STAR_KAPPA, "==")
 
 
 @step(POLYAK, "N = M(α*, β*, λ) − (T/2) I at λ ∈ {μ, L}: N² = 0 while N₂₁ = 1 ≠ 0")
 def jordan_block(head: Head) -> StepResult:
     sq = [sum(e**2 for e in hb.jordan_nilpotent(end)[0] ** 2) for end in (hb.mu, hb.L)]
-    return check_symbolic(*head, sq[0] + sq[1], sp.Integer(0), "==")
+    return _decide(head, sq[0] + sq[1], sp.Integer(0), "==")
 
 
 @step(POLYAK, "the double root is +ρ* at λ = μ and −ρ* at λ = L")
 def jordan_endpoint_roots(head: Head) -> StepResult:
     roots = [hb.jordan_nilpotent(end)[1] for end in (hb.mu, hb.L)]
-    return check_symbolic(*head, (roots[0] - hb.RHO_STAR) ** 2 + (roots[1] + hb.RHO_STAR) ** 2,
+    return _decide(head, (roots[0] - hb.RHO_STAR) ** 2 + (roots[1] + hb.RHO_STAR) ** 2,
                           sp.Integer(0), "==")
 
 
@@ -147,7 +161,7 @@ def jordan_power(head: Head) -> StepResult:
     residual = ((rho * sp.eye(2) + nil) * hb.matrix_power_closed_form(rho, nil)
                 - hb.matrix_power_closed_form(rho, nil, hb.k + 1)
                 - hb.k * rho ** (hb.k - 1) * nil**2)
-    return check_symbolic(*head, sum(sp.expand(sp.powsimp(e)) ** 2 for e in residual),
+    return _decide(head, sum(sp.expand(sp.powsimp(e)) ** 2 for e in residual),
                           sp.Integer(0), "==")
 
 
@@ -158,21 +172,21 @@ def jordan_fitted_rate(head: Head) -> StepResult:
         {hb.kappa: 100, hb.k0: 200, hb.k1: 400})
     gaps = [sp.Abs(sp.N(fitted, 30) - sp.Rational(8210, 10000)),
             sp.Abs(sp.N(hb.RHO_STAR_KAPPA.subs(hb.kappa, 100), 30) - sp.Rational(8182, 10000))]
-    return check_symbolic(*head, sp.Max(*gaps), sp.Rational(5, 10**5), "<=")
+    return _decide(head, sp.Max(*gaps), sp.Rational(5, 10**5), "<=")
 
 
 @step(POLYAK, "α = 2/(L+μ): 1 − αμ = αL − 1 = (L − μ)/(L + μ) = (κ − 1)/(κ + 1)")
 def gd_step_equalises(head: Head) -> StepResult:
     a = hb.GD_STEP
     rate = (hb.L - hb.mu) / (hb.L + hb.mu)
-    return check_symbolic(*head, (1 - a * hb.mu - rate) ** 2 + (a * hb.L - 1 - rate) ** 2
+    return _decide(head, (1 - a * hb.mu - rate) ** 2 + (a * hb.L - 1 - rate) ** 2
                           + (rate.subs(hb.L, hb.kappa * hb.mu) - hb.GD_RATE_KAPPA) ** 2,
                           sp.Integer(0), "==")
 
 
 @step(POLYAK, "L(1 − αμ) + μ(αL − 1) = L − μ, so max(|1−αμ|, |1−αL|) ≥ (L−μ)/(L+μ)")
 def gd_no_better_step(head: Head) -> StepResult:
-    return check_symbolic(*head, hb.L * (1 - hb.alpha * hb.mu) + hb.mu * (hb.alpha * hb.L - 1),
+    return _decide(head, hb.L * (1 - hb.alpha * hb.mu) + hb.mu * (hb.alpha * hb.L - 1),
                           hb.L - hb.mu, "==")
 
 
@@ -182,14 +196,14 @@ def heavy_ball_beats_gd(head: Head) -> StepResult:
     root = sp.sqrt(hb.kappa)
     gap = 2 * root * (root - 1) / ((hb.kappa + 1) * (root + 1))
     return combine(*head, [
-        check_symbolic(*head, hb.GD_RATE_KAPPA - hb.RHO_STAR_KAPPA, gap, "=="),
-        check_symbolic(*head, sp.Integer(0), gap.subs(hb.kappa, (1 + u) ** 2), "<="),
+        _decide(head, hb.GD_RATE_KAPPA - hb.RHO_STAR_KAPPA, gap, "=="),
+        _decide(head, sp.Integer(0), gap.subs(hb.kappa, (1 + u) ** 2), "<="),
     ])
 
 
 @step(POLYAK, "real roots z₁, z₂ ≤ r: r + z₁z₂/r − (z₁ + z₂) = (r − z₁)(r − z₂)/r ≥ 0")
 def roots_in_disk_real(head: Head) -> StepResult:
-    return check_symbolic(*head, r + z1 * z2 / r - (z1 + z2), (r - z1) * (r - z2) / r, "==")
+    return _decide(head, r + z1 * z2 / r - (z1 + z2), (r - z1) * (r - z2) / r, "==")
 
 
 @step(POLYAK, "roots of z² − Tz + P in |z| ≤ r  =>  P ≤ r² and |T| ≤ r + P/r")
@@ -206,7 +220,7 @@ def roots_in_disk(head: Head) -> StepResult:
 
 @step(POLYAK, "T(μ) ≤ r + β/r gives αμ ≥ 1 + β − r − β/r = (1 − r)(1 − β/r)")
 def endpoint_combination(head: Head) -> StepResult:
-    return check_symbolic(*head, 1 + hb.beta - r - hb.beta / r, (1 - r) * (1 - hb.beta / r), "==")
+    return _decide(head, 1 + hb.beta - r - hb.beta / r, (1 - r) * (1 - hb.beta / r), "==")
 
 
 @step(POLYAK, "d/dβ [(r + β/r)/(1 − β/r)] = r(1 + r)/(r − β)² ≥ 0 for β < r, so β ≤ r² "
@@ -214,28 +228,28 @@ def endpoint_combination(head: Head) -> StepResult:
 def ratio_increasing_in_beta(head: Head) -> StepResult:
     ratio = (r + hb.beta / r) / (1 - hb.beta / r)
     below_r = r - p  # β < r (β ≤ r² < r)
-    return check_symbolic(*head, sp.Integer(0), sp.diff(ratio, hb.beta).subs(hb.beta, below_r),
+    return _decide(head, sp.Integer(0), sp.diff(ratio, hb.beta).subs(hb.beta, below_r),
                           "<=")
 
 
 @step(POLYAK, "2 (r + β/r)/((1 − r)(1 − β/r)) at β = r² equals 4r/(1 − r)²")
 def ratio_at_beta_r_squared(head: Head) -> StepResult:
     ratio = (r + hb.beta / r) / (1 - hb.beta / r)
-    return check_symbolic(*head, 2 * ratio.subs(hb.beta, r**2) / (1 - r), 4 * r / (1 - r) ** 2,
+    return _decide(head, 2 * ratio.subs(hb.beta, r**2) / (1 - r), 4 * r / (1 - r) ** 2,
                           "==")
 
 
 @step(POLYAK, "d/dr [4r/(1 − r)²] ≥ 0 on (0, 1)")
 def rate_function_increasing(head: Head) -> StepResult:
     in_unit = u / (1 + u)  # r ∈ (0, 1)
-    return check_symbolic(*head, sp.Integer(0),
+    return _decide(head, sp.Integer(0),
                           sp.diff(4 * r / (1 - r) ** 2, r).subs(r, in_unit), "<=")
 
 
 @step(POLYAK, "4ρ*/(1 − ρ*)² = κ − 1, so κ − 1 ≤ 4r/(1 − r)² forces r ≥ ρ*")
 def rate_function_at_rho_star(head: Head) -> StepResult:
     rho = hb.RHO_STAR_KAPPA
-    return check_symbolic(*head, 4 * rho / (1 - rho) ** 2, hb.kappa - 1, "==")
+    return _decide(head, 4 * rho / (1 - rho) ** 2, hb.kappa - 1, "==")
 
 
 @step(POLYAK, "max(ρ(M(α, β, μ)), ρ(M(α, β, L))) ≥ ρ* for every α > 0, β")
@@ -283,7 +297,7 @@ def secant_in_spectrum(head: Head) -> StepResult:
 
 @step(ADAPTIVE, "√(α*μ) = 1 − ρ* and √(α*L) = 1 + ρ*")
 def sqrt_alpha_star_ends(head: Head) -> StepResult:
-    return check_symbolic(*head, (sp.sqrt(hb.ALPHA_STAR * hb.mu) - (1 - hb.RHO_STAR)) ** 2
+    return _decide(head, (sp.sqrt(hb.ALPHA_STAR * hb.mu) - (1 - hb.RHO_STAR)) ** 2
                           + (sp.sqrt(hb.ALPHA_STAR * hb.L) - (1 + hb.RHO_STAR)) ** 2,
                           sp.Integer(0), "==")
 
@@ -292,7 +306,7 @@ def sqrt_alpha_star_ends(head: Head) -> StepResult:
               "x = √(α*h) ∈ [1 − ρ*, 1 + ρ*]")
 def critical_damping_factorisation(head: Head) -> StepResult:
     x, rho = sp.symbols("x rho", positive=True)
-    return check_symbolic(*head, rho**2 - (1 - x) ** 2, (x - (1 - rho)) * ((1 + rho) - x), "==")
+    return _decide(head, rho**2 - (1 - x) ** 2, (x - (1 - rho)) * ((1 + rho) - x), "==")
 
 
 @step(ADAPTIVE, "h ∈ [μ, L], α = α*  =>  clip((1 − √(α*h))², 0, β_max) ≤ β*")

@@ -10,12 +10,14 @@ import sympy as sp
 from proofs_check.core import (
     Head,
     ProofStep,
+    Relation,
     StepResult,
+    check_inequality,
     check_numeric,
-    check_symbolic,
     check_trajectory,
     registrar,
 )
+from proofs_check.falsify import Domain, Var
 from theory import identities as ids
 
 DEMON = "demon_schedule"
@@ -28,28 +30,43 @@ step = registrar(STEPS)
 _o, _y = sp.symbols("o y", positive=True)
 
 
+#: Where the symbols range when sympy cannot decide a step and it is falsified numerically.
+DOMAIN = Domain((
+    Var(ids.beta_init, 0.0, 1.0, "gap"), Var(ids.t, 0.0, 1e6), Var(ids.T, 1e-3, 1e6),
+    Var(ids.cos_theta, -1.0, 1.0, "linear"), Var(ids.u, -1e3, 1e3, "symlog"),
+    Var(ids.w, -1e3, 1e3, "symlog"), Var(ids.j, 0, 50, "linear", integer=True),
+    Var(ids.K, 0, 100, "linear", integer=True), Var(ids.eps, 1e-16, 1.0),
+    Var(ids.beta1, 0.0, 1.0, "gap"), Var(ids.beta2, 0.0, 1.0, "gap"),
+    Var(ids.alpha, 1e-6, 1e2), Var(ids.step_t, 1, 1e6, integer=True),
+), constraints=(sp.Le(ids.t, ids.T),))
+
+
+def _decide(head: Head, lhs: sp.Expr, rhs: sp.Expr, relation: Relation) -> StepResult:
+    return check_inequality(*head, lhs, rhs, relation, DOMAIN)
+
+
 # --- Demon ----------------------------------------------------------------------------------
 @step(DEMON, "β_t/(1 − β_t) = (1 − t/T)·β_init/(1 − β_init)")
 def odds_linear(head: Head) -> StepResult:
-    return check_symbolic(*head, ids.DEMON_BETA / (1 - ids.DEMON_BETA), ids.DEMON_ODDS, "==")
+    return _decide(head, ids.DEMON_BETA / (1 - ids.DEMON_BETA), ids.DEMON_ODDS, "==")
 
 
 @step(DEMON, "β_0 = β_init and β_T = 0")
 def endpoints(head: Head) -> StepResult:
     start = ids.DEMON_BETA.subs(ids.t, 0) - ids.beta_init
     end = ids.DEMON_BETA.subs(ids.t, ids.T)
-    return check_symbolic(*head, start**2 + end**2, sp.Integer(0), "==")
+    return _decide(head, start**2 + end**2, sp.Integer(0), "==")
 
 
 @step(DEMON, "dβ_t/dt = −β_init(1 − β_init)/(T((1 − β_init) + β_init(1 − t/T))²)")
 def derivative(head: Head) -> StepResult:
-    return check_symbolic(*head, sp.diff(ids.DEMON_BETA, ids.t), ids.DEMON_DERIVATIVE, "==")
+    return _decide(head, sp.diff(ids.DEMON_BETA, ids.t), ids.DEMON_DERIVATIVE, "==")
 
 
 @step(DEMON, "dβ_t/dt ≤ 0 for 0 < β_init < 1 and 0 ≤ t < T")
 def decreasing(head: Head) -> StepResult:
     inside = {ids.beta_init: _o / (1 + _o), ids.t: ids.T * _y / (1 + _y)}
-    return check_symbolic(*head, ids.DEMON_DERIVATIVE.subs(inside), sp.Integer(0), "<=")
+    return _decide(head, ids.DEMON_DERIVATIVE.subs(inside), sp.Integer(0), "<=")
 
 
 @step(DEMON, "β_init = 0.9: β at t/T = 0, .25, .5, .75, 1 is 0.9, 0.870968, 0.818182, "
@@ -58,7 +75,7 @@ def spec_values(head: Head) -> StepResult:
     gaps = [ids.DEMON_BETA.subs({ids.beta_init: sp.Rational(9, 10),
                                  ids.t: sp.Rational(str(x)) * ids.T}) - sp.Rational(str(v))
             for x, v in ids.DEMON_TABLE.items()]
-    return check_symbolic(*head, sp.Max(*(abs(g) for g in gaps)), sp.Rational(1, 2 * 10**6),
+    return _decide(head, sp.Max(*(abs(g) for g in gaps)), sp.Rational(1, 2 * 10**6),
                           "<=")
 
 
@@ -70,7 +87,7 @@ def step_limit(head: Head) -> StepResult:
     gg, mm = gm / ids.u, gm / ids.w
     new_p, new_q = ids.projection_step(p, q, gg, mm, gm, ids.xi)
     limits = [sp.limit(new_p, ids.xi, 0) - q * ids.u, sp.limit(new_q, ids.xi, 0) - p * ids.w]
-    return check_symbolic(*head, limits[0] ** 2 + limits[1] ** 2, sp.Integer(0), "==")
+    return _decide(head, limits[0] ** 2 + limits[1] ** 2, sp.Integer(0), "==")
 
 
 def _induction_residual(p: sp.Expr, q: sp.Expr, next_p: sp.Expr, next_q: sp.Expr
@@ -86,7 +103,7 @@ def even_closed_form(head: Head) -> StepResult:
     residual = _induction_residual(ids.EVEN_P, ids.EVEN_P, ids.ODD_P, ids.ODD_Q).subs(
         {ids.u: u_pos, ids.w: w_pos})
     base = (ids.EVEN_P.subs(ids.j, 0) - 1) ** 2
-    return check_symbolic(*head, residual + base, sp.Integer(0), "==")
+    return _decide(head, residual + base, sp.Integer(0), "==")
 
 
 @step(AIDA, "K = 2j+1 → 2j+2: (c^{2j} u, c^{2j} w) ↦ (c^{2j+2}, c^{2j+2})")
@@ -95,7 +112,7 @@ def odd_closed_form(head: Head) -> StepResult:
     following = ids.EVEN_P.subs(ids.j, ids.j + 1)
     residual = _induction_residual(ids.ODD_P, ids.ODD_Q, following, following).subs(
         {ids.u: u_pos, ids.w: w_pos})
-    return check_symbolic(*head, residual, sp.Integer(0), "==")
+    return _decide(head, residual, sp.Integer(0), "==")
 
 
 @step(AIDA, "the closed forms agree with the first projections computed literally (K = 0..6)")
@@ -107,14 +124,14 @@ def closed_forms_symbolic(head: Head) -> StepResult:
         for got, want in zip((p, q), claim, strict=True):
             want_k = want.subs(ids.j, k // 2).subs(ids.cos_theta**2, ids.u * ids.w)
             gap += sp.expand(sp.powsimp(got - want_k)) ** 2
-    return check_symbolic(*head, gap, sp.Integer(0), "==")
+    return _decide(head, gap, sp.Integer(0), "==")
 
 
 @step(AIDA, "even K: b_K − a_K = c^K m − c^K g = c^K (m − g) (coordinate i)")
 def even_residual(head: Head) -> StepResult:
     K_even = 2 * ids.j
     lhs = ids.EVEN_P * ids.m_i - ids.EVEN_P * ids.g_i
-    return check_symbolic(*head, lhs, ids.RESIDUAL_EVEN.subs(ids.K, K_even), "==")
+    return _decide(head, lhs, ids.RESIDUAL_EVEN.subs(ids.K, K_even), "==")
 
 
 @step(AIDA, "odd K: c^{K−1}(w m − u g) = c^K(‖g‖ m/‖m‖ − ‖m‖ g/‖g‖), as ⟨g,m⟩ = c‖g‖‖m‖")
@@ -122,7 +139,7 @@ def odd_residual(head: Head) -> StepResult:
     inner = ids.cos_theta * ids.norm_g * ids.norm_m
     by_def = (ids.ODD_Q * ids.m_i - ids.ODD_P * ids.g_i).subs(
         {ids.u: inner / ids.norm_g**2, ids.w: inner / ids.norm_m**2})
-    return check_symbolic(*head, by_def, ids.RESIDUAL_ODD.subs(ids.K, 2 * ids.j + 1), "==")
+    return _decide(head, by_def, ids.RESIDUAL_ODD.subs(ids.K, 2 * ids.j + 1), "==")
 
 
 def _literal_projection(g: np.ndarray, m: np.ndarray, k: int, xi: float
@@ -201,12 +218,12 @@ def closed_forms_implementation(head: Head) -> StepResult:
 def raw_floor_induction(head: Head) -> StepResult:
     lhs = ids.beta2 * ids.RAW_FLOOR.subs(ids.step_t, ids.step_t - 1) + ids.eps
     base = ids.RAW_FLOOR.subs(ids.step_t, 0)
-    return check_symbolic(*head, lhs + base**2, ids.RAW_FLOOR, "==")
+    return _decide(head, lhs + base**2, ids.RAW_FLOOR, "==")
 
 
 @step(FLOOR, "ŝ_t = s_t/(1 − β₂^t) ≥ ε(1 − β₂^t)/((1 − β₂)(1 − β₂^t)) = ε/(1 − β₂) for all t")
 def corrected_floor(head: Head) -> StepResult:
-    return check_symbolic(*head, ids.RAW_FLOOR / (1 - ids.beta2**ids.step_t),
+    return _decide(head, ids.RAW_FLOOR / (1 - ids.beta2**ids.step_t),
                           ids.CORRECTED_FLOOR, "==")
 
 
@@ -240,7 +257,7 @@ def aida_cap(head: Head) -> StepResult:
     at_floor = ids.alpha / (1 - ids.beta1**ids.step_t) / sp.sqrt(ids.CORRECTED_FLOOR)
     b2 = 1 - _y  # 0 < β₂ < 1
     gap = (ids.AIDA_CAP - at_floor).subs(ids.beta2, b2)
-    return check_symbolic(*head, gap, sp.Integer(0), "==")
+    return _decide(head, gap, sp.Integer(0), "==")
 
 
 CAPS = {"Aida": ids.AIDA_CAP, "AdaBelief": ids.ADABELIEF_CAP}
