@@ -23,6 +23,7 @@ EXPERIMENT_NAMES: tuple[str, ...] = (
     "lessard_cycle",
     "reddi",
     "dwmgrad_regret",
+    "bound_tightness",
     "counterexample_search",
     "invariance",
     "cost_scaling",

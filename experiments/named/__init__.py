@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from experiments.named import (
+    bound_tightness,
     cost_scaling,
     counterexample_search,
     dwmgrad_regret,
@@ -22,7 +23,7 @@ from experiments.named import (
 
 EXPERIMENTS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret,
+    for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
                    counterexample_search, invariance, cost_scaling, empirical)
 }
 

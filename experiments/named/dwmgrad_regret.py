@@ -1,10 +1,19 @@
-"""``dwmgrad_regret``: DWMGrad's measured regret against the derived bound.
+"""``dwmgrad_regret``: DWMGrad's measured regret against the derived bounds.
 
-Variants (settings of :mod:`experiments.named.online`):
+Variants (settings of :mod:`experiments.named.online`), each with the registered bound that
+covers it (:data:`VARIANTS`):
 
-* ``analysed``: ``DWMGrad(**theory.dwmgrad.ANALYSED_OPTIONS, lr=0.1)`` (α/√t, momentum decay
-  λ = 0.99, max second moment) with the runner's projection onto the box: the algorithm whose
-  regret ``theory.dwmgrad.regret_bound`` bounds (Upper bound, derived in this project);
+* ``analysed``: ``DWMGrad(**theory.dwmgrad.ANALYSED_OPTIONS, lr=0.1)`` (α/√t, γ = 0.9, δ = 10,
+  momentum decay λ = 0.99, max second moment) with the runner's projection onto the box, bound
+  ``dwmgrad_regret`` (theory.dwmgrad). At T = 5000 it is vacuous (above the trivial bound
+  T·d·G∞·D∞); each row says so and ``informative_T`` gives the horizon from which it is below
+  half the trivial bound;
+* ``analysed:tuned``: the same algorithm at γ = 0.5, δ = 4, λ = 0.9 and the α that minimises
+  the bound's √T coefficient (theory.dwmgrad.TUNED_ALPHA): informative at quick scale;
+* ``constant_momentum``: momentum_decay = 1 (μ_t = γω_t/δ for ever) at γ = 0.5, δ = 4 and the
+  tuned α of the worst-case constant-momentum bound ``dwmgrad_constant_momentum_regret``
+  (theory.dwmgrad_constant_momentum), evaluated with each seed's measured window decrements
+  K_T (the window is recorded);
 * ``paper:<rule>``: the published algorithm (constant lr = 1e-2, γ = 0.9, no decay, no max)
   with each window rule ("loss", "loss_decrease", "loss_increase"), also projected. The theory
   gives no bound for these (``bound`` is null).
@@ -12,18 +21,22 @@ Variants (settings of :mod:`experiments.named.online`):
 Problems: random linear losses with a bias (comparator at a corner), random coordinatewise
 quadratics (both d = 10, G∞ = 1, box [-1, 1]) and Reddi et al.'s Theorem 1 game. For every
 horizon T on a log grid (3 decades at quick scale) R_T is read off one run of the longest
-horizon (the algorithm does not depend on T). Reported: median and 10–90 % band over seeds,
-the bound, their ratio, and the fitted regret exponent (log-log slope of the median over
-T ≥ 50, 90 % bootstrap interval over seeds). ``bound_holds``: every seed's R_T ≤ bound at
-every T, for the analysed variant on every problem.
+horizon (the algorithm does not depend on T). Reported per row (:class:`RegretRow`): median and
+10–90 % band over seeds, the bound (the largest over seeds: each seed's own K_T), the trivial
+comparator, bound/trivial and ``vacuous`` (bound/trivial >= 1), the ratios; per variant and
+problem the fitted regret exponent (log-log slope of the median over T ≥ 50, 90 % bootstrap
+interval over seeds) and ``informative_T``. ``bound_holds``: every seed's R_T ≤ its bound at
+every T, for every bounded variant on every problem.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
+import theory.dwmgrad as th
+import theory.dwmgrad_constant_momentum as cm
 from experiments import metrics
 from experiments.named import online
 from experiments.named.common import (
@@ -40,15 +53,18 @@ from experiments.problems import make_problem
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
-from theory.dwmgrad import ANALYSED_MOMENTUM_DECAY, regret_bound
+from theory.core import Bound
+from theory.dwmgrad import ANALYSED_MOMENTUM_DECAY
 
 NAME = "dwmgrad_regret"
-DESCRIPTION = "DWMGrad's measured regret (analysed and published variants) vs the derived bound"
+DESCRIPTION = "DWMGrad's measured regret (analysed and published variants) vs the derived bounds"
 HORIZON: dict[Scale, int] = {"quick": 5_000, "full": 100_000}
 SEEDS: dict[Scale, tuple[int, ...]] = {"quick": tuple(range(8)), "full": tuple(range(32))}
 FIT_FROM = 50
 WINDOW_RULES = ("loss", "loss_decrease", "loss_increase")
-MOMENTUM, EPS, MAX_WINDOW = 0.9, 1e-8, 10
+EPS = 1e-8
+#: A bound is informative at a horizon where bound/trivial is at most this.
+INFORMATIVE = 0.5
 
 #: problem label -> (problem, params, deterministic?)
 PROBLEMS: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -56,22 +72,60 @@ PROBLEMS: dict[str, tuple[str, dict[str, Any], bool]] = {
     "online_quadratic": ("online_quadratic", {"d": 10, "G_inf": 1.0}, False),
     "reddi_theorem1": ("reddi_theorem1", {"C": 3.0}, True),
 }
+#: The box of every problem above ([-1, 1]^d): the tuned steps use its side.
+D_INF = 2.0
+
+
+class RegretRow(TypedDict):
+    """One row of ``metrics.rows``: a variant on a problem at horizon T (JSON-able)."""
+
+    variant: str
+    problem: str
+    T: int
+    regret_median: float
+    regret_q10: float
+    regret_q90: float
+    regret_max: float
+    bound_name: str | None      # the registered Bound (theory.registry) or None
+    bound: float | None         # the largest over seeds (each seed's own data, e.g. K_T)
+    trivial: float | None       # T d G_inf D_inf: what any method in the box satisfies
+    bound_over_trivial: float | None
+    vacuous: bool | None        # bound_over_trivial >= 1: "R <= bound" cannot fail
+    ratio: float | None         # regret_median / bound
+    ratio_max: float | None     # max over seeds of R_T / that seed's bound
 
 
 def variants() -> dict[str, dict[str, Any]]:
     """variant label -> DWMGrad hyperparameters."""
-    out = {"analysed": online.analysed_dwmgrad("loss")}
-    out.update({f"paper:{rule}": {"lr": online.ADAPTIVE_LR, "window_rule": rule}
+    tuned_decaying = float(th.TUNED_ALPHA.subs({th.D_inf: D_INF, th.gamma: 0.5, th.delta: 4,
+                                                th.lam: 0.9}))
+    tuned_constant = float(cm.TUNED_ALPHA.subs({cm.D_inf: D_INF, cm.gamma: 0.5, cm.delta: 4,
+                                                cm.K: 0}))
+    out = {"analysed": {**online.analysed_dwmgrad("loss"), "momentum": 0.9, "max_window": 10},
+           "analysed:tuned": {**online.analysed_dwmgrad("loss", lr=tuned_decaying),
+                              "momentum": 0.5, "max_window": 4, "init_window": 1,
+                              "momentum_decay": 0.9},
+           "constant_momentum": {**online.analysed_dwmgrad("loss", lr=tuned_constant),
+                                 "momentum": 0.5, "max_window": 4, "init_window": 1,
+                                 "momentum_decay": 1.0}}
+    out.update({f"paper:{rule}": {"lr": online.ADAPTIVE_LR, "window_rule": rule,
+                                  "momentum": 0.9, "max_window": 10}
                 for rule in WINDOW_RULES})
     return out
 
 
+#: variant label -> the registered bound that covers it (variants not listed have none).
+VARIANT_BOUNDS: dict[str, Bound] = {"analysed": th.REGRET_BOUND,
+                                    "analysed:tuned": th.REGRET_BOUND,
+                                    "constant_momentum": cm.REGRET_BOUND}
+
+
 def run_spec_for(variant: str, problem_label: str, scale: Scale) -> RunSpec:
     problem, params, deterministic = PROBLEMS[problem_label]
-    record = ("regret", "window", "momentum") if problem_label == "online_linear" else ("regret",)
+    needs_window = problem_label == "online_linear" or variant == "constant_momentum"
+    record = ("regret", "window", "momentum") if needs_window else ("regret",)
     return RunSpec(experiment=NAME, problem=problem, problem_params=params, optimizer="DWMGrad",
-                   hyperparameters={"momentum": MOMENTUM, "eps": EPS, "max_window": MAX_WINDOW,
-                                    **variants()[variant]},
+                   hyperparameters={"eps": EPS, **variants()[variant]},
                    seeds=(0,) if deterministic else SEEDS[scale], horizon=HORIZON[scale],
                    record=record)
 
@@ -85,14 +139,53 @@ def horizons(scale: Scale) -> list[int]:
     return log_grid(5, HORIZON[scale], 4)
 
 
-def bound_for(record: RunRecord, T: int) -> float:
-    """theory.dwmgrad.regret_bound for the run's problem and hyperparameters at horizon T."""
+def bound_values(record: RunRecord, T: int, decrements: float = 0.0) -> dict[str, float]:
+    """The symbols of the run's bound at horizon T (``decrements``: the seed's K_T)."""
     problem = make_problem(record.spec.problem, record.spec.seeds[:1], record.spec.problem_params)
     hyper = record.spec.hyperparameters
-    return regret_bound(T, problem.dim, problem.D_inf, problem.G_inf,  # type: ignore[attr-defined]
-                        lr=float(hyper["lr"]), momentum=float(hyper["momentum"]),
-                        eps=float(hyper["eps"]), max_window=float(hyper["max_window"]),
-                        momentum_decay=float(hyper.get("momentum_decay", ANALYSED_MOMENTUM_DECAY)))
+    return {"T": T, "d": problem.dim, "D_inf": problem.D_inf,  # type: ignore[attr-defined]
+            "G_inf": problem.G_inf, "alpha": float(hyper["lr"]),  # type: ignore[attr-defined]
+            "gamma": float(hyper["momentum"]), "epsilon": float(hyper["eps"]),
+            "delta": float(hyper["max_window"]),
+            "lambda": float(hyper.get("momentum_decay", ANALYSED_MOMENTUM_DECAY)),
+            "K": decrements}
+
+
+def _arguments(bound: Bound, values: dict[str, float]) -> dict[str, float]:
+    return {name: values[name] for name in bound.arg_names}
+
+
+def bound_for(record: RunRecord, T: int, decrements: float = 0.0) -> float:
+    """The variant's registered bound for the run's problem and hyperparameters at horizon T."""
+    bound = bound_of(record)
+    return float(bound.evaluate(**_arguments(bound, bound_values(record, T, decrements))))
+
+
+def bound_of(record: RunRecord) -> Bound:
+    """The registered bound covering the run's hyperparameters (ValueError if none)."""
+    hyper = record.spec.hyperparameters
+    for variant, bound in VARIANT_BOUNDS.items():
+        if all(hyper.get(k) == v for k, v in variants()[variant].items()):
+            return bound
+    raise ValueError(f"no registered bound covers the hyperparameters {dict(hyper)}")
+
+
+def seed_decrements(record: RunRecord, grid: list[int]) -> np.ndarray:
+    """K_T of every seed at every horizon of ``grid`` (zeros when the window is not
+    recorded, i.e. for bounds that do not depend on it): shape (seeds, len(grid))."""
+    if "window" not in record.extras:
+        return np.zeros((len(record.spec.seeds), len(grid)))
+    window = record.quantity("window")
+    return np.array([[cm.window_decrements(row[:T]) for T in grid] for row in window])
+
+
+def informative_horizon(record: RunRecord, decrements: float) -> float | None:
+    """The horizon from which the run's bound is at most INFORMATIVE x its trivial bound
+    (K_T held at ``decrements``, its value at the largest horizon)."""
+    bound = bound_of(record)
+    values = _arguments(bound, bound_values(record, 1, decrements))
+    del values["T"]
+    return cm.informative_horizon(bound, values, ratio=INFORMATIVE)
 
 
 def exponent(grid: list[int], regret: np.ndarray) -> dict[str, Any]:
@@ -105,13 +198,48 @@ def exponent(grid: list[int], regret: np.ndarray) -> dict[str, Any]:
     return {**fit.as_dict(), "fit_T": [grid[cols[0]], grid[cols[-1]]]}
 
 
+def _bounded_rows(variant: str, label: str, record: RunRecord, grid: list[int],
+                  regret: np.ndarray) -> tuple[list[RegretRow], bool, float | None]:
+    """The rows of one variant on one problem, whether every seed is below its bound, and the
+    informative horizon (None without a bound)."""
+    med, q10, q90 = metrics.quantile_band(regret)
+    bounded = variant in VARIANT_BOUNDS
+    decrements = seed_decrements(record, grid) if bounded else None
+    rows: list[RegretRow] = []
+    holds = True
+    for j, T in enumerate(grid):
+        bound = trivial = ratio_max = None
+        if decrements is not None:
+            per_seed = np.array([bound_for(record, T, float(k)) for k in decrements[:, j]])
+            holds = holds and bool(np.all(regret[:, j] <= per_seed))
+            bound = float(per_seed.max())
+            ratio_max = float(np.max(regret[:, j] / per_seed))
+            reg_bound = VARIANT_BOUNDS[variant]
+            trivial = reg_bound.trivial_value(**_arguments(reg_bound, bound_values(record, T)))
+        rows.append({"variant": variant, "problem": label, "T": T,
+                     "regret_median": float(med[j]), "regret_q10": float(q10[j]),
+                     "regret_q90": float(q90[j]), "regret_max": float(regret[:, j].max()),
+                     "bound_name": VARIANT_BOUNDS[variant].name if bounded else None,
+                     "bound": bound, "trivial": trivial,
+                     "bound_over_trivial": None if bound is None or trivial is None
+                     else bound / trivial,
+                     "vacuous": None if bound is None or trivial is None
+                     else bound >= trivial,
+                     "ratio": None if bound is None else float(med[j] / bound),
+                     "ratio_max": ratio_max})
+    horizon = (informative_horizon(record, float(decrements[:, -1].max()))
+               if decrements is not None else None)
+    return rows, holds, horizon
+
+
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
     grid = horizons(chosen)
     idx = np.array(grid) - 1
-    rows: list[dict[str, Any]] = []
+    rows: list[RegretRow] = []
     exponents: dict[str, dict[str, Any]] = {}
-    series: dict[str, Any] = {"regret": {}, "window_momentum": {}}
+    informative: dict[str, dict[str, float | None]] = {}
+    series: dict[str, Any] = {"regret": {}, "window_momentum": {}, "hyperparameters": variants()}
     records: list[RunRecord] = []
     holds = True
     for variant in variants():
@@ -120,36 +248,35 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
             (record,) = load_records(store, [run_spec_for(variant, label, chosen)])
             records.append(record)
             regret = record.quantity("regret")[:, idx]                     # (seeds, grid)
-            med, q10, q90 = metrics.quantile_band(regret)
-            bounds = [bound_for(record, T) if variant == "analysed" else None for T in grid]
-            for j, T in enumerate(grid):
-                b = bounds[j]
-                rows.append({"variant": variant, "problem": label, "T": T,
-                             "regret_median": float(med[j]), "regret_q10": float(q10[j]),
-                             "regret_q90": float(q90[j]), "regret_max": float(regret[:, j].max()),
-                             "bound": b, "ratio": None if b is None else float(med[j] / b)})
-                if b is not None and not bool(np.all(regret[:, j] <= b)):
-                    holds = False
+            mine, mine_hold, horizon = _bounded_rows(variant, label, record, grid, regret)
+            rows.extend(mine)
+            holds = holds and mine_hold
+            if variant in VARIANT_BOUNDS:
+                informative.setdefault(variant, {})[label] = horizon
             exponents[variant][label] = exponent(grid, regret)
             series["regret"][f"{variant}|{label}"] = {
-                "T": grid, "median": finite_list(med), "q10": finite_list(q10),
-                "q90": finite_list(q90), "bound": bounds,
-                "fit": exponents[variant][label],
+                "T": grid, **{key: finite_list([r[f"regret_{key}"] for r in mine])  # type: ignore[literal-required]
+                              for key in ("median", "q10", "q90")},
+                "bound": [r["bound"] for r in mine],
+                "trivial": [r["trivial"] for r in mine], "fit": exponents[variant][label],
             }
-            if "window" in record.extras:
+            if "window" in record.extras and label == "online_linear":
                 steps = np.unique(np.geomspace(1, record.spec.horizon, 300).round().astype(int))
                 series["window_momentum"][variant] = {
                     "t": steps.tolist(),
                     "window": finite_list(np.median(record.quantity("window"), 0)[steps - 1]),
                     "momentum": finite_list(np.median(record.quantity("momentum"), 0)[steps - 1]),
                 }
-    analysed_T = [r["T"] for r in rows if r["variant"] == "analysed"]
+    bounded = [r for r in rows if r["bound"] is not None]
     metrics_out = {
         "rows": rows,
         "exponents": exponents,
-        "bound_holds": holds and bool(analysed_T),
+        "bound_holds": holds and bool(bounded),
         "max_ratio_analysed": finite_or_none(max(
-            (r["regret_max"] / r["bound"] for r in rows if r["bound"]), default=float("nan"))),
+            (r["ratio_max"] for r in bounded if r["ratio_max"] is not None),
+            default=float("nan"))),
+        "informative_T": informative,
+        "informative_ratio": INFORMATIVE,
         "horizons": grid,
     }
     return envelope(NAME, chosen, records, metrics_out, series)

@@ -92,8 +92,13 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                 fits.append(fit_line)
             bounds = [(r["T"], r["bound"]) for r in vr if r.get("bound") is not None]
             if bounds:
-                (bline,) = ax.plot(*zip(*bounds, strict=True), color="black", ls="--", lw=1.2)
+                (bline,) = ax.plot(*zip(*bounds, strict=True), color=style["color"], ls="--",
+                                   lw=1.2)
                 handles.setdefault(f"derived upper bound ({variant})", bline)
+            trivial = [(r["T"], r["trivial"]) for r in vr if r.get("trivial") is not None]
+            if trivial:
+                (tline,) = ax.plot(*zip(*trivial, strict=True), color="grey", ls="-.", lw=1.0)
+                handles.setdefault("trivial bound T d G D (any method in the box)", tline)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"horizon $T$ (rounds)")
@@ -127,6 +132,30 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
+def draw_tightness(results: ResultSet, fig: Figure) -> None:
+    """measured/bound against T for every (bound, setting, game) of ``bound_tightness``."""
+    series = results.series("bound_tightness").get("ratio_by_T")
+    if not isinstance(series, Mapping) or not series:
+        raise MissingResult("bound_tightness.series.ratio_by_T absent")
+    bounds = sorted({str(key).split("|")[0] for key in series})
+    axes = fig.subplots(1, len(bounds), squeeze=False, sharey=True)[0]
+    for ax, bound in zip(axes, bounds, strict=True):
+        for key, entry in sorted(series.items()):
+            name, setting, game = str(key).split("|")
+            if name != bound:
+                continue
+            T, ratio = series_xy(entry, "T", "ratio", f"bound_tightness.series.{key}")
+            ax.plot(T, ratio, marker="o", ms=2, lw=1, label=f"{game}, {setting}",
+                    **line_style(f"{setting}{game}"))
+        ax.axhline(1.0, color="black", lw=1, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(bound, fontsize=7)
+        ax.set_xlabel(r"horizon $T$ (rounds)")
+        ax.legend(fontsize=4, frameon=False, loc="lower right")
+    axes[0].set_ylabel("measured regret / bound (max over seeds)")
+
+
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
     table = results.metric("counterexample_search")
     hps = labelled_hyperparameters(results, "counterexample_search")
@@ -155,13 +184,19 @@ FIGURES = (
     FigureSpec("regret_vs_bound", "dwmgrad_regret", "DWMGrad regret vs the derived bound",
                "Measured regret R_T of DWMGrad (median over seeds, band = 10th-90th percentile) "
                "for the analysed algorithm and the paper's window rules, the derived upper bound "
-               "(dashed) and least-squares fits T^a (dotted; CI of a from the bootstrap).",
+               "(dashed), the trivial bound T d G D of any method in the box (dash-dotted) and "
+               "least-squares fits T^a (dotted; CI of a from the bootstrap).",
                draw_regret, (10.0, 5.4)),
     FigureSpec("dwmgrad_window_momentum", "dwmgrad_regret", "DWMGrad window and momentum",
                "DWMGrad's window omega_t and momentum mu_t = gamma (omega_t/delta) (times "
                "lambda^(t-1) for the analysed algorithm) over the rounds of the online runs, "
                "for the analysed algorithm and each window rule of the authors' code.",
                draw_window_momentum, (9.0, 6.0)),
+    FigureSpec("bound_tightness", "bound_tightness", "Tightness of the DWMGrad regret bounds",
+               "Largest measured regret / bound over seeds against the horizon, for every "
+               "registered DWMGrad regret bound (one panel each), on the problem suite and the "
+               "adversarial block-sign game; the dashed line at 1 is where a bound would fail.",
+               draw_tightness, (10.0, 4.0)),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",
                "For each optimizer searched (CMA-ES over periodic online convex sequences, "

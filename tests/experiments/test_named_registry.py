@@ -9,7 +9,7 @@ from experiments.problems import PROBLEMS
 from experiments.runner import validate_spec
 
 CONTRACT_NAMES = {"heavy_ball_rate", "lessard_cycle", "reddi", "dwmgrad_regret", "invariance",
-                  "counterexample_search", "cost_scaling", "empirical"}
+                  "bound_tightness", "counterexample_search", "cost_scaling", "empirical"}
 
 
 def test_registry_has_every_named_experiment() -> None:

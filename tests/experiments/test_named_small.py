@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from experiments.named import (
+    bound_tightness,
     cost_scaling,
     dwmgrad_regret,
     empirical,
@@ -83,15 +84,58 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 100)
     monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0, 1))
     m = run_and_measure(dwmgrad_regret, tmp_path)["metrics"]
-    variants = {"analysed", "paper:loss", "paper:loss_decrease", "paper:loss_increase"}
+    bounded = {"analysed", "analysed:tuned", "constant_momentum"}
+    variants = bounded | {"paper:loss", "paper:loss_decrease", "paper:loss_increase"}
     assert {r["variant"] for r in m["rows"]} == variants
     for row in m["rows"]:
-        assert {"variant", "problem", "T", "regret_median", "regret_q10", "regret_q90", "bound",
-                "ratio"} <= set(row)
-        assert (row["bound"] is None) == (row["variant"] != "analysed")
+        assert set(dwmgrad_regret.RegretRow.__annotations__) == set(row)
+        assert (row["bound"] is None) == (row["variant"] not in bounded)
+        if row["bound"] is not None:
+            assert row["bound_over_trivial"] == pytest.approx(row["bound"] / row["trivial"])
+            assert row["vacuous"] == (row["bound_over_trivial"] >= 1)
+            assert row["trivial"] == pytest.approx(row["T"] * 2.0 * (
+                10 if row["problem"] != "reddi_theorem1" else 3.0))
+    # gamma = 0.9 is vacuous at every quick horizon, and says from when it would not be.
+    analysed = [r for r in m["rows"] if r["variant"] == "analysed"]
+    assert all(r["vacuous"] for r in analysed)
+    assert all(h is not None and h > 100 for h in m["informative_T"]["analysed"].values())
     assert set(m["exponents"]) == variants
     assert {"slope", "ci_low", "ci_high"} <= set(m["exponents"]["analysed"]["online_linear"])
     assert m["bound_holds"] is True
+
+
+def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports.results import load_results
+    from reports.tables import tightness_table
+
+    monkeypatch.setitem(bound_tightness.HORIZON, "quick", 60)
+    monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 60)
+    monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0,))
+    with pytest.raises(FileNotFoundError, match="dwmgrad_regret"):
+        run_and_measure(bound_tightness, tmp_path)          # the suite's runs are needed
+    run_specs(dwmgrad_regret.specs("quick"), ResultStore(tmp_path), progress=False)
+    out = run_and_measure(bound_tightness, tmp_path)
+    m = out["metrics"]
+    assert {row["bound"] for row in m["table"]} == {
+        "dwmgrad_regret", "dwmgrad_constant_momentum_regret",
+        "dwmgrad_constant_momentum_regret_data"}
+    assert m["any_exceeds_one"] is False and all(0 < e["ratio"] <= 1 for e in m["entries"])
+    # The report's table comes from the file alone and equals the measurement's own table.
+    (tmp_path / "measurements").mkdir(exist_ok=True)
+    (tmp_path / "measurements" / "bound_tightness.json").write_text(json.dumps(out))
+    table = tightness_table(load_results(tmp_path, ["bound_tightness"]))
+    assert [row[0] for row in table.rows] == [row["bound"] for row in m["table"]]
+    assert [row[1] for row in table.rows] == [f"{row['ratio']:.3g}" for row in m["table"]]
+
+
+def test_tightness_table_takes_each_bounds_largest_ratio_and_flags_an_excess() -> None:
+    entries = [{"bound": b, "setting": s, "game": "g", "T": 10, "ratio": r, "regret": r,
+                "bound_value": 1.0, "bound_over_trivial": 0.1, "exceeds_one": r > 1}
+               for b, s, r in (("a", "x", 0.2), ("a", "y", 0.5), ("b", "x", 1.5))]
+    table = bound_tightness.tightness_table(entries)
+    assert [(row["bound"], row["setting"], row["exceeds_one"]) for row in table] == [
+        ("a", "y", False), ("b", "x", True)]
 
 
 def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
