@@ -1,19 +1,21 @@
 """A small document model the report is written in once, and rendered three ways.
 
 Blocks (:class:`Heading`, :class:`Para`, :class:`Table`, :class:`FigureBlock`,
-:class:`MarkdownText`) hold inline content (``str``, :class:`Link`, :class:`Badge`).
-:func:`to_markdown` renders ``report.md``; :func:`to_html` the body of ``index.html``;
-:meth:`Table.latex` a booktabs table for ``tables/``.
+:class:`MarkdownText`) hold inline content (``str``: plain text, :class:`Math`: LaTeX math,
+:class:`Link`, :class:`Badge`). :func:`to_markdown` renders ``report.md``; :func:`to_html` the
+body of ``index.html`` (math as MathML, Markdown by markdown-it-py: :mod:`reports.markup`);
+:meth:`Table.latex` a booktabs table for ``tables/`` with math in math mode.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from reports.markup import latex_escape, markdown_html, mathml
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,14 @@ class Badge:
     href: str | None = None
 
 
-Inline = str | Link | Badge
+@dataclass(frozen=True)
+class Math:
+    """LaTeX math (without delimiters): MathML in HTML, ``$...$`` in Markdown and LaTeX."""
+
+    tex: str
+
+
+Inline = str | Link | Badge | Math
 Cell = Inline | Sequence[Inline]
 
 
@@ -48,7 +57,7 @@ class Para:
 
 @dataclass(frozen=True)
 class Table:
-    columns: Sequence[str]
+    columns: Sequence[Cell]
     rows: Sequence[Sequence[Cell]]
     caption: str = ""
     label: str = ""
@@ -62,8 +71,8 @@ class Table:
         if self.label:
             lines.append(rf"\label{{{self.label}}}")
         lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-                  " & ".join(latex_escape(c) for c in self.columns) + r" \\", r"\midrule"]
-        lines += [" & ".join(latex_escape(plain(cell)) for cell in row) + r" \\"
+                  " & ".join(_latex_cell(c) for c in self.columns) + r" \\", r"\midrule"]
+        lines += [" & ".join(_latex_cell(cell) for cell in row) + r" \\"
                   for row in self.rows]
         lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
         return "\n".join(lines)
@@ -93,24 +102,20 @@ Block = Heading | Para | Table | FigureBlock | MarkdownText
 # --------------------------------------------------------------------------- plain / LaTeX
 
 def _items(cell: Cell) -> Sequence[Inline]:
-    return [cell] if isinstance(cell, str | Link | Badge) else cell
+    return [cell] if isinstance(cell, str | Link | Badge | Math) else cell
 
 
 def plain(cell: Cell) -> str:
     out = []
     for item in _items(cell):
         out.append(item if isinstance(item, str) else item.text if isinstance(item, Link)
-                   else item.status)
+                   else item.tex if isinstance(item, Math) else item.status)
     return "".join(out)
 
 
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                   "^": r"\textasciicircum{}"}
-
-
-def latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+def _latex_cell(cell: Cell) -> str:
+    return "".join(f"${item.tex}$" if isinstance(item, Math) else latex_escape(plain(item))
+                   for item in _items(cell))
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -121,6 +126,8 @@ def _md_inline(item: Inline) -> str:
     if isinstance(item, Badge):
         text = f"**{item.status}**"
         return f"[{text}]({item.href})" if item.href else text
+    if isinstance(item, Math):
+        return f"${item.tex}$"
     return item
 
 
@@ -139,7 +146,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
         elif isinstance(b, Table):
             if b.caption:
                 out.append(f"*{b.caption}*\n")
-            out.append("| " + " | ".join(b.columns) + " |")
+            out.append("| " + " | ".join(_md_cell(c) for c in b.columns) + " |")
             out.append("|" + "---|" * len(b.columns))
             out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows)
             out.append("")
@@ -160,6 +167,8 @@ def _html_inline(item: Inline) -> str:
         css = html.escape(item.status.replace(" ", "-"))
         span = f'<span class="verdict {css}">{html.escape(item.status)}</span>'
         return f'<a href="{html.escape(item.href)}">{span}</a>' if item.href else span
+    if isinstance(item, Math):
+        return mathml(item.tex)
     return html.escape(item)
 
 
@@ -177,7 +186,7 @@ def to_html(blocks: Sequence[Block]) -> str:
             out.append("<p>" + "".join(_html_inline(i) for i in b.content) + "</p>")
         elif isinstance(b, Table):
             cap = f"<caption>{html.escape(b.caption)}</caption>" if b.caption else ""
-            head = "".join(f"<th>{html.escape(c)}</th>" for c in b.columns)
+            head = "".join(f"<th>{_html_cell(c)}</th>" for c in b.columns)
             body = "".join("<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>"
                            for row in b.rows)
             out.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
@@ -188,83 +197,5 @@ def to_html(blocks: Sequence[Block]) -> str:
                        f"<figcaption><b>{html.escape(b.title)}.</b> {html.escape(b.caption)} "
                        f"(<code>{html.escape(b.rel_pdf)}</code>)</figcaption></figure>")
         else:
-            out.append(markdown_to_html(b.text))
+            out.append(markdown_html(b.text))
     return "\n".join(out)
-
-
-def markdown_to_html(text: str) -> str:
-    """The small Markdown subset of the derivation appendix: headings, paragraphs, lists,
-    block quotes, fenced code, ``$$`` display math (shown as LaTeX source), inline code and
-    emphasis."""
-    out: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
-    lines = text.splitlines()
-
-    def flush() -> None:
-        if para:
-            out.append("<p>" + _md_inline_html(" ".join(para)) + "</p>")
-            para.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{_md_inline_html(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.strip()
-        fence = "```" if stripped.startswith("```") else "$$" if stripped.startswith("$$") else ""
-        if fence:
-            flush()
-            body, i = _fenced(lines, i, fence)
-            cls = "math" if fence == "$$" else "code"
-            out.append(f'<pre class="{cls}">' + html.escape("\n".join(body)) + "</pre>")
-        elif m := re.match(r"^(#{1,6})\s+(.*)$", stripped):
-            flush()
-            level = min(len(m.group(1)) + 2, 6)
-            out.append(f"<h{level}>{_md_inline_html(m.group(2))}</h{level}>")
-        elif stripped.startswith(">"):
-            flush()
-            quote = [stripped.lstrip("> ")]
-            while i + 1 < len(lines) and lines[i + 1].strip().startswith(">"):
-                i += 1
-                quote.append(lines[i].strip().lstrip("> "))
-            out.append("<blockquote>" + _md_inline_html(" ".join(quote)) + "</blockquote>")
-        elif re.match(r"^([-*]|\d+\.)\s+", stripped):
-            if para:
-                flush()
-            items.append(re.sub(r"^([-*]|\d+\.)\s+", "", stripped))
-        elif not stripped:
-            flush()
-        elif items and line.startswith(" "):
-            items[-1] += " " + stripped
-        else:
-            para.append(stripped)
-        i += 1
-    flush()
-    return "\n".join(out)
-
-
-def _fenced(lines: Sequence[str], i: int, fence: str) -> tuple[list[str], int]:
-    """Body of the fenced block opening at ``lines[i]``, and the index of its closing line."""
-    first = lines[i].strip()[len(fence):]
-    if fence == "$$" and first.endswith("$$"):
-        return [first[:-2]], i
-    body = [] if fence == "```" or not first else [first]
-    i += 1
-    while i < len(lines):
-        stripped = lines[i].strip()
-        if fence == "```" and stripped.startswith("```"):
-            return body, i
-        if fence == "$$" and stripped.endswith("$$"):
-            return body + ([stripped[:-2]] if stripped[:-2] else []), i
-        body.append(lines[i])
-        i += 1
-    return body, i
-
-
-def _md_inline_html(text: str) -> str:
-    escaped = html.escape(text)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
-    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', escaped)

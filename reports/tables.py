@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.claims.invariance import audit
-from reports.document import Table
+from reports.document import Math, Table
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
 
@@ -35,8 +35,8 @@ def ci(d: Mapping[str, Any], value_key: str = "slope") -> str:
 
 def heavy_ball_table(r: ResultSet) -> Table:
     rows = sorted(r.metric("heavy_ball_rate", "rows"), key=lambda row: row["kappa"])
-    return Table(["kappa", "rho* (theory)", "rate, Jordan fit", "rate, plain fit",
-                  "GD theory", "GD measured"],
+    return Table([Math(r"\kappa"), [Math(r"\rho^*"), " (theory)"], "rate, Jordan fit",
+                  "rate, plain fit", "GD theory", "GD measured"],
                  [[num(x["kappa"]), num(x["rho_star"], 5), num(x["rate_fit_jordan"], 5),
                    num(x["rate_measured"], 5), num(x["gd_rate_theory"], 5),
                    num(x["gd_rate_measured"], 5)] for x in rows],
@@ -66,7 +66,8 @@ def reddi_table(r: ResultSet) -> Table:
                  for name, e in sorted(table.items()) if isinstance(e, Mapping)]
     if not rows:
         raise MissingResult("reddi.metrics has no construction")
-    return Table(["construction", "optimizer", "final x (x* = -1)", "R_T / T"], rows,
+    return Table(["construction", "optimizer", ["final ", Math("x"), " (", Math("x^* = -1"), ")"],
+                  Math("R_T / T")], rows,
                  "Reddi et al.'s constructions: final iterate and average regret.", "tab:reddi")
 
 
@@ -82,7 +83,8 @@ def regret_table(r: ResultSet) -> Table:
             rows.append([variant, problem, ci(fit),
                          num(max(ratios), 3) if ratios else "no bound",
                          f"{min(horizons)}-{max(horizons)}" if horizons else "-"])
-    return Table(["variant", "problem", "exponent a (R_T ~ T^a)", "max R_T/bound", "T range"],
+    return Table(["variant", "problem", ["exponent ", Math(r"a\ (R_T \sim T^a)")],
+                  ["max ", Math(r"R_T/\text{bound}")], [Math("T"), " range"]],
                  rows, "DWMGrad in online convex optimization: fitted regret exponents "
                  "(bootstrap CI over seeds) and the largest ratio to the derived bound.",
                  "tab:dwmgrad-regret")
@@ -123,8 +125,8 @@ def counterexample_table(r: ResultSet) -> Table:
              ", ".join(f"T={t}: {num(v, 3)}" for t, v in (e.get("avg_regret_by_T") or {}).items()),
              str(e.get("conditions") or "-"), str(e.get("replay") or "-")]
             for name, e in sorted(m.items()) if isinstance(e, Mapping) and "found" in e]
-    return Table(["optimizer", "counterexample found", "evaluations", "R_T/T", "conditions",
-                  "replay"], rows,
+    return Table(["optimizer", "counterexample found", "evaluations", Math("R_T/T"),
+                  "conditions", "replay"], rows,
                  f"Counterexample search (Adam's known counterexample rediscovered: "
                  f"{m.get('adam_rediscovered')}).", "tab:counterexamples")
 
@@ -202,11 +204,12 @@ def checks_table(r: ResultSet) -> Table:
 
 
 def bounds_table(r: ResultSet) -> Table:
-    rows = [[str(b.get("name")), str(b.get("kind")), str(b.get("latex", b.get("expression"))),
+    rows = [[str(b.get("name")), str(b.get("kind")),
+             Math(str(b["latex"])) if b.get("latex") else str(b.get("expression")),
              "; ".join(str(a.get("name", a)) if isinstance(a, Mapping) else str(a)
                        for a in b.get("assumptions", [])),
              str(b.get("reference"))] for b in r.bound_list()]
-    return Table(["bound", "kind", "statement (LaTeX)", "assumptions", "reference"], rows,
+    return Table(["bound", "kind", "statement", "assumptions", "reference"], rows,
                  "Bounds derived or quoted by the theory package.", "tab:bounds")
 
 

@@ -10,9 +10,10 @@ import pytest
 from report_fake_results import write_fake_results
 
 from reports.build import ReportFiles
-from reports.document import Table, latex_escape, markdown_to_html
+from reports.document import Math, Table, to_html
 from reports.figures import FIGURES
 from reports.figures.style import KNOWN_STYLES, legend_label, line_style, render
+from reports.markup import inline_latex, latex_escape, markdown_html, mathml
 from reports.readme_snippet import COMMAND, write_section
 from reports.results import load_results
 
@@ -53,14 +54,35 @@ def test_latex_tables_escape_and_use_booktabs() -> None:
     assert latex_escape("~^") == r"\textasciitilde{}\textasciicircum{}"
 
 
-def test_markdown_appendix_is_rendered_safely() -> None:
-    out = markdown_to_html("# Title\n\ntext <b> `code`\n\n$$\nR_T \\le 1\n$$\n- item\n\n"
-                           "> Checked (proof `p`)\n> verified")
-    assert "<h3>Title</h3>" in out
-    assert "&lt;b&gt;" in out and "<code>code</code>" in out
-    assert '<pre class="math">R_T \\le 1</pre>' in out
+def test_markdown_is_rendered_by_the_library_with_tables_emphasis_and_math() -> None:
+    out = markdown_html("# Title\n\ntext <b> `code` *emph*\n\n$$\nR_T \\le 1\n$$\n\n- item\n\n"
+                        "| step | status |\n|---|---|\n| L1 | $s_t \\ge 0$ |\n")
+    assert "<h1>Title</h1>" in out and "<em>emph</em>" in out
+    assert "&lt;b&gt;" in out and "<code>code</code>" in out  # raw HTML is escaped
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in out
     assert "<li>item</li>" in out
-    assert "<blockquote>Checked (proof <code>p</code>) verified</blockquote>" in out
+    assert "<table>" in out and "<th>step</th>" in out and "|---|" not in out
+    assert "\\le" not in out and "\\ge" not in out  # no LaTeX source left
+
+
+def test_math_cells_are_mathml_in_html_and_math_mode_in_latex() -> None:
+    table = Table([Math(r"\kappa"), ["max ", Math(r"R_T/\text{bound}")]],
+                  [["10", Math(r"\frac{1}{2}")]], "cap", "tab:x")
+    page = to_html([table])
+    assert page.count("<math ") == 3 and "\\frac" not in page
+    tex = table.latex()
+    assert r"$\kappa$ & max $R_T/\text{bound}$ \\" in tex
+    assert r"10 & $\frac{1}{2}$ \\" in tex
+
+
+def test_inline_markdown_becomes_latex_with_math_kept_and_text_escaped() -> None:
+    assert inline_latex(r"the *window* $\omega_t$: R_T <= 5% & `x_y`") == (
+        r"the \emph{window} $\omega_t$: R\_T <= 5\% \& \texttt{x\_y}")
+
+
+def test_latex_math_cannot_read_is_shown_as_source_not_dropped() -> None:
+    out = mathml(r"\frac{1}{")
+    assert "<math" not in out and r"\frac{1}{" in out  # the Chromium test then flags it
 
 
 def test_readme_section_has_the_table_the_figure_and_the_command(
