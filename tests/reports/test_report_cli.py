@@ -106,10 +106,12 @@ def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
     experiments_call = stage("experiments", ("theory", "checks"))
 
     def run_experiments(names: list[str], scale: str, out: Path, device: str = "cpu",
-                        workers: int = 1, progress: bool = True) -> dict[str, Any]:
+                        workers: int = 1, progress: bool = True, executor: str = "local",
+                        ray_address: str | None = None) -> dict[str, Any]:
         from experiments.api import experiments_registry
 
         assert scale == "quick" and device == "cpu" and workers == 2
+        assert executor == "local" and ray_address is None
         assert not progress                  # stderr is not a terminal under pytest
         assert names == list(experiments_registry()) and names
         experiments_call(out)
