@@ -29,11 +29,15 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
+_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+
+
 def mathml(tex: str, display: bool = False) -> str:
-    """``tex`` as a MathML ``<math>`` element; LaTeX latex2mathml cannot read is shown as code
-    (named, never dropped)."""
+    """``tex`` as a MathML ``<math>`` element (HTML5 form: no namespace attribute, so the page
+    names no URL); LaTeX latex2mathml cannot read is shown as code (named, never dropped)."""
     try:
-        return convert(tex.strip(), display="block" if display else "inline")
+        return convert(tex.strip(), display="block" if display else "inline").replace(
+            _NAMESPACE, "", 1)
     except Exception:  # noqa: BLE001 - the converter raises many types; show the source
         return f'<code class="tex" title="not converted to MathML">{html.escape(tex)}</code>'
 
