@@ -59,5 +59,5 @@ CLAIMS: tuple[Claim, ...] = (
           "and per-round loss offsets, Adam and AMSGrad to loss scaling up to their eps and "
           "to permutation and reflection exactly (so are SGD and heavy ball); the same harness "
           "reports every other optimizer's sensitivity.",
-          (), ("invariance",), (), invariance_audit),
+          (), ("invariance",), ("invariance_audit",), invariance_audit),
 )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.figures import cost, empirical, heavy_ball, online, regret
+from reports.figures import cost, empirical, heavy_ball, invariance, online, regret
 from reports.figures.style import FigureResult, FigureSpec, render
 from reports.results import ResultSet
 
 FIGURES: tuple[FigureSpec, ...] = (
-    *regret.FIGURES, *heavy_ball.FIGURES, *online.FIGURES, *cost.FIGURES, *empirical.FIGURES,
+    *regret.FIGURES, *heavy_ball.FIGURES, *online.FIGURES, *invariance.FIGURES, *cost.FIGURES,
+    *empirical.FIGURES,
 )
 
 

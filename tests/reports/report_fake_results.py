@@ -126,7 +126,10 @@ def invariance() -> dict[str, Any]:
               "holds": True} for t in ("offset +3", "offset -3", "per-round offset")]
     metrics = {"horizon": 300, "table": table, "known_invariances": known, "known_hold": True,
                "offset_sensitive": ["DWMGrad"], "rows": []}
-    return _measurement("invariance", metrics, {})
+    series = {"optimizers": list(table), "transforms": list(transforms),
+              "worst_change": [[0.0, 0.0, 0.0, 1e-9, 1e-9, 0.0, 0.0],
+                               [0.0, 0.3, 0.2, 1e-9, 1e-9, 0.0, None]]}
+    return _measurement("invariance", metrics, series)
 
 
 def cost_scaling() -> dict[str, Any]:
