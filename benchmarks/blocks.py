@@ -2,9 +2,9 @@
 sizes and thread counts, beside the for-loop path and the authors' class, in the same run.
 
 On CPU the foreach path applies its ops to blocks of at most ``cpu_block_numel()`` elements
-per tensor list (:func:`dwmgrad.base.cache_blocks`); this benchmark is how that default was
-chosen and how to check it on another machine. For each ``--threads`` value, every entry of
-``bench optimizers`` (so that the caches are as cold as there) plus one DWMGrad foreach
+per tensor list (:func:`dwmgrad.drivers.cache_blocks`); this benchmark is how that default was
+chosen and how to check it on another machine. For each ``--threads`` value, every uncompiled
+entry of ``bench optimizers`` (so that the caches are as cold as there) plus one DWMGrad foreach
 optimizer per ``--sizes`` value (and ``whole``: all tensors uncut in one block) are warmed up
 and timed round-robin for ``--repeats`` rounds; the median and min step time of each is
 reported, with the authors' class / foreach ratio for each size and the size the package uses
@@ -25,6 +25,7 @@ from benchmarks.optimizers import (
     DEFAULT_NUMEL,
     DEFAULT_REPEATS,
     DEFAULT_TENSORS,
+    UNCOMPILED,
     Timing,
     interleaved_times,
     optimizer_builders,
@@ -32,7 +33,7 @@ from benchmarks.optimizers import (
 )
 from benchmarks.output import emit
 from dwmgrad import DWMGrad
-from dwmgrad.base import cpu_block_numel, cpu_blocks_of
+from dwmgrad.drivers import cpu_block_numel
 from verify_io.errors import UsageError
 from verify_io.options import positive_int, positive_int_list
 from verify_io.paths import writable_file
@@ -68,16 +69,13 @@ class BlocksResult:
     results: list[ThreadResult]
 
 
-def with_blocks(step: Callable[[], object], size: int) -> Callable[[], object]:
-    """``step`` run with CPU blocks of ``size`` elements."""
-    def call() -> object:
-        with cpu_blocks_of(size):
-            return step()
-    return call
-
-
-def foreach_step(numel: int, tensors: int) -> Callable[[], object]:
-    return optimizer_step(lambda ps: DWMGrad(ps, foreach=True), True, numel, tensors)
+def foreach_step(numel: int, tensors: int, block: int) -> Callable[[], object]:
+    """A DWMGrad foreach optimizer with CPU blocks of ``block`` elements; takes one step."""
+    def build(params: list[torch.Tensor]) -> DWMGrad:
+        opt = DWMGrad(params, foreach=True)
+        opt.cpu_block_numel = block
+        return opt
+    return optimizer_step(build, True, numel, tensors)
 
 
 def measure_threads(threads: int, sizes: list[int], numel: int, tensors: int,
@@ -86,11 +84,12 @@ def measure_threads(threads: int, sizes: list[int], numel: int, tensors: int,
     torch.set_num_threads(threads)
     try:
         load_before = os.getloadavg()[0]
+        builders, _ = optimizer_builders(paths=UNCOMPILED)
         calls = {label: optimizer_step(build, needs_loss, numel, tensors)
-                 for label, build, needs_loss in optimizer_builders()}
+                 for label, build, needs_loss in builders}
         # "whole": a block as large as all parameters: no tensor is cut, one block in all
         block_sizes: dict[int | str, int] = {**{size: size for size in sizes}, WHOLE: numel}
-        variants = {f"blocks={key}": with_blocks(foreach_step(numel, tensors), size)
+        variants = {f"blocks={key}": foreach_step(numel, tensors, size)
                     for key, size in block_sizes.items()}
         timings = interleaved_times({**calls, **variants}, repeats)
         authors = timings[AUTHORS].median_s

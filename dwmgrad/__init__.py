@@ -2,9 +2,11 @@
 
 Each optimizer is a ``torch.optim.Optimizer`` that validates its hyperparameters against a
 table (``OPTIMIZERS[name].hyperparameters``), gathers the tensors that have gradients and
-calls one functional update over tensor lists (for-loop reference or ``torch._foreach_*``;
-DWMGrad also has a compiled ``fused=True`` path). ``per_instance=True`` runs B independent
-problems stored along dimension 0 of every parameter.
+runs its update, written once per tensor, on one of three paths (:mod:`dwmgrad.drivers`):
+the for-loop reference, ``foreach=True`` (``torch._foreach_*`` ops) or ``fused=True``
+(compiled by ``torch.compile``); the default is the fastest uncompiled path measured for the
+device. ``per_instance=True`` runs B independent problems stored along dimension 0 of every
+parameter.
 
 - ``DWMGrad``: dynamic-window momentum (arXiv 2510.25042); needs the loss in ``step``.
 - ``AdaBelief``, ``Aida``: belief-based adaptive steps (arXiv 2010.07468, 2203.13273).

@@ -50,27 +50,21 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import (
-    TensorListOptimizer,
-    adam_denominator,
-    add_scaled_,
-    broadcast_rows,
-    foreach_add_scaled_,
-    per_tensor,
-    row_sum,
-    zero_step,
-)
+from dwmgrad.base import TensorListOptimizer, zero_step
+from dwmgrad.demon import adam_denominator
+from dwmgrad.drivers import reduce
 from dwmgrad.hyperparams import eps_row, lr_row, per_instance_row, table, unit_row
+from dwmgrad.tensor_list import Coef, Vec, add_scaled_, coefficient, log_of, row_sum, rows
 
 __all__ = [
     "ADAM_AHB_HYPERPARAMETERS",
     "ADAPTIVE_HB_HYPERPARAMETERS",
     "AdamAHB",
     "AdaptiveHB",
-    "adam_ahb_update",
-    "adaptive_hb_update",
-    "secant_curvature",
+    "adam_ahb_tensor_step",
+    "adaptive_hb_tensor_step",
     "secant_momentum",
+    "secant_sums",
 ]
 
 ADAPTIVE_HB_HYPERPARAMETERS = table(lr_row(), unit_row("max_momentum"), per_instance_row())
@@ -81,26 +75,13 @@ ADAM_AHB_HYPERPARAMETERS = table(
 DISPLACEMENT_FLOOR = 1e-6
 
 
-def _total_squared_norm(tensors: list[Tensor], per_instance: bool, like: Tensor) -> Tensor:
-    """Sum of squares over all tensors (per instance row if per_instance), shaped like ``like``."""
-    total = torch.zeros_like(like)
-    for x in tensors:
-        total = total + row_sum(x * x, per_instance).to(like.device)
-    return total
-
-
-def secant_curvature(
-    grads: list[Tensor], g_prev: list[Tensor], displacement: list[Tensor], *,
-    per_instance: bool, like: Tensor,
-) -> Tensor:
-    """h_k = ||g_k - g_{k-1}|| / (||x_k - x_{k-1}|| + 1e-6) over all given tensors.
-
-    ``like`` is a 0-d or (B,) tensor giving the result's shape, dtype and device.
-    """
-    change = [g - gp for g, gp in zip(grads, g_prev, strict=True)]
-    grad_norm = _total_squared_norm(change, per_instance, like).sqrt()
-    step_norm = _total_squared_norm(displacement, per_instance, like).sqrt()
-    return grad_norm / (step_norm + DISPLACEMENT_FLOOR)
+def secant_sums(g: Vec, g_prev: Vec, displacement: Vec, *, per_instance: bool
+                ) -> tuple[Vec, Vec]:
+    """This tensor's part of ||g_k - g_{k-1}||² and ||x_k - x_{k-1}||² (per instance row if
+    per_instance); the drivers' ``reduce`` adds the parts of all tensors."""
+    change = g - g_prev  # type: ignore[operator]
+    return (row_sum(change * change, per_instance),
+            row_sum(displacement * displacement, per_instance))  # type: ignore[operator]
 
 
 def secant_momentum(h: Tensor, first: Tensor, *, lr: float, max_momentum: float) -> Tensor:
@@ -109,71 +90,23 @@ def secant_momentum(h: Tensor, first: Tensor, *, lr: float, max_momentum: float)
     return torch.where(first, torch.zeros_like(beta), beta)
 
 
-def adaptive_hb_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    v: list[Tensor],
-    g_prev: list[Tensor],
-    steps: list[Tensor],
-    *,
-    beta: Tensor,
-    lr: float,
-    foreach: bool = False,
-) -> None:
+def adaptive_hb_tensor_step(p: Vec, g: Vec, v: Vec, g_prev: Vec, step: Vec, *, beta: Coef,
+                            lr: Coef) -> None:
     """v <- beta v - lr g; theta <- theta + v; g_prev <- g; t <- t + 1 (beta 0-d or (B,))."""
-    if len(params) == 0:
-        return
-    if foreach:
-        torch._foreach_mul_(v, per_tensor(beta, params))
-        foreach_add_scaled_(v, grads, -lr)
-        torch._foreach_add_(params, v)
-        torch._foreach_copy_(g_prev, grads)
-        torch._foreach_add_(steps, 1)
-        return
-    for p, g, v_i, gp, step in zip(params, grads, v, g_prev, steps, strict=True):
-        add_scaled_(v_i.mul_(broadcast_rows(beta, p)), g, -lr)
-        p.add_(v_i)
-        gp.copy_(g)
-        step.add_(1)
+    add_scaled_(v.mul_(rows(beta, p)), g, -lr)  # type: ignore[operator]
+    p.add_(v)  # type: ignore[arg-type]
+    g_prev.copy_(g)  # type: ignore[arg-type]
+    step.add_(1)
 
 
-def adam_ahb_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    m: list[Tensor],
-    v: list[Tensor],
-    g_prev: list[Tensor],
-    d: list[Tensor],
-    steps: list[Tensor],
-    *,
-    beta: Tensor,
-    lr: float,
-    beta2: float,
-    eps: float,
-    foreach: bool = False,
-) -> None:
+def adam_ahb_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, g_prev: Vec, d: Vec, step: Vec, *,
+                         beta: Coef, lr: Coef, beta2: Coef, log_beta2: Coef, eps: Coef) -> None:
     """Adam step with beta1 = beta (0-d or (B,)); stores the displacement in ``d``."""
-    if len(params) == 0:
-        return
-    if foreach:
-        keep = per_tensor(beta, params)
-        torch._foreach_mul_(m, keep)
-        torch._foreach_add_(m, torch._foreach_mul(grads, per_tensor(1 - beta, params)))
-    else:
-        for p, g, m_i in zip(params, grads, m, strict=True):
-            b = broadcast_rows(beta, p)
-            m_i.mul_(b).add_(g * (1 - b))
-    denom = adam_denominator(v, grads, steps, beta2=beta2, eps=eps, foreach=foreach)
-    if foreach:
-        torch._foreach_copy_(d, torch._foreach_mul(m, -lr))
-        torch._foreach_div_(d, denom)
-        torch._foreach_add_(params, d)
-        torch._foreach_copy_(g_prev, grads)
-        return
-    for p, g, m_i, gp, d_i, den in zip(params, grads, m, g_prev, d, denom, strict=True):
-        d_i.copy_(m_i * -lr / den)
-        p.add_(d_i)
-        gp.copy_(g)
+    m.lerp_(g, rows(1 - beta, p))  # type: ignore[arg-type, operator]  # beta m + (1 - beta) g
+    denom = adam_denominator(g, v, step, beta2=beta2, log_beta2=log_beta2, eps=eps)
+    d.copy_(m).div_(denom).mul_(-lr)  # type: ignore[arg-type, operator]
+    p.add_(d)  # type: ignore[arg-type]
+    g_prev.copy_(g)  # type: ignore[arg-type]
 
 
 class _SecantMomentumOptimizer(TensorListOptimizer):
@@ -209,10 +142,12 @@ class _SecantMomentumOptimizer(TensorListOptimizer):
         g_prev, disp, steps = self._state_lists(
             params, ("g_prev", self.displacement_key, "step"), self._new_state
         )
-        h = secant_curvature(
-            [p.grad for p in params], g_prev, disp,  # type: ignore[misc]
-            per_instance=self.defaults["per_instance"], like=glob["momentum_now"],
-        )
+        grads = [p.grad for p in params]
+        per_instance = self.defaults["per_instance"]
+        change, step_size = reduce(
+            self._path(self.param_groups[0], params), secant_sums, [grads, g_prev, disp],  # type: ignore[list-item]
+            {"per_instance": per_instance}, like=glob["momentum_now"])
+        h = change.sqrt() / (step_size.sqrt() + DISPLACEMENT_FLOOR)
         first = torch.stack([k.to(h) for k in steps]).amax() == 0
         for index, (group, ps) in enumerate(gathered):
             beta = secant_momentum(h, first, lr=group["lr"], max_momentum=group["max_momentum"])
@@ -236,9 +171,11 @@ class AdaptiveHB(_SecantMomentumOptimizer):
         *,
         per_instance: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
-            lr=lr, max_momentum=max_momentum, per_instance=per_instance, foreach=foreach
+            lr=lr, max_momentum=max_momentum, per_instance=per_instance, foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -247,10 +184,9 @@ class AdaptiveHB(_SecantMomentumOptimizer):
 
     def _apply(self, group: dict[str, Any], params: list[Tensor], beta: Tensor) -> None:
         v, g_prev, steps = self._state_lists(params, ("v", "g_prev", "step"), self._new_state)
-        adaptive_hb_update(
-            params, [p.grad for p in params], v, g_prev, steps,  # type: ignore[misc]
-            beta=beta, lr=group["lr"], foreach=self._use_foreach(group, params),
-        )
+        self._run(group, adaptive_hb_tensor_step,
+                  [params, [p.grad for p in params], v, g_prev, steps],  # type: ignore[misc]
+                  {"beta": beta, "lr": coefficient(group["lr"])}, split=beta.dim() == 0)
 
 
 class AdamAHB(_SecantMomentumOptimizer):
@@ -270,10 +206,11 @@ class AdamAHB(_SecantMomentumOptimizer):
         *,
         per_instance: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr, beta2=beta2, eps=eps, max_momentum=max_momentum, per_instance=per_instance,
-            foreach=foreach,
+            foreach=foreach, fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -290,8 +227,9 @@ class AdamAHB(_SecantMomentumOptimizer):
         m, v, g_prev, d, steps = self._state_lists(
             params, ("m", "v", "g_prev", "d", "step"), self._new_state
         )
-        adam_ahb_update(
-            params, [p.grad for p in params], m, v, g_prev, d, steps,  # type: ignore[misc]
-            beta=beta, lr=group["lr"], beta2=group["beta2"], eps=group["eps"],
-            foreach=self._use_foreach(group, params),
-        )
+        beta2 = float(group["beta2"])
+        self._run(group, adam_ahb_tensor_step,
+                  [params, [p.grad for p in params], m, v, g_prev, d, steps],  # type: ignore[misc]
+                  {"beta": beta, "lr": coefficient(group["lr"]), "beta2": beta2,
+                   "log_beta2": log_of(beta2), "eps": float(group["eps"])},
+                  split=beta.dim() == 0)

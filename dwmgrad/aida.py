@@ -16,8 +16,10 @@ or one row of it per problem instance when ``per_instance``):
 with :math:`\alpha` (lr), :math:`(\beta_1, \beta_2)` (betas), :math:`\epsilon` (eps), K (k),
 :math:`\xi` (xi). As in the authors' code, :math:`\epsilon` is added to the state every step
 and there is no outer :math:`\epsilon`; K = 0 gives AdaBelief without the outer
-:math:`\epsilon`. With K = 2 and :math:`\xi \to 0`, :math:`b - a = \cos^2\angle(g_t, m_t)\,
-(m_t - g_t)`. Since :math:`\hat s_t \ge \epsilon/(1-\beta_2)`, each coordinate's step
+:math:`\epsilon`. The K projections are computed in closed form
+(:func:`projected_difference`: three inner products per layer whatever K). With K = 2 and
+:math:`\xi \to 0`, :math:`b - a = \cos^2\angle(g_t, m_t)\,(m_t - g_t)`. Since
+:math:`\hat s_t \ge \epsilon/(1-\beta_2)`, each coordinate's step
 multiplier is at most :math:`(\alpha/(1-\beta_1^t))\sqrt{(1-\beta_2)/\epsilon}`.
 
 Example::
@@ -32,11 +34,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.adabelief import apply_belief_step, update_first_moment
-from dwmgrad.base import TensorListOptimizer, broadcast_rows, row_sum, zero_step
+from dwmgrad.adabelief import belief_coefficients, belief_step_, first_moment_
+from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, per_instance_row, table
+from dwmgrad.tensor_list import Coef, Vec, row_sum, rows
 
-__all__ = ["HYPERPARAMETERS", "Aida", "aida_update", "project_pair"]
+__all__ = ["HYPERPARAMETERS", "Aida", "aida_tensor_step", "projected_difference"]
 
 HYPERPARAMETERS = table(
     lr_row(),
@@ -48,63 +51,39 @@ HYPERPARAMETERS = table(
 )
 
 
-def _row_coefficient(x: Tensor, y: Tensor, per_instance: bool) -> Tensor:
-    """<x, y> per layer (or per instance row), shaped to broadcast against ``x``."""
-    return broadcast_rows(row_sum(x * y, per_instance), x)
+def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool) -> Vec:
+    r""":math:`b_K - a_K` after K simultaneous mutual projections of a = g and b = m, layer
+    by layer (per instance row if ``per_instance``), in closed form.
 
-
-def project_pair(
-    a: list[Tensor], b: list[Tensor], *, k: int, xi: float, per_instance: bool, foreach: bool
-) -> tuple[list[Tensor], list[Tensor]]:
-    """K simultaneous mutual projections of a onto b and b onto a, layer by layer.
-
-    Each is computed as ``(x / (‖x‖² + xi)) * c``: dividing first keeps every intermediate
-    bounded (``|x_i / ‖x‖²| <= 1 / |x_i|`` and the result ``<= ‖y‖``), whereas ``x * c``
-    overflows float32 for |g| >= ~1e13 although the result is representable.
+    Every projection scales a and b, so :math:`a_K = p_K g` and :math:`b_K = q_K m` with
+    :math:`c = p q \langle g, m\rangle`,
+    :math:`p \leftarrow p\,c/(p^2\|g\|^2 + \xi)`, :math:`q \leftarrow q\,c/(q^2\|m\|^2 + \xi)`:
+    three reductions whatever K, and the K projections are O(1) work per layer (the direct
+    form needs 3K reductions and 4K passes over the layer). Each coefficient divides first,
+    ``p / (p²‖g‖² + ξ) · c``, as the direct form divides ``a / (‖a‖² + ξ)`` before multiplying
+    by c: every intermediate stays bounded where the result is representable.
     """
-    for _ in range(k):
-        c = [_row_coefficient(x, y, per_instance) for x, y in zip(a, b, strict=True)]
-        na = [_row_coefficient(x, x, per_instance) + xi for x in a]
-        nb = [_row_coefficient(y, y, per_instance) + xi for y in b]
-        if foreach:
-            a = list(torch._foreach_mul(torch._foreach_div(a, na), c))
-            b = list(torch._foreach_mul(torch._foreach_div(b, nb), c))
-        else:
-            a = [x / ni * ci for x, ci, ni in zip(a, c, na, strict=True)]
-            b = [y / ni * ci for y, ci, ni in zip(b, c, nb, strict=True)]
-    return a, b
+    if k == 0:
+        return m - g  # type: ignore[operator, no-any-return]
+    gg = row_sum(g * g, per_instance)  # type: ignore[operator]
+    mm = row_sum(m * m, per_instance)  # type: ignore[operator]
+    gm = row_sum(g * m, per_instance)  # type: ignore[operator]
+    p, q = gm / (gg + xi), gm / (mm + xi)  # the first projection (p_0 = q_0 = 1)
+    for _ in range(k - 1):
+        c = p * q * gm
+        p, q = p / (p * p * gg + xi) * c, q / (q * q * mm + xi) * c
+    return m * rows(q, m) - g * rows(p, g)  # type: ignore[operator, no-any-return]
 
 
-def aida_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    m: list[Tensor],
-    s: list[Tensor],
-    steps: list[Tensor],
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    k: int,
-    xi: float,
-    per_instance: bool = False,
-    foreach: bool = False,
+def aida_tensor_step(
+    p: Vec, g: Vec, m: Vec, s: Vec, step: Vec, *, lr: Coef, beta1: Coef, beta2: Coef,
+    log_beta1: Coef, log_beta2: Coef, eps: Coef, k: int, xi: Coef, per_instance: bool,
 ) -> None:
-    """Apply one Aida step in place (for-loop reference or ``torch._foreach_*`` path)."""
-    if len(params) == 0:
-        return
-    update_first_moment(grads, m, steps, beta1=beta1, foreach=foreach)
-    a, b = project_pair(list(grads), list(m), k=k, xi=xi, per_instance=per_instance,
-                        foreach=foreach)
-    if foreach:
-        r = list(torch._foreach_sub(b, a))
-    else:
-        r = [y - x for x, y in zip(a, b, strict=True)]
-    apply_belief_step(
-        params, m, s, steps, r, lr=lr, beta1=beta1, beta2=beta2, eps=eps, outer_eps=0.0,
-        foreach=foreach,
-    )
+    """One Aida step of one tensor (a layer; or a list of layers), in place."""
+    first_moment_(g, m, step, beta1=beta1)
+    belief = projected_difference(g, m, k=k, xi=xi, per_instance=per_instance)
+    belief_step_(p, m, s, step, belief, lr=lr, beta2=beta2, log_beta1=log_beta1,
+                 log_beta2=log_beta2, eps=eps, outer_eps=None)
 
 
 class Aida(TensorListOptimizer):
@@ -125,9 +104,11 @@ class Aida(TensorListOptimizer):
         *,
         per_instance: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
-            lr=lr, betas=betas, eps=eps, k=k, xi=xi, per_instance=per_instance, foreach=foreach
+            lr=lr, betas=betas, eps=eps, k=k, xi=xi, per_instance=per_instance, foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -137,10 +118,9 @@ class Aida(TensorListOptimizer):
             ("m", "s", "step"),
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "s": torch.zeros_like(p)},
         )
-        beta1, beta2 = group["betas"]
-        aida_update(
-            params, [p.grad for p in params], m, s, steps,  # type: ignore[misc]
-            lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], k=group["k"],
-            xi=group["xi"], per_instance=group["per_instance"],
-            foreach=self._use_foreach(group, params),
+        self._run(
+            group, aida_tensor_step, [params, [p.grad for p in params], m, s, steps],  # type: ignore[misc]
+            {**belief_coefficients(group), "k": group["k"], "xi": float(group["xi"]),
+             "per_instance": group["per_instance"]},
+            split=False,  # the projections reduce over each whole layer
         )

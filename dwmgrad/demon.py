@@ -28,7 +28,9 @@ so :math:`\beta(0) = \beta_{init}` and :math:`\beta(k) = 0` for :math:`k \ge T`.
 (docs/algorithms.md, section 3): :math:`m \leftarrow g + \beta m` with no :math:`(1-\beta)`
 factor and no bias correction of :math:`m`; only :math:`v` is bias-corrected. (One public
 library multiplies the *parameters* by :math:`\beta` instead of a velocity; that is not
-Demon.) ``per_instance`` has no effect.
+Demon.) Both rules are elementwise, so with ``per_instance=True`` (its shape contract
+checked) the instances are independent as they are. Paths: for-loop, ``foreach=True``,
+``fused=True`` (compiled), each from one per-tensor function (see :mod:`dwmgrad.drivers`).
 
 Example::
 
@@ -42,13 +44,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import (
-    TensorListOptimizer,
-    adam_denominator,
-    add_scaled_,
-    foreach_add_scaled_,
-    zero_step,
-)
+from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import (
     betas_row,
     counter_row,
@@ -58,15 +54,26 @@ from dwmgrad.hyperparams import (
     table,
     unit_row,
 )
+from dwmgrad.tensor_list import (
+    Coef,
+    Vec,
+    add_scaled_,
+    addcdiv_scaled_,
+    addcmul_scaled_,
+    coefficient,
+    log_of,
+    power_minus_one,
+)
 
 __all__ = [
     "DEMON_ADAM_HYPERPARAMETERS",
     "DEMON_SGD_HYPERPARAMETERS",
     "DemonAdam",
     "DemonSGD",
-    "demon_adam_update",
+    "adam_denominator",
+    "demon_adam_tensor_step",
     "demon_beta",
-    "demon_sgd_update",
+    "demon_sgd_tensor_step",
 ]
 
 _TOTAL_STEPS = counter_row("total_steps")
@@ -76,71 +83,41 @@ DEMON_ADAM_HYPERPARAMETERS = table(
 )
 
 
-def demon_beta(k: Tensor, total_steps: int, beta_init: float) -> Tensor:
+def demon_beta(k: Vec, total_steps: int, beta_init: Coef) -> Vec:
     """Demon momentum beta(k) after k steps of T = total_steps (0 from k = T on)."""
-    remaining = torch.clamp(1 - k / total_steps, min=0)
-    return beta_init * remaining / ((1 - beta_init) + beta_init * remaining)
+    remaining = k.div(total_steps).neg_().add_(1).clamp_min_(0)  # (1 - k/T)_+
+    return remaining.mul(beta_init).div_(remaining.mul(beta_init).add_(1 - beta_init))  # type: ignore[arg-type, operator, return-value]
 
 
-def demon_sgd_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    v: list[Tensor],
-    steps: list[Tensor],
-    *,
-    lr: float,
-    momentum: float,
-    total_steps: int,
-    foreach: bool = False,
-) -> None:
+def adam_denominator(g: Vec, v: Vec, step: Vec, *, beta2: Coef, log_beta2: Coef, eps: Coef
+                     ) -> Vec:
+    r"""Adam's second moment, shared by DemonAdam and AdamAHB: update ``v`` and ``step`` in
+    place and return the denominator (a new tensor).
+
+    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`, :math:`t \leftarrow t + 1`, and the
+    result is :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon`, with :math:`1-\beta_2^t` from
+    :func:`dwmgrad.tensor_list.power_minus_one` (finite in float32 for every valid beta2).
+    """
+    addcmul_scaled_(v.mul_(beta2), g, g, 1 - beta2)  # type: ignore[operator]
+    step.add_(1)
+    return v.div(power_minus_one(log_beta2, step).neg_()).sqrt_().add_(eps)  # type: ignore[arg-type, return-value]
+
+
+def demon_sgd_tensor_step(p: Vec, g: Vec, v: Vec, step: Vec, *, lr: Coef, momentum: Coef,
+                          total_steps: int) -> None:
     """One Demon SGDM step in place: v <- beta(k) v - lr g; theta <- theta + v; k <- k + 1."""
-    if len(params) == 0:
-        return
-    betas = [demon_beta(k, total_steps, momentum) for k in steps]
-    if foreach:
-        torch._foreach_mul_(v, betas)
-        foreach_add_scaled_(v, grads, -lr)
-        torch._foreach_add_(params, v)
-        torch._foreach_add_(steps, 1)
-        return
-    for p, g, v_i, k, beta in zip(params, grads, v, steps, betas, strict=True):
-        add_scaled_(v_i.mul_(beta), g, -lr)
-        p.add_(v_i)
-        k.add_(1)
+    add_scaled_(v.mul_(demon_beta(step, total_steps, momentum)), g, -lr)  # type: ignore[arg-type, operator]
+    p.add_(v)  # type: ignore[arg-type]
+    step.add_(1)
 
 
-def demon_adam_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    m: list[Tensor],
-    v: list[Tensor],
-    steps: list[Tensor],
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    total_steps: int,
-    foreach: bool = False,
-) -> None:
+def demon_adam_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, step: Vec, *, lr: Coef,
+                           beta1: Coef, beta2: Coef, log_beta2: Coef, eps: Coef,
+                           total_steps: int) -> None:
     """One Demon Adam step in place (see the module docstring for the rule)."""
-    if len(params) == 0:
-        return
-    betas = [demon_beta(k, total_steps, beta1) for k in steps]
-    if foreach:
-        torch._foreach_mul_(m, betas)
-        torch._foreach_add_(m, grads)
-    else:
-        for m_i, g, beta in zip(m, grads, betas, strict=True):
-            m_i.mul_(beta).add_(g)
-    denom = adam_denominator(v, grads, steps, beta2=beta2, eps=eps, foreach=foreach)
-    if foreach:
-        update = torch._foreach_mul(m, lr)
-        torch._foreach_div_(update, denom)
-        torch._foreach_sub_(params, update)
-        return
-    for p, m_i, den in zip(params, m, denom, strict=True):
-        p.sub_(m_i * lr / den)
+    m.mul_(demon_beta(step, total_steps, beta1)).add_(g)  # type: ignore[arg-type]
+    denom = adam_denominator(g, v, step, beta2=beta2, log_beta2=log_beta2, eps=eps)
+    addcdiv_scaled_(p, m, denom, -lr)  # type: ignore[operator]
 
 
 class DemonSGD(TensorListOptimizer):
@@ -158,10 +135,11 @@ class DemonSGD(TensorListOptimizer):
         total_steps: int,
         per_instance: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr, momentum=momentum, total_steps=total_steps, per_instance=per_instance,
-            foreach=foreach,
+            foreach=foreach, fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -169,11 +147,9 @@ class DemonSGD(TensorListOptimizer):
         v, steps = self._state_lists(
             params, ("v", "step"), lambda p: {"step": zero_step(p), "v": torch.zeros_like(p)}
         )
-        demon_sgd_update(
-            params, [p.grad for p in params], v, steps,  # type: ignore[misc]
-            lr=group["lr"], momentum=group["momentum"], total_steps=group["total_steps"],
-            foreach=self._use_foreach(group, params),
-        )
+        self._run(group, demon_sgd_tensor_step, [params, [p.grad for p in params], v, steps],  # type: ignore[misc]
+                  {"lr": coefficient(group["lr"]), "momentum": float(group["momentum"]),
+                   "total_steps": group["total_steps"]})
 
 
 class DemonAdam(TensorListOptimizer):
@@ -192,10 +168,11 @@ class DemonAdam(TensorListOptimizer):
         total_steps: int,
         per_instance: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr, betas=betas, eps=eps, total_steps=total_steps, per_instance=per_instance,
-            foreach=foreach,
+            foreach=foreach, fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -205,9 +182,8 @@ class DemonAdam(TensorListOptimizer):
             ("m", "v", "step"),
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "v": torch.zeros_like(p)},
         )
-        beta1, beta2 = group["betas"]
-        demon_adam_update(
-            params, [p.grad for p in params], m, v, steps,  # type: ignore[misc]
-            lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-            total_steps=group["total_steps"], foreach=self._use_foreach(group, params),
-        )
+        beta1, beta2 = (float(b) for b in group["betas"])
+        self._run(group, demon_adam_tensor_step, [params, [p.grad for p in params], m, v, steps],  # type: ignore[misc]
+                  {"lr": coefficient(group["lr"]), "beta1": beta1, "beta2": beta2,
+                   "log_beta2": log_of(beta2), "eps": float(group["eps"]),
+                   "total_steps": group["total_steps"]})

@@ -37,16 +37,13 @@ uses its own :math:`\alpha, \gamma, \epsilon, \lambda` and schedule; ``init_wind
 treats row b of every parameter as an independent problem: ``loss`` then has shape (B,) and
 the window is one per row.
 
-Paths: the for-loop (``foreach=False``, the reference), ``foreach=True`` (the same operations
-as ``torch._foreach_*`` ops; on CPU applied block by block, large tensors cut into flat
-pieces so that a block's working set stays in cache, see :func:`dwmgrad.base.cache_blocks`)
-and ``fused=True``: the for-loop step compiled once by ``torch.compile``
-(TorchInductor), which fuses each tensor's update into one pass over memory. With the
+Paths (:mod:`dwmgrad.drivers`, one per-tensor function :func:`dwmgrad_tensor_step` for all):
+the for-loop (``foreach=False``, the reference), ``foreach=True`` (the same operations as
+``torch._foreach_*`` ops, on CPU block by block) and ``fused=True`` (the for-loop compiled by
+``torch.compile``, one pass over memory per tensor; compiled on the first fused step, and
+again only when the tensors with gradients change in number, shape or dtype). With the
 constant schedule, :math:`\alpha` scales the step as ``addcdiv``'s ``value=`` (no pass of
-its own); the ``inv_sqrt`` schedule divides by the tensor :math:`\alpha_t`. Compilation
-happens on the first fused step (and again when the list of tensors with gradients changes
-shape); the default paths never compile. The compiled step matches the for-loop within a
-few ulps in float64 (tested at atol 1e-14).
+its own); the ``inv_sqrt`` schedule divides by the tensor :math:`\alpha_t`.
 
 Optimizer-wide state lives in ``opt.state["global"]`` as tensors on the parameters' device
 (``step``, ``window``, ``prev_loss``, ``momentum_now``, ``nonfinite_losses``) and is updated
@@ -81,13 +78,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.base import (
-    TensorListOptimizer,
-    broadcast_rows,
-    cache_blocks,
-    grouped_by_device,
-    per_tensor,
-)
+from dwmgrad.base import TensorListOptimizer
 from dwmgrad.hyperparams import (
     HyperParam,
     counter_row,
@@ -97,8 +88,17 @@ from dwmgrad.hyperparams import (
     table,
     unit_row,
 )
+from dwmgrad.tensor_list import (
+    Coef,
+    Vec,
+    addcdiv_scaled_,
+    coefficient,
+    maximum_,
+    rows,
+    sqrt_into,
+)
 
-__all__ = ["DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_update", "momentum_at"]
+__all__ = ["DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_tensor_step", "momentum_at"]
 
 WINDOW_RULES = ("loss", "loss_decrease", "loss_increase")
 LR_SCHEDULES = ("constant", "inv_sqrt")
@@ -154,147 +154,26 @@ def momentum_at(
     return momentum * (window / max_window) * torch.pow(momentum_decay, step - 1)
 
 
-def _coefficients(
-    window: Tensor, step: Tensor, *, lr: float, momentum: float, max_window: int,
-    momentum_decay: float, lr_schedule: str,
-) -> tuple[Tensor, Tensor, Tensor | float]:
-    r"""Per-step coefficients (1/ω_t, μ_t, α_t) shared by every element.
+def dwmgrad_tensor_step(
+    p: Vec, g: Vec, s: Vec, v: Vec, s_hat: Vec | None = None, *,
+    inv_window: Coef, momentum: Coef, alpha: Coef, eps: Coef,
+) -> None:
+    r"""One DWMGrad step of one tensor (or list), in place: the package's DWMGrad math.
 
-    α_t is the Python float ``lr`` for the constant schedule (it then scales the step as the
-    ``value=`` of one kernel) and a tensor for ``inv_sqrt``.
+    ``inv_window`` is :math:`1/\omega_t`, ``momentum`` :math:`\mu_t` (0-d or (B,)),
+    ``alpha`` :math:`\alpha_t`; ``s_hat`` is given exactly when ``max_second_moment``.
+    :math:`s_t` is computed as lerp(s, g², 1/ω) = s + (g² − s)/ω and
+    :math:`\alpha_t g/(\sqrt{s}+\epsilon)` as ``addcdiv``'s ``value=`` scaling for a float
+    :math:`\alpha` (a tensor divides the denominator first): the same values in real
+    arithmetic as the formulas above, in fewer passes over memory. One temporary per tensor.
     """
-    inv = window.reciprocal()
-    mu = momentum_at(window, step, momentum=momentum, max_window=max_window,
-                     momentum_decay=momentum_decay)
-    alpha = lr * step.rsqrt() if lr_schedule == "inv_sqrt" else lr
-    return inv, mu, alpha
-
-
-def dwmgrad_update(
-    params: list[Tensor],
-    grads: list[Tensor],
-    s: list[Tensor],
-    v: list[Tensor],
-    s_hat: list[Tensor],
-    *,
-    window: Tensor,
-    step: Tensor,
-    lr: float,
-    momentum: float,
-    eps: float,
-    max_window: int,
-    momentum_decay: float = 1.0,
-    lr_schedule: str = "constant",
-    max_second_moment: bool = False,
-    foreach: bool = False,
-    fused: bool = False,
-) -> None:
-    r"""Apply one DWMGrad step in place, given the advanced window :math:`\omega_t` and step t.
-
-    ``window`` is 0-d or (B,) (per instance: row b of every tensor uses ``window[b]``);
-    ``s_hat`` is used (and must hold one tensor per parameter) only if ``max_second_moment``.
-    ``foreach`` selects the ``torch._foreach_*`` path, ``fused`` the compiled one; the
-    for-loop path is the reference.
-    """
-    if len(params) == 0:
-        return
-    inv, mu, alpha = _coefficients(
-        window, step, lr=lr, momentum=momentum, max_window=max_window,
-        momentum_decay=momentum_decay, lr_schedule=lr_schedule,
-    )
-    if fused:
-        # α_t goes in as a tensor, so that one compiled graph serves every lr. Every 0-d
-        # tensor goes in as a shape-(1,) view: inductor reads 0-d coefficient inputs on the
-        # host, and (torch 2.13, CPU) silently drops in-place updates of 0-d float64 inputs.
-        if not isinstance(alpha, Tensor):
-            alpha = torch.full_like(step, alpha)
-        tensors = [[t.view(1) if t.dim() == 0 else t for t in lst]
-                   for lst in (params, grads, s, v, s_hat, [inv, mu, alpha])]
-        _compiled_single_tensor()(*tensors[:5], *tensors[5], eps, max_second_moment)
-    elif foreach:
-        _multi_tensor_dwmgrad(params, grads, s, v, s_hat, inv, mu, alpha, eps, max_second_moment)
-    else:
-        _single_tensor_dwmgrad(params, grads, s, v, s_hat, inv, mu, alpha, eps, max_second_moment)
-
-
-def _single_tensor_dwmgrad(
-    params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor | float,
-    eps: float, max_second_moment: bool,
-) -> None:
-    # One temporary per tensor. s_t is computed as lerp(s, g^2, 1/omega) = s + (g^2 - s)/omega
-    # and alpha_t g/(sqrt(s)+eps) as g/(sqrt(s)+eps) scaled by a float alpha (addcdiv's value=)
-    # or as g/((sqrt(s)+eps)/alpha_t) for a tensor alpha_t: the same values in real arithmetic
-    # as the formulas above, in fewer passes over memory.
-    for i, p in enumerate(params):
-        g = grads[i]
-        work = g * g
-        s[i].lerp_(work, broadcast_rows(inv, p))
-        second = s[i]
-        if max_second_moment:
-            second = torch.maximum(s_hat[i], s[i], out=s_hat[i])
-        torch.sqrt(second, out=work).add_(eps)
-        v[i].mul_(broadcast_rows(mu, p))
-        if isinstance(alpha, Tensor):
-            v[i].addcdiv_(g, work.div_(broadcast_rows(alpha, p)))
-        else:
-            v[i].addcdiv_(g, work, value=alpha)
-        p.sub_(v[i])
-
-
-def _multi_tensor_dwmgrad(
-    params: list[Tensor], grads: list[Tensor], s: list[Tensor], v: list[Tensor],
-    s_hat: list[Tensor], inv: Tensor, mu: Tensor, alpha: Tensor | float,
-    eps: float, max_second_moment: bool,
-) -> None:
-    # The for-loop's operations, in the same order, each over all tensors of a block.
-    split = inv.dim() == 0  # per-instance coefficients broadcast over rows: keep tensors whole
-    state = [s, v, s_hat] if max_second_moment else [s, v]
-    for device, lists in grouped_by_device([params, grads, *state]):
-        c, m = inv.to(device), mu.to(device)
-        a = alpha.to(device) if isinstance(alpha, Tensor) else alpha
-        dtype = lists[0][0].dtype
-        # ε on CPU in float32/float64: a 0-d tensor of that dtype, the value the kernel adds
-        # for the Python float too, but cheaper per call; elsewhere the float itself (a 0-d
-        # float16 tensor would round 1e-8 to 0 first; on CUDA a list of 0-d tensors would
-        # leave the fused multi-tensor kernels)
-        e: float | Tensor = (torch.full((), eps, dtype=dtype) if device.type == "cpu"
-                             and dtype in (torch.float32, torch.float64) else eps)
-        for ps, gs, ss, vs, *shs in cache_blocks(lists, device, split=split):
-            _foreach_block(ps, gs, ss, vs, shs[0] if shs else None, c, m, a, e)
-
-
-def _foreach_block(
-    ps: list[Tensor], gs: list[Tensor], ss: list[Tensor], vs: list[Tensor],
-    shs: list[Tensor] | None, c: Tensor, m: Tensor, a: Tensor | float, eps: Tensor | float,
-) -> None:
-    work = torch._foreach_mul(gs, gs)
-    # a list of weights: a 0-d tensor weight would bind to the Scalar overload (a host read)
-    weights = [c] * len(ps) if c.dim() == 0 else [broadcast_rows(c, p) for p in ps]
-    torch._foreach_lerp_(ss, work, weights)
-    second = ss
-    if shs is not None:  # max_second_moment
-        torch._foreach_maximum_(shs, ss)
-        second = shs
-    work = torch._foreach_sqrt(second)
-    torch._foreach_add_(work, [eps] * len(ps) if isinstance(eps, Tensor) else eps)
-    torch._foreach_mul_(vs, per_tensor(m, ps))
-    if isinstance(a, Tensor):
-        torch._foreach_div_(work, per_tensor(a, ps))
-        torch._foreach_addcdiv_(vs, gs, work)
-    else:
-        torch._foreach_addcdiv_(vs, gs, work, value=a)
-    torch._foreach_sub_(ps, vs)
-
-
-@functools.cache
-def _compiled_single_tensor() -> Callable[..., None]:
-    """The for-loop step compiled by TorchInductor into one fused kernel per tensor.
-
-    It always receives α_t as a tensor (the for-loop's ``inv_sqrt`` form). Built on first
-    use only, so the default paths never compile.
-    """
-    return torch.compile(_single_tensor_dwmgrad)  # type: ignore[return-value]
+    work = g * g
+    s.lerp_(work, rows(inv_window, p))
+    second = s if s_hat is None else maximum_(s_hat, s)
+    work = sqrt_into(work, second).add_(eps)
+    v.mul_(rows(momentum, p))
+    addcdiv_scaled_(v, g, work, rows(alpha, p))
+    p.sub_(v)
 
 
 class DWMGrad(TensorListOptimizer):
@@ -417,26 +296,25 @@ class DWMGrad(TensorListOptimizer):
             glob, self._loss_tensor(loss, glob["window"]),
             window_rule=self.defaults["window_rule"], max_window=self.defaults["max_window"],
         )
+        window, step = glob["window"], glob["step"]
+        inv_window = window.reciprocal()
         for index, group in enumerate(self.param_groups):
             params = self._params_with_grad(group)
             msm = group["max_second_moment"]
             keys = ("s", "v", "s_hat") if msm else ("s", "v")
-            lists = self._state_lists(params, keys, functools.partial(_init_state, msm=msm))
-            s, v = lists[0], lists[1]
+            state = self._state_lists(params, keys, functools.partial(_init_state, msm=msm))
+            momentum = momentum_at(window, step, momentum=group["momentum"],
+                                   max_window=group["max_window"],
+                                   momentum_decay=group["momentum_decay"])
             if index == 0:
-                glob["momentum_now"].copy_(
-                    momentum_at(
-                        glob["window"], glob["step"], momentum=group["momentum"],
-                        max_window=group["max_window"], momentum_decay=group["momentum_decay"],
-                    )
-                )
-            dwmgrad_update(
-                params, [p.grad for p in params], s, v, lists[2] if msm else [],  # type: ignore[misc]
-                window=glob["window"], step=glob["step"], lr=group["lr"],
-                momentum=group["momentum"], eps=group["eps"], max_window=group["max_window"],
-                momentum_decay=group["momentum_decay"], lr_schedule=group["lr_schedule"],
-                max_second_moment=msm, foreach=self._use_foreach(group, params),
-                fused=bool(group["fused"]),
+                glob["momentum_now"].copy_(momentum)
+            lr = coefficient(group["lr"])
+            self._run(
+                group, dwmgrad_tensor_step, [params, [p.grad for p in params], *state],  # type: ignore[misc]
+                {"inv_window": inv_window, "momentum": momentum, "eps": group["eps"],
+                 "alpha": lr * step.rsqrt() if group["lr_schedule"] == "inv_sqrt" else lr},
+                # per-instance coefficients broadcast over rows: keep tensors whole
+                split=window.dim() == 0,
             )
         return loss
 

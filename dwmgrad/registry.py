@@ -14,11 +14,10 @@ from typing import Any
 import torch
 
 from dwmgrad import adabelief, adaptive_hb, aida, demon, dwmgrad
+from dwmgrad.drivers import PATHS
 from dwmgrad.hyperparams import HyperParam
 
 __all__ = ["OPTIMIZERS", "HyperParam", "OptimizerInfo", "path_kwargs"]
-
-PATHS = ("forloop", "foreach", "fused")
 
 
 def _jsonable(value: object) -> object:
@@ -104,7 +103,7 @@ _INFOS = [
         cls=adabelief.AdaBelief,
         hyperparameters=adabelief.HYPERPARAMETERS,
         example_kwargs={"lr": 1e-3},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package semantics)",
     ),
@@ -113,7 +112,7 @@ _INFOS = [
         cls=aida.Aida,
         hyperparameters=aida.HYPERPARAMETERS,
         example_kwargs={"lr": 1e-3},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)",
     ),
@@ -122,7 +121,7 @@ _INFOS = [
         cls=demon.DemonSGD,
         hyperparameters=demon.DEMON_SGD_HYPERPARAMETERS,
         example_kwargs={"lr": 0.01, "total_steps": 100},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952",
     ),
@@ -131,7 +130,7 @@ _INFOS = [
         cls=demon.DemonAdam,
         hyperparameters=demon.DEMON_ADAM_HYPERPARAMETERS,
         example_kwargs={"lr": 1e-3, "total_steps": 100},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented choice)",
     ),
@@ -140,7 +139,7 @@ _INFOS = [
         cls=adaptive_hb.AdaptiveHB,
         hyperparameters=adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
         example_kwargs={"lr": 0.01},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)",
     ),
@@ -149,7 +148,7 @@ _INFOS = [
         cls=adaptive_hb.AdamAHB,
         hyperparameters=adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
         example_kwargs={"lr": 1e-3},
-        paths=PATHS[:2],
+        paths=PATHS,
         needs_loss=False,
         reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)",
     ),

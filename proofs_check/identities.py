@@ -191,19 +191,19 @@ def closed_forms_numeric(head: Head) -> StepResult:
     return check_numeric(*head, slack, _layers, tol=1e-12)
 
 
-@step(AIDA, "dwmgrad.aida.project_pair (float64, ξ = 0) gives the closed forms, K = 0..7")
+@step(AIDA, "dwmgrad.aida.projected_difference (float64, ξ = 0) gives the closed forms, "
+            "K = 0..7")
 def closed_forms_implementation(head: Head) -> StepResult:
     import torch
 
-    from dwmgrad.aida import project_pair
+    from dwmgrad.aida import projected_difference
 
     def slack(g: np.ndarray, m: np.ndarray, K: np.ndarray) -> np.ndarray:
         out = np.empty(len(K))
         for k in range(8):
             rows = K == k
-            a, b = project_pair([torch.from_numpy(g[rows])], [torch.from_numpy(m[rows])], k=k,
-                                xi=0.0, per_instance=True, foreach=False)
-            r = (b[0] - a[0]).numpy()
+            r = projected_difference(torch.from_numpy(g[rows]), torch.from_numpy(m[rows]), k=k,
+                                     xi=0.0, per_instance=True).numpy()
             scale = np.linalg.norm(g[rows], axis=1) + np.linalg.norm(m[rows], axis=1)
             ref = closed_form_residual(g[rows], m[rows], k)
             out[rows] = -np.linalg.norm(r - ref, axis=1) / scale

@@ -37,7 +37,10 @@ import sympy as sp
 from theory.core import Assumption, Bound, Derivation, DerivationLine
 from theory.dwmgrad import ANALYSED_OPTIONS
 
-n, d, P, b, K = sp.symbols("n d P b K", positive=True, integer=True)
+n, d, P, b = sp.symbols("n d P b", positive=True, integer=True)
+K = sp.Symbol("K", nonnegative=True, integer=True)
+PROJECTING = sp.Min(K, 1)
+"""1 when Aida projects (K >= 1; the closed form's three inner products), 0 for K = 0."""
 
 # --- the elementwise symbols (one value per parameter element) ------------------------------
 g, theta, s, s_hat, v, m, g_prev, disp = sp.symbols("g theta s s_hat v m g_prev d_prev",
@@ -239,20 +242,19 @@ def _p(op: str, reads: int, writes: int = 1, scaled: bool = False, count: sp.Exp
 
 
 _MUL_IN, _DIV_IN = "mul.Tensor", "div.Tensor"
-_BELIEF_STEP = (  # dwmgrad.adabelief.apply_belief_step, shared by AdaBelief and Aida
+_BELIEF_STEP = (  # dwmgrad.adabelief.belief_step_, shared by AdaBelief and Aida
     _p("mul_.Tensor", 1, computes="β₂ s"),
     _p("addcmul_.default", 2, scaled=True, computes="+ (1 − β₂) r²"),
     _p("add_.Tensor", 1, computes="+ ε (state)"),
     _p("sqrt.default", 1, computes="√s"),
-    _p(_DIV_IN, 1, computes="/ √(1 − β₂^t)"),
-    _p("add.Tensor", 1, computes="+ outer ε"),
+    _p("div_.Tensor", 1, computes="/ √(1 − β₂^t)"),
     _p(_MUL_IN, 1, computes="m · α/(1 − β₁^t)"),
-    _p(_DIV_IN, 2, computes="/ denominator"),
+    _p("div_.Tensor", 2, computes="/ denominator"),
     _p("sub_.Tensor", 2, computes="θ −="),
 )
+_OUTER_EPS = _p("add_.Tensor", 1, computes="+ outer ε")
 _FIRST_MOMENT = (
-    _p("mul_.Tensor", 1, computes="β₁ m"),
-    _p("add_.Tensor", 2, scaled=True, computes="+ (1 − β₁) g"),
+    _p("lerp_.Scalar", 2, computes="m + (1 − β₁)(g − m)"),
 )
 _SECANT_NORMS = (  # dwmgrad.adaptive_hb.secant_curvature: ‖g − g_prev‖², ‖x_k − x_{k−1}‖²
     _p("sub.Tensor", 2, computes="g − g_prev"),
@@ -265,8 +267,8 @@ _ADAM_SECOND_MOMENT = (
 )
 _ADAM_DENOMINATOR = (
     _p(_DIV_IN, 1, computes="v/(1 − β₂^t)"),
-    _p("sqrt.default", 1, computes="√"),
-    _p("add.Tensor", 1, computes="+ ε"),
+    _p("sqrt_.default", 1, computes="√"),
+    _p("add_.Tensor", 1, computes="+ ε"),
 )
 
 _bc1, _bc2 = 1 - beta1**t, 1 - beta2**t
@@ -293,7 +295,7 @@ MODELS: dict[str, CostModel] = {
                  (theta1, theta - v1)),
         state={s: "s", v: "v"},
         passes=(*_DWMGRAD_PASSES, _CONSTANT_LR_STEP, _p("sqrt.out", 1, computes="√s")),
-        scalar_ops=sp.Integer(31),
+        scalar_ops=sp.Integer(26),
         notes="window, μ_t, α_t, 1/ω_t: a fixed number of 0-d ops per step, independent of P "
               "(loss passed as a 0-d tensor; 8 of them hold the window on a non-finite loss)",
     ),
@@ -307,7 +309,7 @@ MODELS: dict[str, CostModel] = {
         passes=(*_DWMGRAD_PASSES, *_DECAYING_LR_STEP,
                 _p("maximum.out", 2, computes="ŝ = max(ŝ, s)"),
                 _p("sqrt.out", 1, computes="√ŝ")),
-        scalar_ops=sp.Integer(33),
+        scalar_ops=sp.Integer(28),
         options=ANALYSED_OPTIONS,
         notes="two more passes (÷ α_t: 2 streams, max: 3 streams) and one more state tensor "
               "than the paper's rule; "
@@ -319,8 +321,9 @@ MODELS: dict[str, CostModel] = {
                  (s1, beta2 * s + (1 - beta2) * (g - m1) ** 2 + eps),
                  (theta1, theta - alpha / _bc1 * m1 / (sp.sqrt(s1) / sp.sqrt(_bc2) + eps))),
         state={m: "m", s: "s"},
-        passes=(*_FIRST_MOMENT, _p("sub.Tensor", 2, computes="r = g − m"), *_BELIEF_STEP),
-        scalar_ops=8 * P,
+        passes=(*_FIRST_MOMENT, _p("sub.Tensor", 2, computes="r = g − m"), *_BELIEF_STEP,
+                _OUTER_EPS),
+        scalar_ops=9 * P,
         notes="per tensor: step counter, β₁^t, β₂^t and the two corrections (0-d ops)",
     ),
     "Aida": CostModel(
@@ -332,19 +335,18 @@ MODELS: dict[str, CostModel] = {
         state={m: "m", s: "s"},
         passes=(
             *_FIRST_MOMENT,
-            _p(_MUL_IN, 2, count=K, computes="a·b for c = ⟨a, b⟩"),
-            _p(_MUL_IN, 1, count=2 * K, computes="a·a, b·b for the norms"),
-            _p("sum.dim_IntList", 1, writes=0, count=3 * K, computes="the three sums"),
-            _p(_DIV_IN, 1, count=2 * K, computes="a/(‖a‖² + ξ), b/(‖b‖² + ξ)"),
-            _p(_MUL_IN, 1, count=2 * K, computes="· c (after the division: no overflow)"),
-            _p("sub.Tensor", 2, computes="r = b − a"),
+            _p(_MUL_IN, 2, count=PROJECTING, computes="g·m for ⟨g, m⟩"),
+            _p(_MUL_IN, 1, count=2 * PROJECTING, computes="g·g, m·m for the norms"),
+            _p("sum.dim_IntList", 1, writes=0, count=3 * PROJECTING, computes="the three sums"),
+            _p(_MUL_IN, 1, count=2 * PROJECTING, computes="q_K m, p_K g"),
+            _p("sub.Tensor", 2, computes="r = b_K − a_K"),
             *_BELIEF_STEP,
         ),
-        scalar_ops=(8 + 2 * K) * P,
+        scalar_ops=(9 + 4 * PROJECTING + 12 * (K - PROJECTING)) * P,
         reductions=((g, g), (m1, m1), (g, m1)),
-        notes="the code runs K projections (3K reductions over the layer); the closed forms "
-              "of theory.identities need only ⟨g,g⟩, ⟨m,m⟩, ⟨g,m⟩ whatever K, which is what "
-              "expression_flops assumes (p_K, q_K are then O(1) per tensor)",
+        notes="the code computes the K projections in closed form (dwmgrad.aida."
+              "projected_difference): ⟨g,g⟩, ⟨m,m⟩, ⟨g,m⟩ whatever K (none for K = 0), then "
+              "p_K, q_K with O(K) 0-d ops per tensor",
     ),
     "DemonSGD": CostModel(
         "DemonSGD", "spec §3 (seed 002, Chen et al., arXiv 1910.04952)",
@@ -355,7 +357,7 @@ MODELS: dict[str, CostModel] = {
             _p("add_.Tensor", 2, scaled=True, computes="− η g"),
             _p("add_.Tensor", 2, computes="θ + v"),
         ),
-        scalar_ops=8 * P,
+        scalar_ops=9 * P,
         notes="β_t computed per tensor from its step counter",
     ),
     "DemonAdam": CostModel(
@@ -369,11 +371,9 @@ MODELS: dict[str, CostModel] = {
             _p("add_.Tensor", 2, computes="+ g"),
             *_ADAM_SECOND_MOMENT,
             *_ADAM_DENOMINATOR,
-            _p(_MUL_IN, 1, computes="η m"),
-            _p(_DIV_IN, 2, computes="/ denominator"),
-            _p("sub_.Tensor", 2, computes="θ −="),
+            _p("addcdiv_.default", 3, scaled=True, computes="θ − η m/denominator"),
         ),
-        scalar_ops=11 * P,
+        scalar_ops=12 * P,
         notes="per tensor: step counter, β_t, and 1 − β₂^t = −expm1(t·log β₂) (3 0-d ops, "
               "finite in float32 for β₂ next to 1)",
     ),
@@ -388,7 +388,7 @@ MODELS: dict[str, CostModel] = {
             _p("add_.Tensor", 2, computes="θ + v"),
             _p("copy_.default", 2, computes="g_prev ← g"),
         ),
-        scalar_ops=17 + 3 * P,
+        scalar_ops=13 + 3 * P,
         reductions=((g - g_prev, g - g_prev), (v, v)),
         notes="h_k needs two norms over ALL parameters before any update: one extra sweep",
     ),
@@ -401,18 +401,16 @@ MODELS: dict[str, CostModel] = {
         state={m: "m", v: "v", g_prev: "g_prev", disp: "d"},
         passes=(
             *_SECANT_NORMS,
-            _p("mul_.Tensor", 1, computes="β_k m"),
-            _p(_MUL_IN, 1, computes="g (1 − β_k)"),
-            _p("add_.Tensor", 2, computes="m +="),
+            _p("lerp_.Tensor", 2, computes="m + (1 − β_k)(g − m)"),
             *_ADAM_SECOND_MOMENT,
             *_ADAM_DENOMINATOR,
-            _p(_MUL_IN, 1, computes="−α m"),
-            _p(_DIV_IN, 2, computes="/ denominator"),
-            _p("copy_.default", 2, computes="d ← step"),
+            _p("copy_.default", 2, computes="d ← m"),
+            _p("div_.Tensor", 2, computes="/ denominator"),
+            _p("mul_.Tensor", 1, computes="· (−α)"),
             _p("add_.Tensor", 2, computes="θ + d"),
             _p("copy_.default", 2, computes="g_prev ← g"),
         ),
-        scalar_ops=17 + 7 * P,
+        scalar_ops=13 + 7 * P,
         reductions=((g - g_prev, g - g_prev), (disp, disp)),
     ),
     "Adam": CostModel(

@@ -204,7 +204,7 @@ DERIVATIONS: list[Derivation] = [
                            "odd_residual"),
             DerivationLine("The closed forms match the literal recursion (ξ = 1e-20) on random "
                            "layers for K = 0..7.", None, "closed_forms_numeric"),
-            DerivationLine("... and dwmgrad.aida.project_pair.", None,
+            DerivationLine("... and dwmgrad.aida.projected_difference.", None,
                            "closed_forms_implementation"),
         ),
         bounds=("aida_residual_even_k", "aida_residual_odd_k"), latex_names=_LATEX,

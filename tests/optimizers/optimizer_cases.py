@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from dwmgrad.registry import OPTIMIZERS, OptimizerInfo, path_kwargs
@@ -49,29 +50,47 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
 
 
 # The compiled (fused) step is one graph per parameter-list signature and per value of the
-# flags that change the graph (max_second_moment); the other options only change the
-# coefficients passed in. So the fused path runs the paper setting and one variant with every
-# analysis option, which keeps the number of compilations (seconds each) small.
-FUSED_VARIANTS: list[dict[str, Any]] = [
-    {"window_rule": "loss"},
-    {"window_rule": "loss_increase", "lr_schedule": "inv_sqrt", "momentum_decay": 0.9,
-     "max_second_moment": True},
-]
+# options that change the graph (DWMGrad's max_second_moment, Aida's k); float options are
+# passed in as tensors. So the fused path runs each optimizer's example setting and, for
+# DWMGrad, one variant with every analysis option, which keeps the number of compilations
+# (seconds each) small. Compiling is slow on a shared machine: fused cases are marked slow.
+FUSED_VARIANTS: dict[str, list[dict[str, Any]]] = {
+    "DWMGrad": [
+        {"window_rule": "loss"},
+        {"window_rule": "loss_increase", "lr_schedule": "inv_sqrt", "momentum_decay": 0.9,
+         "max_second_moment": True},
+    ],
+}
+
+Case = tuple[str, str, dict[str, Any]]
 
 
-def optimizer_cases(paths: Sequence[str] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
-    """(name, path, overrides) for every registry entry, variant and (requested) path."""
-    cases: list[tuple[str, str, dict[str, Any]]] = []
+def optimizer_cases(paths: Sequence[str] | None = None) -> list[Any]:
+    """(name, path, overrides) for every registry entry, variant and (requested) path, as
+    pytest params (fused cases marked slow)."""
+    cases: list[Any] = []
     for name, info in sorted(OPTIMIZERS.items()):
         for path in info.paths:
             if paths is not None and path not in paths:
                 continue
-            variants = FUSED_VARIANTS if path == "fused" else VARIANTS.get(name, [{}])
-            cases.extend((name, path, overrides) for overrides in variants)
+            if path == "fused":
+                variants = FUSED_VARIANTS.get(name, [{}])
+                marks = [pytest.mark.slow]
+            else:
+                variants, marks = VARIANTS.get(name, [{}]), []
+            cases.extend(pytest.param((name, path, overrides), marks=marks,
+                                      id=case_id((name, path, overrides)))
+                         for overrides in variants)
     return cases
 
 
-def case_id(case: tuple[str, str, dict[str, Any]]) -> str:
+def slow_if_fused(name: str, path: str) -> Any:
+    """``(name, path)`` as a pytest param, marked slow for the compiled path."""
+    return pytest.param(name, path, marks=[pytest.mark.slow] if path == "fused" else [],
+                        id=f"{name}-{path}")
+
+
+def case_id(case: Case) -> str:
     name, path, overrides = case
     extra = ",".join(f"{k}={v}" for k, v in overrides.items())
     return f"{name}-{path}" + (f"-{extra}" if extra else "")

@@ -1,4 +1,4 @@
-"""CPU blocks of the foreach path (``dwmgrad.base.cache_blocks``): every element is visited
+"""CPU blocks of the foreach path (``dwmgrad.drivers.cache_blocks``): every element is visited
 once, in aligned pieces; non-contiguous or row-broadcast tensors stay whole; and DWMGrad's
 foreach path matches its for-loop when tensors are cut into pieces."""
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from dwmgrad import DWMGrad
-from dwmgrad.base import cache_blocks, cpu_block_numel, cpu_blocks_of
+from dwmgrad.drivers import cache_blocks, cpu_block_numel
 
 CPU = torch.device("cpu")
 
@@ -31,8 +31,7 @@ SHAPES = [(3, 4), (2,), (0,), (7,), (1,), (2, 2, 3), (5,)]
 def test_every_element_once_in_aligned_pieces_within_the_limit() -> None:
     a, b = numbered(SHAPES, 0.0), numbered(SHAPES, 1000.0)
     seen_a: list[float] = []
-    with cpu_blocks_of(5):
-        blocks = list(cache_blocks([a, b], CPU))
+    blocks = list(cache_blocks([a, b], CPU, limit=5))
     for block_a, block_b in blocks:
         assert [t.shape for t in block_a] == [t.shape for t in block_b]
         for piece_a, piece_b in zip(block_a, block_b, strict=True):
@@ -48,9 +47,8 @@ def test_every_element_once_in_aligned_pieces_within_the_limit() -> None:
 
 def test_pieces_are_views_so_in_place_updates_reach_the_tensors() -> None:
     a = numbered(SHAPES, 0.0)
-    with cpu_blocks_of(4):
-        for (block,) in cache_blocks([a], CPU):
-            torch._foreach_mul_(block, 2.0)
+    for (block,) in cache_blocks([a], CPU, limit=4):
+        torch._foreach_mul_(block, 2.0)
     for t, ref in zip(a, numbered(SHAPES, 0.0), strict=True):
         assert torch.equal(t, 2 * ref)
 
@@ -59,30 +57,27 @@ def test_non_contiguous_and_unsplit_columns_stay_whole() -> None:
     wide = torch.zeros(4, 6)
     transposed = wide.t()  # (6, 4), not contiguous
     contiguous = torch.zeros(6, 4)
-    with cpu_blocks_of(5):
-        blocks = list(cache_blocks([[contiguous], [transposed]], CPU))
-        assert [b[1][0].shape for b in blocks] == [torch.Size([6, 4])]
-        kept = list(cache_blocks([[contiguous], [contiguous]], CPU, split=False))
-        assert [b[0][0].shape for b in kept] == [torch.Size([6, 4])]
-        cut = list(cache_blocks([[contiguous], [contiguous]], CPU))
-        assert [b[0][0].numel() for b in cut] == [5, 5, 5, 5, 4]
+    blocks = list(cache_blocks([[contiguous], [transposed]], CPU, limit=5))
+    assert [b[1][0].shape for b in blocks] == [torch.Size([6, 4])]
+    kept = list(cache_blocks([[contiguous], [contiguous]], CPU, limit=5, split=False))
+    assert [b[0][0].shape for b in kept] == [torch.Size([6, 4])]
+    cut = list(cache_blocks([[contiguous], [contiguous]], CPU, limit=5))
+    assert [b[0][0].numel() for b in cut] == [5, 5, 5, 5, 4]
 
 
 def test_other_devices_get_one_block() -> None:
     a = numbered(SHAPES, 0.0)
     meta = [t.to("meta") for t in a]
-    assert list(cache_blocks([meta], torch.device("meta"))) == [[meta]]
+    assert list(cache_blocks([meta], torch.device("meta"), limit=5)) == [[meta]]
 
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "8"])
-def test_block_size_override_validates_and_restores(bad: Any) -> None:
-    before = cpu_block_numel()
-    with pytest.raises(ValueError, match="block size"):
-        with cpu_blocks_of(bad):
-            pass
-    with cpu_blocks_of(7):
-        assert cpu_block_numel() == 7
-    assert cpu_block_numel() == before
+def test_block_size_of_one_optimizer_is_validated_and_stays_its_own(bad: Any) -> None:
+    opt, other = (DWMGrad([torch.zeros(3, requires_grad=True)]) for _ in range(2))
+    with pytest.raises(ValueError, match=f"Invalid cpu_block_numel: {bad!r}"):
+        opt.cpu_block_numel = bad
+    opt.cpu_block_numel = 7
+    assert (opt.cpu_block_numel, other.cpu_block_numel) == (7, None)
 
 
 def test_default_block_follows_the_thread_count() -> None:
@@ -105,12 +100,12 @@ def dwmgrad_run(foreach: bool, block: int, per_instance: bool = False, **options
     # a non-contiguous parameter (its gradient and state follow its strides)
     params.append(torch.randn(6, 4, generator=gen, dtype=torch.float64).t().requires_grad_(True))
     opt = DWMGrad(params, foreach=foreach, per_instance=per_instance, **options)
+    opt.cpu_block_numel = block
     losses = [2.0, 1.0, -0.5, 3.0, 0.5, -1.0, 2.0]
-    with cpu_blocks_of(block):
-        for loss in losses:
-            for p in params:
-                p.grad = torch.sin(3 * p.detach()) + 0.1
-            opt.step(loss=torch.full((4,), loss, dtype=torch.float64) if per_instance else loss)
+    for loss in losses:
+        for p in params:
+            p.grad = torch.sin(3 * p.detach()) + 0.1
+        opt.step(loss=torch.full((4,), loss, dtype=torch.float64) if per_instance else loss)
     return params, opt
 
 
@@ -142,11 +137,11 @@ def test_dwmgrad_foreach_equals_forloop_bitwise_in_low_precision(dtype: torch.dt
         params = [torch.randn(s, generator=gen).to(dtype).requires_grad_(True)
                   for s in ((40,), (3, 7))]
         opt = DWMGrad(params, foreach=foreach, eps=1e-7, lr=1e-2)
-        with cpu_blocks_of(8):
-            for loss in (1.0, 2.0, -1.0, 0.5):
-                for p in params:
-                    p.grad = (2e-3 + 1e-2 * torch.sin(3 * p.detach().float())).to(dtype)
-                opt.step(loss=loss)
+        opt.cpu_block_numel = 8
+        for loss in (1.0, 2.0, -1.0, 0.5):
+            for p in params:
+                p.grad = (2e-3 + 1e-2 * torch.sin(3 * p.detach().float())).to(dtype)
+            opt.step(loss=loss)
         out[foreach] = [p.detach().clone() for p in params]
     for a, b in zip(out[False], out[True], strict=True):
         assert torch.isfinite(a).all()

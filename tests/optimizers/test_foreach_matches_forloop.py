@@ -1,7 +1,8 @@
-"""The foreach (and fused) paths equal the for-loop reference (torch's
-``test_foreach_matches_forloop`` pattern): 7 steps in float64, parameters and the whole
-optimizer state compared, on a model with a zero-size parameter and one gradient set to None
-at one step (that parameter must then be left untouched, state included).
+"""The foreach and fused paths equal the for-loop reference (torch's
+``test_foreach_matches_forloop`` pattern), for every optimizer: 7 steps in float64,
+parameters and the whole optimizer state compared, on a model with a zero-size parameter and
+one gradient set to None at one step (that parameter must then be left untouched, state
+included). The fused (compiled) cases are in the slow suite.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from optimizer_cases import (
     case_id,
     optimizer_cases,
     run_torch,
+    slow_if_fused,
     state_snapshot,
     take_step,
 )
@@ -84,7 +86,7 @@ def test_zero_dim_parameters_match_forloop(case: tuple[str, str, dict[str, Any]]
     assert_states_close(state_snapshot(opt), state_snapshot(ref_opt), rtol=RTOL, atol=ATOL)
 
 
-FLOAT32_CASES = [(name, path) for name, info in sorted(OPTIMIZERS.items())
+FLOAT32_CASES = [slow_if_fused(name, path) for name, info in sorted(OPTIMIZERS.items())
                  for path in info.paths if path != "forloop"]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from optimizer_cases import construct, make_optimizer, take_step
+from optimizer_cases import construct, make_optimizer, slow_if_fused, take_step
 
 from dwmgrad.hyperparams import HyperParam
 from dwmgrad.registry import OPTIMIZERS, OptimizerInfo
@@ -425,7 +425,8 @@ def test_edge_values_the_spec_allows_are_accepted() -> None:
         assert bool(torch.isfinite(param).all()), (name, edge)
 
 
-NAME_PATHS = [(name, path) for name, info in sorted(OPTIMIZERS.items()) for path in info.paths]
+NAME_PATHS = [slow_if_fused(name, path) for name, info in sorted(OPTIMIZERS.items())
+              for path in info.paths]
 
 
 @pytest.mark.parametrize(("name", "path"), NAME_PATHS)

@@ -1,0 +1,265 @@
+"""The three drivers that run an optimizer's per-tensor math over its parameters.
+
+Every optimizer writes its update once, as a function ``update(p, g, *state, **coefficients)``
+of one parameter tensor, its gradient and its state tensors (in place), in the vocabulary of
+:mod:`dwmgrad.tensor_list`. A driver runs it over parallel lists (``lists[0]`` the
+parameters, ``lists[1]`` their gradients, then one list per state key):
+
+- ``forloop`` (the reference): one call per tensor.
+- ``foreach``: one call per block of tensors wrapped in :class:`TensorList`, so each
+  operation is one ``torch._foreach_*`` call over the block. Lists are grouped by device and
+  dtype first (torch.optim's grouping, :func:`group_by_device_and_dtype`); on CPU a block
+  holds at most :func:`cpu_block_numel` elements per list, large tensors cut into flat
+  pieces (:func:`cache_blocks`), so that the sequence of ops revisits a working set that
+  stays in cache.
+- ``fused``: the for-loop driver compiled by ``torch.compile`` (TorchInductor), which fuses
+  each tensor's update into one pass over memory. Every float coefficient is passed as a
+  tensor and every 0-d tensor as a shape-(1,) view: floats would be burnt into the graph (a
+  new learning rate would recompile), and inductor reads 0-d inputs on the host and (torch
+  2.13, CPU) silently drops in-place updates of 0-d float64 inputs. The graph depends on the
+  number, shapes and dtypes of the tensors and on the non-float options, so stepping the
+  same parameters again never recompiles. Each optimizer's compiled driver is a function of
+  its own (its own code object), so dynamo's recompile limit, which counts graphs per code
+  object, is not shared between optimizers.
+
+``reduce`` runs a per-tensor function that returns sums (one per problem instance) and adds
+them up over all tensors, on any of the three paths (AdaptiveHB's norms over all
+parameters).
+
+The default path (``foreach=None, fused=None``) is the fastest uncompiled path measured on
+the device's kind by ``dwmgrad-verify bench optimizers`` (``--defaults-out``), committed in
+``default_paths.json``: it is read, never timed, at run time, so results stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from dwmgrad.tensor_list import TensorList
+
+__all__ = [
+    "CPU_BLOCK_NUMEL",
+    "CPU_BLOCK_NUMEL_PER_THREAD",
+    "PATHS",
+    "cache_blocks",
+    "cpu_block_numel",
+    "default_path",
+    "group_by_device_and_dtype",
+    "reduce",
+    "run",
+    "scalar_dtype",
+]
+
+PATHS = ("forloop", "foreach", "fused")
+
+Update = Callable[..., Any]
+
+CPU_BLOCK_NUMEL = 1 << 15
+"""Elements per list in a CPU block when torch runs single-threaded (128 KiB of float32)."""
+CPU_BLOCK_NUMEL_PER_THREAD = 1 << 18
+"""Elements per list and per thread in a CPU block when torch runs multi-threaded."""
+
+
+def scalar_dtype(*dtypes: torch.dtype) -> torch.dtype:
+    """Dtype for counters and coefficients: the widest of the given floating dtypes and float32."""
+    out = torch.float32
+    for d in dtypes:
+        out = torch.promote_types(out, d)
+    return out
+
+
+def cpu_block_numel(threads: int | None = None) -> int:
+    """The CPU block size for ``threads`` torch threads (default: the current count).
+
+    Single-threaded, a block of ``CPU_BLOCK_NUMEL`` elements per list keeps the working set
+    of one step's sequence of ops (θ, g, state and temporaries) in the core's L2 cache. With
+    several threads every op on a block is a parallel region whose fork/join cost outweighs
+    that gain on small blocks, so blocks get ``CPU_BLOCK_NUMEL_PER_THREAD`` elements per
+    thread. Both sizes were chosen with ``dwmgrad-verify bench blocks``, which times other
+    sizes on the machine at hand (an optimizer's ``cpu_block_numel`` attribute overrides it).
+    """
+    threads = torch.get_num_threads() if threads is None else threads
+    return CPU_BLOCK_NUMEL if threads == 1 else CPU_BLOCK_NUMEL_PER_THREAD * threads
+
+
+def group_by_device_and_dtype(
+    lists: Sequence[list[Tensor]],
+) -> Iterator[tuple[torch.device, list[list[Tensor]]]]:
+    """Parallel lists split by the (device, dtype) of ``lists[0]``'s tensors, order kept
+    within each group (the semantics of torch.optim's ``_group_tensors_by_device_and_dtype``,
+    written with public API only)."""
+    groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
+    for index, t in enumerate(lists[0]):
+        groups.setdefault((t.device, t.dtype), []).append(index)
+    for (device, _), indices in groups.items():
+        yield device, [[lst[i] for i in indices] for lst in lists]
+
+
+def cache_blocks(
+    lists: list[list[Tensor]], device: torch.device, *, limit: int, split: bool = True
+) -> Iterator[list[list[Tensor]]]:
+    """Split parallel tensor lists (all of the same length) into consecutive blocks.
+
+    On CPU a block holds at most ``limit`` elements per list: small tensors are grouped;
+    with ``split`` a larger tensor is cut into flat views when the tensors at its position in
+    every list are contiguous (an elementwise rule gives the same values on the pieces; pass
+    ``split=False`` when a coefficient broadcasts over rows or the rule reduces over a
+    tensor). Other devices get one block, as in torch.optim.
+    """
+    if device.type != "cpu":
+        yield lists
+        return
+    block: list[list[Tensor]] = [[] for _ in lists]
+    total = 0
+    for column in zip(*lists, strict=True):
+        size = column[0].numel()
+        if split and size > limit and all(t.is_contiguous() for t in column):
+            for pieces in zip(*(t.view(-1).split(limit) for t in column), strict=True):
+                yield [[piece] for piece in pieces]
+            continue
+        if total and total + size > limit:
+            yield block
+            block, total = [[] for _ in lists], 0
+        for out, t in zip(block, column, strict=True):
+            out.append(t)
+        total += size
+    if block[0]:
+        yield block
+
+
+def _on(device: torch.device, coefficients: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: c.to(device) if isinstance(c, Tensor) else c for k, c in coefficients.items()}
+
+
+def _forloop(update: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
+             ) -> None:
+    for device, group in group_by_device_and_dtype(lists):
+        coefs = _on(device, coefficients)
+        for column in zip(*group, strict=True):
+            update(*column, **coefs)
+
+
+def _forloop_sum(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
+                 like: Tensor) -> list[Tensor]:
+    totals: list[Tensor] | None = None
+    for device, group in group_by_device_and_dtype(lists):
+        coefs = _on(device, coefficients)
+        for column in zip(*group, strict=True):
+            parts = [x.to(like.device) for x in part(*column, **coefs)]
+            totals = parts if totals is None else [a + b for a, b in zip(totals, parts,
+                                                                         strict=True)]
+    return totals if totals is not None else []
+
+
+def _foreach(update: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any], *,
+             split: bool, block_numel: int) -> None:
+    for device, group in group_by_device_and_dtype(lists):
+        coefs = _on(device, coefficients)
+        for block in cache_blocks(group, device, limit=block_numel, split=split):
+            update(*(TensorList(b) for b in block), **coefs)
+
+
+def _foreach_sum(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
+                 like: Tensor) -> list[Tensor]:
+    totals: list[Tensor] | None = None
+    for device, group in group_by_device_and_dtype(lists):
+        coefs = _on(device, coefficients)
+        parts = [torch.stack(x.tensors).sum(0).to(like.device)
+                 for x in part(*(TensorList(lst) for lst in group), **coefs)]
+        totals = parts if totals is None else [a + b for a, b in zip(totals, parts, strict=True)]
+    return totals if totals is not None else []
+
+
+def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``fn`` with a code object of its own (dynamo keeps its graphs per code object)."""
+    code = fn.__code__.replace(co_name=name)
+    return types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+
+
+@functools.cache
+def _compiled(update: Update, driver: Callable[..., Any]) -> Callable[..., Any]:
+    """``driver`` for ``update``, compiled once per (update, driver) on first use."""
+    return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"))
+
+
+def _compile_ready(lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
+                   ) -> tuple[list[list[Tensor]], dict[str, Any]]:
+    """0-d tensors as shape-(1,) views and float coefficients as shape-(1,) tensors (of the
+    parameters' scalar dtype, on their device)."""
+    first = lists[0][0]
+    dtype = scalar_dtype(first.dtype)
+
+    def ready(c: Any) -> Any:
+        if isinstance(c, float):
+            return torch.full((1,), c, dtype=dtype, device=first.device)
+        if isinstance(c, Tensor) and c.dim() == 0:
+            return c.view(1)
+        return c
+
+    return ([[t.view(1) if t.dim() == 0 else t for t in lst] for lst in lists],
+            {k: ready(c) for k, c in coefficients.items()})
+
+
+def run(path: str, update: Update, lists: Sequence[list[Tensor]],
+        coefficients: Mapping[str, Any], *, split: bool = True, block_numel: int) -> None:
+    """Apply ``update`` to every column of ``lists`` on ``path`` (see the module docstring).
+
+    ``split`` allows the foreach path to cut tensors into flat pieces (false when the rule
+    broadcasts per-instance coefficients or reduces over a tensor); ``block_numel`` is the
+    CPU block size of the foreach path.
+    """
+    if not lists[0]:
+        return
+    if path == "fused":
+        tensors, coefs = _compile_ready(lists, coefficients)
+        _compiled(update, _forloop)(update, tensors, coefs)
+    elif path == "foreach":
+        _foreach(update, lists, coefficients, split=split, block_numel=block_numel)
+    else:
+        _forloop(update, lists, coefficients)
+
+
+def reduce(path: str, part: Update, lists: Sequence[list[Tensor]],
+           coefficients: Mapping[str, Any], *, like: Tensor) -> list[Tensor]:
+    """The sums, over every column of ``lists``, of the tensors ``part`` returns for it (each
+    0-d or (B,), on ``like``'s device); an empty list if there are no columns."""
+    if not lists[0]:
+        return []
+    if path == "fused":
+        tensors, coefs = _compile_ready(lists, coefficients)
+        return list(_compiled(part, _forloop_sum)(part, tensors, coefs, like))
+    if path == "foreach":
+        return _foreach_sum(part, lists, coefficients, like)
+    return _forloop_sum(part, lists, coefficients, like)
+
+
+@functools.cache
+def _default_table() -> dict[str, dict[str, str]]:
+    text = resources.files("dwmgrad").joinpath("default_paths.json").read_text()
+    table: dict[str, dict[str, str]] = json.loads(text)["paths"]
+    return table
+
+
+def default_path(optimizer: str, params: Sequence[Tensor]) -> str:
+    """The path ``foreach=None, fused=None`` takes for ``optimizer`` on ``params``.
+
+    The committed table's entry for the parameters' device type (one device type for all of
+    them), where the benchmark measured one; otherwise torch.optim's default: foreach when
+    every parameter is on CUDA, the for-loop elsewhere.
+    """
+    kinds = {p.device.type for p in params}
+    if len(kinds) != 1:
+        return "forloop"
+    (kind,) = kinds
+    measured = _default_table().get(kind, {})
+    if optimizer in measured:
+        return measured[optimizer]
+    return "foreach" if kind == "cuda" else "forloop"
