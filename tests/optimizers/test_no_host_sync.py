@@ -111,6 +111,7 @@ def test_a_tensor_lr_is_read_on_device(name: str, path: str,
     assert moved(problem, params)
 
 
+@pytest.mark.slow
 def test_the_compiled_step_reads_no_tensor_value_on_the_host() -> None:
     """Through the profiler only (see the module docstring); per instance, analysis options."""
     case = ("DWMGrad", "fused", {"window_rule": "loss_decrease", "lr_schedule": "inv_sqrt",

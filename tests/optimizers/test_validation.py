@@ -282,7 +282,7 @@ def test_fused_with_a_dtype_the_compiled_step_cannot_run_is_refused(dtype: torch
     assert fused
     for info in fused:
         p = torch.zeros(3, dtype=dtype, requires_grad=True)
-        eps = {"eps": 1e-4} if "eps" in info.hyperparameters else {}
+        eps = {name: 1e-4 for name in ("eps", "xi") if name in info.hyperparameters}
         with pytest.raises(ValueError) as excinfo:
             info.make([p], fused=True, **eps)
         message = str(excinfo.value)
