@@ -256,7 +256,7 @@ _OUTER_EPS = _p("add_.Tensor", 1, computes="+ outer ε")
 _FIRST_MOMENT = (
     _p("lerp_.Scalar", 2, computes="m + (1 − β₁)(g − m)"),
 )
-_SECANT_NORMS = (  # dwmgrad.adaptive_hb.secant_curvature: ‖g − g_prev‖², ‖x_k − x_{k−1}‖²
+_SECANT_NORMS = (  # dwmgrad.adaptive_hb.secant_sums: ‖g − g_prev‖², ‖x_k − x_{k−1}‖²
     _p("sub.Tensor", 2, computes="g − g_prev"),
     _p(_MUL_IN, 1, count=2, computes="squares for the two norms"),
     _p("sum.dim_IntList", 1, writes=0, count=2, computes="the two sums"),
