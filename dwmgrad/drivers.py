@@ -110,9 +110,10 @@ def cache_blocks(
 
     On CPU a block holds at most ``limit`` elements per list: small tensors are grouped;
     with ``split`` a larger tensor is cut into flat views when the tensors at its position in
-    every list are contiguous (an elementwise rule gives the same values on the pieces; pass
-    ``split=False`` when a coefficient broadcasts over rows or the rule reduces over a
-    tensor). Other devices get one block, as in torch.optim.
+    every list are contiguous and of its size (an elementwise rule gives the same values on
+    the pieces; a per-tensor step counter, 0-d, keeps its tensor whole, since it must advance
+    once per tensor; pass ``split=False`` when a coefficient broadcasts over rows or the rule
+    reduces over a tensor). Other devices get one block, as in torch.optim.
     """
     if device.type != "cpu":
         yield lists
@@ -121,7 +122,8 @@ def cache_blocks(
     total = 0
     for column in zip(*lists, strict=True):
         size = column[0].numel()
-        if split and size > limit and all(t.is_contiguous() for t in column):
+        if split and size > limit and all(t.is_contiguous() and t.numel() == size
+                                          for t in column):
             for pieces in zip(*(t.view(-1).split(limit) for t in column), strict=True):
                 yield [[piece] for piece in pieces]
             continue

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import torch
+from optimizer_cases import OPTIMIZERS, make_optimizer, take_step
 
 from dwmgrad import DWMGrad
 from dwmgrad.drivers import cache_blocks, cpu_block_numel
@@ -146,3 +147,31 @@ def test_dwmgrad_foreach_equals_forloop_bitwise_in_low_precision(dtype: torch.dt
     for a, b in zip(out[False], out[True], strict=True):
         assert torch.isfinite(a).all()
         assert torch.equal(a, b)
+
+
+def test_a_column_with_a_step_counter_stays_whole() -> None:
+    """A per-tensor 0-d step counter must advance once per tensor: its tensor is not cut."""
+    params, counters = numbered([(7,), (2,)], 0.0), [torch.zeros(()), torch.zeros(())]
+    blocks = list(cache_blocks([params, counters], CPU, limit=3))
+    assert [[t.shape for t in b[0]] for b in blocks] == [[torch.Size([7])], [torch.Size([2])]]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_foreach_on_small_blocks_matches_forloop(name: str) -> None:
+    """Every optimizer's foreach path with blocks of 3 elements (tensors grouped, cut where
+    the rule allows) takes the for-loop's steps."""
+    info = OPTIMIZERS[name]
+    out = []
+    for path in ("forloop", "foreach"):
+        gen = torch.Generator().manual_seed(4)
+        params = [torch.randn(s, generator=gen, dtype=torch.float64).requires_grad_(True)
+                  for s in [(4, 5), (2,), (1,), (9,)]]
+        opt = make_optimizer(info, params, path)
+        opt.cpu_block_numel = 3
+        for t, loss in enumerate((2.0, 1.0, -0.5, 3.0)):
+            for p in params:
+                p.grad = torch.sin((t + 2) * p.detach()) + 0.1
+            take_step(opt, info, loss)
+        out.append(params)
+    for a, b in zip(*out, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
