@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Literal
 
 import numpy as np
 import sympy as sp
@@ -29,8 +30,8 @@ from proofs_check.core import (
     Head,
     ProofStep,
     StepResult,
+    check_inequality,
     check_numeric,
-    check_symbolic,
     check_trajectory,
     combine,
     registrar,
@@ -38,6 +39,7 @@ from proofs_check.core import (
 )
 from proofs_check.dwmgrad_regret import _l10_sampler, _l10_slack
 from proofs_check.dwmgrad_trajectories import RunConfig, Trajectory, record_run
+from proofs_check.falsify import Domain, Var
 
 PROOF = "dwmgrad_constant_momentum"
 TRAJECTORY_TOL = 1e-9
@@ -53,6 +55,22 @@ def _unit(expr: sp.Expr) -> sp.Expr:
     return sp.simplify(sp.sympify(expr).subs(cm.gamma, 1 / (1 + _c_gamma)))
 
 
+#: Where the steps claim to hold (symbols not listed get defaults from their sign assumptions).
+DOMAIN = Domain((
+    Var(cm.T, 1, 1e6, integer=True), Var(cm.t, 1, 1e6, integer=True),
+    Var(cm.d, 1, 1e4, integer=True), Var(cm.D_inf, 1e-3, 1e3), Var(cm.G_inf, 1e-3, 1e3),
+    Var(cm.alpha, 1e-6, 1e2), Var(cm.gamma, 0.0, 1.0, "gap"), Var(cm.epsilon, 1e-12, 1.0),
+    Var(cm.delta, 1.0, 1e4), Var(cm.N, 1e-3, 1e2), Var(cm.K, 0.0, 1e6, "linear"),
+    Var(cm.S, 1e-6, 1e6), Var(cm.sigma, 1e-6, 1e3), Var(_c_gamma, 1e-6, 1e6),
+))
+
+
+def _check(head: Head, lhs: sp.Expr, rhs: sp.Expr, relation: Literal["==", "<="], *,
+           squares: bool = False) -> StepResult:
+    """sympy first, numeric falsification over :data:`DOMAIN` when sympy cannot decide."""
+    return check_inequality(*head, lhs, rhs, relation, DOMAIN, squares=squares)
+
+
 def _nonneg(names: str) -> tuple[sp.Symbol, ...]:
     return tuple(sp.Symbol(name, nonnegative=True) for name in names.split())
 
@@ -62,7 +80,7 @@ def _nonneg(names: str) -> tuple[sp.Symbol, ...]:
 def C2(head: Head) -> StepResult:
     (r,) = _nonneg("r")
     # sqrt(s^_t) + eps <= sqrt(s^_T) + eps = sigma: written sigma/(1 + r), r >= 0.
-    return check_symbolic(*head, sp.sqrt(cm.t) * cm.sigma / ((1 + r) * cm.alpha),
+    return _check(head, sp.sqrt(cm.t) * cm.sigma / ((1 + r) * cm.alpha),
                           cm.INV_STEP_BOUND, "<=")
 
 
@@ -99,7 +117,7 @@ _eta = sp.Symbol("eta", positive=True)
 def C4(head: Head) -> StepResult:
     v = _mu * _vp + _eta * _g
     e, e_prev = _x - _xs, _xp - _xs
-    return check_symbolic(*head, _g * e,
+    return _check(head, _g * e,
                           (v * e - _mu * _vp * e_prev) / _eta + _mu * _vp * (_xp - _x) / _eta,
                           "==")
 
@@ -111,10 +129,10 @@ def C5(head: Head) -> StepResult:
     a, b = _nonneg("a b")
     theta = 1 / (1 + z)                               # (0, 1]; theta = 0 gives 0 <= mu v^2/eta
     return combine(*head, [
-        check_symbolic(*head, m * _vp * theta * _vp / _eta, m * _vp**2 / _eta, "<="),
-        check_symbolic(*head, sp.Integer(0), m * _vp**2 / _eta, "<="),
+        _check(head, m * _vp * theta * _vp / _eta, m * _vp**2 / _eta, "<="),
+        _check(head, sp.Integer(0), m * _vp**2 / _eta, "<="),
         # clamp(x - v) - x for x in [lo, hi]: beyond hi the move is hi - x = a in [0, -v].
-        check_symbolic(*head, a, a + b, "<="),
+        _check(head, a, a + b, "<="),
     ])
 
 
@@ -150,7 +168,7 @@ def C6(head: Head) -> StepResult:
 def C7(head: Head) -> StepResult:
     e, v = sp.symbols("e v", real=True)
     (h,) = _nonneg("h")
-    return check_symbolic(*head, v * e, (e**2 - ((e - v) ** 2 - h)) / 2 + v**2 / 2, "<=")
+    return _check(head, v * e, (e**2 - ((e - v) ** 2 - h)) / 2 + v**2 / 2, "<=")
 
 
 def _c8_sampler(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -209,7 +227,7 @@ def C8(head: Head) -> StepResult:
     inv_T = cm.INV_STEP_BOUND.subs(cm.t, cm.T) / (1 + r)           # C2 at T
     return combine(*head, [
         check_numeric(*head, _c8_slack, _c8_sampler, n=1000, seed=8),
-        check_symbolic(*head, cm.D_inf**2 * cm.DISTANCE_FACTOR * inv_T / 2, cm.DISTANCE_TERM,
+        _check(head, cm.D_inf**2 * cm.DISTANCE_FACTOR * inv_T / 2, cm.DISTANCE_TERM,
                        "<="),
     ])
 
@@ -224,11 +242,11 @@ def C9(head: Head) -> StepResult:
     z1, z2 = _nonneg("z1 z2")
     vb, ib = cm.VELOCITY_BOUND, cm.INV_STEP_BOUND
     return combine(*head, [
-        check_symbolic(*head, _unit((vb / (1 + z1)) ** 2 * ib / (2 * (1 + z2))),
+        _check(head, _unit((vb / (1 + z1)) ** 2 * ib / (2 * (1 + z2))),
                        _unit(vb**2 * ib / 2), "<="),
-        check_symbolic(*head, _unit(vb**2 * ib / 2), _unit(cm.STEP_TERM_STEP), "=="),
+        _check(head, _unit(vb**2 * ib / 2), _unit(cm.STEP_TERM_STEP), "=="),
         check_numeric(*head, _l10_slack, _l10_sampler, n=1000, seed=9),
-        check_symbolic(*head, cm.STEP_TERM,
+        _check(head, cm.STEP_TERM,
                        cm.STEP_TERM_STEP * sp.sqrt(cm.t) * (2 * sp.sqrt(cm.T) - 1), "=="),
     ])
 
@@ -247,9 +265,9 @@ def C10(head: Head) -> StepResult:
     lhs, _ = _with_t(cm.gamma * vb.subs(cm.t, cm.t - 1) ** 2 * ib, 2)
     rhs, _ = _with_t(cm.DISPLACEMENT_TERM_STEP, 2)
     return combine(*head, [
-        check_symbolic(*head, lhs, rhs, "<=", squares=True),
+        _check(head, lhs, rhs, "<=", squares=True),
         check_numeric(*head, _shifted_sqrt_sum_slack, _l10_sampler, n=1000, seed=10),
-        check_symbolic(*head, cm.DISPLACEMENT_TERM, cm.DISPLACEMENT_TERM_STEP
+        _check(head, cm.DISPLACEMENT_TERM, cm.DISPLACEMENT_TERM_STEP
                        * sp.sqrt(cm.t - 1) * (2 * sp.sqrt(cm.T) - 1), "=="),
     ])
 
@@ -281,8 +299,8 @@ def C11(head: Head) -> StepResult:
     t = 2 + tau
     return combine(*head, [
         check_numeric(*head, _c11_slack, _c11_sampler, n=1000, seed=11),
-        check_symbolic(*head, sp.sqrt(t / (t - 1)), 1 + 1 / (2 * (t - 1)), "<=", squares=True),
-        check_symbolic(*head, _unit(cm.gamma * cm.D_inf * cm.INV_STEP_BOUND / sp.sqrt(cm.t)
+        _check(head, sp.sqrt(t / (t - 1)), 1 + 1 / (2 * (t - 1)), "<=", squares=True),
+        _check(head, _unit(cm.gamma * cm.D_inf * cm.INV_STEP_BOUND / sp.sqrt(cm.t)
                                     * cm.VELOCITY_BOUND * sp.sqrt(cm.t)
                                     * cm.PRECONDITIONER_LOG),
                        _unit(cm.PRECONDITIONER_TERM), "=="),
@@ -293,7 +311,7 @@ def C11(head: Head) -> StepResult:
       "REGRET_DATA_EXPR")
 def theorem(head: Head) -> StepResult:
     terms = cm.DISTANCE_TERM + cm.STEP_TERM + cm.DISPLACEMENT_TERM + cm.PRECONDITIONER_TERM
-    return check_symbolic(*head, cm.S * terms / cm.sigma, cm.REGRET_DATA_EXPR, "==")
+    return _check(head, cm.S * terms / cm.sigma, cm.REGRET_DATA_EXPR, "==")
 
 
 @step(PROOF, "REGRET_DATA_EXPR = S_T (A + B N + C N^2) with A, B, C >= 0, so it grows with S_T and "
@@ -304,9 +322,9 @@ def worst_case(head: Head) -> StepResult:
     coefficients = [c.subs(cm.T, (1 + root_T) ** 2)
                     for c in sp.Poly(per_scale, cm.N).all_coeffs()]
     return combine(*head, [
-        check_symbolic(*head, per_scale, sp.expand(per_scale.subs(cm.S, 2 * cm.S)), "=="),
-        *(check_symbolic(*head, sp.Integer(0), _unit(c), "<=") for c in coefficients),
-        check_symbolic(*head, cm.REGRET_DATA_EXPR.subs(cm.WORST_CASE), cm.REGRET_EXPR, "=="),
+        _check(head, per_scale, sp.expand(per_scale.subs(cm.S, 2 * cm.S)), "=="),
+        *(_check(head, sp.Integer(0), _unit(c), "<=") for c in coefficients),
+        _check(head, cm.REGRET_DATA_EXPR.subs(cm.WORST_CASE), cm.REGRET_EXPR, "=="),
     ])
 
 
@@ -315,9 +333,9 @@ def rate(head: Head) -> StepResult:
     by_sqrt = sp.limit(_unit(cm.REGRET_DATA_EXPR / sp.sqrt(cm.T)), cm.T, sp.oo)
     by_t = sp.limit(_unit(cm.REGRET_DATA_EXPR / cm.T), cm.T, sp.oo)
     return combine(*head, [
-        check_symbolic(*head, by_sqrt, _unit(cm.RATE_CONSTANT), "=="),
-        check_symbolic(*head, sp.Integer(0), _unit(cm.RATE_CONSTANT), "<="),
-        check_symbolic(*head, by_t, sp.Integer(0), "=="),
+        _check(head, by_sqrt, _unit(cm.RATE_CONSTANT), "=="),
+        _check(head, sp.Integer(0), _unit(cm.RATE_CONSTANT), "<="),
+        _check(head, by_t, sp.Integer(0), "=="),
     ])
 
 
