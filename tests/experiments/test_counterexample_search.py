@@ -73,7 +73,8 @@ def test_space_decodes_into_the_family_and_search_is_deterministic() -> None:
 def test_criterion_parts_can_fail() -> None:
     assert persists(0.2, 0.15, 0.1) and not persists(0.2, 0.05, 0.01)   # fell below half
     assert not persists(0.2, 0.15, 0.3)                                 # below the floor
-    assert falls(0.3, 0.09) and not falls(0.3, 0.11) and not falls(0.0, 0.0)
+    assert falls(0.3, 0.09) and not falls(0.3, 0.11)
+    assert falls(0.0, 0.0) and not falls(0.0, 0.01) and not falls(-0.1, 0.01)
 
 
 def test_adam_flagged_amsgrad_not_and_a_control_that_does_not_fall_rejects() -> None:
@@ -149,3 +150,23 @@ def test_search_end_to_end_is_resumable_and_writes_replays(
     again = run_experiments(["counterexample_search"], "quick", tmp_path, progress=False)
     assert sorted(p.name for p in (tmp_path / "runs").rglob("*.json")) == runs   # nothing rerun
     assert again["counterexample_search"]["metrics"] == m
+
+
+@pytest.mark.slow
+def test_a_loss_offset_alone_makes_a_dwmgrad_counterexample() -> None:
+    """Reddi et al.'s Theorem 1 game (C = 3, from x* = -1) with every loss shifted by -4:
+    published DWMGrad's loss window shrinks to 1 (a negative loss), it becomes a sign method
+    and ends at +1, a calibrated counterexample; with offset 0 the same gradients are not one.
+    Measured (T0 = 50): with offset -4 r = 0.0361 -> 0.634 (floor 0.3; AMSGrad 0 -> 0, the
+    analysed DWMGrad 0.0127 -> 0.0015), with offset 0 r = 0.0011 -> 1.1e-5."""
+    t0 = 50
+    published = Setting("DWMGrad", "DWMGrad", {"lr": online.ADAPTIVE_LR})
+    ctrl = (Setting("AMSGrad", "AMSGrad", online.reddi_adam((0.9, 0.99))), ANALYSED)
+
+    def verdict(offset: float) -> Verdict:
+        seq = reddi_theorem1(3.0, offset=offset, x0=-1.0)
+        replay = ReplayFile(published, ctrl, seq, t0, {}, False)
+        return replay.rerun()[2]
+
+    assert verdict(-4.0).counterexample
+    assert not verdict(0.0).persists
