@@ -23,6 +23,7 @@ from reports.document import (
 )
 from reports.figures import FigureResult
 from reports.results import CONTRACT_ERRORS, EXPERIMENT_NAMES, InvalidData, MissingResult, ResultSet
+from reports.sources import copy_source
 from reports.tables import TABLES, num
 from reports.verdicts import JudgedClaim, count_statuses, tally_text
 
@@ -69,12 +70,17 @@ def summary_counts(judged: Sequence[JudgedClaim]) -> dict[str, int]:
     return count_statuses(j.verdict.status for j in judged)
 
 
-def claims_table(judged: Sequence[JudgedClaim]) -> Table:
+def claims_table(judged: Sequence[JudgedClaim], root: Path | None = None) -> Table:
+    """Every claim with its verdict. With the report's ``root``, a seed source is copied into
+    it (:mod:`reports.sources`) and the source cell links to that copy."""
     rows: list[list[Cell]] = []
     for j in judged:
         c, v = j.claim, j.verdict
         href = "#" + claim_anchor(c.id)
-        source = "derived" if c.source.kind == "derived" else c.source.document.split(" (")[0]
+        source: Cell = "derived" if c.source.kind == "derived" else c.source.document.split(" (")[0]
+        link = copy_source(c.source.document, root) if root is not None else None
+        if link is not None:
+            source = [Link(str(source), link)]
         rows.append([[Link(c.title, href)], source, [Badge(v.status, href)], v.reason])
     return Table(["claim", "source", "verdict", "why"], rows,
                  "Every claim with its verdict; each verdict links to its evidence.",
@@ -153,7 +159,7 @@ def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence
               "result files in this directory only (", Link("inputs", "#inputs"), "); ",
               Link("claims.json", "claims.json"), " holds the same content for machines."]),
         Heading(2, "Claims", "claims"),
-        claims_table(judged),
+        claims_table(judged, root),
         Heading(2, "Evidence", "evidence"),
     ]
     for j in judged:

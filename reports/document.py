@@ -189,7 +189,9 @@ def to_html(blocks: Sequence[Block]) -> str:
             head = "".join(f"<th>{_html_cell(c)}</th>" for c in b.columns)
             body = "".join("<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>"
                            for row in b.rows)
-            out.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            ident = f' id="{html.escape(b.label.replace(":", "-"))}"' if b.label else ""
+            out.append(f"<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+                       "</table>")
         elif isinstance(b, FigureBlock):
             data = base64.b64encode(b.png.read_bytes()).decode("ascii")
             out.append(f'<figure id="fig-{html.escape(b.name)}"><img alt="{html.escape(b.title)}" '
