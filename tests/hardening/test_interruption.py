@@ -123,7 +123,8 @@ def strip_volatile(value: Any) -> Any:
 
 def comparable_outputs(root: Path) -> dict[str, Any]:
     """Run files (csv bytes, json without git commit), measurements and claims.json without
-    volatile fields. (The git commit may move while others commit to this tree.)"""
+    volatile fields, the directory's own path in claims.json read as DIR. (The git commit may
+    move while others commit to this tree.)"""
     out: dict[str, Any] = {}
     for path in sorted((root / "runs").rglob("*")):
         if path.is_file() and not path.name.startswith(".") and \
@@ -139,7 +140,9 @@ def comparable_outputs(root: Path) -> dict[str, Any]:
         if path.stem in TIMED_EXPERIMENTS:
             measurement = {"runs": measurement.get("runs")}
         out[str(path.relative_to(root))] = measurement
-    claims = strip_volatile(json.loads((root / "claims.json").read_text()))
+    # A "not run" reason gives the command to run, which names this directory.
+    claims = strip_volatile(json.loads((root / "claims.json").read_text().replace(
+        json.dumps(str(root))[1:-1], "DIR")))
     claims.pop("summary", None)          # counts include the timed claims' verdicts
     claims["claims"] = [{"id": c["id"]} if TIMED_EXPERIMENTS & set(c["experiments"]) else c
                         for c in claims["claims"]]
