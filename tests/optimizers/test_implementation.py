@@ -100,13 +100,6 @@ def test_per_instance_windows_differ_and_have_shape_b() -> None:
         opt.step(loss=1.0)
 
 
-def test_per_instance_rejects_mismatched_leading_dims() -> None:
-    with pytest.raises(ValueError, match="leading dimension"):
-        DWMGrad([torch.zeros(3, 2, requires_grad=True), torch.zeros(4, requires_grad=True)],
-                per_instance=True)
-
-
-# ---------------------------------------------------------------- readable state, options
 def test_window_and_momentum_readable() -> None:
     params = _params()
     opt = DWMGrad(params, momentum=0.9, init_window=5, max_window=10)
@@ -168,32 +161,6 @@ def test_max_second_moment_keeps_running_max_and_changes_steps() -> None:
     torch.testing.assert_close(state["s"], plain_opt.state[plain_p]["s"])
     torch.testing.assert_close(amsg[0], plain[0])  # identical until s starts to shrink
     assert torch.all(amsg[-1].abs() < plain[-1].abs())
-
-
-# ---------------------------------------------------------------- step contract
-def test_missing_loss_is_a_value_error() -> None:
-    p = torch.zeros(2, requires_grad=True)
-    p.grad = torch.ones(2)
-    opt = DWMGrad([p])
-    with pytest.raises(ValueError, match="needs the loss"):
-        opt.step()
-    with pytest.raises(ValueError, match="only one"):
-        opt.step(lambda: torch.tensor(1.0), loss=1.0)
-    assert opt.step(lambda: torch.tensor(2.0)) == torch.tensor(2.0)
-    assert float(opt.window) == 6.0
-
-
-def test_sparse_gradients_and_conflicting_paths_are_rejected() -> None:
-    p = torch.zeros(3, requires_grad=True)
-    p.grad = torch.zeros(3).to_sparse()
-    with pytest.raises(RuntimeError, match="sparse"):
-        DWMGrad([p]).step(loss=1.0)
-    with pytest.raises(ValueError, match="fused"):
-        DWMGrad([p], foreach=True, fused=True)
-    with pytest.raises(ValueError, match="init_window"):
-        DWMGrad([p], init_window=11, max_window=10)
-
-
 
 
 # ---------------------------------------------------------------- non-finite losses

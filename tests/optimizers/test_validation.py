@@ -351,8 +351,10 @@ def test_dwmgrad_without_loss_is_a_value_error() -> None:
         param = torch.zeros(3, requires_grad=True)
         opt = make_optimizer(info, [param], path)
         param.grad = torch.ones(3)
-        with pytest.raises(ValueError, match="(?i)loss"):
+        with pytest.raises(ValueError, match="needs the loss"):
             opt.step()
+        with pytest.raises(ValueError, match="only one"):
+            opt.step(lambda: torch.tensor(1.0), loss=1.0)
         assert torch.equal(param.detach(), torch.zeros(3))
 
 
