@@ -90,10 +90,9 @@ class HyperParam:
         return f"{left}, {right}"
 
     def _in_range(self, x: float) -> bool:
-        """Whether ``x`` lies in the range; Python compares an int with a float bound exactly,
-        so an integer too large for a float is simply out of range (no OverflowError)."""
-        if isinstance(x, float) and math.isnan(x):
-            return False
+        """Whether ``x`` (finite: the callers check) lies in the range. Python compares an int
+        with a float bound exactly, so an integer too large for a float is simply out of range
+        (no OverflowError)."""
         if self.low is not None and (x < self.low or (x == self.low and not self.low_inclusive)):
             return False
         return self.high is None or (x < self.high or (x == self.high and self.high_inclusive))
