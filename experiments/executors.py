@@ -2,7 +2,9 @@
 yields ``fn(spec)`` for every spec as soon as it is ready (completion order).
 
 * :class:`SequentialExecutor`: in this process, in order (one torch thread).
-* :class:`ProcessPoolExecutor`: ``workers`` local processes (spawned, one torch thread each).
+* :class:`ProcessPoolExecutor`: ``workers`` local processes (spawned, one torch thread each),
+  which die with the process that started them (:func:`die_with_parent`), so a SIGKILL of
+  ``run``/``all`` leaves no worker behind.
 * :class:`experiments.ray_executor.RayExecutor`: one Ray task per spec (``--executor ray``).
 
 The runner (:func:`experiments.runner.run_specs`) needs nothing else, so the same specs run
@@ -12,7 +14,13 @@ unchanged on any of them, and the driver writes every result file.
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -42,7 +50,43 @@ class SequentialExecutor:
             torch.set_num_threads(threads)
 
 
-def _init_worker() -> None:
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option (linux/prctl.h): the signal the kernel sends this process when its parent
+dies."""
+WATCHDOG_PERIOD_S = 1.0
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when the process ``parent_pid`` that started it ends,
+    even by SIGKILL, which runs no clean-up in the parent.
+
+    On Linux the kernel does it: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``. Elsewhere (or if
+    ``prctl`` fails) a daemon thread polls ``os.getppid()`` every
+    :data:`WATCHDOG_PERIOD_S` seconds and exits when the parent changed (the orphan was
+    re-parented). Either way, a parent that died before this call is caught by the first check.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                         name="die-with-parent").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(WATCHDOG_PERIOD_S)
+    os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     torch.set_num_threads(1)
 
 
@@ -60,7 +104,7 @@ class ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=min(self.workers, len(specs)), mp_context=context,
-            initializer=_init_worker,
+            initializer=_init_worker, initargs=(os.getpid(),),
         )
         finished = False
         try:
