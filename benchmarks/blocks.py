@@ -17,7 +17,6 @@ import argparse
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
 
@@ -35,8 +34,8 @@ from benchmarks.output import emit
 from dwmgrad import DWMGrad
 from dwmgrad.drivers import cpu_block_numel
 from verify_io.errors import UsageError
-from verify_io.options import positive_int, positive_int_list
-from verify_io.paths import writable_file
+from verify_io.options import check_threads, positive_int, positive_int_list
+from verify_io.paths import path_argument, writable_file
 
 DEFAULT_SIZES = (1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20)
 WHOLE = "whole"
@@ -121,7 +120,8 @@ def format_table(result: BlocksResult) -> str:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--out", type=Path, default=None, help="also write the JSON to this file")
+    parser.add_argument("--out", type=path_argument, default=None,
+                        help="also write the JSON to this file")
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
                         help="comma-separated block sizes in elements (default: powers of 2 "
                              "from 8,192 to 1,048,576); 'whole' is always added")
@@ -138,7 +138,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     sizes = positive_int_list("--sizes", args.sizes)
-    threads = positive_int_list("--threads", args.threads)
+    threads = [check_threads("--threads", n) for n in positive_int_list("--threads", args.threads)]
     numel = positive_int("--numel", args.numel)
     tensors = positive_int("--tensors", args.tensors)
     repeats = positive_int("--repeats", args.repeats)

@@ -26,8 +26,8 @@ from benchmarks.output import emit
 from experiments.runner import run_spec
 from experiments.spec import RunSpec
 from verify_io.errors import UsageError
-from verify_io.options import positive_int
-from verify_io.paths import writable_file
+from verify_io.options import check_threads, positive_int
+from verify_io.paths import path_argument, writable_file
 
 TARGET_RATIO = 20.0
 
@@ -104,7 +104,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="single runs timed for the loop (default: all instances)")
     parser.add_argument("--threads", default="1", help="torch threads, default 1")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument("--out", type=path_argument, default=None, help="also write the JSON here")
 
 
 def _optional_positive(name: str, text: str | None) -> int | None:
@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
                          f"{', '.join(optimizer_names())}")
     values = {name: _optional_positive(name, getattr(args, name.replace("-", "_")))
               for name in ("instances", "horizon", "dim", "loop-instances", "threads")}
+    if values["threads"] is not None:
+        check_threads("--threads", values["threads"])
     instances = values["instances"] or 256
     if values["loop-instances"] is not None and values["loop-instances"] > instances:
         raise UsageError(f"--loop-instances {values['loop-instances']} exceeds --instances "

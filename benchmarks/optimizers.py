@@ -53,8 +53,8 @@ from dwmgrad.registry import OPTIMIZERS, path_kwargs
 from theory.cost_model import MODELS
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
-from verify_io.options import positive_int
-from verify_io.paths import writable_file
+from verify_io.options import positive_int, thread_count
+from verify_io.paths import path_argument, writable_file
 
 DEFAULT_NUMEL = 4_000_000
 DEFAULT_TENSORS = 8
@@ -389,7 +389,8 @@ def _names(option: str, text: str, allowed: Sequence[str]) -> list[str]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--out", type=Path, default=None, help="also write the JSON to this file")
+    parser.add_argument("--out", type=path_argument, default=None,
+                        help="also write the JSON to this file")
     parser.add_argument("--numel", default=str(DEFAULT_NUMEL),
                         help=f"total parameters (default {DEFAULT_NUMEL:,})")
     parser.add_argument("--tensors", default=str(DEFAULT_TENSORS),
@@ -404,7 +405,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated paths to time (default: {','.join(PATHS)})")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                         help="device of the parameters (default cpu); cuda needs a GPU")
-    parser.add_argument("--defaults-out", type=Path, default=None,
+    parser.add_argument("--defaults-out", type=path_argument, default=None,
                         help="write the fastest uncompiled path per optimizer into this "
                              "default path table (dwmgrad/default_paths.json)")
 
@@ -413,7 +414,7 @@ def run(args: argparse.Namespace) -> int:
     numel = positive_int("--numel", args.numel)
     tensors = positive_int("--tensors", args.tensors)
     repeats = positive_int("--repeats", args.repeats)
-    threads = positive_int("--threads", args.threads)
+    threads = thread_count("--threads", args.threads)
     if numel < tensors:
         raise UsageError(f"--numel must be >= --tensors ({tensors}), got {numel}")
     optimizers = _names("--optimizers", args.optimizers, sorted(OPTIMIZERS))

@@ -21,17 +21,18 @@ from typing import Any
 from benchmarks.output import emit
 from verify_io.errors import UsageError
 from verify_io.options import positive_int_list
+from verify_io.paths import path_argument
 
 DEFAULT_CORES = "1,2,4,8,16,32"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", type=Path, metavar="DIR",
+    parser.add_argument("results", type=path_argument, metavar="DIR",
                         help="a result directory written by run/all (--out)")
     parser.add_argument("--cores", default=DEFAULT_CORES, metavar="N,N,...",
                         help=f"core counts to project for (default {DEFAULT_CORES})")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--out", type=path_argument, default=None, metavar="FILE",
                         help="also write the JSON result to FILE")
 
 

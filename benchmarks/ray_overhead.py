@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from benchmarks.output import emit
 from verify_io.errors import UsageError
 from verify_io.options import positive_int
+from verify_io.paths import path_argument
 
 DEFAULT_EXPERIMENT = "lessard_cycle"
 
@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", default="2", metavar="N",
                         help="local pool processes = Ray CPUs (default 2)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--out", type=path_argument, default=None, metavar="FILE",
                         help="also write the JSON result to FILE")
 
 

@@ -35,7 +35,8 @@ from typing import Any
 from benchmarks import engine, optimizers
 from benchmarks.output import emit
 from verify_io.errors import UsageError
-from verify_io.options import positive_int
+from verify_io.options import check_threads, positive_int
+from verify_io.paths import path_argument
 
 DEFAULT_JSON_OUT = Path("dwmgrad-report") / "bench.json"
 #: The end-to-end command; "{out}" becomes a fresh temporary directory.
@@ -153,7 +154,7 @@ def json_out_path(path: Path) -> Path:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json-out", type=Path, default=DEFAULT_JSON_OUT, metavar="PATH",
+    parser.add_argument("--json-out", type=path_argument, default=DEFAULT_JSON_OUT, metavar="PATH",
                         help=f"write the results here (default ./{DEFAULT_JSON_OUT})")
     parser.add_argument("--json", action="store_true", help="print the JSON instead of a table")
     parser.add_argument("--scale", default="quick", metavar="SCALE",
@@ -179,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{', '.join(SCALES)}")
     sizes = {name: positive_int(f"--{name}", getattr(args, name))
              for name in ("numel", "tensors", "repeats", "instances", "horizon", "threads")}
+    check_threads("--threads", sizes["threads"])
     if sizes["numel"] < sizes["tensors"]:
         raise UsageError(f"--numel {sizes['numel']} is less than --tensors {sizes['tensors']}")
     path = json_out_path(Path(args.json_out))

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from verify_io import console
-from verify_io.errors import UsageError
+from verify_io.errors import DiskFull, UsageError
 
 #: name -> (module with configure/run, one-line help).
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"dwmgrad-verify {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except DiskFull as exc:
+        print(f"dwmgrad-verify {args.command}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         sys.stderr.close()
         return 0

@@ -25,7 +25,8 @@ from experiments.runner import Executor, run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
 from verify_io.errors import UsageError
-from verify_io.paths import writable_dir
+from verify_io.options import worker_count
+from verify_io.paths import result_dir
 
 SCALES = ("quick", "full")
 DEVICES = ("cpu", "cuda")
@@ -64,8 +65,9 @@ def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLik
                              "(use --device cpu)")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UsageError(f"--workers {workers!r} is not valid; expected an integer N >= 1")
+    worker_count("--workers", workers)
     validate_executor(executor, ray_address)
-    writable_dir(out_dir, option="--out")
+    result_dir(out_dir, option="--out")
     return {name: registry[name] for name in dict.fromkeys(names)}
 
 

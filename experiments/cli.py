@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from verify_io import console
 from verify_io.errors import UsageError
-from verify_io.options import positive_int
-from verify_io.paths import DEFAULT_OUT
+from verify_io.options import worker_count
+from verify_io.paths import DEFAULT_OUT, path_argument
 from verify_io.tables import format_table
 
 
@@ -40,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
     parser.add_argument("--scale", default="quick", metavar="SCALE",
                         help="quick (default) or full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+    parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, metavar="DIR",
                         help=f"output directory (default ./{DEFAULT_OUT})")
     parser.add_argument("--device", default="cpu", metavar="DEVICE",
                         help="cpu (default) or cuda (needs a visible GPU)")
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     progress = console.progress_bars(console.level(args))
     results = run_experiments(args.names, args.scale, args.out, device=args.device,
-                              workers=positive_int("--workers", args.workers),
+                              workers=worker_count("--workers", args.workers),
                               progress=progress, executor=args.executor,
                               ray_address=args.ray_address)
     if args.json:

@@ -10,13 +10,13 @@ criterion's verdict. A bad file exits 2 with one line before any run starts.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from verify_io.errors import UsageError
+from verify_io.paths import path_argument
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE",
+    parser.add_argument("file", type=path_argument, metavar="FILE",
                         help="a replay file (measurements/counterexamples/*.json)")
 
 

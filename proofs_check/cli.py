@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
-from verify_io.paths import writable_dir
+from verify_io.paths import path_argument, writable_dir
 
 if TYPE_CHECKING:
     from proofs_check.core import StepResult
@@ -83,7 +83,7 @@ def _row(r: StepResult) -> str:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--out", type=Path, metavar="DIR",
+    parser.add_argument("--out", type=path_argument, metavar="DIR",
                         help="also write DIR/checks/checks.json")
     parser.add_argument("--proof", metavar="NAME", help="check only the steps of this proof")
     parser.add_argument("--mutants", action="store_true",

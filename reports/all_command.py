@@ -30,10 +30,10 @@ from pathlib import Path
 from experiments.cli import add_executor_options
 from reports.results import STAGES_FILE
 from verify_io import console
-from verify_io.errors import UsageError
+from verify_io.errors import DiskFull, UsageError
 from verify_io.files import atomic_write_text
-from verify_io.options import positive_int
-from verify_io.paths import DEFAULT_OUT, writable_dir
+from verify_io.options import worker_count
+from verify_io.paths import DEFAULT_OUT, path_argument, result_dir
 
 SCALES = ("quick", "full")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
@@ -45,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="quick (default; under 10 minutes on 2 CPU cores) or full")
     parser.add_argument("--device", default="cpu", metavar="DEVICE",
                         help="cpu (default) or cuda (needs a visible GPU)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+    parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, metavar="DIR",
                         help=f"output directory (default ./{DEFAULT_OUT})")
     parser.add_argument("--workers", default=str(DEFAULT_WORKERS), metavar="N",
                         help=f"processes for the experiment runs (default {DEFAULT_WORKERS}: "
@@ -61,7 +61,7 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
     if args.device not in DEVICES:
         raise UsageError(f"--device {args.device!r} is not valid; expected one of: "
                          f"{', '.join(DEVICES)}")
-    workers = positive_int("--workers", args.workers)
+    workers = worker_count("--workers", args.workers)
     if args.device == "cuda":
         import torch
 
@@ -71,7 +71,7 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
     from experiments.api import validate_executor
 
     validate_executor(args.executor, args.ray_address)
-    out = writable_dir(args.out, option="--out")
+    out = result_dir(args.out, option="--out")
     return args.scale, args.device, out, workers
 
 
@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
             call()
             errors[name] = ""
             console.note(verbosity, f"{name}: done in {time.perf_counter() - t0:.1f} s")
+        except DiskFull:                # the later stages and the report could not be written
+            raise
         except Exception as exc:  # noqa: BLE001 - a failed stage must not stop the report
             errors[name] = f"{type(exc).__name__}: {exc}"
             console.note(verbosity, f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: "

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from verify_io.paths import DEFAULT_OUT, writable_dir
+from verify_io.paths import DEFAULT_OUT, path_argument, result_dir
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+    parser.add_argument("--out", type=path_argument, default=DEFAULT_OUT, metavar="DIR",
                         help=f"directory holding the result files (default ./{DEFAULT_OUT})")
 
 
 def run(args: argparse.Namespace) -> int:
-    out = writable_dir(args.out, option="--out", create=False)
+    out = result_dir(args.out, option="--out", create=False)
     from reports.build import build_report
     from reports.verdicts import tally_text
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from verify_io.files import atomic_write_text
-from verify_io.paths import writable_dir
+from verify_io.paths import path_argument, writable_dir
 
 BOUNDS_PATH = Path("theory") / "bounds.json"
 
@@ -62,7 +62,7 @@ def _print_text(data: dict[str, Any]) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--out", type=Path, metavar="DIR",
+    parser.add_argument("--out", type=path_argument, metavar="DIR",
                         help="also write DIR/theory/bounds.json")
 
 

@@ -10,3 +10,11 @@ class UsageError(Exception):
 
 def not_implemented(command: str) -> UsageError:
     return UsageError(f"'{command}' is not implemented yet")
+
+
+class DiskFull(Exception):  # noqa: N818 - named for what the user sees
+    """A result file could not be written for lack of space (or quota); the message names it.
+
+    Nothing partial is left (the temporary file is removed) and every file written before is
+    kept; the CLI prints the message as one line and exits 1.
+    """

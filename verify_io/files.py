@@ -7,11 +7,14 @@ plainly created file would get (0o666 less the umask, not mkstemp's private 0o60
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from verify_io.errors import DiskFull
 
 TEMP_SUFFIX = ".dwmgrad-verify-partial"
 """The end of every temporary file's name (``.<target>.<random>`` + this): a name no user
@@ -29,8 +32,12 @@ def atomic_write_with(path: Path, write: Callable[[str], None]) -> Path:
         _fsync_file(tmp)
         os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(f"no space left on the device to write {path} ({exc.strerror}); "
+                           "the results written before are kept, free some space and rerun "
+                           "to continue") from None
         raise
     _fsync_directory(path.parent)
     return path

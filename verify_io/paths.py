@@ -16,13 +16,14 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
 
 from verify_io.errors import UsageError
 
-__all__ = ["DEFAULT_OUT", "writable_dir", "writable_file"]
+__all__ = ["DEFAULT_OUT", "path_argument", "result_dir", "writable_dir", "writable_file"]
 
 #: The output directory of ``run``, ``report`` and ``all`` when ``--out`` is not given.
 DEFAULT_OUT = Path("dwmgrad-report")
@@ -77,4 +78,79 @@ def writable_file(path: str | os.PathLike[str], *, option: str = "--out") -> Pat
     if out.exists() and not os.access(out, os.W_OK):
         raise UsageError(f"{option} {str(out)!r} is not writable; expected a file this "
                          "process can write")
+    return out
+
+
+RESULT_DIRS = ("runs", "measurements", "quarantine", "theory", "checks", "logs", "figures",
+               "tables")
+"""Folders a result directory holds (see docs/results.md)."""
+RESULT_FILES = ("index.html", "report.md", "claims.json", "logs/stages.json",
+                "theory/bounds.json", "theory/derivations.md", "checks/checks.json")
+"""Files a result directory holds."""
+DEEPEST_RESULT_PATH = ("quarantine/runs/" + "x" * 24 + "/0123456789abcdef-20261207T000000000000Z/"
+                       "0123456789abcdef.timings.json")
+"""As long as the longest path the tool writes under a result directory (a quarantined run's
+timings file, its experiment name allowed 24 characters)."""
+
+
+def _limits(path: Path) -> tuple[int, int]:
+    """(PATH_MAX, NAME_MAX) of the file system at ``path``'s nearest existing ancestor."""
+    probe = path.absolute()
+    while not _exists(probe) and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return os.pathconf(probe, "PC_PATH_MAX"), os.pathconf(probe, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 4096, 255
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:                     # e.g. a component longer than NAME_MAX
+        return False
+
+
+def path_argument(text: str) -> Path:
+    """An ``argparse`` type for a path option: refuses the empty string (which ``Path``
+    silently turns into the current directory) and a path or a component longer than the file
+    system allows (PATH_MAX, NAME_MAX)."""
+    if not text:
+        raise argparse.ArgumentTypeError("'' is empty; expected a path")
+    path = Path(text)
+    path_max, name_max = _limits(path)
+    if len(os.fsencode(path.absolute())) >= path_max:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}... is {len(os.fsencode(text))} bytes long; expected a path "
+            f"shorter than PATH_MAX ({path_max} bytes)")
+    long_names = [part for part in path.parts if len(os.fsencode(part)) > name_max]
+    if long_names:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r}... has a component of {len(os.fsencode(long_names[0]))} bytes "
+            f"({long_names[0][:20]!r}...); expected at most NAME_MAX ({name_max} bytes)")
+    return path
+
+
+def result_dir(path: str | os.PathLike[str], *, option: str = "--out",
+               create: bool = True) -> Path:
+    """``path`` as a result directory: :func:`writable_dir`, plus every path the tool writes
+    under it checked first: room under PATH_MAX for the deepest one, each of
+    :data:`RESULT_DIRS` a folder where it exists, each of :data:`RESULT_FILES` a file."""
+    if not str(path):
+        raise UsageError(f"{option} '' is empty; expected a directory path")
+    root = Path(path)
+    path_max, _ = _limits(root)
+    deepest = root.absolute() / DEEPEST_RESULT_PATH
+    if len(os.fsencode(deepest)) >= path_max:
+        raise UsageError(f"{option} {str(root)[:40]!r}... is too long: the files written under "
+                         f"it would pass PATH_MAX ({path_max} bytes); expected a shorter path")
+    out = writable_dir(root, option=option, create=create)
+    for name in RESULT_DIRS:
+        if (out / name).exists() and not (out / name).is_dir():
+            raise UsageError(f"{option} {str(out)!r} cannot hold results: "
+                             f"{str(out / name)!r} is a file; expected a directory there")
+    for name in RESULT_FILES:
+        if (out / name).is_dir():
+            raise UsageError(f"{option} {str(out)!r} cannot hold results: "
+                             f"{str(out / name)!r} is a directory; expected a file there")
     return out

@@ -124,3 +124,29 @@ def test_killing_all_leaves_no_process(tmp_path: Path) -> None:
             str(tmp_path / "out")]
     survivors = kill_and_count_survivors(argv, workers=2, timeout=1800)
     assert survivors == set(), f"left behind: {survivors}"
+
+
+def peak_rss_bytes(names: tuple[str, ...]) -> int:
+    """Run three quick specs of each experiment of ``names`` here; return this process's
+    peak resident memory."""
+    import resource
+
+    from experiments.named import EXPERIMENTS
+    from experiments.runner import run_spec_safely
+
+    for name in names:
+        for spec in EXPERIMENTS[name].specs("quick")[:3]:
+            run_spec_safely(spec)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024     # KiB on Linux
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss unit differs")
+def test_a_worker_fits_its_memory_estimate() -> None:
+    """The memory per worker that bounds --workers is a measured figure, not a guess."""
+    from experiments.executors import ProcessPoolExecutor
+    from verify_io.options import WORKER_MEMORY_BYTES
+
+    names = ("heavy_ball_rate", "dwmgrad_regret", "empirical")
+    [peak] = ProcessPoolExecutor(1).map(peak_rss_bytes, [names])  # type: ignore[arg-type]
+    assert 100 * 2**20 < peak < WORKER_MEMORY_BYTES, peak
