@@ -24,13 +24,15 @@ from experiments.records import RunFileError, RunRecord
 from experiments.store import CSV_SUFFIX, run_json_files, run_paths
 from verify_io.errors import UsageError
 from verify_io.files import TEMP_SUFFIX
+from verify_io.paths import path_argument
 
 RESULT_FOLDERS = ("runs", "measurements")
 JSON_FILES = ("theory/bounds.json", "checks/checks.json", "claims.json")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", metavar="DIR", help="result directory to scan")
+    parser.add_argument("directory", type=path_argument, metavar="DIR",
+                        help="result directory to scan")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +44,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def result_directory(text: str) -> Path:
-    """``text`` as a result directory (one holding runs/ or measurements/), else UsageError."""
-    if not text:
-        raise UsageError("DIR '' is empty; expected a result directory")
-    root = Path(text)
+def result_directory(root: Path) -> Path:
+    """``root`` as a result directory (one holding runs/ or measurements/), else UsageError."""
+    text = str(root)
     if not root.is_dir():
         raise UsageError(f"DIR {text!r} is not a directory; expected a result directory")
     if not any((root / name).is_dir() for name in RESULT_FOLDERS):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
-from verify_io.paths import path_argument, writable_dir
+from verify_io.paths import path_argument, result_dir
 
 if TYPE_CHECKING:
     from proofs_check.core import StepResult
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--mutants takes no --out, --proof or --json")
         return _run_mutants(args.per_target)
     if args.out is not None:
-        writable_dir(args.out, option="--out")
+        result_dir(args.out, option="--out")
     if not args.json:
         print(f"{'proof':<22} {'step':<28} {'method':<13} {'status':<12} {'worst slack':>10} "
               f"{'instances':>7}  statement")

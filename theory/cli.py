@@ -6,7 +6,7 @@ assumptions, then DWMGrad's analysed options and the published algorithm's gaps
 ``bounds``, ``derivations``, ``analysed_options``, ``paper_algorithm_gaps`` and
 ``missing_modules``. ``--out DIR`` also writes it to ``DIR/theory/bounds.json`` (atomically);
 the directory is validated (created if missing, probed for writing) before any work
-(:func:`verify_io.paths.writable_dir`). The derivation appendix, which shows the proof
+(:func:`verify_io.paths.result_dir`). The derivation appendix, which shows the proof
 checks' results beside each line, is written by the report (``reports.appendix``).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from verify_io.files import atomic_write_text
-from verify_io.paths import path_argument, writable_dir
+from verify_io.paths import path_argument, result_dir
 
 BOUNDS_PATH = Path("theory") / "bounds.json"
 
@@ -68,7 +68,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.out is not None:
-        writable_dir(args.out, option="--out")
+        result_dir(args.out, option="--out")
     data = describe()
     if args.json:
         print(json.dumps(data, indent=2))

@@ -47,7 +47,9 @@ def random_word(rng: random.Random, valid: set[str]) -> str:
 
 SEED = 6
 BAD_COUNTS = ["0", "-1", "-7", "1.5", "2.0", "abc", "", "1e3", "inf", "nan", "None", "0x10",
-              "true", "1,000"]
+              "true", "1,000", "1000000", str(10**30), "9" * 400]
+HUGE_THREADS = ["100000", "1000000", str(10**30)]
+"""More threads than any machine has cores (torch given 100000 crashed)."""
 
 
 def bad_paths(tmp: Path) -> list[str]:
@@ -57,6 +59,35 @@ def bad_paths(tmp: Path) -> list[str]:
     file.write_text("not a directory\n")
     return [str(file), str(file / "sub"), str(file / "deeper" / "dir"), "/proc/self",
             "/proc/self/new_dir"]
+
+
+def nested_bad_paths(tmp: Path) -> list[tuple[str, str]]:
+    """Result directories with a file where the tool writes a folder, or a folder where it
+    writes a file: (the --out value, the inner path the message must name)."""
+    cases = []
+    for inner in ("runs", "measurements", "quarantine", "theory", "checks", "logs", "figures",
+                  "tables"):
+        out = tmp / f"file_at_{inner}"
+        out.mkdir(exist_ok=True)
+        (out / inner).write_text("a file where a folder goes\n")
+        cases.append((str(out), str(out / inner)))
+    for inner in ("index.html", "report.md", "claims.json", "logs/stages.json",
+                  "theory/bounds.json", "checks/checks.json"):
+        out = tmp / f"folder_at_{inner.replace('/', '_')}"
+        (out / inner).mkdir(parents=True, exist_ok=True)
+        cases.append((str(out), str(out / inner)))
+    return cases
+
+
+def too_long_paths(tmp: Path) -> list[tuple[str, str]]:
+    """Paths longer than PATH_MAX, with a component longer than NAME_MAX, or too long for the
+    files written under them: (the value, its first 40 characters, which the message shows)."""
+    long_name = str(tmp / ("n" * 300))
+    deep = str(tmp / "/".join(["d" * 200] * 25))
+    nearly = str(tmp.absolute())
+    while len(nearly) < 4096 - 60:     # itself allowed, the files written under it not
+        nearly += "/" + "e" * min(200, 4096 - 60 - len(nearly) - 1)
+    return [(path, path[:40]) for path in (long_name, deep, nearly)]
 
 
 def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[str],
@@ -90,6 +121,14 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         cases.append(BadCall(("report", "--out", path), path))
         cases.append(BadCall(("theory", "--out", path), path))
         cases.append(BadCall(("check", "--out", path), path))
+    for path, bad in nested_bad_paths(tmp) + too_long_paths(tmp):
+        cases.append(BadCall(("run", exp, "--out", path), bad))
+        cases.append(BadCall(("all", "--out", path), bad))
+        cases.append(BadCall(("report", "--out", path), bad))
+        cases.append(BadCall(("theory", "--out", path), bad))
+        cases.append(BadCall(("check", "--out", path), bad))
+    for command in (("run", exp), ("all",), ("report",), ("theory",), ("check",)):
+        cases.append(BadCall((*command, "--out", ""), "''"))
     missing = str(tmp / "does" / "not" / "exist")
     cases.append(BadCall(("report", "--out", missing), missing))
     for _ in range(15):
@@ -131,8 +170,9 @@ def verify_results_cases(tmp: Path) -> list[BadCall]:
     plain = tmp / "not_results"
     (plain / "figures").mkdir(parents=True, exist_ok=True)
     file = tmp / "a_file.txt"
-    return [BadCall(("verify-results", path), path)
-            for path in (str(plain), str(file), str(file / "sub"), str(tmp / "missing"), "")]
+    cases = [BadCall(("verify-results", path), path or "''")
+             for path in (str(plain), str(file), str(file / "sub"), str(tmp / "missing"), "")]
+    return cases + [BadCall(("verify-results", path), bad) for path, bad in too_long_paths(tmp)]
 
 
 def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
@@ -146,6 +186,9 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
             for value in ("0", "-1", "abc", "1.5"):
                 cases.append(BadCall(("bench", "optimizers", *dedupe([*small, option, value])),
                                      value))
+        for value in HUGE_THREADS:
+            cases.append(BadCall(("bench", "optimizers", *small, "--threads", value), value))
+        cases.append(BadCall(("bench", "optimizers", *small, "--out", ""), "''"))
         cases.append(BadCall(("bench", "optimizers", *small, "--out", under_file), under_file))
     if "blocks" in benchmarks:
         small = ["--numel", "64", "--tensors", "2", "--repeats", "1", "--sizes", "16",
@@ -154,6 +197,9 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
             for value in ("0", "-1", "abc", "1.5", "8,0"):
                 cases.append(BadCall(("bench", "blocks", *dedupe([*small, option, value])),
                                      value))
+        for value in HUGE_THREADS:
+            cases.append(BadCall(("bench", "blocks", *dedupe([*small, "--threads", value])),
+                                 value))
         cases.append(BadCall(("bench", "blocks", *small, "--out", under_file), under_file))
     if "engine" in benchmarks:
         small = ["--instances", "4", "--horizon", "3", "--dim", "2"]
@@ -161,6 +207,9 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
             for value in ("0", "-2", "x", "2.5"):
                 cases.append(BadCall(("bench", "engine", *dedupe([*small, option, value])),
                                      value))
+        for value in HUGE_THREADS:
+            cases.append(BadCall(("bench", "engine", *small, "--threads", value), value))
+        cases.append(BadCall(("bench", "engine", *small, "--out", ""), "''"))
         for _ in range(5):
             name = random_word(rng, optimizers)
             cases.append(BadCall(("bench", "engine", *small, "--optimizer", name), name))
@@ -170,6 +219,8 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
                        "--threads"):
             for value in ("0", "-3", "many"):
                 cases.append(BadCall(("bench", "all", option, value), value))
+        for value in HUGE_THREADS:
+            cases.append(BadCall(("bench", "all", "--threads", value), value))
         for _ in range(3):
             scale = random_word(rng, {"quick", "full"})
             cases.append(BadCall(("bench", "all", "--scale", scale), scale))
