@@ -54,6 +54,8 @@ def test_heavy_ball_rate_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert {"kappa", "rho_star", "rate_measured", "rate_fit_jordan", "gd_rate_theory",
             "gd_rate_measured"} <= set(row)
     assert row["rate_fit_jordan"] == pytest.approx(row["rho_star"], abs=2e-3)
+    assert row["window"][0] >= heavy_ball_rate.transient_end(10.0)     # fitted on the tail
+    assert row["window_error_min"] > heavy_ball_rate.FLOAT64_FLOOR       # above the floor
     assert out["series"]["error_curves"]["10"]["heavy_ball"]["error"]
 
 

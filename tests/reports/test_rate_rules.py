@@ -1,0 +1,71 @@
+"""Rate rules are two-sided and decide only on a tail fit (issue 11 §4): each is fed the
+cases it must reject."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_fake_results import write_fake_results
+
+from experiments.named import heavy_ball_rate as hbr
+from reports.claims.heavy_ball import polyak_rate
+from reports.results import InvalidData, load_results
+from reports.verdicts import Verdict
+
+
+def _polyak_with(tmp_path: Path, edit: Callable[[list[dict[str, Any]]], None]) -> Verdict:
+    root = write_fake_results(tmp_path / "out")
+    path = root / "measurements" / "heavy_ball_rate.json"
+    doc = json.loads(path.read_text())
+    edit(doc["metrics"]["rows"])
+    path.write_text(json.dumps(doc))
+    return polyak_rate(load_results(root))
+
+
+def _scale_log_rate(rows: list[dict[str, Any]], factor: float, kappa: float) -> None:
+    """Make one seed's fit at ``kappa`` converge with log rate ``factor`` * log rho*."""
+    row = next(r for r in rows if r["kappa"] == kappa)
+    row["rate_fit_jordan_seeds"][0] = math.exp(factor * math.log(row["rho_star"]))
+
+
+def test_polyak_rate_holds_on_fits_at_rho_star(tmp_path: Path) -> None:
+    assert _polyak_with(tmp_path, lambda rows: None).status == "holds"
+
+
+@pytest.mark.parametrize(("factor", "word"), [(1.1, "faster"), (0.9, "slower")])
+def test_a_rate_ten_percent_off_either_way_is_violated(tmp_path: Path, factor: float,
+                                                       word: str) -> None:
+    verdict = _polyak_with(tmp_path, lambda rows: _scale_log_rate(rows, factor, 100.0))
+    assert verdict.status == "violated"
+    assert f"kappa=100 ({word} than rho*" in verdict.reason
+
+
+def test_a_rate_within_the_tolerance_holds(tmp_path: Path) -> None:
+    assert _polyak_with(tmp_path, lambda rows: _scale_log_rate(rows, 1.04, 100.0)).status \
+        == "holds"
+
+
+def test_a_fit_over_the_transient_decides_nothing(tmp_path: Path) -> None:
+    def from_one(rows: list[dict[str, Any]]) -> None:
+        rows[1]["window"][0] = 1
+    verdict = _polyak_with(tmp_path, from_one)
+    assert verdict.status == "inconclusive"
+    assert f"starts at k = 1, in the transient (k < {hbr.transient_end(100.0)})" in verdict.reason
+
+
+def test_a_fit_below_the_float64_floor_decides_nothing(tmp_path: Path) -> None:
+    def floored(rows: list[dict[str, Any]]) -> None:
+        rows[0]["window_error_min"] = 1e-300
+    verdict = _polyak_with(tmp_path, floored)
+    assert verdict.status == "inconclusive" and "float64 floor" in verdict.reason
+
+
+def test_a_missing_kappa_is_invalid_data_not_holds(tmp_path: Path) -> None:
+    with pytest.raises(InvalidData, match=r"heavy_ball_rate.json: metrics.rows has no row for "
+                                          r"kappa = 100 \(scale quick measures 10, 100, 1000\)"):
+        _polyak_with(tmp_path, lambda rows: rows.pop(1))
