@@ -186,7 +186,7 @@ class ResultStore:
             for path in paths:
                 if path.exists():
                     os.replace(path, target / path.name)
-        log.warning("%s; moved to %s, the next run recomputes it", error, target)
+        log.warning("%s; moved to %s; `run`/`all` recomputes it", error, target)
         return target
 
     def save(self, record: RunRecord) -> None:
