@@ -67,7 +67,14 @@ def validate_request(names: Sequence[str], scale: str, out_dir: str | os.PathLik
         raise UsageError(f"--workers {workers!r} is not valid; expected an integer N >= 1")
     worker_count("--workers", workers)
     validate_executor(executor, ray_address)
-    result_dir(out_dir, option="--out")
+    out = result_dir(out_dir, option="--out")
+    for name in names:                  # the places this command writes under runs/, measurements/
+        for path, folder in ((out / "runs" / name, True),
+                             (out / "measurements" / f"{name}.json", False)):
+            if path.exists() and path.is_dir() != folder:
+                raise UsageError(f"--out {str(out)!r} cannot hold results: {str(path)!r} is a "
+                                 f"{'file' if folder else 'directory'}; expected a "
+                                 f"{'directory' if folder else 'file'} there")
     return {name: registry[name] for name in dict.fromkeys(names)}
 
 

@@ -129,6 +129,14 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         cases.append(BadCall(("check", "--out", path), bad))
     for command in (("run", exp), ("all",), ("report",), ("theory",), ("check",)):
         cases.append(BadCall((*command, "--out", ""), "''"))
+    for inner, make_folder in ((f"runs/{exp}", False), (f"measurements/{exp}.json", True)):
+        out_dir = tmp / f"inner_{inner.replace('/', '_')}"
+        (out_dir / inner).parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            (out_dir / inner).mkdir(exist_ok=True)
+        else:
+            (out_dir / inner).write_text("a file where a folder goes\n")
+        cases.append(BadCall(("run", exp, "--out", str(out_dir)), str(out_dir / inner)))
     missing = str(tmp / "does" / "not" / "exist")
     cases.append(BadCall(("report", "--out", missing), missing))
     for _ in range(15):
