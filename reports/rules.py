@@ -65,20 +65,28 @@ def number(value: Any, what: str) -> float:
 
 @dataclass(frozen=True)
 class Interval:
-    """A point estimate with a confidence interval (a fitted slope, a median with a CI)."""
+    """A point estimate with a confidence interval (a fitted slope, a median with a CI).
+
+    ``instances`` is how many independent instances (seeds, timing repetitions) the interval
+    is taken over, when the result file says (``n_samples``). One instance makes it an exact
+    value of that instance, shown as such, never a degenerate ``[v, v]`` interval, and
+    :func:`compare` does not decide a comparison on it."""
 
     value: float
     low: float
     high: float
+    instances: int | None = None
 
     @classmethod
     def of(cls, d: Mapping[str, Any], what: str, value_key: str = "slope") -> Interval:
         for k in (value_key, "ci_low", "ci_high"):
             if k not in d:
                 raise KeyError(f"{what}.{k} absent")
+        n = d.get("n_samples")
         return cls(number(d[value_key], f"{what}.{value_key}"),
                    number(d["ci_low"], f"{what}.ci_low"),
-                   number(d["ci_high"], f"{what}.ci_high"))
+                   number(d["ci_high"], f"{what}.ci_high"),
+                   None if n is None else int(number(n, f"{what}.n_samples")))
 
     @classmethod
     def final_loss(cls, d: Mapping[str, Any], what: str) -> Interval:
@@ -87,19 +95,32 @@ class Interval:
             return cls(math.inf, math.inf, math.inf)
         return cls.of(d, what, "final_loss_median")
 
+    @property
+    def single(self) -> bool:
+        """One instance: an exact value, no interval."""
+        return self.instances == 1
+
     def text(self) -> str:
         if math.isinf(self.value):
             return "diverged"
+        if self.single:
+            return f"{self.value:.4g} (one instance)"
         return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
 
 
-Outcome = Literal["better", "worse", "tie"]
+Outcome = Literal["better", "worse", "tie", "one instance"]
 
 
 def compare(challenger: Interval, baseline: Interval) -> Outcome:
-    """Lower is better; ``better``/``worse`` only when the intervals do not overlap."""
-    if math.isinf(challenger.value) and math.isinf(baseline.value):
-        return "tie"
+    """Lower is better; ``better``/``worse`` only when the intervals do not overlap (a
+    diverged run is worse than a finite one). A side measured on one instance has no
+    interval: the comparison is ``one instance`` (undecided), never decided on ``[v, v]``."""
+    if math.isinf(challenger.value) or math.isinf(baseline.value):
+        if math.isinf(challenger.value) and math.isinf(baseline.value):
+            return "tie"
+        return "worse" if math.isinf(challenger.value) else "better"
+    if challenger.single or baseline.single:
+        return "one instance"
     if challenger.high < baseline.low:
         return "better"
     if challenger.low > baseline.high:
@@ -159,9 +180,13 @@ def better_or_matches(results: ResultSet, challenger: str, baselines: Iterable[s
         outcomes.extend(f"{c.outcome}:{c.task} vs {base}" for c in comps)
     worse = [o.split(":", 1)[1] for o in outcomes if o.startswith("worse")]
     better = [o.split(":", 1)[1] for o in outcomes if o.startswith("better")]
+    single = [o.split(":", 1)[1] for o in outcomes if o.startswith("one instance")]
     if worse:
         return Verdict("violated", f"{challenger} is significantly worse on {', '.join(worse)}",
                        tuple(evidence))
+    if single:
+        return Verdict("inconclusive", f"one instance: no interval to compare on "
+                       f"{', '.join(single)}", tuple(evidence))
     if better or not need_one_win:
         won = f"better on {', '.join(better)}" if better else "within the CIs everywhere"
         return Verdict("holds", f"{challenger} is never significantly worse; {won}",

@@ -148,7 +148,7 @@ def _final(values: np.ndarray, stochastic: bool = False) -> dict[str, Any]:
                 "diverged_seeds": int(np.sum(~np.isfinite(last)))}
     ci = metrics.bootstrap_ci(last)
     return {"final_loss_median": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
-            "diverged_seeds": 0}
+            "n_samples": ci.n_samples, "diverged_seeds": 0}
 
 
 def _problem_block(store: ResultStore, problem_label: str, scale: Scale
@@ -268,7 +268,7 @@ def _stepsize(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], dict[st
         spreads = np.array([metrics.log10_spread(row) for row in mult])
         ci = metrics.bootstrap_ci(spreads)
         out[name] = {"log10_spread_median": ci.estimate, "ci_low": ci.ci_low,
-                     "ci_high": ci.ci_high,
+                     "ci_high": ci.ci_high, "n_samples": ci.n_samples,
                      "log10_multiplier_quantiles": np.quantile(
                          np.log10(mult), [0.0, 0.05, 0.5, 0.95, 1.0]).tolist()}
         series[name] = finite_list(np.log10(mult).ravel())

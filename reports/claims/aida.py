@@ -15,7 +15,6 @@ from reports.rules import (
     compare,
     find_key,
     normalise,
-    number,
     steps_verdict,
 )
 from reports.verdicts import Claim, Evidence, Verdict
@@ -23,8 +22,7 @@ from reports.verdicts import Claim, Evidence, Verdict
 
 def _spread(table: Mapping[str, Any], name: str) -> Interval:
     entry = table[find_key(table, name, "empirical.metrics.stepsize_range")]
-    value = number(entry["log10_spread_median"], f"{name}.log10_spread_median")
-    return Interval(value, float(entry.get("ci_low", value)), float(entry.get("ci_high", value)))
+    return Interval.of(entry, f"empirical.metrics.stepsize_range.{name}", "log10_spread_median")
 
 
 def _narrower(r: ResultSet, challenger: str, baselines: tuple[str, ...]) -> Verdict:
@@ -41,6 +39,10 @@ def _narrower(r: ResultSet, challenger: str, baselines: tuple[str, ...]) -> Verd
     if all(o == "better" for o in outcomes.values()):
         return Verdict("holds", f"{challenger}'s step sizes span fewer decades than "
                        f"{' and '.join(baselines)}", tuple(evidence))
+    single = [b for b, o in outcomes.items() if o == "one instance"]
+    if single:
+        return Verdict("inconclusive", f"one instance: no interval to compare {challenger} with "
+                       f"{', '.join(single)}", tuple(evidence))
     return Verdict("inconclusive", "the spreads overlap within their confidence intervals",
                    tuple(evidence))
 
