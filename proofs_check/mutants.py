@@ -32,6 +32,8 @@ import ast
 import importlib
 import inspect
 import itertools
+import multiprocessing
+import resource
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -58,6 +60,9 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 #: Oracle: a grid of at most this many points per statement.
 GRID_POINTS = 60_000
+#: CPU seconds a mutant's checks may take (its own forked process), and the wall-clock backstop.
+CPU_LIMIT = 240
+WALL_LIMIT = 3600
 #: Oracle: a relative slack below -this, confirmed at high precision, is a violation.
 ORACLE_TOL = 1e-6
 
@@ -337,6 +342,34 @@ def run_mutant(mutant: Mutant) -> Outcome:
                    tuple(f"{s.proof}:{s.name}" for s in steps))
 
 
+def run_isolated(mutant: Mutant, cpu_seconds: int = CPU_LIMIT) -> Outcome:
+    """:func:`run_mutant` in a forked child limited to ``cpu_seconds`` of CPU: sympy can take
+    unbounded time on a mutated expression. A child that runs out is a surviving mutant
+    (reported "timeout"), classified by the oracle on the statement alone when possible."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        send.send(run_mutant(mutant))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    try:
+        outcome = receive.recv() if receive.poll(WALL_LIMIT) else None
+    except EOFError:  # the child died (CPU limit) before sending
+        outcome = None
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    if isinstance(outcome, Outcome):
+        return outcome
+    return Outcome(mutant, "false", float("nan"), "not classified: the checker ran out of time",
+                   "timeout", f"the checker did not finish within {cpu_seconds} s of CPU", ())
+
+
 def _reported(results: Sequence[StepResult]) -> tuple[str, str]:
     for status in ("violated", "inconclusive"):
         hit = next((r for r in results if r.status == status), None)
@@ -352,7 +385,7 @@ def run_all(chosen: Sequence[Mutant] | None = None,
             progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     out = []
     for mutant in mutants() if chosen is None else chosen:
-        outcome = run_mutant(mutant)
+        outcome = run_isolated(mutant)
         out.append(outcome)
         if progress is not None:
             progress(outcome)

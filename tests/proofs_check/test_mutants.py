@@ -57,6 +57,13 @@ def test_a_wrong_aida_cap_is_false_and_caught() -> None:
     assert ids.AIDA_CAP != mutant.expr  # restored
 
 
+def test_a_mutant_whose_checks_run_out_of_cpu_survives_as_timeout() -> None:
+    mutant = next(m for m in mt.mutants() if m.target == "STEP_TERM_STEP")
+    outcome = mt.run_isolated(mutant, cpu_seconds=1)
+    assert outcome.reported == "timeout" and not outcome.caught
+    assert outcome.truth == "false"  # counted against the score, never for it
+
+
 def test_mutants_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--per-target", "2"]) == 2
     assert main(["check", "--mutants", "--proof", "demon_schedule"]) == 2
