@@ -333,10 +333,10 @@ def run_mutant(mutant: Mutant) -> Outcome:
                 results.append(step.check())
                 if results[-1].status == "violated" and oracle(claims)[0] == "false":
                     break  # caught, and the oracle already exhibits a violation
+        truth, slack, detail = oracle(claims)  # with the mutant in place (numeric twins)
     finally:
         setattr(theory, mutant.target, original)
         importlib.reload(importlib.import_module(mutant.proof_module))
-    truth, slack, detail = oracle(claims)
     reported, why = _reported(results)
     return Outcome(mutant, truth, slack, detail, reported, why,
                    tuple(f"{s.proof}:{s.name}" for s in steps))
