@@ -42,6 +42,23 @@ class ReportFiles:
     summary: dict[str, int]
 
 
+STANDALONE_TEX = Path("tables") / "appendix.tex"
+"""A complete LaTeX document with every table and the derivation appendix
+(``latexmk -pdf appendix.tex`` in ``tables/``); CI compiles it."""
+
+LATEX_PREAMBLE = (r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
+                  r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}",
+                  r"\usepackage{lmodern}", r"\usepackage{amsmath,amssymb}",
+                  r"\usepackage{booktabs}", r"\usepackage{array}", r"\usepackage{longtable}")
+
+
+def standalone_latex(tables: list[Path]) -> str:
+    """The document that inputs every table of ``tables/`` and the derivation appendix."""
+    body = [rf"\input{{{path.name}}}" for path in tables] + [r"\clearpage",
+                                                             r"\input{derivations.tex}"]
+    return "\n".join([*LATEX_PREAMBLE, r"\begin{document}", *body, r"\end{document}", ""])
+
+
 SUMMARY_FILES = ("claims.json", "report.md", "index.html")
 """The files that state verdicts; a build that fails removes them (see :func:`build_report`)."""
 
@@ -75,6 +92,7 @@ def _build(root: Path) -> ReportFiles:
     atomic_write_text(claims_tex, claims_table(judged).latex("p{0.28\\linewidth}p{0.2\\linewidth}"
                                                         "lp{0.4\\linewidth}"))
     table_files.append(claims_tex)
+    atomic_write_text(root / STANDALONE_TEX, standalone_latex(table_files))
     doc = claims_document(results, judged, figures, tables)
     validate_claims(doc)
     blocks = compose(results, judged, figures, tables, root)

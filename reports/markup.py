@@ -21,12 +21,29 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                   "^": r"\textasciicircum{}"}
+                   "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                   "|": r"\textbar{}"}
+
+
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "varepsilon",
+          "η": "eta", "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ξ": "xi",
+          "ρ": "rho", "σ": "sigma", "ω": "omega", "Δ": "Delta", "Θ": "Theta", "Σ": "Sigma"}
+_SYMBOLS = {"≤": r"\le", "≥": r"\ge", "≠": r"\neq", "≡": r"\equiv", "±": r"\pm",
+            "∓": r"\mp", "∞": r"\infty", "∈": r"\in", "→": r"\to", "←": r"\leftarrow",
+            "↦": r"\mapsto", "√": r"\surd", "·": r"\cdot", "×": r"\times", "÷": r"\div",
+            "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∇": r"\nabla", "∂": r"\partial",
+            "⪯": r"\preceq", "∠": r"\angle", "−": "-", "²": "^2", "ᵀ": r"^\top", "₀": "_0",
+            "₁": "_1", "₂": "_2", "½": r"\tfrac12", "ŝ": r"\hat s", "ℓ": r"\ell",
+            "°": r"^\circ"}
+_UNICODE_LATEX = {**{ch: rf"\ensuremath{{\{name}}}" for ch, name in _GREEK.items()},
+                  **{ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _SYMBOLS.items()},
+                  "§": r"\S{}", "–": "--", "—": "---"}
 
 
 def latex_escape(text: str) -> str:
-    """``text`` as LaTeX text (every special character escaped)."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+    """``text`` as LaTeX text: special characters escaped, the Unicode math symbols our
+    prose uses written as LaTeX (pdfLaTeX reads no other; CI compiles the appendix)."""
+    return "".join(_LATEX_SPECIALS.get(ch) or _UNICODE_LATEX.get(ch, ch) for ch in text)
 
 
 _NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'

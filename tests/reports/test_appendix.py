@@ -11,6 +11,7 @@ from proofs_check import checks_file
 from proofs_check.core import StepResult
 from proofs_check.registry import steps
 from reports import appendix
+from reports.markup import inline_latex, latex_escape
 from theory.registry import bounds, derivations
 from verify_io.files import TEMP_SUFFIX
 
@@ -39,7 +40,7 @@ def test_markdown_and_latex_contain_every_step_statement(results: list[StepResul
     tex = appendix.latex(derivations(), bounds(), results)
     for r in results:
         assert r.statement.replace("|", "\\|") in md
-        assert appendix._tex_plain(r.statement) in tex
+        assert latex_escape(r.statement) in tex
     for b in bounds():
         assert b.latex() in md and b.latex() in tex
     assert "not checked in this run" not in md
@@ -52,8 +53,8 @@ def test_without_results_every_line_says_so() -> None:
 
 
 def test_tex_escapes_prose_but_keeps_math() -> None:
-    assert appendix._tex_text("a_b & 50% $x_1^2$") == r"a\_b \& 50\% $x_1^2$"
-    assert appendix._tex_plain("s^_t <= G^2") == (
+    assert inline_latex("a_b & 50% $x_1^2$") == r"a\_b \& 50\% $x_1^2$"
+    assert latex_escape("s^_t <= G^2") == (
         r"s\textasciicircum{}\_t \textless{}= G\textasciicircum{}2")
 
 
