@@ -77,7 +77,7 @@ def test_math_cells_are_mathml_in_html_and_math_mode_in_latex() -> None:
 
 def test_inline_markdown_becomes_latex_with_math_kept_and_text_escaped() -> None:
     assert inline_latex(r"the *window* $\omega_t$: R_T <= 5% & `x_y`") == (
-        r"the \emph{window} $\omega_t$: R\_T <= 5\% \& \texttt{x\_y}")
+        r"the \emph{window} $\omega_t$: R\_T \textless{}= 5\% \& \texttt{x\_y}")
 
 
 def test_latex_math_cannot_read_is_shown_as_source_not_dropped() -> None:
