@@ -16,7 +16,11 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from experiments.measurements import InvalidData, MeasurementRecord
+
+R = TypeVar("R", bound=MeasurementRecord)
 
 EXPERIMENT_NAMES: tuple[str, ...] = (
     "heavy_ball_rate",
@@ -46,16 +50,6 @@ STAGES_FILE = "logs/stages.json"
 class MissingResult(Exception):
     """A result a claim or a figure needs is absent: the experiment or stage that writes it
     has not run (a claim hit by it is ``not run``); the message gives the command."""
-
-
-class InvalidData(Exception):
-    """A result file is corrupt, breaks its contract or holds a non-finite number (a claim
-    hit by it is ``invalid data``); the message names the file."""
-
-    def __init__(self, file: str, detail: str) -> None:
-        super().__init__(f"{file}: {detail}")
-        self.file = file
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -130,6 +124,13 @@ class ResultSet:
                 f"{relpath}: the measurement failed ({src.content['error']}): rerun "
                 f"`{self.run_command(name)}`", "experiments"))
         return src.content
+
+    def record(self, kind: type[R]) -> R:
+        """The typed metrics of experiment ``kind.EXPERIMENT``: :class:`MissingResult` when
+        not measured, :class:`InvalidData` (naming the file and field) when the file does not
+        hold a valid ``kind`` record."""
+        return kind.from_measurement(self.measurement(kind.EXPERIMENT),
+                                     f"measurements/{kind.EXPERIMENT}.json")
 
     def run_command(self, name: str) -> str:
         """The command that writes ``measurements/<name>.json`` into this directory."""

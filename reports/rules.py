@@ -16,43 +16,29 @@ from typing import Any, Literal
 from reports.results import CHECKS_FILE, InvalidData, MissingResult, ResultSet
 from reports.verdicts import Counterexample, Evidence, Status, Verdict
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "DWMGrad": ("dwmgrad", "dwmgradloss", "dwmgradpaper", "dwmgradpaperloss"),
-    "Adam": ("adam",),
-    "AMSGrad": ("amsgrad", "adamamsgrad"),
-    "AdaBelief": ("adabelief",),
-    "Aida": ("aida",),
-    "SGD": ("sgd", "gd"),
-    "HeavyBall": ("heavyball", "sgdm", "sgdmomentum", "momentumsgd", "hb"),
-    "DemonSGD": ("demonsgd", "demonsgdm", "demonmomentum", "demonheavyball"),
-    "DemonAdam": ("demonadam",),
-    "AdaptiveHB": ("adaptiveheavyball", "adaptivehb", "ahb", "ahbsgd", "adahb", "adaptivehbsgd",
-                   "adaptiveheavyballsgd", "sgdahb", "adaptivemomentumsgd"),
-    "AdaptiveHBAdam": ("adaptiveheavyballadam", "adaptivehbadam", "ahbadam", "adamahb",
-                       "adaptivemomentumadam"),
-}
-"""Canonical optimizer name -> accepted spellings (lower case, letters and digits only)."""
-
 
 def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def find_key(mapping: Mapping[str, Any], canonical: str, where: str) -> str:
-    """The key of ``mapping`` that names optimizer ``canonical``; KeyError if none."""
-    accepted = set(ALIASES.get(canonical, (normalise(canonical),)))
-    for key in mapping:
-        if normalise(str(key)) in accepted:
-            return str(key)
-    raise KeyError(f"{where}: no entry for {canonical} (entries: {sorted(map(str, mapping))})")
-
-
 def is_dwmgrad(name: str) -> bool:
+    """Transitional: the dwmgrad_regret readers still pick variants by name (that experiment
+    has no typed record yet); every other reader uses exact labels."""
     return "dwmgrad" in normalise(name)
 
 
 def is_analysed(name: str) -> bool:
+    """Transitional, like :func:`is_dwmgrad`."""
     return "analys" in normalise(name)
+
+
+def entry(table: Mapping[str, Any], label: str, file: str, where: str) -> Any:
+    """``table[label]``: an optimizer's entry under its exact label (the one its experiment
+    writes, e.g. "Adam", "DWMGrad (analysed)"); InvalidData naming the file when absent."""
+    if label not in table:
+        raise InvalidData(file, f"{where} has no entry '{label}' (entries: "
+                                f"{sorted(map(str, table))})")
+    return table[label]
 
 
 def number(value: Any, what: str) -> float:
@@ -129,6 +115,7 @@ def compare(challenger: Interval, baseline: Interval) -> Outcome:
 
 
 EMPIRICAL_TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
+EMPIRICAL_FILE = "measurements/empirical.json"
 
 
 @dataclass(frozen=True)
@@ -145,9 +132,9 @@ def compare_final_losses(results: ResultSet, challenger: str, baseline: str,
     out = []
     for task in tasks:
         table = results.metric("empirical", task)
-        where = f"empirical.metrics.{task}"
-        ch = table[find_key(table, challenger, where)]
-        base = table[find_key(table, baseline, where)]
+        where = f"metrics.{task}"
+        ch = entry(table, challenger, EMPIRICAL_FILE, where)
+        base = entry(table, baseline, EMPIRICAL_FILE, where)
         ci_ch = Interval.final_loss(ch, f"{where}.{challenger}")
         ci_base = Interval.final_loss(base, f"{where}.{baseline}")
         out.append(TaskComparison(task, compare(ci_ch, ci_base), ci_ch, ci_base))
@@ -209,9 +196,9 @@ def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
     faster, slower = [], []
     for problem, entry in table.items():
         steps = entry["steps_to_threshold"]
-        where = f"empirical.metrics.faster_convergence.{problem}"
-        a = steps[find_key(steps, challenger, where)]
-        b = steps[find_key(steps, baseline, where)]
+        where = f"metrics.faster_convergence.{problem}.steps_to_threshold"
+        a = entry(steps, challenger, EMPIRICAL_FILE, where)
+        b = entry(steps, baseline, EMPIRICAL_FILE, where)
         evidence.append(Evidence(f"{problem}: steps to threshold, {challenger} vs {baseline}",
                                  f"{_steps(a)} vs {_steps(b)}",
                                  "measurements/empirical.json: metrics.faster_convergence"))

@@ -8,9 +8,14 @@ report shows it, ``tables/<name>.tex`` holds it as booktabs LaTeX), or raises
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from experiments.measurements.cost_scaling import CostScalingMetrics
+from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
+from experiments.measurements.lessard_cycle import LessardCycleMetrics
+from experiments.measurements.reddi import ReddiMetrics
+from experiments.named.reddi import CONSTRUCTIONS
 from reports.claims.invariance import audit
 from reports.document import Math, Table
 from reports.results import MissingResult, ResultSet
@@ -34,38 +39,33 @@ def ci(d: Mapping[str, Any], value_key: str = "slope") -> str:
 
 
 def heavy_ball_table(r: ResultSet) -> Table:
-    rows = sorted(r.metric("heavy_ball_rate", "rows"), key=lambda row: row["kappa"])
+    rows = sorted(r.record(HeavyBallRateMetrics).rows, key=lambda row: row.kappa)
     return Table([Math(r"\kappa"), [Math(r"\rho^*"), " (theory)"], "rate, Jordan fit",
                   "rate, plain fit", "GD theory", "GD measured"],
-                 [[num(x["kappa"]), num(x["rho_star"], 5), num(x["rate_fit_jordan"], 5),
-                   num(x["rate_measured"], 5), num(x["gd_rate_theory"], 5),
-                   num(x["gd_rate_measured"], 5)] for x in rows],
+                 [[num(x.kappa), num(x.rho_star, 5), num(x.rate_fit_jordan, 5),
+                   num(x.rate_measured, 5), num(x.gd_rate_theory, 5),
+                   num(x.gd_rate_measured, 5)] for x in rows],
                  "Heavy ball with Polyak's tuning and gradient descent on quadratics: per-step "
                  "rates, theory vs fitted.", "tab:heavy-ball-rate")
 
 
 def lessard_table(r: ResultSet) -> Table:
-    m = r.metric("lessard_cycle")
-    rows = [["cycle", str(m["cycle_detected"]),
-             ", ".join(num(x) for x in m["cycle_points"]),
-             ", ".join(num(x) for x in m["expected_cycle"])]]
-    rows += [[f"x0 = {num(s['x0'])}", "converges" if s["converged"] else "does not converge",
-              num(s.get("final_x")), ""] for s in m.get("starts", [])]
+    m = r.record(LessardCycleMetrics)
+    rows = [["cycle", str(m.cycle_detected),
+             ", ".join(num(x) for x in m.cycle_points),
+             ", ".join(num(x) for x in m.expected_cycle)]]
+    rows += [[f"x0 = {num(s.x0)}", "converges" if s.converged else "does not converge",
+              num(s.final_x), ""] for s in m.starts]
     return Table(["run", "outcome", "measured", "published"], rows,
                  "Heavy ball (alpha = 1/9, beta = 4/9) on Lessard et al.'s function.",
                  "tab:lessard")
 
 
 def reddi_table(r: ResultSet) -> Table:
-    rows = []
-    for construction in ("theorem1", "section5_online", "section5_stochastic"):
-        table = r.metric("reddi").get(construction)
-        if not isinstance(table, Mapping):
-            continue
-        rows += [[construction, name, num(e.get("final_x")), num(e.get("regret_over_T"))]
-                 for name, e in sorted(table.items()) if isinstance(e, Mapping)]
-    if not rows:
-        raise MissingResult("reddi.metrics has no construction")
+    metrics = r.record(ReddiMetrics)
+    rows = [[construction, name, num(e.final_x), num(e.regret_over_T)]
+            for construction in CONSTRUCTIONS
+            for name, e in sorted(metrics.construction(construction).items())]
     return Table(["construction", "optimizer", ["final ", Math("x"), " (", Math("x^* = -1"), ")"],
                   Math("R_T / T")], rows,
                  "Reddi et al.'s constructions: final iterate and average regret.", "tab:reddi")
@@ -132,11 +132,10 @@ def counterexample_table(r: ResultSet) -> Table:
 
 
 def cost_table(r: ResultSet) -> Table:
-    m = r.metric("cost_scaling")
-    rows = [[name, ci(e.get("time_exponent_d", {})), ci(e.get("time_exponent_n", {})),
-             num(e.get("state_bytes_per_param_measured")),
-             num(e.get("state_bytes_per_param_model"))]
-            for name, e in sorted(m.items()) if isinstance(e, Mapping)]
+    m = r.record(CostScalingMetrics).optimizers
+    rows = [[name, ci(asdict(e.time_exponent_d)), ci(asdict(e.time_exponent_n)),
+             num(e.state_bytes_per_param_measured), num(e.state_bytes_per_param_model)]
+            for name, e in sorted(m.items())]
     return Table(["optimizer", "time exponent in d", "time exponent in n",
                   "state B/param (measured)", "state B/param (model)"], rows,
                  "Cost scaling: fitted exponents (bootstrap CI) and state memory vs the cost "

@@ -13,8 +13,9 @@ decisive first (:data:`STATUSES`; :func:`decisive` and :func:`combine` apply the
 - ``holds``.
 
 A rule raises :class:`~reports.results.MissingResult` for an absent result and
-:class:`~reports.results.InvalidData` for a bad one; :meth:`Claim.evaluate` turns them into
-``not run`` and ``invalid data`` so a claim is never dropped.
+:class:`~reports.results.InvalidData` for a bad one (typed records raise it naming the file and
+field); :meth:`Claim.evaluate` turns them into ``not run`` and ``invalid data`` so a claim is
+never dropped. Any other exception propagates: it is a bug, not a verdict.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ Status = Literal["invalid data", "violated", "not run", "vacuous", "inconclusive
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Every verdict status, most decisive first: the order :func:`decisive` applies."""
 SourceKind = Literal["seed", "literature", "derived"]
+
+UNTYPED_EXPERIMENTS: frozenset[str] = frozenset({"dwmgrad_regret", "empirical",
+                                                  "counterexample_search", "invariance",
+                                                  "bound_tightness"})
+"""Experiments whose metrics have no typed record yet: a claim that reads one still turns a
+KeyError/TypeError/... met while reading it into ``invalid data`` naming its file. Any other
+exception in a rule propagates (a bug, never a verdict)."""
 
 EvidenceValue = str | float | int | bool | None
 
@@ -145,9 +153,12 @@ class Claim:
         except InvalidData as exc:
             return Verdict("invalid data", str(exc))
         except CONTRACT_ERRORS as exc:
-            files = ", ".join(f"measurements/{name}.json" for name in self.experiments)
-            return Verdict("invalid data", f"{files or 'checks/checks.json, theory/bounds.json'}"
-                           f" do not follow the contract: {type(exc).__name__}: {exc}")
+            untyped = [name for name in self.experiments if name in UNTYPED_EXPERIMENTS]
+            if not untyped:
+                raise  # a bug in the rule or its record: fail loudly, never a verdict
+            files = ", ".join(f"measurements/{name}.json" for name in untyped)
+            return Verdict("invalid data", f"{files} do not follow the contract: "
+                           f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)

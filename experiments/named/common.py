@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from experiments.measurements import MeasurementRecord
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -75,17 +76,19 @@ def run_labels(labelled: Mapping[str, Any]) -> dict[str, Any]:
             for label, value in labelled.items()}
 
 
-def envelope(name: str, scale: Scale, records: Sequence[RunRecord], metrics: dict[str, Any],
-             series: dict[str, Any], labelled: Mapping[str, Any] | None = None,
-             **extra: Any) -> dict[str, Any]:
-    """The measurement JSON of ``results_contract.md``; ``labelled`` (label -> record, nested)
-    becomes ``run_labels`` (label -> spec key, :func:`run_labels`); ``extra`` adds top-level
-    keys."""
+def envelope(name: str, scale: Scale, records: Sequence[RunRecord],
+             metrics: MeasurementRecord | dict[str, Any], series: dict[str, Any],
+             labelled: Mapping[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """The measurement JSON of ``results_contract.md``; a typed ``metrics`` record is written
+    with its ``metrics_version``; ``labelled`` (label -> record, nested) becomes
+    ``run_labels`` (label -> spec key, :func:`run_labels`); ``extra`` adds top-level keys."""
+    typed = metrics.envelope_fields() if isinstance(metrics, MeasurementRecord) else \
+        {"metrics": metrics}
     return {
         "experiment": name,
         "scale": scale,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "metrics": metrics,
+        **typed,
         "series": series,
         "runs": [r.spec.key() for r in records],
         "run_labels": run_labels(labelled or {}),

@@ -31,7 +31,15 @@ import numpy as np
 import sympy as sp
 
 from experiments import metrics
-from experiments.named.common import Scale, check_scale, envelope, load_records, resolve_scale
+from experiments.measurements.cost_scaling import CostEntry, CostScalingMetrics, Fit
+from experiments.named.common import (
+    Scale,
+    check_scale,
+    envelope,
+    finite_list,
+    load_records,
+    resolve_scale,
+)
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
@@ -98,9 +106,9 @@ def _timing(grid: list[list[RunSpec]], store: ResultStore, key: str
     return values, [r for row in records for r in row]
 
 
-def _fit(x: list[int], y: np.ndarray, mask: np.ndarray | None = None) -> dict[str, float]:
+def _fit(x: list[int], y: np.ndarray, mask: np.ndarray | None = None) -> Fit:
     cols = np.arange(len(x)) if mask is None else np.flatnonzero(mask)
-    return metrics.fit_power_law(np.array(x, dtype=float)[cols], y[:, cols]).as_dict()
+    return Fit(**metrics.fit_power_law(np.array(x, dtype=float)[cols], y[:, cols]).as_dict())
 
 
 def state_model(optimizer: str) -> float | None:
@@ -128,7 +136,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     all_records: list[RunRecord] = []
     reference, ref_records = _timing(d_sweep(REFERENCE, chosen), store, "step_s")
     all_records += ref_records
-    results: dict[str, Any] = {}
+    results: dict[str, CostEntry] = {}
     series: dict[str, Any] = {"d": dims, "n": list(N_SWEEP),
                               "step_time_s": {}, "state_bytes": {},
                               REFERENCE: np.median(reference, 0).tolist()}
@@ -143,28 +151,28 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         predicted_state = state_model(optimizer)
         traffic = traffic_model(optimizer)
         median_step = np.median(step_s, 0)
-        results[optimizer] = {
-            "time_exponent_d": _fit(dims, step_s, large),
-            "time_exponent_d_all": _fit(dims, step_s),
-            "time_exponent_n": _fit(list(N_SWEEP), run_s),
-            "state_bytes_per_param_measured": measured_state,
-            "state_bytes_per_param_model": predicted_state,
-            "state_matches_model": (None if predicted_state is None
-                                    else bool(abs(measured_state - predicted_state) < 0.01)),
-            "state_exponent_d": float(np.polyfit(np.log(dims), np.log(state), 1)[0]),
-            "step_time_s_at_max_d": float(median_step[-1]),
-            "problem_share_at_max_d": float(np.median(reference, 0)[-1] / median_step[-1]),
-            "traffic_bytes_per_param_model": traffic,
-            "effective_GBps_at_max_d": (None if traffic is None
-                                        else float(traffic * dims[-1] / median_step[-1] / 1e9)),
-            "peak_memory_estimate_bytes": float(2 * param[-1] + state[-1]),
-            "peak_memory_estimate_method": "accounting: parameters + gradient + optimizer state",
-            "peak_memory_measured_bytes": np.median(peak, 0).tolist(),
-            "peak_memory_method": str(recs[-1].timings["peak_memory_method"]),
-            "memory_exponent_d": _fit(dims, peak, large),
-        }
+        results[optimizer] = CostEntry(
+            time_exponent_d=_fit(dims, step_s, large),
+            time_exponent_d_all=_fit(dims, step_s),
+            time_exponent_n=_fit(list(N_SWEEP), run_s),
+            state_bytes_per_param_measured=measured_state,
+            state_bytes_per_param_model=predicted_state,
+            state_matches_model=(None if predicted_state is None
+                                 else bool(abs(measured_state - predicted_state) < 0.01)),
+            state_exponent_d=float(np.polyfit(np.log(dims), np.log(state), 1)[0]),
+            step_time_s_at_max_d=float(median_step[-1]),
+            problem_share_at_max_d=float(np.median(reference, 0)[-1] / median_step[-1]),
+            traffic_bytes_per_param_model=traffic,
+            effective_GBps_at_max_d=(None if traffic is None
+                                     else float(traffic * dims[-1] / median_step[-1] / 1e9)),
+            peak_memory_estimate_bytes=float(2 * param[-1] + state[-1]),
+            peak_memory_estimate_method="accounting: parameters + gradient + optimizer state",
+            peak_memory_measured_bytes=tuple(finite_list(np.median(peak, 0))),
+            peak_memory_method=str(recs[-1].timings["peak_memory_method"]),
+            memory_exponent_d=_fit(dims, peak, large),
+        )
         series["step_time_s"][optimizer] = {"median": median_step.tolist(),
                                            "min": step_s.min(0).tolist(),
                                            "max": step_s.max(0).tolist()}
         series["state_bytes"][optimizer] = state.tolist()
-    return envelope(NAME, chosen, all_records, results, series)
+    return envelope(NAME, chosen, all_records, CostScalingMetrics(results), series)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from experiments import metrics
+from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics, RateRow
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -49,6 +50,8 @@ TRANSIENT_EFOLDS = 20.0
 FLOAT64_FLOOR = math.sqrt(sys.float_info.min)
 """‖x_k‖ squares each coordinate: below √(smallest normal float64) ≈ 1.5e-154 the squares
 leave the normal range and the recorded error loses precision (a fit must stay above it)."""
+
+
 
 
 def polyak_tuning(mu: float, L: float) -> tuple[float, float, float]:
@@ -115,7 +118,9 @@ def _thin(values: np.ndarray) -> tuple[list[int], list[float | None]]:
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
-    rows, curves, records = [], {}, []
+    rows: list[RateRow] = []
+    curves: dict[str, Any] = {}
+    records: list[RunRecord] = []
     for kappa in KAPPAS[chosen]:
         hb, gd = load_records(store, spec_pair(kappa))
         records += [hb, gd]
@@ -123,21 +128,20 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         plain = fitted_rates(hb, hb_window, jordan=False)
         jordan = fitted_rates(hb, hb_window, jordan=True)
         gd_plain = fitted_rates(gd, gd_window_, jordan=False)
-        rows.append({
-            "kappa": kappa,
-            "rho_star": polyak_tuning(1.0, kappa)[2],
-            "rate_measured": float(np.median(plain)),
-            "rate_fit_jordan": float(np.median(jordan)),
-            "gd_rate_theory": gd_rate(kappa),
-            "gd_rate_measured": float(np.median(gd_plain)),
-            "rate_measured_seeds": plain.tolist(),
-            "rate_fit_jordan_seeds": jordan.tolist(),
-            "gd_rate_measured_seeds": gd_plain.tolist(),
-            "window": list(hb_window),
-            "window_error_min": float(hb.quantity("dist")[:, hb_window[0]:hb_window[1] + 1]
-                                      .min()),
-            "gd_window": list(gd_window_),
-        })
+        rows.append(RateRow(
+            kappa=kappa,
+            rho_star=polyak_tuning(1.0, kappa)[2],
+            rate_measured=float(np.median(plain)),
+            rate_fit_jordan=float(np.median(jordan)),
+            gd_rate_theory=gd_rate(kappa),
+            gd_rate_measured=float(np.median(gd_plain)),
+            rate_measured_seeds=tuple(plain.tolist()),
+            rate_fit_jordan_seeds=tuple(jordan.tolist()),
+            gd_rate_measured_seeds=tuple(gd_plain.tolist()),
+            window=hb_window,
+            window_error_min=float(hb.quantity("dist")[:, hb_window[0]:hb_window[1] + 1].min()),
+            gd_window=gd_window_,
+        ))
         hb_steps, hb_err = _thin(np.median(hb.quantity("dist"), axis=0))
         gd_steps, gd_err = _thin(np.median(gd.quantity("dist"), axis=0))
         curves[str(int(kappa))] = {
@@ -145,8 +149,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
             "gd": {"k": gd_steps, "error": gd_err},
         }
     series = {"error_curves": curves,
-              "kappa": [r["kappa"] for r in rows],
-              "rho_star": [r["rho_star"] for r in rows],
-              "rate_measured": [r["rate_measured"] for r in rows],
-              "rate_fit_jordan": [r["rate_fit_jordan"] for r in rows]}
-    return envelope(NAME, chosen, records, {"rows": rows}, series)
+              "kappa": [r.kappa for r in rows],
+              "rho_star": [r.rho_star for r in rows],
+              "rate_measured": [r.rate_measured for r in rows],
+              "rate_fit_jordan": [r.rate_fit_jordan for r in rows]}
+    return envelope(NAME, chosen, records, HeavyBallRateMetrics(tuple(rows)), series)

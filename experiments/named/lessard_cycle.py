@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.measurements.lessard_cycle import LessardCycleMetrics, Start
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -37,6 +38,8 @@ GRID_POINTS: dict[Scale, int] = {"quick": 8, "full": 40}
 HORIZON: dict[Scale, int] = {"quick": 600, "full": 2000}
 PERIOD_TOL = 1e-9
 CONVERGED_TOL = 1e-8
+
+
 
 
 def cycle_starts(scale: Scale) -> list[float]:
@@ -69,28 +72,33 @@ def classify(trajectory: np.ndarray) -> dict[str, Any]:
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
     records: list[RunRecord] = load_records(store, specs(chosen))
-    starts, cycles, series = [], [], {}
+    starts: list[Start] = []
+    cycles: list[tuple[float, ...]] = []
+    series: dict[str, Any] = {}
     for record in records:
         x0 = float(record.spec.problem_params["x0"])
         trajectory = record.vector("x")[0, :, 0]
         verdict = classify(trajectory)
-        starts.append({"x0": x0, "in_cycle_interval": 3.07 <= x0 <= 3.46, **verdict})
+        starts.append(Start(x0=x0, in_cycle_interval=3.07 <= x0 <= 3.46,
+                            converged=verdict["converged"], cycling=verdict["cycling"],
+                            final_x=verdict["final_x"],
+                            last_three=tuple(verdict["last_three"])))
         if verdict["cycling"]:
-            cycles.append(verdict["last_three"])
+            cycles.append(tuple(verdict["last_three"]))
         series[f"{x0:g}"] = finite_list(trajectory[:60])
-    cycle_runs = [s for s in starts if s["in_cycle_interval"]]
-    detected = bool(cycle_runs) and all(s["cycling"] for s in cycle_runs)
+    cycle_runs = [s for s in starts if s.in_cycle_interval]
+    detected = bool(cycle_runs) and all(s.cycling for s in cycle_runs)
     points = np.median(np.array(cycles), axis=0).tolist() if cycles else []
     error = (float(np.max(np.abs(np.array(points) - EXPECTED_CYCLE))) if points else None)
-    metrics = {
-        "cycle_detected": detected,
-        "cycle_points": points,
-        "expected_cycle": list(EXPECTED_CYCLE),
-        "cycle_max_abs_error": error,
-        "starts": starts,
-        "converging_starts_converged": all(
-            s["converged"] for s in starts if s["x0"] in CONVERGING_STARTS),
-        "alpha": ALPHA,
-        "beta": BETA,
-    }
+    metrics = LessardCycleMetrics(
+        cycle_detected=detected,
+        cycle_points=tuple(points),
+        expected_cycle=EXPECTED_CYCLE,
+        cycle_max_abs_error=error,
+        starts=tuple(starts),
+        converging_starts_converged=all(s.converged for s in starts
+                                        if s.x0 in CONVERGING_STARTS),
+        alpha=ALPHA,
+        beta=BETA,
+    )
     return envelope(NAME, chosen, records, metrics, {"trajectories": series})

@@ -20,7 +20,10 @@ SGD_LR = 1e-3
 ANALYSED_LR = 0.1
 REDDI_LR = 0.5
 
+PUBLISHED = "DWMGrad"
+"""The label of DWMGrad with the paper's defaults in the online experiments."""
 ANALYSED = "DWMGrad (analysed)"
+"""The label of the analysed DWMGrad (theory.dwmgrad.ANALYSED_OPTIONS)."""
 
 
 def reddi_adam(betas: tuple[float, float], lr: float = REDDI_LR) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def analysed_dwmgrad(window_rule: str = "loss", lr: float = ANALYSED_LR) -> dict
 def package_settings() -> dict[str, tuple[str, dict[str, Any]]]:
     """The package's seven optimizers as published, plus the analysed DWMGrad."""
     return {
-        "DWMGrad": ("DWMGrad", {"lr": ADAPTIVE_LR}),
+        PUBLISHED: ("DWMGrad", {"lr": ADAPTIVE_LR}),
         ANALYSED: ("DWMGrad", analysed_dwmgrad()),
         "AdaBelief": ("AdaBelief", {"lr": ADAPTIVE_LR}),
         "Aida": ("Aida", {"lr": ADAPTIVE_LR}),

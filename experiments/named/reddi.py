@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
 from experiments.named import online
 from experiments.named.common import (
     Scale,
@@ -77,18 +78,16 @@ def specs(scale: Scale) -> list[RunSpec]:
     return [s for c in CONSTRUCTIONS for s in construction_specs(c, scale).values()]
 
 
-def summarise(record: RunRecord) -> dict[str, Any]:
+def summarise(record: RunRecord) -> ReddiRun:
     """Final iterate x_T and R_T/T (medians over seeds) of one run."""
     x = record.vector("x")[:, :, 0]
     horizon = record.spec.horizon
     regret = record.quantity("regret")[:, -1] / horizon
-    return {
-        "final_x": float(np.median(x[:, -1])),
-        "regret_over_T": float(np.median(regret)),
-        "final_x_seeds": finite_list(x[:, -1]),
-        "regret_over_T_seeds": finite_list(regret),
-        "T": horizon,
-    }
+    return ReddiRun(final_x=float(np.median(x[:, -1])),
+                    regret_over_T=float(np.median(regret)),
+                    final_x_seeds=tuple(finite_list(x[:, -1])),
+                    regret_over_T_seeds=tuple(finite_list(regret)),
+                    T=horizon)
 
 
 def _thin_series(record: RunRecord) -> dict[str, list[Any]]:
@@ -101,7 +100,7 @@ def _thin_series(record: RunRecord) -> dict[str, list[Any]]:
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
-    metrics: dict[str, Any] = {}
+    runs: dict[str, dict[str, ReddiRun]] = {}
     series: dict[str, Any] = {}
     records: list[RunRecord] = []
     labelled: dict[str, dict[str, RunRecord]] = {}
@@ -110,8 +109,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         loaded = dict(zip(by_label, load_records(store, list(by_label.values())), strict=True))
         labelled[construction] = loaded
         records += loaded.values()
-        metrics[construction] = {label: summarise(r) for label, r in loaded.items()}
+        runs[construction] = {label: summarise(r) for label, r in loaded.items()}
         series[construction] = {label: _thin_series(r) for label, r in loaded.items()}
-    metrics["expected"] = {"theorem1_regret_over_T": (2 * C - 4) / 3, "adam_x": 1.0,
-                           "amsgrad_x": -1.0}
+    metrics = ReddiMetrics(**runs, expected=ReddiExpected(
+        theorem1_regret_over_T=(2 * C - 4) / 3, adam_x=1.0, amsgrad_x=-1.0))
     return envelope(NAME, chosen, records, metrics, series, labelled)

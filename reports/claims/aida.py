@@ -10,10 +10,11 @@ from typing import Any
 from reports.claims.common import SEED_AIDA, seed
 from reports.results import ResultSet
 from reports.rules import (
+    EMPIRICAL_FILE,
     Interval,
     better_or_matches,
     compare,
-    find_key,
+    entry,
     normalise,
     steps_verdict,
 )
@@ -21,8 +22,8 @@ from reports.verdicts import Claim, Evidence, Verdict
 
 
 def _spread(table: Mapping[str, Any], name: str) -> Interval:
-    entry = table[find_key(table, name, "empirical.metrics.stepsize_range")]
-    return Interval.of(entry, f"empirical.metrics.stepsize_range.{name}", "log10_spread_median")
+    spread = entry(table, name, EMPIRICAL_FILE, "metrics.stepsize_range")
+    return Interval.of(spread, f"empirical.metrics.stepsize_range.{name}", "log10_spread_median")
 
 
 def _narrower(r: ResultSet, challenger: str, baselines: tuple[str, ...]) -> Verdict:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reports.results import InvalidData, ResultSet
-from reports.rules import find_key, number
+from reports.rules import EMPIRICAL_FILE, entry, number
 from reports.verdicts import ClaimSource, Evidence, Verdict
 
 SEED_DWMGRAD = "seeds/000_c498e3ceab1c8128.txt (Wang, Li, Zeng: DWMGrad, arXiv 2510.25042)"
@@ -35,9 +35,9 @@ def robustness(r: ResultSet, metric: str, challenger: str, baseline: str,
                higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...]) -> Verdict:
     """Compare one robustness score of two optimizers in ``empirical.metrics.<metric>``."""
     table = r.metric("empirical", metric)
-    where = f"empirical.metrics.{metric}"
-    ch = table[find_key(table, challenger, where)]
-    base = table[find_key(table, baseline, where)]
+    where = f"metrics.{metric}"
+    ch = entry(table, challenger, EMPIRICAL_FILE, where)
+    base = entry(table, baseline, EMPIRICAL_FILE, where)
     for key in higher_is_better + lower_is_better:
         if key in ch and key in base:
             a, b = score(ch[key], key), score(base[key], key)

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from experiments.measurements.cost_scaling import CostScalingMetrics, Fit
 from reports.claims.common import SEED_DWMGRAD, fmt, seed
 from reports.results import InvalidData, MissingResult, ResultSet
-from reports.rules import Interval, find_key, normalise, number, steps_verdict
+from reports.rules import Interval, entry, normalise, steps_verdict
 from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
 
 COST_EXPONENT_MAX = 1.15
@@ -16,6 +14,7 @@ COST_EXPONENT_MAX = 1.15
 standard optimizer (Adam) shows an exponent within ``COST_EXPONENT_MAX - 1`` of it (then the
 growth comes from the harness shared by all optimizers)."""
 MEMORY_RTOL = 0.02
+COST_FILE = "measurements/cost_scaling.json"
 """Measured state bytes per parameter may exceed the model by per-tensor scalars."""
 
 
@@ -38,35 +37,33 @@ def _cost_model_evidence(r: ResultSet, optimizer: str) -> list[Evidence]:
     return evidence
 
 
+def _interval(fit: Fit) -> Interval:
+    return Interval(fit.slope, fit.ci_low, fit.ci_high)
+
+
 def dwmgrad_cost(r: ResultSet) -> Verdict:
-    table = r.metric("cost_scaling")
-    key = find_key(table, "DWMGrad", "cost_scaling.metrics")
-    entry = table[key]
-    fits = {axis: Interval.of(entry[f"time_exponent_{axis}"], f"{key}.time_exponent_{axis}")
-            for axis in ("d", "n") if f"time_exponent_{axis}" in entry}
-    if "d" not in fits:
-        raise InvalidData("measurements/cost_scaling.json",
-                          f"metrics.{key}.time_exponent_d absent")
-    evidence = [Evidence(f"{key}: step time ~ {axis}^a, a", iv.text(),
-                         "measurements/cost_scaling.json") for axis, iv in fits.items()]
+    table = r.record(CostScalingMetrics).optimizers
+    key = "DWMGrad"
+    mine = entry(table, key, COST_FILE, "metrics.optimizers")
+    fits = {"d": _interval(mine.time_exponent_d), "n": _interval(mine.time_exponent_n)}
+    evidence = [Evidence(f"{key}: step time ~ {axis}^a, a", iv.text(), COST_FILE)
+                for axis, iv in fits.items()]
     for name, other in table.items():
-        if name != key and isinstance(other, Mapping) and "time_exponent_d" in other:
+        if name != key:
             evidence.append(Evidence(f"{name}: time exponents in d, n (for comparison)",
-                                     " ; ".join(Interval.of(other[f"time_exponent_{a}"], name)
-                                                .text() for a in ("d", "n")
-                                                if f"time_exponent_{a}" in other),
-                                     "measurements/cost_scaling.json"))
+                                     f"{_interval(other.time_exponent_d).text()} ; "
+                                     f"{_interval(other.time_exponent_n).text()}", COST_FILE))
     evidence.append(Evidence(f"{key}: state bytes per parameter, measured / model",
-                             f"{fmt(entry.get('state_bytes_per_param_measured'))} / "
-                             f"{fmt(entry.get('state_bytes_per_param_model'))}",
-                             "measurements/cost_scaling.json"))
+                             f"{fmt(mine.state_bytes_per_param_measured)} / "
+                             f"{fmt(mine.state_bytes_per_param_model)}", COST_FILE))
     evidence += _cost_model_evidence(r, key)
     steep = [axis for axis, iv in fits.items() if iv.low > COST_EXPONENT_MAX]
     if steep:
-        baseline = _cost_baseline(table, key)
-        worse = [a for a in steep if baseline is None or f"time_exponent_{a}" not in baseline
-                 or fits[a].value > Interval.of(baseline[f"time_exponent_{a}"], a).value
-                 + COST_EXPONENT_MAX - 1]
+        adam = table.get("Adam")
+        baseline = None if adam is None else {"d": _interval(adam.time_exponent_d),
+                                              "n": _interval(adam.time_exponent_n)}
+        worse = [a for a in steep if baseline is None
+                 or fits[a].value > baseline[a].value + COST_EXPONENT_MAX - 1]
         text = ", ".join(f"{a} (a = {fits[a].text()})" for a in steep)
         if worse:
             return Verdict("violated", f"time grows faster than linearly in {text}, and faster "
@@ -74,30 +71,20 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
         return Verdict("inconclusive", f"time grows faster than linearly in {text}, but about "
                        f"as fast for Adam (within {COST_EXPONENT_MAX - 1:.2f}): an effect of the "
                        "measurement harness, not of DWMGrad", tuple(evidence))
-    return Verdict("holds", "time grows at most linearly: the fitted exponent in d" +
-                   (" and in n" if "n" in fits else "") +
-                   f" has its CI reaching below {COST_EXPONENT_MAX}", tuple(evidence))
-
-
-def _cost_baseline(table: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-    """The standard optimizer (Adam) that DWMGrad's cost is 'comparable to'."""
-    try:
-        entry = table[find_key(table, "Adam", "cost_scaling.metrics")]
-    except KeyError:
-        return None
-    return entry if isinstance(entry, Mapping) else None
+    return Verdict("holds", "time grows at most linearly: the fitted exponent in d and in n "
+                   f"has its CI reaching below {COST_EXPONENT_MAX}", tuple(evidence))
 
 
 def cost_model_memory(r: ResultSet) -> Verdict:
-    table = r.metric("cost_scaling")
+    table = r.record(CostScalingMetrics).optimizers
     evidence, off = [], []
-    for name, entry in table.items():
-        if not isinstance(entry, Mapping) or "state_bytes_per_param_model" not in entry:
+    for name, e in table.items():
+        model = e.state_bytes_per_param_model
+        if model is None:
             continue
-        measured = number(entry.get("state_bytes_per_param_measured"), f"{name} measured bytes")
-        model = number(entry["state_bytes_per_param_model"], f"{name} model bytes")
+        measured = e.state_bytes_per_param_measured
         evidence.append(Evidence(f"{name}: state bytes per parameter, measured / model",
-                                 f"{measured:.4g} / {model:.4g}", "measurements/cost_scaling.json"))
+                                 f"{measured:.4g} / {model:.4g}", COST_FILE))
         if abs(measured - model) > MEMORY_RTOL * max(model, 1.0):
             off.append(name)
     if not evidence:

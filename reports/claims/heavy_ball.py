@@ -5,12 +5,13 @@ al.'s cycle, and the adaptive heavy ball of seed 001.
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics, RateRow
+from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.named import heavy_ball_rate as hbr
 from reports.claims.common import SEED_AHB, fmt, robustness, seed
 from reports.results import InvalidData, ResultSet
-from reports.rules import faster_than, normalise, number, steps_verdict
+from reports.rules import faster_than, normalise, steps_verdict
 from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
 
 RATE_RTOL = 0.01
@@ -22,11 +23,11 @@ CYCLE_ATOL = 1e-3
 """Absolute tolerance on Lessard et al.'s cycle points (published to four decimals)."""
 
 
-def _hb_rows(r: ResultSet) -> list[dict[str, Any]]:
-    rows = r.metric("heavy_ball_rate", "rows")
+def _hb_rows(r: ResultSet) -> list[RateRow]:
+    rows = r.record(HeavyBallRateMetrics).rows
     if not rows:
         raise InvalidData("measurements/heavy_ball_rate.json", "metrics.rows is empty")
-    return sorted(rows, key=lambda row: row["kappa"])
+    return sorted(rows, key=lambda row: row.kappa)
 
 
 def polyak_rate(r: ResultSet) -> Verdict:
@@ -38,7 +39,7 @@ def polyak_rate(r: ResultSet) -> Verdict:
     scale = r.measurement("heavy_ball_rate").get("scale")
     if scale not in hbr.KAPPAS:
         raise InvalidData(HB_FILE, f"scale is {scale!r}, expected one of {sorted(hbr.KAPPAS)}")
-    present = {number(row["kappa"], "kappa") for row in rows}
+    present = {row.kappa for row in rows}
     absent = [k for k in hbr.KAPPAS[scale] if k not in present]
     if absent:
         raise InvalidData(HB_FILE, f"metrics.rows has no row for kappa = "
@@ -46,11 +47,13 @@ def polyak_rate(r: ResultSet) -> Verdict:
                           f"{', '.join(f'{k:g}' for k in hbr.KAPPAS[scale])})")
     evidence, off, undecided, devs = [], [], [], []
     for row in rows:
-        kappa = number(row["kappa"], "kappa")
-        rho = number(row["rho_star"], "rho_star")
-        first, last = (int(number(k, "window")) for k in row["window"])
-        floor = number(row["window_error_min"], "window_error_min")
-        fits = [number(x, "rate_fit_jordan_seeds") for x in row["rate_fit_jordan_seeds"]]
+        kappa, rho = row.kappa, row.rho_star
+        first, last = row.window
+        floor = row.window_error_min
+        if any(x is None for x in row.rate_fit_jordan_seeds):
+            undecided.append(f"kappa={kappa:g}: a seed's fit is not a finite number")
+            continue
+        fits = [x for x in row.rate_fit_jordan_seeds if x is not None]
         if not fits:
             raise InvalidData(HB_FILE, f"kappa = {kappa:g}: rate_fit_jordan_seeds is empty")
         dev = [log_rate_deviation(fit, rho) for fit in fits]
@@ -59,7 +62,7 @@ def polyak_rate(r: ResultSet) -> Verdict:
         evidence.append(Evidence(
             f"kappa = {kappa:g}: rho* vs Jordan tail fit on k in [{first}, {last}] "
             f"({len(fits)} seeds)", f"{rho:.5f} vs {min(fits):.5f}..{max(fits):.5f} "
-            f"(log ratio - 1 up to {worst:+.2%}; plain fit {fmt(row.get('rate_measured'))})",
+            f"(log ratio - 1 up to {worst:+.2%}; plain fit {fmt(row.rate_measured)})",
             HB_FILE))
         if first < hbr.transient_end(kappa):
             undecided.append(f"kappa={kappa:g}: the fit starts at k = {first}, in the "
@@ -90,16 +93,14 @@ def log_rate_deviation(fitted: float, rho_star: float) -> float:
 def heavy_ball_acceleration(r: ResultSet) -> Verdict:
     evidence, not_faster, gd_off = [], [], []
     for row in _hb_rows(r):
-        hb = number(row["rate_fit_jordan"], "rate_fit_jordan")
-        gd = number(row["gd_rate_measured"], "gd_rate_measured")
-        gd_th = number(row["gd_rate_theory"], "gd_rate_theory")
-        evidence.append(Evidence(f"kappa = {row['kappa']:g}: steps per decade HB vs GD",
+        hb, gd, gd_th = row.rate_fit_jordan, row.gd_rate_measured, row.gd_rate_theory
+        evidence.append(Evidence(f"kappa = {row.kappa:g}: steps per decade HB vs GD",
                                  f"{_decade(hb):.3g} vs {_decade(gd):.3g} (GD theory "
                                  f"{_decade(gd_th):.3g})", "measurements/heavy_ball_rate.json"))
-        if row["kappa"] > 1 and hb >= gd:
-            not_faster.append(f"kappa={row['kappa']:g}")
+        if row.kappa > 1 and hb >= gd:
+            not_faster.append(f"kappa={row.kappa:g}")
         if gd > gd_th * (1 + RATE_RTOL):
-            gd_off.append(f"kappa={row['kappa']:g}")
+            gd_off.append(f"kappa={row.kappa:g}")
     if not_faster or gd_off:
         why = [f"heavy ball is not faster than GD at {', '.join(not_faster)}"] if not_faster else []
         why += [f"GD slower than (kappa-1)/(kappa+1) at {', '.join(gd_off)}"] if gd_off else []
@@ -114,27 +115,30 @@ def _decade(rate: float) -> float:
 
 
 def lessard_cycle(r: ResultSet) -> Verdict:
-    m = r.metric("lessard_cycle")
-    points = sorted(number(x, "cycle_points") for x in m["cycle_points"])
-    expected = sorted(number(x, "expected_cycle") for x in m["expected_cycle"])
+    m = r.record(LessardCycleMetrics)
+    points, expected = sorted(m.cycle_points), sorted(m.expected_cycle)
+    if len(points) != len(expected):
+        return Verdict("violated", f"no cycle detected ({len(points)} cycle points measured, "
+                       f"{len(expected)} published)",
+                       (Evidence("cycle detected", m.cycle_detected,
+                                 "measurements/lessard_cycle.json"),))
     err = max(abs(a - b) for a, b in zip(points, expected, strict=True))
-    evidence = [Evidence("cycle detected", bool(m["cycle_detected"]),
+    evidence = [Evidence("cycle detected", m.cycle_detected,
                          "measurements/lessard_cycle.json"),
                 Evidence("cycle points (measured vs published)",
                          f"{[round(p, 4) for p in points]} vs {expected}",
                          "measurements/lessard_cycle.json"),
                 Evidence("largest deviation", err, "measurements/lessard_cycle.json")]
     wrong = []
-    for start in m.get("starts", []):
-        x0 = number(start["x0"], "x0")
-        evidence.append(Evidence(f"start x0 = {x0:g}", "converges" if start["converged"] else
-                                 f"does not converge (ends at {fmt(start.get('final_x'))})",
+    for start in m.starts:
+        evidence.append(Evidence(f"start x0 = {start.x0:g}", "converges" if start.converged else
+                                 f"does not converge (ends at {fmt(start.final_x)})",
                                  "measurements/lessard_cycle.json"))
-        published = _lessard_published(x0)
-        if published is not None and bool(start["converged"]) != published:
-            wrong.append(f"x0={x0:g}")
-    if not m["cycle_detected"] or err > CYCLE_ATOL or wrong:
-        why = ["no cycle detected"] if not m["cycle_detected"] else []
+        published = _lessard_published(start.x0)
+        if published is not None and start.converged != published:
+            wrong.append(f"x0={start.x0:g}")
+    if not m.cycle_detected or err > CYCLE_ATOL or wrong:
+        why = ["no cycle detected"] if not m.cycle_detected else []
         why += [f"cycle points off by {err:.2g}"] if err > CYCLE_ATOL else []
         why += [f"unexpected behaviour from {', '.join(wrong)}"] if wrong else []
         return Verdict("violated", "; ".join(why), tuple(evidence))

@@ -4,17 +4,18 @@ search's rediscovery of Adam's failure.
 
 from __future__ import annotations
 
+from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.counterexample_search import ADAM_REDDI, TargetSummary, summaries
+from experiments.named.reddi import CONSTRUCTIONS
 from reports.claims.common import fmt, fmt_map
 from reports.results import InvalidData, ResultSet
-from reports.rules import find_key, number
 from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict
 
 REDDI_X_ATOL = 0.1
 """How close to +1 or -1 a final iterate must be on Reddi et al.'s constructions."""
 REDDI_RATIO_ATOL = 0.05
 """Tolerance of R_T/T against its limit 2/3 on Reddi et al.'s Theorem 1."""
-REDDI_CONSTRUCTIONS = ("theorem1", "section5_online", "section5_stochastic")
+REDDI_CONSTRUCTIONS: tuple[str, ...] = tuple(CONSTRUCTIONS)
 SEARCH_FILE = "measurements/counterexample_search.json"
 
 
@@ -25,14 +26,15 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
     evidence: list[Evidence] = []
     wrong: list[str] = []
     unfinished: list[str] = []
+    metrics = r.record(ReddiMetrics)
     for construction in REDDI_CONSTRUCTIONS:
-        table = r.metric("reddi", construction)
-        where = f"reddi.metrics.{construction}"
-        adam = table[find_key(table, "Adam", where)]
-        ams = table[find_key(table, "AMSGrad", where)]
-        x_adam = number(adam["final_x"], f"{where}.Adam.final_x")
-        x_ams = number(ams["final_x"], f"{where}.AMSGrad.final_x")
-        horizon = adam.get("T", "?")
+        table = metrics.construction(construction)
+        missing = [label for label in ("Adam", "AMSGrad") if label not in table]
+        if missing:
+            raise InvalidData("measurements/reddi.json",
+                              f"metrics.{construction} has no '{missing[0]}' run")
+        adam, ams = table["Adam"], table["AMSGrad"]
+        x_adam, x_ams, horizon = adam.final_x, ams.final_x, adam.T
         evidence.append(Evidence(f"{construction}: final x of Adam / AMSGrad at T = {horizon} "
                                  "(published +1 / -1)", f"{x_adam:.4g} / {x_ams:.4g}",
                                  "measurements/reddi.json"))
@@ -42,7 +44,7 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
             (unfinished if x_ams < x_adam else wrong).append(
                 f"AMSGrad on {construction} ends at {x_ams:.3g}")
         if construction == "theorem1":
-            ratio = number(adam["regret_over_T"], "regret_over_T")
+            ratio = adam.regret_over_T
             evidence.append(Evidence("theorem1: Adam R_T/T (published limit 2/3)", ratio,
                                      "measurements/reddi.json"))
             if abs(ratio - 2 / 3) > REDDI_RATIO_ATOL:

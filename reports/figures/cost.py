@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from experiments.measurements.cost_scaling import CostScalingMetrics
 from reports.figures.style import FigureSpec, floats, legend_label, line_style
 from reports.results import MissingResult, ResultSet
-from reports.rules import is_dwmgrad
 
 
 def _hyperparameters(results: ResultSet) -> dict[str, Mapping[str, Any]]:
@@ -32,22 +32,22 @@ def draw_cost(results: ResultSet, fig: Figure) -> None:
     if not isinstance(timings, Mapping) or not timings or "d" not in series:
         raise MissingResult("cost_scaling.series.step_time_s or .d absent")
     d = np.array(floats(series["d"], "cost_scaling.series.d"))
-    metrics = results.measurement("cost_scaling").get("metrics", {})
+    fits = results.record(CostScalingMetrics).optimizers
     hps = _hyperparameters(results)
     ax = fig.subplots()
     anchor: tuple[float, float] | None = None
     for name, entry in sorted(timings.items()):
         median = np.array(floats(entry["median"], f"step_time_s.{name}.median"))
-        fit = (metrics.get(name) or {}).get("time_exponent_d") or {}
-        slope = (f"; slope {fit['slope']:.2f} [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
-                 if fit.get("slope") is not None else "")
+        fit = fits[name].time_exponent_d if name in fits else None
+        slope = (f"; slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]"
+                 if fit is not None else "")
         style = line_style(name)
         ax.plot(d, median, marker="o", ms=3, label=legend_label(name, hps.get(name)) + slope,
                 **style)
         if "min" in entry and "max" in entry:
             ax.fill_between(d, floats(entry["min"], name), floats(entry["max"], name),
                             alpha=0.15, lw=0, color=style["color"])
-        if is_dwmgrad(name):
+        if name == "DWMGrad":
             anchor = (float(d[-1]), float(median[-1]))
     for name, values in series.items():
         if name not in ("d", "n", "step_time_s", "state_bytes") and isinstance(values, list):

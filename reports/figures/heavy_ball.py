@@ -14,6 +14,8 @@ from fractions import Fraction
 import numpy as np
 from matplotlib.figure import Figure
 
+from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
+from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from reports.figures.style import (
     OKABE_ITO,
     FigureSpec,
@@ -21,17 +23,17 @@ from reports.figures.style import (
     legend,
     series_xy,
 )
-from reports.results import MissingResult, ResultSet
+from reports.results import InvalidData, MissingResult, ResultSet
 
 
 def draw_rates(results: ResultSet, fig: Figure) -> None:
-    rows = sorted(results.metric("heavy_ball_rate", "rows"), key=lambda r: r["kappa"])
+    rows = sorted(results.record(HeavyBallRateMetrics).rows, key=lambda r: r.kappa)
     if not rows:
-        raise MissingResult("heavy_ball_rate.metrics.rows is empty")
-    kappa = np.array([r["kappa"] for r in rows], dtype=float)
+        raise InvalidData("measurements/heavy_ball_rate.json", "metrics.rows is empty")
+    kappa = np.array([r.kappa for r in rows], dtype=float)
 
-    def gap(key: str) -> np.ndarray:
-        return 1.0 - np.array([r[key] for r in rows], dtype=float)
+    def gap(field: str) -> np.ndarray:
+        return 1.0 - np.array([getattr(r, field) for r in rows], dtype=float)
 
     ax = fig.subplots()
     ax.plot(kappa, gap("rho_star"), color=OKABE_ITO[0], lw=1.5,
@@ -79,13 +81,12 @@ def _fraction(value: float) -> str:
 
 
 def draw_lessard(results: ResultSet, fig: Figure) -> None:
-    metrics = results.metric("lessard_cycle")
+    metrics = results.record(LessardCycleMetrics)
     trajs = results.series("lessard_cycle").get("trajectories")
     if not isinstance(trajs, Mapping) or not trajs:
         raise MissingResult("lessard_cycle.series.trajectories absent")
-    converged = {float(s["x0"]): bool(s["converged"]) for s in metrics.get("starts", [])}
-    hp = (f"lr={_fraction(metrics['alpha'])}, momentum={_fraction(metrics['beta'])}"
-          if "alpha" in metrics and "beta" in metrics else "")
+    converged = {s.x0: s.converged for s in metrics.starts}
+    hp = f"lr={_fraction(metrics.alpha)}, momentum={_fraction(metrics.beta)}"
     ax = fig.subplots()
     cycling = [x0 for x0 in trajs if not converged.get(float(x0), False)]
     for x0 in cycling:
@@ -100,7 +101,7 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
         ax.plot(range(len(values)), values, lw=1.4, marker=".", ms=3,
                 color=next(colours, "black"),
                 label=f"heavy ball ({hp}) from x0 = x1 = {x0}: converges")
-    for j, p in enumerate(metrics.get("expected_cycle", [])):
+    for j, p in enumerate(metrics.expected_cycle):
         ax.axhline(p, color="grey", ls=":", lw=1.2,
                    label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)
     ax.set_xlabel("iteration k")

@@ -148,7 +148,8 @@ def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(cost_scaling.REPEATS, "quick", 2)
     monkeypatch.setattr(cost_scaling, "N_SWEEP", (3, 9))
     monkeypatch.setattr(cost_scaling, "LARGE_D", 10)
-    m = run_and_measure(cost_scaling, tmp_path)["metrics"]
+    m = run_and_measure(cost_scaling, tmp_path)["metrics"]["optimizers"]
+    assert set(m) == {"DWMGrad", "Adam"}
     for name in ("DWMGrad", "Adam"):
         entry = m[name]
         for key in ("time_exponent_d", "time_exponent_n"):

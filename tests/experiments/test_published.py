@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from experiments.measurements.reddi import ReddiRun
 from experiments.named import heavy_ball_rate, lessard_cycle, reddi
 from experiments.runner import run_spec
 
@@ -58,7 +59,7 @@ def test_lessard_three_cycle_and_converging_starts() -> None:
         assert verdict["converged"] and not verdict["cycling"], x0
 
 
-def _reddi(construction: str, labels: tuple[str, ...], horizon: int) -> dict[str, dict]:
+def _reddi(construction: str, labels: tuple[str, ...], horizon: int) -> dict[str, ReddiRun]:
     specs = reddi.construction_specs(construction, "quick", labels)
     return {label: reddi.summarise(run_spec(spec.with_changes(horizon=horizon)))
             for label, spec in specs.items()}
@@ -66,16 +67,16 @@ def _reddi(construction: str, labels: tuple[str, ...], horizon: int) -> dict[str
 
 def test_reddi_theorem1_adam_to_plus_one_amsgrad_to_minus_one() -> None:
     out = _reddi("theorem1", ("Adam", "AMSGrad"), 3000)
-    assert out["Adam"]["final_x"] > 0.9
-    assert abs(out["Adam"]["regret_over_T"] - 2 / 3) <= 0.05
-    assert out["AMSGrad"]["final_x"] < -0.9
+    assert out["Adam"].final_x > 0.9
+    assert abs(out["Adam"].regret_over_T - 2 / 3) <= 0.05
+    assert out["AMSGrad"].final_x < -0.9
 
 
 @pytest.mark.slow
 def test_reddi_theorem1_regret_rate_at_large_T() -> None:
     out = _reddi("theorem1", ("Adam",), 100_000)
-    assert out["Adam"]["final_x"] > 0.9
-    assert abs(out["Adam"]["regret_over_T"] - 2 / 3) <= 0.01
+    assert out["Adam"].final_x > 0.9
+    assert abs(out["Adam"].regret_over_T - 2 / 3) <= 0.01
 
 
 @pytest.mark.slow
@@ -89,5 +90,5 @@ def test_reddi_section5_stochastic_adam_plus_one_amsgrad_minus_one() -> None:
 
 def test_reddi_section5_online_adam_plus_one_amsgrad_minus_one() -> None:
     out = _reddi("section5_online", ("Adam", "AMSGrad"), 10_000)
-    assert out["Adam"]["final_x"] > 0.9
-    assert out["AMSGrad"]["final_x"] < -0.85
+    assert out["Adam"].final_x > 0.9
+    assert out["AMSGrad"].final_x < -0.85

@@ -1,75 +1,76 @@
-"""A small synthetic result set that follows the results contract (for the report's tests).
+"""The result set of the report's tests, written the way ``dwmgrad-verify all`` would.
 
-The numbers are made up but plausible (heavy ball at rho*, Adam at +1 on Reddi, ...), so
-the figures look like the real ones; :func:`write_fake_results` writes them under a
-directory the way ``dwmgrad-verify all`` would.
+``heavy_ball_rate`` and ``lessard_cycle`` come from the real producers (the experiments'
+runner and ``measure``, quick scale, run once per session: a few seconds). The others are
+made up but plausible (Adam at +1 on Reddi, ...) and, where the experiment has a typed
+record, built through that record, so a renamed field breaks them as it breaks the readers.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from experiments.api import run_experiments
+from experiments.measurements import MeasurementRecord
+from experiments.measurements.cost_scaling import CostEntry, CostScalingMetrics, Fit
+from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
+
 OPTIMIZERS = ("DWMGrad", "Adam", "AMSGrad", "SGD", "HeavyBall", "AdaBelief", "Aida",
               "DemonSGD", "DemonAdam", "AdaptiveHB")
 
 
-def _measurement(name: str, metrics: dict[str, Any], series: dict[str, Any]) -> dict[str, Any]:
+def _measurement(name: str, metrics: MeasurementRecord | dict[str, Any],
+                 series: dict[str, Any]) -> dict[str, Any]:
+    typed = metrics.envelope_fields() if isinstance(metrics, MeasurementRecord) else \
+        {"metrics": metrics}
     return {"experiment": name, "scale": "quick", "created": "2026-11-22T00:00:00+00:00",
-            "metrics": metrics, "series": series, "runs": [f"{name[:4]}0000000000001"],
-            "diverged": []}
+            **typed, "series": series,
+            "runs": [f"{name[:4]}0000000000001"], "diverged": []}
+
+
+@functools.cache
+def _produced(name: str) -> str:
+    """The measurement file experiment ``name`` writes at quick scale (run once)."""
+    root = Path(tempfile.mkdtemp(prefix="dwmgrad-produced-"))
+    run_experiments([name], "quick", root, progress=False)
+    return (root / "measurements" / f"{name}.json").read_text(encoding="utf-8")
+
+
+def produced(name: str) -> dict[str, Any]:
+    """A fresh copy of the measurement the real producer of ``name`` writes."""
+    content: dict[str, Any] = json.loads(_produced(name))
+    return content
 
 
 def heavy_ball_rate() -> dict[str, Any]:
-    rows, curves = [], {}
-    for kappa in (10.0, 100.0, 1000.0):
-        rho = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
-        gd = (kappa - 1) / (kappa + 1)
-        m = round(20 / -math.log(rho))
-        rows.append({"kappa": kappa, "rho_star": rho, "rate_measured": rho * 1.003,
-                     "rate_fit_jordan": rho * 1.0004, "gd_rate_theory": gd,
-                     "gd_rate_measured": gd, "rate_fit_jordan_seeds": [rho * 1.0004, rho],
-                     "window": [2 * m, 4 * m], "window_error_min": 4 * m * rho ** (4 * m)})
-        k = np.arange(0, 400, 4)
-        curves[str(int(kappa))] = {"heavy_ball": {"k": k.tolist(),
-                                                  "error": ((k + 1) * rho**k).tolist()},
-                                   "gd": {"k": k.tolist(), "error": (gd**k).tolist()}}
-    return _measurement("heavy_ball_rate", {"rows": rows}, {"error_curves": curves})
+    return produced("heavy_ball_rate")
 
 
 def lessard_cycle() -> dict[str, Any]:
-    cycle = [0.6465, -1.8024, 2.1159]
-    trajs = {"3.3": [3.3, 3.3, 1.2] + [cycle[i % 3] for i in range(57)],
-             "3": [3.0 * 0.7**i for i in range(60)]}
-    metrics = {"cycle_detected": True, "cycle_points": [0.64648, -1.80241, 2.11592],
-               "expected_cycle": cycle, "cycle_max_abs_error": 2e-5,
-               "starts": [{"x0": 3.3, "in_cycle_interval": True, "converged": False,
-                           "cycling": True, "final_x": 2.1159},
-                          {"x0": 3.0, "in_cycle_interval": False, "converged": True,
-                           "cycling": False, "final_x": 0.0},
-                          {"x0": 3.5, "in_cycle_interval": False, "converged": True,
-                           "cycling": False, "final_x": 0.0}],
-               "alpha": 1 / 9, "beta": 4 / 9}
-    return _measurement("lessard_cycle", metrics, {"trajectories": trajs})
+    return produced("lessard_cycle")
 
 
 def reddi() -> dict[str, Any]:
-    metrics: dict[str, Any] = {}
+    runs: dict[str, dict[str, ReddiRun]] = {}
     series: dict[str, Any] = {}
     t = np.unique(np.geomspace(1, 3000, 60).astype(int))
     for construction in ("theorem1", "section5_online", "section5_stochastic"):
-        metrics[construction], series[construction] = {}, {}
+        runs[construction], series[construction] = {}, {}
         for opt in ("Adam", "AMSGrad", "DWMGrad", "AdaBelief", "Aida"):
             end = 1.0 if opt in ("Adam", "DWMGrad") else -1.0
             x = end + (0.0 - end) * np.exp(-t / 300)
-            metrics[construction][opt] = {"final_x": end, "regret_over_T": 0.6667 if end > 0 else
-                                          0.01}
+            ratio = 0.6667 if end > 0 else 0.01
+            runs[construction][opt] = ReddiRun(end, ratio, (end,), (ratio,), 3000)
             series[construction][opt] = {"t": t.tolist(), "x": x.tolist(),
                                          "regret_over_t": (0.5 + 0 * t).tolist()}
+    metrics = ReddiMetrics(**runs, expected=ReddiExpected(2 / 3, 1.0, -1.0))
     return _measurement("reddi", metrics, series)
 
 
@@ -135,20 +136,26 @@ def invariance() -> dict[str, Any]:
 
 
 def cost_scaling() -> dict[str, Any]:
-    metrics: dict[str, Any] = {}
+    entries: dict[str, CostEntry] = {}
     d = np.geomspace(100, 1e6, 5)
     series: dict[str, Any] = {"d": d.tolist(), "n": [10, 100], "step_time_s": {},
                               "state_bytes": {}, "SGD": (1e-6 + 1e-10 * d).tolist()}
     for i, opt in enumerate(("DWMGrad", "Adam", "AdaBelief", "Aida")):
-        fit = {"slope": 0.97, "ci_low": 0.93, "ci_high": 1.01}
-        metrics[opt] = {"time_exponent_d": fit, "time_exponent_n": dict(fit, slope=1.0),
-                        "state_bytes_per_param_measured": 8.0,
-                        "state_bytes_per_param_model": 8.0}
+        fit = Fit(0.97, -12.0, 0.93, 1.01, 0.9, 3.0)
+        entries[opt] = CostEntry(
+            time_exponent_d=fit, time_exponent_d_all=fit,
+            time_exponent_n=Fit(1.0, -12.0, 0.93, 1.01, 0.9, 3.0),
+            state_bytes_per_param_measured=8.0, state_bytes_per_param_model=8.0,
+            state_matches_model=True, state_exponent_d=1.0, step_time_s_at_max_d=1e-3,
+            problem_share_at_max_d=0.5, traffic_bytes_per_param_model=28.0,
+            effective_GBps_at_max_d=10.0, peak_memory_estimate_bytes=1.6e7,
+            peak_memory_estimate_method="accounting", peak_memory_measured_bytes=(1.6e7,),
+            peak_memory_method="torch.profiler (CPU)", memory_exponent_d=fit)
         median = 2e-6 + (1 + i) * 1e-9 * d
         series["step_time_s"][opt] = {"median": median.tolist(), "min": (0.9 * median).tolist(),
                                       "max": (1.2 * median).tolist()}
         series["state_bytes"][opt] = (8 * d).tolist()
-    return _measurement("cost_scaling", metrics, series)
+    return _measurement("cost_scaling", CostScalingMetrics(entries), series)
 
 
 def empirical() -> dict[str, Any]:

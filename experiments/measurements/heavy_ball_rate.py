@@ -1,0 +1,36 @@
+"""The typed metrics of ``measurements/heavy_ball_rate.json``
+(written by ``experiments.named.heavy_ball_rate``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from experiments.measurements import MeasurementRecord
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One condition number κ: ρ* and the measured rates (medians over seeds, and per seed),
+    GD's theory and measured rate, and the fitted windows of steps."""
+
+    kappa: float
+    rho_star: float
+    rate_measured: float
+    rate_fit_jordan: float
+    gd_rate_theory: float
+    gd_rate_measured: float
+    rate_measured_seeds: tuple[float, ...]
+    rate_fit_jordan_seeds: tuple[float, ...]
+    gd_rate_measured_seeds: tuple[float, ...]
+    window: tuple[int, int]
+    window_error_min: float
+    gd_window: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class HeavyBallRateMetrics(MeasurementRecord):
+    """The metrics of ``measurements/heavy_ball_rate.json``: one row per κ, ascending."""
+
+    EXPERIMENT = "heavy_ball_rate"
+    VERSION = 1
+    rows: tuple[RateRow, ...]

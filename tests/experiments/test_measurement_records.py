@@ -1,0 +1,63 @@
+"""Typed measurement records: from_measurement accepts exactly the declared fields and types."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from experiments.measurements import InvalidData, MeasurementRecord
+
+
+@dataclass(frozen=True)
+class Inner:
+    x: float
+    n: int
+    tag: str | None
+
+
+@dataclass(frozen=True)
+class Demo(MeasurementRecord):
+    EXPERIMENT = "demo"
+    VERSION = 3
+    flag: bool
+    items: tuple[Inner, ...]
+    by_name: dict[str, float]
+    pair: tuple[int, int]
+
+
+GOOD: dict[str, Any] = {"flag": True, "items": [{"x": 1, "n": 2, "tag": None}],
+                        "by_name": {"a": 0.5}, "pair": [1, 2]}
+
+
+def test_a_written_record_reads_back_equal() -> None:
+    record = Demo.from_measurement({"metrics": GOOD, "metrics_version": 3}, "f.json")
+    assert record == Demo(True, (Inner(1.0, 2, None),), {"a": 0.5}, (1, 2))
+    assert Demo.from_measurement(record.envelope_fields(), "f.json") == record
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"flag": 1}, "metrics.flag is 1, expected bool"),
+    ({"items": [{"x": True, "n": 2, "tag": None}]},
+     "metrics.items[0].x is True, expected a number"),
+    ({"items": [{"x": math.nan, "n": 2, "tag": None}]},
+     "metrics.items[0].x is nan, expected a finite number"),
+    ({"items": [{"x": 1.0, "n": 2.0, "tag": None}]},
+     "metrics.items[0].n is 2.0, expected an integer"),
+    ({"items": [{"x": 1.0, "n": 2}]}, "metrics.items[0] has no field 'tag'"),
+    ({"items": [{"x": 1.0, "n": 2, "tag": "t", "extra": 0}]},
+     "metrics.items[0] has an unexpected field 'extra'"),
+    ({"by_name": {"a": "0.5"}}, "metrics.by_name.a is '0.5', expected a number"),
+    ({"pair": [1, 2, 3]}, "metrics.pair has 3 items, expected 2"),
+])
+def test_each_contract_break_is_named(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidData) as info:
+        Demo.from_measurement({"metrics": {**GOOD, **change}, "metrics_version": 3}, "f.json")
+    assert str(info.value).startswith(f"f.json: {message}"), str(info.value)
+
+
+def test_the_version_must_match() -> None:
+    with pytest.raises(InvalidData, match="metrics_version is 2; Demo reads version 3"):
+        Demo.from_measurement({"metrics": GOOD, "metrics_version": 2}, "f.json")
