@@ -11,6 +11,8 @@ from typing import Any
 
 import sympy as sp
 
+from experiments.measurements.reddi import ReddiMetrics
+from experiments.named.online import PUBLISHED
 from reports.claims.common import SEED_DWMGRAD, fmt, fmt_map, seed
 from reports.claims.invariance import offset_condition
 from reports.claims.reddi import REDDI_CONSTRUCTIONS, search_evidence, search_summaries
@@ -103,14 +105,13 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
             if iv is not None and iv.low > LINEAR_REGRET_EXPONENT and calibrated:
                 linear.append(f"{variant} on {problem} (a = {iv.text()}; analysed "
                               f"{reference.text() if reference else '-'})")
-    reddi = gather(missing, lambda: r.metric("reddi"))
+    reddi = gather(missing, lambda: r.record(ReddiMetrics))
     for construction in REDDI_CONSTRUCTIONS:
-        for name, entry in ((reddi or {}).get(construction) or {}).items():
-            if is_dwmgrad(name) and not is_analysed(name) and isinstance(entry, Mapping):
-                evidence.append(Evidence(f"Reddi {construction}, {name}: final x (x* = -1), "
-                                         "R_T/T", f"{fmt(entry.get('final_x'))}, "
-                                         f"{fmt(entry.get('regret_over_T'))}",
-                                         "measurements/reddi.json"))
+        run = reddi.construction(construction).get(PUBLISHED) if reddi is not None else None
+        if run is not None:
+            evidence.append(Evidence(f"Reddi {construction}, {PUBLISHED}: final x (x* = -1), "
+                                     f"R_T/T", f"{fmt(run.final_x)}, {fmt(run.regret_over_T)}",
+                                     "measurements/reddi.json"))
     for label in ("DWMGrad", *(n for n in (search or {}) if is_dwmgrad(n))):
         condition = optional(partial(offset_condition, r, label))
         if condition is not None and condition not in evidence:

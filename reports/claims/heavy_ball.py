@@ -30,6 +30,16 @@ def _hb_rows(r: ResultSet) -> list[RateRow]:
     return sorted(rows, key=lambda row: row.kappa)
 
 
+def _unfitted(rows: list[RateRow], *fields: str) -> Verdict | None:
+    """Inconclusive when a rate the rule needs could not be fitted (not a finite number)."""
+    missing = [f"kappa={row.kappa:g}" for row in rows
+               if any(getattr(row, f) is None for f in fields)]
+    if not missing:
+        return None
+    return Verdict("inconclusive", f"no finite fitted rate at {', '.join(missing)}",
+                   (Evidence("fields", ", ".join(fields), "measurements/heavy_ball_rate.json"),))
+
+
 def polyak_rate(r: ResultSet) -> Verdict:
     """Two-sided: every seed's Jordan-form tail fit has |log rho_hat / log rho* - 1| <=
     ``LOG_RATE_TOL`` at every kappa of the measured scale (a missing kappa is invalid data).
@@ -91,9 +101,14 @@ def log_rate_deviation(fitted: float, rho_star: float) -> float:
 
 
 def heavy_ball_acceleration(r: ResultSet) -> Verdict:
+    rows = _hb_rows(r)
+    unfitted = _unfitted(rows, "rate_fit_jordan", "gd_rate_measured")
+    if unfitted is not None:
+        return unfitted
     evidence, not_faster, gd_off = [], [], []
-    for row in _hb_rows(r):
-        hb, gd, gd_th = row.rate_fit_jordan, row.gd_rate_measured, row.gd_rate_theory
+    for row in rows:
+        hb, gd = _finite(row.rate_fit_jordan), _finite(row.gd_rate_measured)
+        gd_th = row.gd_rate_theory
         evidence.append(Evidence(f"kappa = {row.kappa:g}: steps per decade HB vs GD",
                                  f"{_decade(hb):.3g} vs {_decade(gd):.3g} (GD theory "
                                  f"{_decade(gd_th):.3g})", "measurements/heavy_ball_rate.json"))
@@ -107,6 +122,13 @@ def heavy_ball_acceleration(r: ResultSet) -> Verdict:
         return Verdict("violated", "; ".join(why), tuple(evidence))
     return Verdict("holds", "heavy ball needs fewer steps per decade than GD at every kappa > 1, "
                    "and GD attains (kappa-1)/(kappa+1)", tuple(evidence))
+
+
+def _finite(value: float | None) -> float:
+    """A rate :func:`_unfitted` has checked."""
+    if value is None:
+        raise TypeError("a rate checked by _unfitted is None")
+    return value
 
 
 def _decade(rate: float) -> float:

@@ -80,7 +80,10 @@ def test_real_outputs_read_back_and_every_claim_gets_a_verdict(produced: Path) -
     assert set(verdicts) == {c.id for c in CLAIMS}
     assert {v.status for v in verdicts.values()} <= set(STATUSES)
     decided = {"holds", "violated", "inconclusive"}
-    for cid in ("polyak-rate", "heavy-ball-acceleration", "lessard-cycle", "cost-model-memory",
+    # polyak-rate needs every kappa of the scale: the tiny run measured one (invalid data)
+    assert verdicts["polyak-rate"].status == "invalid data"
+    assert "metrics.rows has no row for kappa = 100" in verdicts["polyak-rate"].reason
+    for cid in ("heavy-ball-acceleration", "lessard-cycle", "cost-model-memory",
                 "reddi-adam-failure"):
         assert verdicts[cid].status in decided, (cid, verdicts[cid])
     # claims whose experiments were not run name the command that produces them
@@ -173,3 +176,15 @@ def test_an_exception_inside_a_rule_propagates(produced: Path) -> None:
                   (), buggy)
     with pytest.raises(AttributeError, match="no_such_field"):
         claim.evaluate(load_results(produced))
+
+
+def test_a_rate_that_could_not_be_fitted_is_inconclusive(result_copy: Path) -> None:
+    """The producer writes null for a fit that is not a finite number; the rate claims then
+    cannot decide (never holds or violated on a missing number)."""
+    path = result_copy / "measurements" / "heavy_ball_rate.json"
+    doc = json.loads(path.read_text())
+    doc["metrics"]["rows"][0]["rate_fit_jordan"] = None
+    path.write_text(json.dumps(doc))
+    verdict = _verdicts(result_copy)["heavy-ball-acceleration"]
+    assert verdict.status == "inconclusive", verdict
+    assert verdict.reason == "no finite fitted rate at kappa=10"
