@@ -150,12 +150,12 @@ def _forloop(update: Update, lists: Sequence[list[Tensor]], coefficients: Mappin
 
 
 def _forloop_sum(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
-                 like: Tensor) -> list[Tensor]:
+                 out: torch.device) -> list[Tensor]:
     totals: list[Tensor] | None = None
     for device, group in group_by_device_and_dtype(lists):
         coefs = _on(device, coefficients)
         for column in zip(*group, strict=True):
-            parts = [x.to(like.device) for x in part(*column, **coefs)]
+            parts = [x.to(out) for x in part(*column, **coefs)]
             totals = parts if totals is None else [a + b for a, b in zip(totals, parts,
                                                                          strict=True)]
     return totals if totals is not None else []
@@ -170,11 +170,11 @@ def _foreach(update: Update, lists: Sequence[list[Tensor]], coefficients: Mappin
 
 
 def _foreach_sum(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
-                 like: Tensor) -> list[Tensor]:
+                 out: torch.device) -> list[Tensor]:
     totals: list[Tensor] | None = None
     for device, group in group_by_device_and_dtype(lists):
         coefs = _on(device, coefficients)
-        parts = [torch.stack(x.tensors).sum(0).to(like.device)
+        parts = [torch.stack(x.tensors).sum(0).to(out)
                  for x in part(*(TensorList(lst) for lst in group), **coefs)]
         totals = parts if totals is None else [a + b for a, b in zip(totals, parts, strict=True)]
     return totals if totals is not None else []
@@ -237,10 +237,12 @@ def reduce(path: str, part: Update, lists: Sequence[list[Tensor]],
         return []
     if path == "fused":
         tensors, coefs = _compile_ready(lists, coefficients)
-        return list(_compiled(part, _forloop_sum)(part, tensors, coefs, like))
+        # the device, not the tensor: a 0-d tensor input would be read on the host by the
+        # compiled code's guards
+        return list(_compiled(part, _forloop_sum)(part, tensors, coefs, like.device))
     if path == "foreach":
-        return _foreach_sum(part, lists, coefficients, like)
-    return _forloop_sum(part, lists, coefficients, like)
+        return _foreach_sum(part, lists, coefficients, like.device)
+    return _forloop_sum(part, lists, coefficients, like.device)
 
 
 @functools.cache
