@@ -189,8 +189,15 @@ def informative_horizon(record: RunRecord, decrements: float) -> float | None:
 
 
 def exponent(grid: list[int], regret: np.ndarray) -> dict[str, Any]:
-    """Log-log slope of R_T over T >= FIT_FROM (columns where every seed has R_T > 0)."""
-    cols = [i for i, T in enumerate(grid) if T >= FIT_FROM and np.all(regret[:, i] > 0)]
+    """Log-log slope of R_T over T >= FIT_FROM, with ``tail``: the same fit over the last
+    decade of horizons only (T >= T_max/10), free of the transient (a rate is decided on it)."""
+    return {**power_fit(grid, regret, FIT_FROM),
+            "tail": power_fit(grid, regret, max(FIT_FROM, grid[-1] // 10))}
+
+
+def power_fit(grid: list[int], regret: np.ndarray, first: int) -> dict[str, Any]:
+    """Log-log slope of R_T over T >= ``first`` (columns where every seed has R_T > 0)."""
+    cols = [i for i, T in enumerate(grid) if T >= first and np.all(regret[:, i] > 0)]
     if len(cols) < 2:
         return {"slope": None, "ci_low": None, "ci_high": None,
                 "note": "fewer than 2 horizons with positive regret for every seed"}

@@ -244,8 +244,11 @@ def bound_growth_exponent(r: ResultSet, name: str = "dwmgrad_regret") -> sp.Expr
 
 
 def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
-    """Finite horizons cannot refute an asymptotic rate while R_T stays below the bound:
-    a measured exponent above the theory's is reported as pre-asymptotic (inconclusive)."""
+    """One-sided (the bound is an upper bound): on every problem the tail exponent (fitted on
+    the last decade of horizons, never the transient) has its CI's upper end at most the
+    bound's growth exponent + ``EXPONENT_TOL`` (holds); its lower end above it is violated;
+    a CI across it is inconclusive (settled at full scale when measured at quick). A single
+    instance is an exact value compared with the same tolerance."""
     rows = _analysed_rows(r)
     exps = r.metric("dwmgrad_regret", "exponents")
     key = next((k for k in exps if is_analysed(k)), None)
@@ -253,33 +256,39 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
         raise InvalidData("measurements/dwmgrad_regret.json",
                           "metrics.exponents has no 'analysed' variant")
     rate = bound_growth_exponent(r)
-    a_theory = float(rate)
+    limit = float(rate) + EXPONENT_TOL
     ratios = [number(row["ratio"], "ratio") for row in rows if row.get("ratio") is not None]
     evidence = [Evidence("theory's rate: lim log(bound)/log(T)", str(rate), "theory/bounds.json"),
                 Evidence("largest R_T / bound (median over seeds)",
                          max(ratios) if ratios else None, "measurements/dwmgrad_regret.json")]
-    steeper, fitted = [], 0
+    steeper, undecided = [], []
     for problem, fit in exps[key].items():
-        iv = _fitted(fit)
-        span = fit.get("fit_T")
-        evidence.append(Evidence(f"{problem}: measured exponent a (R_T ~ T^a)"
-                                 + (f", T in {span}" if span else ""),
-                                 iv.text() if iv else f"no fit ({fit.get('note', '')})",
+        if not isinstance(fit.get("tail"), Mapping):
+            raise InvalidData("measurements/dwmgrad_regret.json",
+                              f"metrics.exponents.{key}.{problem} has no tail fit")
+        whole, tail = _fitted(fit), _fitted(fit["tail"])
+        evidence.append(Evidence(f"{problem}: tail exponent a (R_T ~ T^a), T in "
+                                 f"{fit['tail'].get('fit_T')} (whole range T in "
+                                 f"{fit.get('fit_T')}: {whole.text() if whole else 'no fit'})",
+                                 tail.text() if tail else
+                                 f"no fit ({fit['tail'].get('note', '')})",
                                  "measurements/dwmgrad_regret.json"))
-        if iv is not None:
-            fitted += 1
-            if iv.low > a_theory + EXPONENT_TOL:
-                steeper.append(problem)
-    if not fitted:
-        return Verdict("inconclusive", "no fitted exponent for the analysed variant",
-                       tuple(evidence))
+        if tail is None:
+            undecided.append(f"no tail fit on {problem}")
+        elif (tail.value if tail.single else tail.low) > limit:
+            steeper.append(f"{problem} (a = {tail.text()})")
+        elif (tail.value if tail.single else tail.high) > limit:
+            undecided.append(f"the tail exponent's CI on {problem} ({tail.text()}) straddles "
+                             f"{limit:g}")
     if steeper:
-        return Verdict("inconclusive", f"the measured exponent exceeds the theory's {rate} on "
-                       f"{', '.join(steeper)} at these horizons (pre-asymptotic: R_T stays below "
-                       "the bound, so no violation)", tuple(evidence))
-    return Verdict("holds", f"every measured regret exponent is at most the theory's {rate} "
-                   f"(tolerance {EXPONENT_TOL})", tuple(evidence))
-
+        return Verdict("violated", f"the tail regret exponent exceeds the bound's {rate} + "
+                       f"{EXPONENT_TOL} on {', '.join(steeper)}", tuple(evidence))
+    if undecided:
+        scale = r.measurement("dwmgrad_regret").get("scale")
+        why = "settled at full scale: " if scale == "quick" else ""
+        return Verdict("inconclusive", why + "; ".join(undecided), tuple(evidence))
+    return Verdict("holds", f"every tail regret exponent's CI lies at or below the bound's "
+                   f"{rate} + {EXPONENT_TOL}", tuple(evidence))
 
 
 def dwmgrad_faster(r: ResultSet) -> Verdict:
@@ -307,8 +316,9 @@ CLAIMS: tuple[Claim, ...] = (
           ("dwmgrad_regret",), ("regret_vs_bound",), dwmgrad_analysed_convergence),
     Claim("dwmgrad-analysed-rate", "The analysed DWMGrad's regret grows like the bound's rate",
           ClaimSource("derived", "theory.dwmgrad", "R_T = O(sqrt T): lim log(bound)/log(T)"),
-          "The fitted log-log exponent of measured regret (bootstrap CI over seeds) is at most "
-          "the growth exponent of the derived bound (1/2 for O(sqrt T)).",
+          "The log-log exponent of measured regret fitted on the last decade of horizons "
+          "(bootstrap CI over seeds; exact for a deterministic single instance) is at most the "
+          "growth exponent of the derived bound (1/2 for O(sqrt T)) plus 0.05 on every problem.",
           ("dwmgrad regret bound",), ("dwmgrad_regret",), ("regret_vs_bound",),
           dwmgrad_analysed_rate),
     Claim("dwmgrad-faster-small-scale", "DWMGrad converges faster than Adam at small scale",

@@ -81,7 +81,9 @@ def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
                        ("paper:loss_increase", 0.97)):
         exps[variant] = {}
         for problem in ("online_linear", "online_quadratic"):
-            exps[variant][problem] = {"slope": a, "ci_low": a - 0.03, "ci_high": a + 0.03}
+            fit = {"slope": a, "ci_low": a - 0.03, "ci_high": a + 0.03}
+            exps[variant][problem] = {**fit, "fit_T": [50, 10000],
+                                      "tail": {**fit, "fit_T": [1000, 10000]}}
             for T in (10, 100, 1000, 10000):
                 med = 2.0 * T**a
                 bound = 40.0 * math.sqrt(T) + 10 if variant == "analysed" else None

@@ -101,3 +101,41 @@ def test_single_seed_final_losses_are_inconclusive_not_violated(tmp_path: Path) 
     verdict = better_or_matches(load_results(root), "Aida", ["Adam"], need_one_win=True)
     assert verdict.status == "inconclusive" and verdict.reason.startswith("one instance")
     assert "(one instance)" in " ".join(str(e.value) for e in verdict.evidence)
+
+
+def _analysed_rate_with(tmp_path: Path, whole: float, tail: float,
+                        n_samples: int = 8) -> Verdict:
+    """dwmgrad-analysed-rate on the synthetic set with the analysed variant's fits replaced."""
+    from reports.claims.dwmgrad import dwmgrad_analysed_rate
+
+    root = write_fake_results(tmp_path / "out")
+    path = root / "measurements" / "dwmgrad_regret.json"
+    doc = json.loads(path.read_text())
+    for fit in doc["metrics"]["exponents"]["analysed"].values():
+        fit.update(slope=whole, ci_low=whole - 0.02, ci_high=whole + 0.02, n_samples=n_samples)
+        fit["tail"].update(slope=tail, ci_low=tail - 0.02, ci_high=tail + 0.02,
+                           n_samples=n_samples)
+    path.write_text(json.dumps(doc))
+    return dwmgrad_analysed_rate(load_results(root))
+
+
+def test_analysed_rate_is_violated_by_a_steep_tail(tmp_path: Path) -> None:
+    verdict = _analysed_rate_with(tmp_path, whole=0.8, tail=0.8)
+    assert verdict.status == "violated" and "exceeds the bound's 1/2 + 0.05" in verdict.reason
+
+
+def test_analysed_rate_is_decided_on_the_tail_not_the_transient(tmp_path: Path) -> None:
+    assert _analysed_rate_with(tmp_path, whole=0.7, tail=0.5).status == "holds"
+    assert _analysed_rate_with(tmp_path, whole=0.5, tail=0.7).status == "violated"
+
+
+def test_analysed_rate_undecided_at_quick_is_settled_at_full_scale(tmp_path: Path) -> None:
+    verdict = _analysed_rate_with(tmp_path, whole=0.55, tail=0.56)     # CI 0.54..0.58
+    assert verdict.status == "inconclusive"
+    assert verdict.reason.startswith("settled at full scale")
+
+
+def test_analysed_rate_single_instance_is_an_exact_value(tmp_path: Path) -> None:
+    assert _analysed_rate_with(tmp_path, whole=0.5, tail=0.56, n_samples=1).status \
+        == "violated"
+    assert _analysed_rate_with(tmp_path, whole=0.5, tail=0.54, n_samples=1).status == "holds"
