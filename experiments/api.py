@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-from experiments.executors import make_executor
+from experiments.executors import ProcessPoolExecutor, SequentialExecutor, make_executor
 from experiments.records import NewerFormatError, RunRecord
 from experiments.runner import Executor, run_specs, validate_spec
 from experiments.spec import RunSpec
@@ -120,9 +120,14 @@ def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
     stores each record (stored runs are not repeated)."""
     adaptive = getattr(module, "search", None)
     if adaptive is not None:
+        # A search runs a few specs per generation; a local pool would spawn fresh interpreters
+        # (each importing torch) every generation, which cost most of the search's time. In
+        # this process, with one torch thread, the runs are byte-identical.
+        engine = SequentialExecutor() if isinstance(executor, ProcessPoolExecutor) else executor
+
         def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
             moved = [s if s.device == device else s.with_changes(device=device) for s in specs]
-            made = {r.spec: r for r in run_specs(moved, store, executor, progress=False)}
+            made = {r.spec: r for r in run_specs(moved, store, engine, progress=False)}
             return [made[s] if s in made else store.load(s) for s in moved]
 
         adaptive(store, scale, run)
