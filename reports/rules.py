@@ -194,8 +194,8 @@ def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
     table = results.metric("empirical", "faster_convergence")
     evidence: list[Evidence] = []
     faster, slower = [], []
-    for problem, entry in table.items():
-        steps = entry["steps_to_threshold"]
+    for problem, row in table.items():
+        steps = row["steps_to_threshold"]
         where = f"metrics.faster_convergence.{problem}.steps_to_threshold"
         a = entry(steps, challenger, EMPIRICAL_FILE, where)
         b = entry(steps, baseline, EMPIRICAL_FILE, where)
