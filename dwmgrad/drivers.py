@@ -188,8 +188,11 @@ def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 @functools.cache
 def _compiled(update: Update, driver: Callable[..., Any]) -> Callable[..., Any]:
-    """``driver`` for ``update``, compiled once per (update, driver) on first use."""
-    return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"))
+    """``driver`` for ``update``, compiled once per (update, driver) on first use, for static
+    shapes: after a second shape dynamo would otherwise recompile with dynamic shapes, and
+    Inductor 2.13 then failed on Aida's per-instance reductions (KeyError 'buf3' in the slow
+    suite when other tests had compiled other shapes first)."""
+    return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"), dynamic=False)
 
 
 def _compile_ready(lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
