@@ -37,7 +37,7 @@ from torch import Tensor
 from dwmgrad.adabelief import belief_coefficients, belief_step_, first_moment_
 from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, per_instance_row, table
-from dwmgrad.tensor_list import Coef, Vec, row_sum, rows
+from dwmgrad.tensor_list import Coef, Vec, as_dtype, dtype_of, row_sum, rows
 
 __all__ = ["HYPERPARAMETERS", "Aida", "aida_tensor_step", "projected_difference"]
 
@@ -65,14 +65,17 @@ def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
     """
     if k == 0:
         return m - g  # type: ignore[operator, no-any-return]
-    gg = row_sum(g * g, per_instance)  # type: ignore[operator]
-    mm = row_sum(m * m, per_instance)  # type: ignore[operator]
-    gm = row_sum(g * m, per_instance)  # type: ignore[operator]
+    # The per-layer coefficients p and q in float64: they span far more than the layer's own
+    # dtype (float32: |g| = 1e-30 after |m| = 1e17 gives p = 1e17 and q = 1e-48 while p·g and
+    # q·m are ordinary numbers); overflowing them in float32 gave inf·0 = NaN.
+    gg, mm, gm = (as_dtype(row_sum(x * y, per_instance), torch.float64)  # type: ignore[operator]
+                  for x, y in ((g, g), (m, m), (g, m)))
     p, q = gm / (gg + xi), gm / (mm + xi)  # the first projection (p_0 = q_0 = 1)
     for _ in range(k - 1):
         c = p * q * gm
         p, q = p / (p * p * gg + xi) * c, q / (q * q * mm + xi) * c
-    return m * rows(q, m) - g * rows(p, g)  # type: ignore[operator, no-any-return]
+    return m * rows(as_dtype(q, dtype_of(m)), m) - g * rows(as_dtype(p, dtype_of(g)), g)  # type: ignore[operator, no-any-return]
+
 
 
 def aida_tensor_step(

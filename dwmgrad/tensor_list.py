@@ -31,8 +31,10 @@ __all__ = [
     "add_scaled_",
     "addcdiv_scaled_",
     "addcmul_scaled_",
+    "as_dtype",
     "broadcast_rows",
     "coefficient",
+    "dtype_of",
     "log_of",
     "maximum_",
     "power_minus_one",
@@ -209,6 +211,20 @@ def _row_sum(x: Tensor, per_instance: bool) -> Tensor:
     # Tensor.sum(dim=[]) would sum everything: a 1-D tensor per instance (or a 0-d tensor)
     # is its own row sum
     return x.sum(dim=dims) if dims else x
+
+
+def as_dtype(x: Any, dtype: torch.dtype) -> Any:
+    """``x`` (a number, a tensor or a ``TensorList``) converted to ``dtype``; numbers as they
+    are."""
+    if isinstance(x, TensorList):
+        return TensorList([t.to(dtype) for t in x.tensors])
+    return x.to(dtype) if isinstance(x, Tensor) else x
+
+
+def dtype_of(x: Tensor | TensorList) -> torch.dtype:
+    """The dtype of a tensor, or of the tensors of a ``TensorList`` (one dtype per list: the
+    drivers group tensors by device and dtype)."""
+    return x.tensors[0].dtype if isinstance(x, TensorList) else x.dtype
 
 
 def row_sum(x: Vec, per_instance: bool) -> Vec:

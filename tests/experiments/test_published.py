@@ -84,8 +84,8 @@ def test_reddi_section5_stochastic_adam_plus_one_amsgrad_minus_one() -> None:
     """Section 5, stochastic (1010x w.p. 0.01, else -10x): Adam goes to +1 and AMSGrad to -1,
     but AMSGrad slowly: median final x over 5 seeds 0.21 at T = 10^4, -0.30 at 2·10^5, -0.73
     at 4·10^5 and -0.947 at 10^6 (measured). Stated tolerance: within 0.1 of ±1."""
-    assert _reddi("section5_stochastic", ("Adam",), 200_000)["Adam"]["final_x"] > 0.9
-    assert _reddi("section5_stochastic", ("AMSGrad",), 1_000_000)["AMSGrad"]["final_x"] < -0.9
+    assert _reddi("section5_stochastic", ("Adam",), 200_000)["Adam"].final_x > 0.9
+    assert _reddi("section5_stochastic", ("AMSGrad",), 1_000_000)["AMSGrad"].final_x < -0.9
 
 
 def test_reddi_section5_online_adam_plus_one_amsgrad_minus_one() -> None:
