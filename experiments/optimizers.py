@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from experiments import external
 from experiments.baselines import BASELINES, ScheduledOptimizer
 
 
@@ -25,7 +26,17 @@ def package_optimizers() -> dict[str, Any]:
 
 
 def optimizer_names() -> list[str]:
+    """The registered names (any ``PKG.MOD:CLASS`` import path is accepted besides them)."""
     return sorted([*package_optimizers(), *BASELINES])
+
+
+def check_optimizer_name(name: str) -> None:
+    """ValueError unless ``name`` is registered or an importable optimizer class's path."""
+    if external.is_import_path(name):
+        external.resolve(name)
+    elif name not in optimizer_names():
+        raise ValueError(f"Unknown optimizer {name!r}; expected one of "
+                         f"{', '.join(optimizer_names())} or an import path PKG.MOD:CLASS")
 
 
 class RunOptimizer:
@@ -40,10 +51,12 @@ class RunOptimizer:
         packaged = package_optimizers()
         self.needs_loss = False
         self._constant_momentum: float | None = None
-        if name in BASELINES:
+        self.optimizer: torch.optim.Optimizer | ScheduledOptimizer | external.PerInstance
+        if external.is_import_path(name):
+            self.optimizer = external.PerInstance(external.resolve(name), param, hyper)
+        elif name in BASELINES:
             baseline = BASELINES[name]
-            self.optimizer: torch.optim.Optimizer | ScheduledOptimizer = baseline.make(
-                [param], **hyper)
+            self.optimizer = baseline.make([param], **hyper)
             if name in ("Adam", "AMSGrad"):
                 self._constant_momentum = float(hyper.get("betas", (0.9, 0.999))[0])
             elif baseline.momentum_key is not None:
@@ -97,6 +110,8 @@ class RunOptimizer:
 
     def state_tensor(self, key: str) -> torch.Tensor:
         """The per-parameter state ``key`` (shape (B, d)) after the last step."""
+        if isinstance(self.optimizer, external.PerInstance):
+            return self.optimizer.state_tensor(key)
         state = self.optimizer.state.get(self.param, {})
         if key not in state:
             raise ValueError(f"Invalid record quantity 'state:{key}': {self.name} has state "

@@ -33,7 +33,7 @@ from torch.autograd import DeviceType
 
 from experiments import metrics
 from experiments.baselines import ScheduledOptimizer
-from experiments.optimizers import RunOptimizer, optimizer_names
+from experiments.optimizers import RunOptimizer, check_optimizer_name
 from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
 from experiments.spec import GENERIC_QUANTITIES, RUN_MEASUREMENTS, STATE_PREFIX, RunSpec
@@ -50,9 +50,7 @@ def validate_spec(spec: RunSpec) -> None:
     if unknown:
         raise ValueError(f"Invalid parameter(s) {unknown} for problem {spec.problem!r}; "
                          f"expected some of {sorted(cls.PARAMS)}")
-    if spec.optimizer not in optimizer_names():
-        raise ValueError(f"Unknown optimizer {spec.optimizer!r}; expected one of "
-                         f"{', '.join(optimizer_names())}")
+    check_optimizer_name(spec.optimizer)
     valid = set(GENERIC_QUANTITIES) | set(RUN_MEASUREMENTS) | set(cls.QUANTITIES)
     bad = sorted(name for name in set(spec.record) - valid
                  if not (name.startswith(STATE_PREFIX) and len(name) > len(STATE_PREFIX)))
