@@ -13,7 +13,8 @@ names the Ray error, so the run is reported and made again by the next ``run``/`
 never silently dropped.
 
 ``address=None`` starts a local Ray instance for the duration of ``map`` (``num_cpus`` CPUs)
-and shuts it down afterwards; an address (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``)
+and shuts it down afterwards (if this process is killed, :mod:`experiments.reaper` kills
+what the instance left behind); an address (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``)
 joins an existing cluster, whose workers must see the same installed package and write
 nothing (results travel back to the driver).
 
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
+from experiments.reaper import Reaper
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
 
@@ -84,9 +86,12 @@ class RayExecutor:
         ray = require_ray()
         from experiments.runner import failed_record
 
-        started = self._connect(ray)
+        # the reaper starts before ray.init: a kill while Ray starts leaves nothing either
+        reaper = Reaper() if self.address is None and not ray.is_initialized() else None
+        started = False
         pending: dict[Any, RunSpec] = {}
         try:
+            started = self._connect(ray)
             task = ray.remote(num_cpus=1, max_retries=self.max_retries)(_run_with_one_thread)
             pending.update({task.remote(fn, spec): spec for spec in specs})
             while pending:
@@ -105,3 +110,5 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
             if started:
                 ray.shutdown()
+            if reaper is not None:
+                reaper.release()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,15 +66,29 @@ def alive(pids: set[int]) -> set[int]:
     return out
 
 
-def kill_and_count_survivors(argv: list[str], workers: int, timeout: float) -> set[int]:
-    """Start ``argv``; once it has at least ``workers`` pool workers, SIGKILL it and return
-    those of its descendants still alive :data:`GONE_WITHIN_S` seconds later."""
+def ray_workers(pids: set[int]) -> set[int]:
+    """Those of ``pids`` that are Ray workers running a task of the Ray executor."""
+    out = set()
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if command.startswith(b"ray::_run_with_one_thread"):
+            out.add(pid)
+    return out
+
+
+def kill_and_count_survivors(argv: list[str], workers: int, timeout: float,
+                             kind: Callable[[set[int]], set[int]] = pool_workers) -> set[int]:
+    """Start ``argv``; once it has at least ``workers`` workers (of ``kind``), SIGKILL it and
+    return those of its descendants still alive :data:`GONE_WITHIN_S` seconds later."""
     proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     started: set[int] = set()
     try:
         deadline = time.monotonic() + timeout
-        while len(pool_workers(started)) < workers:
+        while len(kind(started)) < workers:
             if proc.poll() is not None:
                 pytest.fail(f"exited ({proc.returncode}) before its workers started: "
                             f"{proc.stderr.read() if proc.stderr else ''}")
@@ -123,6 +138,32 @@ def test_killing_all_leaves_no_process(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "dwmgrad_verify.cli", "all", "--workers", "2", "--out",
             str(tmp_path / "out")]
     survivors = kill_and_count_survivors(argv, workers=2, timeout=1800)
+    assert survivors == set(), f"left behind: {survivors}"
+
+
+RAY_SCRIPT = textwrap.dedent("""
+    import time
+    from experiments.ray_executor import RayExecutor
+
+    def nap(spec):
+        time.sleep(600)
+
+    if __name__ == "__main__":
+        list(RayExecutor(num_cpus=2).map(nap, [1, 2, 3]))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_local_ray_instance_dies_with_its_driver(tmp_path: Path) -> None:
+    """Without experiments/reaper.py, 4 of the 10 processes of the local Ray instance (its
+    dashboard and runtime-env agents, two idle workers) were alive 15 s after the driver's
+    SIGKILL, and the two agents still 60 s after."""
+    pytest.importorskip("ray")
+    script = tmp_path / "ray_nap.py"
+    script.write_text(RAY_SCRIPT)
+    survivors = kill_and_count_survivors([sys.executable, str(script)], workers=2,
+                                         timeout=300, kind=ray_workers)
     assert survivors == set(), f"left behind: {survivors}"
 
 
