@@ -141,6 +141,16 @@ def test_killing_all_leaves_no_process(tmp_path: Path) -> None:
     assert survivors == set(), f"left behind: {survivors}"
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_all_on_a_local_ray_instance_leaves_no_process(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    argv = [sys.executable, "-m", "dwmgrad_verify.cli", "all", "--executor", "ray",
+            "--workers", "2", "--out", str(tmp_path / "out")]
+    survivors = kill_and_count_survivors(argv, workers=2, timeout=1800, kind=ray_workers)
+    assert survivors == set(), f"left behind: {survivors}"
+
+
 RAY_SCRIPT = textwrap.dedent("""
     import time
     from experiments.ray_executor import RayExecutor
