@@ -30,14 +30,12 @@ from pathlib import Path
 from experiments.cli import add_executor_options
 from reports.results import STAGES_FILE
 from verify_io import console
-from verify_io.errors import DiskFull, UsageError
+from verify_io.errors import DiskFull
 from verify_io.files import atomic_write_text
 from verify_io.options import worker_count
-from verify_io.paths import DEFAULT_OUT, path_argument, result_dir
+from verify_io.paths import DEFAULT_OUT, path_argument
 
-SCALES = ("quick", "full")
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
-DEVICES = ("cpu", "cuda")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -54,25 +52,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
-    """Check every argument; raise :class:`UsageError` naming the first bad one."""
-    if args.scale not in SCALES:
-        raise UsageError(f"--scale {args.scale!r} is not valid; expected one of: "
-                         f"{', '.join(SCALES)}")
-    if args.device not in DEVICES:
-        raise UsageError(f"--device {args.device!r} is not valid; expected one of: "
-                         f"{', '.join(DEVICES)}")
+    """Check every argument, and every path the command writes under ``--out`` (those of each
+    experiment included); raise :class:`UsageError` naming the first bad one."""
+    from experiments.api import experiments_registry, validate_request
+
     workers = worker_count("--workers", args.workers)
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UsageError("--device 'cuda' is not available: torch sees no CUDA device "
-                             "(use --device cpu)")
-    from experiments.api import validate_executor
-
-    validate_executor(args.executor, args.ray_address)
-    out = result_dir(args.out, option="--out")
-    return args.scale, args.device, out, workers
+    validate_request(list(experiments_registry()), args.scale, args.out, device=args.device,
+                     workers=workers, executor=args.executor, ray_address=args.ray_address)
+    return args.scale, args.device, Path(args.out), workers
 
 
 def stages(scale: str, device: str, out: Path, workers: int, progress: bool,

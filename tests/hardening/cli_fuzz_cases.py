@@ -137,6 +137,7 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
         else:
             (out_dir / inner).write_text("a file where a folder goes\n")
         cases.append(BadCall(("run", exp, "--out", str(out_dir)), str(out_dir / inner)))
+        cases.append(BadCall(("all", "--out", str(out_dir)), str(out_dir / inner)))
     missing = str(tmp / "does" / "not" / "exist")
     cases.append(BadCall(("report", "--out", missing), missing))
     for _ in range(15):
