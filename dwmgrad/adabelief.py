@@ -15,7 +15,8 @@ reference point of Aida (seed 003: Zhang, Niwa, Kleijn, arXiv 2203.13273): Aida 
 is this rule without the outer :math:`\epsilon`. The rule is elementwise, so with
 ``per_instance=True`` (its shape contract checked) the instances are independent as they are.
 Paths: for-loop, ``foreach=True``, ``fused=True`` (compiled), all from
-:func:`adabelief_tensor_step` (see :mod:`dwmgrad.drivers`).
+:func:`adabelief_tensor_step`, with each tensor's bias corrections computed before it by
+:func:`belief_corrections` (see :mod:`dwmgrad.drivers`).
 
 Example::
 
@@ -45,6 +46,7 @@ __all__ = [
     "AdaBelief",
     "adabelief_tensor_step",
     "belief_coefficients",
+    "belief_corrections",
     "belief_step_",
     "first_moment_",
 ]
@@ -52,50 +54,63 @@ __all__ = [
 HYPERPARAMETERS = table(lr_row(), betas_row(), eps_row(), per_instance_row())
 
 
-def first_moment_(g: Vec, m: Vec, step: Vec, *, beta1: Coef) -> None:
-    """t <- t + 1 and m <- beta1 m + (1 - beta1) g = lerp(m, g, 1 - beta1), in place."""
+def belief_corrections(step: Vec, *, lr: Coef, log_beta1: Coef, log_beta2: Coef
+                       ) -> tuple[Vec, Vec]:
+    """t <- t + 1 in place, and the step's bias corrections of AdaBelief and Aida:
+    ``size`` = -lr/(1 - beta1^t) and ``root_bc2`` = sqrt(1 - beta2^t).
+
+    The corrections 1 - beta^t come from :func:`dwmgrad.tensor_list.power_minus_one` (exact
+    in float32 even for a beta within 2**-24 of 1). Run once per tensor and step by
+    :func:`dwmgrad.drivers.per_tensor`, outside the elementwise update.
+    """
     step.add_(1)
+    size = power_minus_one(log_beta1, step).reciprocal_().mul_(-lr)  # type: ignore[arg-type]
+    root_bc2 = power_minus_one(log_beta2, step).neg_().sqrt_()
+    return size, root_bc2
+
+
+def first_moment_(g: Vec, m: Vec, *, beta1: Coef) -> None:
+    """m <- beta1 m + (1 - beta1) g = lerp(m, g, 1 - beta1), in place."""
     m.lerp_(g, 1 - beta1)  # type: ignore[arg-type]
 
 
 def belief_step_(
-    p: Vec, m: Vec, s: Vec, step: Vec, belief: Vec, *, lr: Coef, beta2: Coef,
-    log_beta1: Coef, log_beta2: Coef, eps: Coef, outer_eps: Coef | None,
+    p: Vec, m: Vec, s: Vec, belief: Vec, size: Vec, root_bc2: Vec, *, beta2: Coef, eps: Coef,
+    outer_eps: Coef | None,
 ) -> None:
     """The second-moment and parameter update shared by AdaBelief and Aida, in place.
 
     s <- beta2 s + (1-beta2) r^2 + eps;
-    theta <- theta - (lr/(1-beta1^t)) m / (sqrt(s)/sqrt(1-beta2^t) + outer_eps),
-    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida) and
-    ``outer_eps`` None means no outer epsilon (Aida). The corrections 1 - beta^t come from
-    :func:`dwmgrad.tensor_list.power_minus_one` (exact in float32 even for a beta within
-    2**-24 of 1).
+    theta <- theta + size · m / (sqrt(s)/root_bc2 + outer_eps),
+    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida), ``size``
+    and ``root_bc2`` the step's corrections (:func:`belief_corrections`: size =
+    -lr/(1-beta1^t), root_bc2 = sqrt(1-beta2^t)) and ``outer_eps`` None means no outer
+    epsilon (Aida).
     """
     addcmul_scaled_(s.mul_(beta2), belief, belief, 1 - beta2).add_(eps)  # type: ignore[operator]
-    size = power_minus_one(log_beta1, step).reciprocal_().mul_(-lr)  # lr / (1 - beta1^t)
-    root_bc2 = power_minus_one(log_beta2, step).neg_().sqrt_()  # sqrt(1 - beta2^t)
-    denom = s.sqrt().div_(root_bc2)  # type: ignore[arg-type]
+    denom = s.sqrt().div_(root_bc2)
     if outer_eps is not None:
         denom.add_(outer_eps)
-    p.sub_(m.mul(size).div_(denom))  # type: ignore[arg-type]
+    p.sub_(m.mul(size).div_(denom))
 
 
 def adabelief_tensor_step(
-    p: Vec, g: Vec, m: Vec, s: Vec, step: Vec, *, lr: Coef, beta1: Coef, beta2: Coef,
-    log_beta1: Coef, log_beta2: Coef, eps: Coef,
+    p: Vec, g: Vec, m: Vec, s: Vec, size: Vec, root_bc2: Vec, *, beta1: Coef, beta2: Coef,
+    eps: Coef,
 ) -> None:
-    """One AdaBelief step of one tensor (or list), in place."""
-    first_moment_(g, m, step, beta1=beta1)
-    belief_step_(p, m, s, step, g - m, lr=lr, beta2=beta2, log_beta1=log_beta1,  # type: ignore[operator]
-                 log_beta2=log_beta2, eps=eps, outer_eps=eps)
+    """One AdaBelief step of one tensor (or list), in place, given the step's corrections
+    (:func:`belief_corrections`)."""
+    first_moment_(g, m, beta1=beta1)
+    belief_step_(p, m, s, g - m, size, root_bc2, beta2=beta2, eps=eps, outer_eps=eps)  # type: ignore[operator]
 
 
-def belief_coefficients(group: dict[str, Any]) -> dict[str, Any]:
-    """The coefficients of :func:`belief_step_` (and β₁) from a param group."""
+def belief_coefficients(group: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """From a param group: the coefficients of :func:`belief_corrections` and those of the
+    elementwise step (β₁, β₂, ε)."""
     beta1, beta2 = (float(b) for b in group["betas"])
-    return {"lr": coefficient(group["lr"]), "beta1": beta1, "beta2": beta2,
-            "log_beta1": log_of(beta1), "log_beta2": log_of(beta2),
-            "eps": float(group["eps"])}
+    return ({"lr": coefficient(group["lr"]), "log_beta1": log_of(beta1),
+             "log_beta2": log_of(beta2)},
+            {"beta1": beta1, "beta2": beta2, "eps": float(group["eps"])})
 
 
 class AdaBelief(TensorListOptimizer):
@@ -121,8 +136,11 @@ class AdaBelief(TensorListOptimizer):
 
     def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
         m, s, steps = self._state_lists(params, ("m", "s", "step"), _init_state)
-        self._run(group, adabelief_tensor_step, [params, [p.grad for p in params], m, s, steps],  # type: ignore[misc]
-                  belief_coefficients(group))
+        corrections, coefficients = belief_coefficients(group)
+        size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
+        self._run(group, adabelief_tensor_step,
+                  [params, [p.grad for p in params], m, s, size, root_bc2],  # type: ignore[misc]
+                  coefficients)
 
 
 def _init_state(p: Tensor) -> dict[str, Tensor]:

@@ -34,7 +34,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from dwmgrad.adabelief import belief_coefficients, belief_step_, first_moment_
+from dwmgrad.adabelief import (
+    belief_coefficients,
+    belief_corrections,
+    belief_step_,
+    first_moment_,
+)
 from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, per_instance_row, table
 from dwmgrad.tensor_list import Coef, Vec, as_dtype, dtype_of, row_sum, rows
@@ -67,9 +72,12 @@ def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
         return m - g  # type: ignore[operator, no-any-return]
     # The per-layer coefficients p and q in float64: they span far more than the layer's own
     # dtype (float32: |g| = 1e-30 after |m| = 1e17 gives p = 1e17 and q = 1e-48 while p·g and
-    # q·m are ordinary numbers); overflowing them in float32 gave inf·0 = NaN.
+    # q·m are ordinary numbers); overflowing them in float32 gave inf·0 = NaN. ξ too: on the
+    # fused path it is a shape-(1,) tensor of the layer's dtype, and a 0-d float64 sum plus a
+    # (1,) float32 tensor is float32 by torch's type promotion.
     gg, mm, gm = (as_dtype(row_sum(x * y, per_instance), torch.float64)  # type: ignore[operator]
                   for x, y in ((g, g), (m, m), (g, m)))
+    xi = as_dtype(xi, torch.float64)
     p, q = gm / (gg + xi), gm / (mm + xi)  # the first projection (p_0 = q_0 = 1)
     for _ in range(k - 1):
         c = p * q * gm
@@ -79,14 +87,14 @@ def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
 
 
 def aida_tensor_step(
-    p: Vec, g: Vec, m: Vec, s: Vec, step: Vec, *, lr: Coef, beta1: Coef, beta2: Coef,
-    log_beta1: Coef, log_beta2: Coef, eps: Coef, k: int, xi: Coef, per_instance: bool,
+    p: Vec, g: Vec, m: Vec, s: Vec, size: Vec, root_bc2: Vec, *, beta1: Coef, beta2: Coef,
+    eps: Coef, k: int, xi: Coef, per_instance: bool,
 ) -> None:
-    """One Aida step of one tensor (a layer; or a list of layers), in place."""
-    first_moment_(g, m, step, beta1=beta1)
+    """One Aida step of one tensor (a layer; or a list of layers), in place, given the
+    step's corrections (:func:`dwmgrad.adabelief.belief_corrections`)."""
+    first_moment_(g, m, beta1=beta1)
     belief = projected_difference(g, m, k=k, xi=xi, per_instance=per_instance)
-    belief_step_(p, m, s, step, belief, lr=lr, beta2=beta2, log_beta1=log_beta1,
-                 log_beta2=log_beta2, eps=eps, outer_eps=None)
+    belief_step_(p, m, s, belief, size, root_bc2, beta2=beta2, eps=eps, outer_eps=None)
 
 
 class Aida(TensorListOptimizer):
@@ -121,9 +129,11 @@ class Aida(TensorListOptimizer):
             ("m", "s", "step"),
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "s": torch.zeros_like(p)},
         )
+        corrections, coefficients = belief_coefficients(group)
+        size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
         self._run(
-            group, aida_tensor_step, [params, [p.grad for p in params], m, s, steps],  # type: ignore[misc]
-            {**belief_coefficients(group), "k": group["k"], "xi": float(group["xi"]),
+            group, aida_tensor_step, [params, [p.grad for p in params], m, s, size, root_bc2],  # type: ignore[misc]
+            {**coefficients, "k": group["k"], "xi": float(group["xi"]),
              "per_instance": group["per_instance"]},
             split=False,  # the projections reduce over each whole layer
         )

@@ -174,7 +174,9 @@ class TensorListOptimizer(torch.optim.Optimizer):
         """One step over every param group; returns ``closure()``'s value (or None)."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            self._update_group(group, self._params_with_grad(group))
+            params = self._params_with_grad(group)
+            if params:
+                self._update_group(group, params)
         return loss
 
     def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
@@ -204,6 +206,13 @@ class TensorListOptimizer(torch.optim.Optimizer):
         block = self._cpu_block_numel or drivers.cpu_block_numel()
         drivers.run(self._path(group, lists[0]), update, lists, coefficients, split=split,
                     block_numel=block)
+
+    def _per_tensor(self, group: Mapping[str, Any], scalars: drivers.Update,
+                    counters: list[Tensor], coefficients: Mapping[str, Any]
+                    ) -> list[list[Tensor]]:
+        """Each tensor's 0-d coefficients from its 0-d state, computed before the update on
+        the group's path (see :func:`dwmgrad.drivers.per_tensor`)."""
+        return drivers.per_tensor(self._path(group, counters), scalars, counters, coefficients)
 
     def _state_lists(
         self, params: list[Tensor], keys: Iterable[str], init: Callable[[Tensor], dict[str, Tensor]]

@@ -22,6 +22,13 @@ parameters, ``lists[1]`` their gradients, then one list per state key):
   its own (its own code object), so dynamo's recompile limit, which counts graphs per code
   object, is not shared between optimizers.
 
+``per_tensor`` computes the 0-d coefficients each tensor's update needs from its 0-d state
+(the bias corrections of its step counter), once per step and outside the compiled kernel:
+inside it, inductor recomputed them (``expm1``, ``sqrt``, a division) in every vector
+iteration of the elementwise loop (the C++ compiler cannot hoist them: their inputs may alias
+the buffers the loop writes). The coefficients are passed to ``run`` as lists, one 0-d tensor
+per parameter, which the compiled update reads as inputs (so no recompilation).
+
 ``reduce`` runs a per-tensor function that returns sums (one per problem instance) and adds
 them up over all tensors, on any of the three paths (AdaptiveHB's norms over all
 parameters).
@@ -53,6 +60,7 @@ __all__ = [
     "cpu_block_numel",
     "default_path",
     "group_by_device_and_dtype",
+    "per_tensor",
     "reduce",
     "run",
     "scalar_dtype",
@@ -96,11 +104,16 @@ def group_by_device_and_dtype(
     """Parallel lists split by the (device, dtype) of ``lists[0]``'s tensors, order kept
     within each group (the semantics of torch.optim's ``_group_tensors_by_device_and_dtype``,
     written with public API only)."""
-    groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
-    for index, t in enumerate(lists[0]):
-        groups.setdefault((t.device, t.dtype), []).append(index)
-    for (device, _), indices in groups.items():
+    for (device, _), indices in _index_groups(lists[0]).items():
         yield device, [[lst[i] for i in indices] for lst in lists]
+
+
+def _index_groups(tensors: Sequence[Tensor]) -> dict[tuple[torch.device, torch.dtype], list[int]]:
+    """Positions of ``tensors`` by (device, dtype), in order."""
+    groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
+    for index, t in enumerate(tensors):
+        groups.setdefault((t.device, t.dtype), []).append(index)
+    return groups
 
 
 def cache_blocks(
@@ -230,6 +243,30 @@ def run(path: str, update: Update, lists: Sequence[list[Tensor]],
         _foreach(update, lists, coefficients, split=split, block_numel=block_numel)
     else:
         _forloop(update, lists, coefficients)
+
+
+def per_tensor(path: str, scalars: Update, counters: list[Tensor],
+               coefficients: Mapping[str, Any]) -> list[list[Tensor]]:
+    """The lists of 0-d coefficients ``scalars(counter, **coefficients)`` returns (a tuple
+    per counter; it may update the counter in place), one list per returned value, in the
+    order of ``counters`` (which must not be empty).
+
+    The for-loop path calls it once per counter (the reference); the foreach and fused paths
+    once per device and dtype on a :class:`TensorList` (``torch._foreach_*`` ops, not
+    compiled: the compiled update reads the results as inputs).
+    """
+    values: list[tuple[Tensor, ...]] = [()] * len(counters)
+    for (device, _), indices in _index_groups(counters).items():
+        coefs = _on(device, coefficients)
+        group = [counters[i] for i in indices]
+        if path == "forloop":
+            results = [tuple(scalars(c, **coefs)) for c in group]
+        else:
+            lists = scalars(TensorList(group), **coefs)
+            results = list(zip(*(x.tensors for x in lists), strict=True))
+        for index, result in zip(indices, results, strict=True):
+            values[index] = result
+    return [list(column) for column in zip(*values, strict=True)]
 
 
 def reduce(path: str, part: Update, lists: Sequence[list[Tensor]],
