@@ -340,6 +340,24 @@ def check_trajectory(
     return _judge(proof, step, statement, "trajectory", records, slack(**records), tol)
 
 
+TrajectorySpec = tuple[str, str, SlackFn, bool]
+"""(step, statement, slack, per coordinate?) of a step checked on recorded runs."""
+
+
+def check_recorded_step(
+    proof: str, specs: Sequence[TrajectorySpec], name: str,
+    records: Callable[[bool], Mapping[str, np.ndarray]], tol: float,
+) -> StepResult:
+    """Check the step ``name`` of ``specs`` with :func:`check_trajectory` on
+    ``records(per_coordinate)`` (the per-coordinate or the per-round records of the runs)."""
+    spec = next((s for s in specs if s[0] == name), None)
+    if spec is None:
+        raise ValueError(f"unknown trajectory step {name!r}; expected one of "
+                         f"{[s[0] for s in specs]}")
+    _, statement, slack, per_coordinate = spec
+    return check_trajectory(proof, name, statement, slack, records(per_coordinate), tol=tol)
+
+
 def relative_slack(lhs: np.ndarray | float, rhs: np.ndarray | float) -> np.ndarray:
     """``(rhs - lhs) / max(1, |lhs|, |rhs|)``: a slack whose tolerance is relative for large
     quantities and absolute near zero (float64 rounding scales with the magnitudes)."""

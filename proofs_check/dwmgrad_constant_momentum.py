@@ -30,8 +30,10 @@ from proofs_check.core import (
     Head,
     ProofStep,
     StepResult,
+    TrajectorySpec,
     check_inequality,
     check_numeric,
+    check_recorded_step,
     check_trajectory,
     combine,
     registrar,
@@ -469,7 +471,7 @@ def _theorem_slack(**r: np.ndarray) -> np.ndarray:
                       relative_slack(r["data_bound"], r["bound"]))
 
 
-TRAJECTORY_STEPS: tuple[tuple[str, str, Callable[..., np.ndarray], bool], ...] = (
+TRAJECTORY_STEPS: tuple[TrajectorySpec, ...] = (
     ("model-run", "the recorded run obeys the constant-momentum updates (mu_t = gamma "
      "omega_t/delta, no decay) and 1 <= omega_t <= delta", _model_slack, True),
     ("C2-run", "1/eta_t <= sqrt(t) (sqrt(s^_T)+eps)/alpha at every step", _c2_slack, True),
@@ -491,13 +493,10 @@ TRAJECTORY_STEPS: tuple[tuple[str, str, Callable[..., np.ndarray], bool], ...] =
 
 def trajectory_step(name: str) -> StepResult:
     """Check one trajectory step on :func:`recorded_runs` (relative slack, tol 1e-9)."""
-    spec = next((s for s in TRAJECTORY_STEPS if s[0] == name), None)
-    if spec is None:
-        raise ValueError(f"unknown trajectory step {name!r}; expected one of "
-                         f"{[s[0] for s in TRAJECTORY_STEPS]}")
-    _, statement, slack, per_coordinate = spec
-    records = (_per_coordinate if per_coordinate else _per_round)(recorded_runs())
-    return check_trajectory(PROOF, name, statement, slack, records, tol=TRAJECTORY_TOL)
+    return check_recorded_step(
+        PROOF, TRAJECTORY_STEPS, name,
+        lambda by_coordinate: (_per_coordinate if by_coordinate else _per_round)(recorded_runs()),
+        TRAJECTORY_TOL)
 
 
 def _trajectory(name: str) -> Callable[[], StepResult]:

@@ -33,8 +33,10 @@ from proofs_check.core import (
     ProofStep,
     Relation,
     StepResult,
+    TrajectorySpec,
     check_inequality,
     check_numeric,
+    check_recorded_step,
     check_trajectory,
     combine,
     relative_slack,
@@ -431,7 +433,6 @@ def _refinement_slack(**r: np.ndarray) -> np.ndarray:
                       relative_slack(r["data_bound"], r["bound"]))
 
 
-TrajectorySpec = tuple[str, str, Callable[..., np.ndarray], bool]
 #: (step, statement, slack, per coordinate?) of every trajectory step.
 TRAJECTORY_STEPS: tuple[TrajectorySpec, ...] = (
     ("model-run", "the recorded run obeys the analysed updates (s, s^ = max, mu_t, v_t, "
@@ -456,14 +457,11 @@ TRAJECTORY_STEPS: tuple[TrajectorySpec, ...] = (
 
 
 def trajectory_step(name: str) -> StepResult:
-    """Check one trajectory step on :func:`recorded_runs` (slack relative, tol 1e-9)."""
-    spec = next((s for s in TRAJECTORY_STEPS if s[0] == name), None)
-    if spec is None:
-        raise ValueError(f"unknown trajectory step {name!r}; expected one of "
-                         f"{[s[0] for s in TRAJECTORY_STEPS]}")
-    _, statement, slack, per_coordinate_step = spec
-    records = (per_coordinate if per_coordinate_step else per_round)(recorded_runs())
-    return check_trajectory(PROOF, name, statement, slack, records, tol=TRAJECTORY_TOL)
+    """Check one trajectory step on :func:`recorded_runs` (relative slack, tol 1e-9)."""
+    return check_recorded_step(
+        PROOF, TRAJECTORY_STEPS, name,
+        lambda by_coordinate: (per_coordinate if by_coordinate else per_round)(recorded_runs()),
+        TRAJECTORY_TOL)
 
 
 # --- the published algorithm's gaps, exhibited on the optimizer ----------------------------
