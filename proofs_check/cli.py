@@ -1,10 +1,13 @@
-"""`dwmgrad-verify check [--json] [--out DIR] [--proof NAME] [--mutants [--per-target N]]`.
+"""`dwmgrad-verify check [--json] [--out DIR] [--proof NAME]
+[--mutants [--per-target N | --per-module N [--seed S]]]`.
 
 Checks every proof step; with ``--mutants`` instead runs the mutation test of the checker
-(:mod:`proofs_check.mutants`: every registered lemma object mutated at every site, or at ``N``
-evenly spread sites per object with ``--per-target N``; slow, not part of ``all``) and prints
-one line per mutant, then the mutation score, the surviving false mutants with why and the
-still-true mutants with their slack.
+(:mod:`proofs_check.mutants`: every registered lemma object mutated at every site and every
+lemma inequality and domain relation swapped; or ``N`` evenly spread mutants per object with
+``--per-target N``; or a fixed seeded sample of ``N`` per proof module with ``--per-module N``,
+what CI's slow test runs; slow, not part of ``all``) and prints one line per mutant, then the
+mutation score and the kill rate per proof module, the surviving false mutants with why and
+the still-true mutants with their slack.
 
 Prints one row per step as soon as it is checked: proof, step, statement, method
 (the weakest that decided a part: symbolic / falsification / numeric / trajectory, and below
@@ -90,6 +93,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="mutation-test the checker instead (slow; not part of 'all')")
     parser.add_argument("--per-target", type=_positive, metavar="N",
                         help="with --mutants: at most N mutants per registered object")
+    parser.add_argument("--per-module", type=_positive, metavar="N",
+                        help="with --mutants: a fixed seeded sample of N mutants per proof module")
+    parser.add_argument("--seed", type=_nonnegative, metavar="S",
+                        help="with --per-module: the sample's seed (default 0, CI's sample)")
 
 
 def _positive(text: str) -> int:
@@ -102,10 +109,22 @@ def _positive(text: str) -> int:
     return value
 
 
-def _run_mutants(per_target: int | None) -> int:
+def _nonnegative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _run_mutants(per_target: int | None, per_module: int | None, seed: int | None) -> int:
     from proofs_check import mutants
 
-    chosen = mutants.spread(mutants.mutants(), per_target)
+    every = mutants.mutants()
+    chosen = (mutants.sample(every, per_module, mutants.SAMPLE_SEED if seed is None else seed)
+              if per_module is not None else mutants.spread(every, per_target))
     print(f"{len(chosen)} mutants", flush=True)
 
     def show(o: mutants.Outcome) -> None:
@@ -117,12 +136,16 @@ def _run_mutants(per_target: int | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.per_target is not None and not args.mutants:
-        raise UsageError("--per-target N goes with --mutants")
+    if (args.per_target is not None or args.per_module is not None) and not args.mutants:
+        raise UsageError("--per-target N and --per-module N go with --mutants")
+    if args.per_target is not None and args.per_module is not None:
+        raise UsageError("--per-target N and --per-module N exclude each other")
+    if args.seed is not None and args.per_module is None:
+        raise UsageError("--seed S goes with --per-module N")
     if args.mutants:
         if args.out is not None or args.proof is not None or args.json:
             raise UsageError("--mutants takes no --out, --proof or --json")
-        return _run_mutants(args.per_target)
+        return _run_mutants(args.per_target, args.per_module, args.seed)
     if args.out is not None:
         result_dir(args.out, option="--out")
     if not args.json:

@@ -7,7 +7,18 @@ closed forms in :mod:`theory.identities`). :func:`mutants` changes it at every a
 - ``drop factor``: one non-numeric factor of a product removed;
 - ``halve`` / ``double``: the whole expression times 1/2 or 2 (its constant);
 - ``flip exponent``: a power's exponent negated (``sqrt(delta)`` -> ``1/sqrt(delta)``);
-- ``remove term``: one term of a sum removed.
+- ``remove term``: one term of a sum removed;
+- ``swap <= for >=`` (:data:`SWAP_STEP`): the direction of a step's lemma inequalities
+  reversed: every ``lhs <= rhs`` the step checks (``check_inequality``, ``check_symbolic``)
+  becomes ``lhs >= rhs`` and every slack ``s >= 0`` of ``check_numeric`` becomes ``s <= 0``;
+- ``swap relation`` (:data:`SWAP_CONSTRAINT`): one relation of a proof module's ``DOMAIN``
+  constraints swapped (``<=`` with ``>=``, ``<`` with ``>``: :func:`swap_relation`).
+
+The last two mutate what the proof module states rather than a theory object: the inequality
+direction lives in the step (the theory's objects are the sides), the assumption ``t <= T`` in
+the domain the step claims to hold on. Relations the checker never reads (the ``Assumption``
+relations of a :class:`~theory.core.Bound`, the display-only ``sp.Le`` of derivation lines) are
+not mutated: a mutant there could not change any verdict.
 
 :func:`run_mutant` puts the mutant in place of the target (module attribute; the proof module
 is reloaded so that its module-level numeric twins see it), runs the steps of the proof module
@@ -36,6 +47,7 @@ import multiprocessing
 import resource
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
@@ -49,6 +61,10 @@ from proofs_check.falsify import Domain
 
 #: (theory module, proof module, registered objects) of the derivations under test.
 TARGETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("theory.dwmgrad_constant_momentum", "proofs_check.dwmgrad_constant_momentum",
+     ("INV_STEP_BOUND", "VELOCITY_BOUND", "DISTANCE_FACTOR", "DISTANCE_TERM", "STEP_TERM_STEP",
+      "STEP_TERM", "DISPLACEMENT_TERM_STEP", "DISPLACEMENT_TERM", "PRECONDITIONER_LOG",
+      "PRECONDITIONER_TERM", "REGRET_DATA_EXPR", "RATE_CONSTANT")),
     ("theory.dwmgrad", "proofs_check.dwmgrad_regret",
      ("STEP_BOUND", "INV_STEP_BOUND", "VELOCITY_BOUND", "DISTANCE_TERM", "MOMENTUM_TERM_STEP",
       "MOMENTUM_TERM", "STEP_TERM_STEP", "STEP_TERM", "REGRET_EXPR", "RATE_CONSTANT")),
@@ -67,16 +83,25 @@ WALL_LIMIT = 3600
 ORACLE_TOL = 1e-6
 
 Truth = Literal["false", "still true"]
+#: Operators on what a proof module states (target: a step's name, or ``DOMAIN``).
+SWAP_STEP = "swap <= for >="
+SWAP_CONSTRAINT = "swap relation"
+#: The check functions whose inequality :data:`SWAP_STEP` reverses (module globals of a proof).
+SWAPPED_CHECKS = ("check_inequality", "check_symbolic", "check_numeric")
 
 
 @dataclass(frozen=True)
 class Mutant:
+    """``target`` is a theory object (expression operators), a step of the proof module
+    (:data:`SWAP_STEP`) or ``DOMAIN`` (:data:`SWAP_CONSTRAINT`, ``expr`` the swapped
+    relation, ``site`` the original); ``expr`` is None for :data:`SWAP_STEP`."""
+
     theory: str
     proof_module: str
     target: str
     operator: str
     site: str
-    expr: sp.Expr
+    expr: sp.Basic | None
 
     @property
     def name(self) -> str:
@@ -141,19 +166,63 @@ def sites(expr: sp.Expr) -> list[tuple[str, str, sp.Expr]]:
     return unique
 
 
+_SWAPS: dict[type, Callable[..., sp.Basic]] = {
+    sp.LessThan: sp.GreaterThan, sp.GreaterThan: sp.LessThan,
+    sp.StrictLessThan: sp.StrictGreaterThan, sp.StrictGreaterThan: sp.StrictLessThan,
+}
+
+
+def swap_relation(relation: sp.Basic) -> sp.Basic:
+    """``a <= b`` -> ``a >= b``, ``a < b`` -> ``a > b`` (and back); ValueError otherwise."""
+    swapped = _SWAPS.get(type(relation))
+    if swapped is None:
+        raise ValueError(f"not an inequality: {relation}")
+    return swapped(*relation.args, evaluate=False)
+
+
+def relation_mutants(theory_name: str, proof_name: str) -> list[Mutant]:
+    """:data:`SWAP_STEP` for every non-trajectory step of the proof module that checks an
+    inequality, :data:`SWAP_CONSTRAINT` for every inequality among its ``DOMAIN`` constraints."""
+    module = importlib.import_module(proof_name)
+    refs = _references(module, importlib.import_module(theory_name))
+    out = []
+    for step in module.STEPS:
+        used = _closure(_function_name(step), refs)
+        if "check_trajectory" not in used and used & {"<=", "check_numeric"}:
+            out.append(Mutant(theory_name, proof_name, step.name, SWAP_STEP,
+                              f"({step.statement})", None))
+    domain = getattr(module, "DOMAIN", None)
+    for relation in domain.constraints if isinstance(domain, Domain) else ():
+        if type(relation) in _SWAPS:
+            out.append(Mutant(theory_name, proof_name, "DOMAIN", SWAP_CONSTRAINT,
+                              str(relation), swap_relation(relation)))
+    return out
+
+
 def mutants(targets: Sequence[tuple[str, str, tuple[str, ...]]] = TARGETS) -> list[Mutant]:
-    """Every mutant of every target."""
+    """Every mutant of every target: the expression operators on each registered object,
+    then the relation operators on the proof module (:func:`relation_mutants`)."""
     out = []
     for theory_name, proof_name, names in targets:
         theory = importlib.import_module(theory_name)
         for name in names:
             for operator, site, expr in sites(getattr(theory, name)):
                 out.append(Mutant(theory_name, proof_name, name, operator, site, expr))
+        out += relation_mutants(theory_name, proof_name)
     return out
 
 
-#: The order in which :func:`spread` takes a target's mutants: one per operator in turn.
-OPERATORS = ("drop factor", "flip exponent", "remove term", "halve", "double")
+#: The order in which :func:`spread` and :func:`sample` take mutants: one per operator in turn.
+OPERATORS = ("drop factor", "flip exponent", "remove term", SWAP_STEP, SWAP_CONSTRAINT, "halve",
+             "double")
+
+
+def _round_robin(own: Sequence[Mutant], rng: np.random.Generator | None) -> list[Mutant]:
+    by_operator = [[m for m in own if m.operator == op] for op in OPERATORS]
+    if rng is not None:
+        by_operator = [[group[i] for i in rng.permutation(len(group))] for group in by_operator]
+    turns = itertools.chain.from_iterable(itertools.zip_longest(*by_operator))
+    return [m for m in turns if m is not None]
 
 
 def spread(chosen: Sequence[Mutant], per_target: int | None) -> list[Mutant]:
@@ -162,11 +231,23 @@ def spread(chosen: Sequence[Mutant], per_target: int | None) -> list[Mutant]:
     if per_target is None:
         return list(chosen)
     out: list[Mutant] = []
-    for target in dict.fromkeys((m.theory, m.target) for m in chosen):
-        own = [m for m in chosen if (m.theory, m.target) == target]
-        by_operator = [[m for m in own if m.operator == op] for op in OPERATORS]
-        turns = itertools.chain.from_iterable(itertools.zip_longest(*by_operator))
-        out += [m for m in turns if m is not None][:per_target]
+    for target in dict.fromkeys((m.proof_module, m.target) for m in chosen):
+        own = [m for m in chosen if (m.proof_module, m.target) == target]
+        out += _round_robin(own, None)[:per_target]
+    return out
+
+
+#: The seed of :func:`sample` (CI's sample is fixed: the same mutants every run).
+SAMPLE_SEED = 0
+
+
+def sample(chosen: Sequence[Mutant], per_module: int, seed: int = SAMPLE_SEED) -> list[Mutant]:
+    """A fixed, seeded sample: at most ``per_module`` mutants of each proof module, one per
+    operator in turn (:data:`OPERATORS`), sites drawn at random (``seed``) within an operator."""
+    rng = np.random.default_rng(seed)
+    out: list[Mutant] = []
+    for module in dict.fromkeys(m.proof_module for m in chosen):
+        out += _round_robin([m for m in chosen if m.proof_module == module], rng)[:per_module]
     return out
 
 
@@ -190,6 +271,10 @@ def _references(module: ModuleType, theory: ModuleType) -> dict[str, set[str]]:
                 used.add(sub.attr)
             elif isinstance(sub, ast.Name):
                 used.add(sub.id)
+            elif isinstance(sub, ast.Call) and any(
+                    isinstance(a, ast.Constant) and a.value == "<="
+                    for a in [*sub.args, *(k.value for k in sub.keywords)]):
+                used.add("<=")  # passes an inequality to a check (what SWAP_STEP reverses)
         for name in names:
             out.setdefault(name, set()).update(used - {name})
     return out
@@ -213,7 +298,10 @@ def _function_name(step: ProofStep) -> str:
 
 def dependent_steps(mutant: Mutant, module: ModuleType) -> list[ProofStep]:
     """The steps of ``module`` whose function (with the helpers and theory functions it
-    calls) reads the target; trajectory steps are left out."""
+    calls) reads the target; trajectory steps are left out. A :data:`SWAP_STEP` mutant's step
+    is the step itself."""
+    if mutant.operator == SWAP_STEP:
+        return [s for s in module.STEPS if s.name == mutant.target]
     theory = importlib.import_module(mutant.theory)
     refs = _references(module, theory)
     theory_refs = _references(theory, theory)
@@ -319,13 +407,52 @@ def oracle(claims: Sequence[Claim]) -> tuple[Truth, float, str]:
 
 
 # --- running a mutant ------------------------------------------------------------------------
-def run_mutant(mutant: Mutant) -> Outcome:
-    """Check the steps that use the target with the mutant in its place, classify it."""
+def _swapped(check: Callable[..., StepResult]) -> Callable[..., StepResult]:
+    """``check`` with its inequality reversed: sides exchanged for ``<=``, slack negated."""
+    signature = inspect.signature(check)
+
+    def reversed_check(*args: object, **kwargs: object) -> StepResult:
+        bound = signature.bind(*args, **kwargs)
+        given = bound.arguments
+        if "slack" in given:
+            slack = given["slack"]
+            given["slack"] = lambda **values: -np.asarray(slack(**values))  # type: ignore[operator]
+        elif given.get("relation") == "<=":
+            given["lhs"], given["rhs"] = given["rhs"], given["lhs"]
+        return check(*bound.args, **bound.kwargs)
+
+    return reversed_check
+
+
+@contextmanager
+def in_place(mutant: Mutant) -> Iterator[ModuleType]:
+    """The proof module, reloaded with the mutant in place (so that its module-level numeric
+    twins see it); everything restored on exit."""
     theory = importlib.import_module(mutant.theory)
-    original = getattr(theory, mutant.target)
-    setattr(theory, mutant.target, mutant.expr)
+    on_theory = mutant.operator not in (SWAP_STEP, SWAP_CONSTRAINT)
+    original = getattr(theory, mutant.target) if on_theory else None
+    if on_theory:
+        setattr(theory, mutant.target, mutant.expr)
     try:
         module = importlib.reload(importlib.import_module(mutant.proof_module))
+        if mutant.operator == SWAP_STEP:
+            for name in SWAPPED_CHECKS:
+                if hasattr(module, name):
+                    setattr(module, name, _swapped(getattr(module, name)))
+        elif mutant.operator == SWAP_CONSTRAINT:
+            domain: Domain = module.DOMAIN
+            setattr(module, "DOMAIN", Domain(domain.variables, tuple(  # noqa: B010
+                mutant.expr if str(c) == mutant.site else c for c in domain.constraints)))
+        yield module
+    finally:
+        if on_theory:
+            setattr(theory, mutant.target, original)
+        importlib.reload(importlib.import_module(mutant.proof_module))
+
+
+def run_mutant(mutant: Mutant) -> Outcome:
+    """Check the steps that use the target with the mutant in its place, classify it."""
+    with in_place(mutant) as module:
         steps = dependent_steps(mutant, module)
         results: list[StepResult] = []
         with recording() as claims:
@@ -334,9 +461,6 @@ def run_mutant(mutant: Mutant) -> Outcome:
                 if results[-1].status == "violated" and oracle(claims)[0] == "false":
                     break  # caught, and the oracle already exhibits a violation
         truth, slack, detail = oracle(claims)  # with the mutant in place (numeric twins)
-    finally:
-        setattr(theory, mutant.target, original)
-        importlib.reload(importlib.import_module(mutant.proof_module))
     reported, why = _reported(results)
     return Outcome(mutant, truth, slack, detail, reported, why,
                    tuple(f"{s.proof}:{s.name}" for s in steps))
@@ -411,12 +535,25 @@ def score(outcomes: Sequence[Outcome]) -> Score:
                  sum(o.caught for o in true))
 
 
+def scores_by_module(outcomes: Sequence[Outcome]) -> dict[str, Score]:
+    """The :class:`Score` of each proof module's mutants (the kill rate per module)."""
+    modules = dict.fromkeys(o.mutant.proof_module for o in outcomes)
+    return {m: score([o for o in outcomes if o.mutant.proof_module == m]) for m in modules}
+
+
+def _percent(s: Score) -> str:
+    return f"{100 * s.value:.1f} %" if s.false else "no false mutant"
+
+
 def report(outcomes: Sequence[Outcome]) -> list[str]:
-    """The score line, the surviving false mutants with why, the still-true ones with slack."""
+    """The score line, the kill rate per proof module, the surviving false mutants with why,
+    the still-true ones with slack."""
     s = score(outcomes)
     lines = [f"mutation score: {s.caught}/{s.false} false mutants reported violated "
-             f"({100 * s.value:.1f} %); {s.still_true} mutants still true "
+             f"({_percent(s)}); {s.still_true} mutants still true "
              f"({s.false_alarms} of them reported violated); {len(outcomes)} mutants"]
+    lines += [f"  {module}: {m.caught}/{m.false} killed ({_percent(m)}), {m.still_true} still "
+              f"true" for module, m in scores_by_module(outcomes).items()]
     survivors = [o for o in outcomes if o.truth == "false" and not o.caught]
     lines.append(f"surviving false mutants ({len(survivors)}):")
     lines += [f"  {o.mutant.name} -> checker {o.reported} ({o.checker_detail}); oracle: "

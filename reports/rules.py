@@ -245,6 +245,19 @@ def proof_matcher(*words: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda row: all(w in normalise(str(row.get("proof", ""))) for w in wanted)
 
 
+def decided_subchecks(row: Mapping[str, Any]) -> dict[str, int]:
+    """{method: sub-checks it decided} of a check row; empty when nothing decided the step (no
+    ``decided_by`` count, or a numeric/falsification/trajectory decision on 0 instances)."""
+    decided = row.get("decided_by")
+    if not isinstance(decided, Mapping):
+        return {}
+    counts = {str(m): int(n) for m, n in decided.items()
+              if isinstance(n, int) and not isinstance(n, bool) and n > 0}
+    if set(counts) - {"symbolic"} and not int(row.get("instances") or 0) > 0:
+        return {}
+    return counts
+
+
 def steps_verdict(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
                   what: str) -> Verdict:
     """All matching proof steps verified -> holds; any violated -> violated (with instance)."""
@@ -255,11 +268,13 @@ def steps_verdict(results: ResultSet, match: Callable[[Mapping[str, Any]], bool]
     if "violated" in statuses:
         status, reason = "violated", f"{statuses.count('violated')} of {len(rows)} steps of " \
                                      f"{what} are violated"
-    elif all(s == "verified" for s in statuses):
+    elif all(s == "verified" and decided_subchecks(r) for s, r in zip(statuses, rows,
+                                                                       strict=True)):
         status, reason = "holds", f"all {len(rows)} steps of {what} are verified"
     else:
-        status, reason = "inconclusive", f"{len(rows) - statuses.count('verified')} of " \
-                                         f"{len(rows)} steps of {what} are not decided"
+        undecided = [r for r in rows if r.get("status") != "verified" or not decided_subchecks(r)]
+        status, reason = "inconclusive", f"{len(undecided)} of {len(rows)} steps of {what} " \
+                                         f"are not decided"
     return Verdict(status, reason, evidence, counterexamples)
 
 

@@ -29,10 +29,54 @@ def test_sites_cover_every_operator_without_repeats() -> None:
 def test_at_least_40_mutants_over_the_four_derivations() -> None:
     chosen = mt.spread(mt.mutants(), 2)
     assert len(chosen) >= 40
-    assert {m.theory for m in chosen} == {"theory.dwmgrad", "theory.heavy_ball",
-                                          "theory.identities"}
+    assert {m.theory for m in chosen} == {"theory.dwmgrad", "theory.dwmgrad_constant_momentum",
+                                          "theory.heavy_ball", "theory.identities"}
     targets = {m.target for m in chosen}
     assert {"DEMON_BETA", "EVEN_P", "ALPHA_STAR", "STEP_BOUND"} <= targets  # Demon, Aida
+
+
+def test_swap_relation_reverses_every_inequality() -> None:
+    assert mt.swap_relation(sp.Le(x, y)) == sp.Ge(x, y, evaluate=False)
+    assert mt.swap_relation(sp.Ge(x, y)) == sp.Le(x, y, evaluate=False)
+    assert mt.swap_relation(sp.Lt(x, y)) == sp.Gt(x, y, evaluate=False)
+    assert mt.swap_relation(sp.Gt(x, y)) == sp.Lt(x, y, evaluate=False)
+    with pytest.raises(ValueError, match="not an inequality"):
+        mt.swap_relation(sp.Eq(x, y))
+
+
+def test_every_module_has_relation_mutants_and_the_sample_is_fixed() -> None:
+    every = mt.mutants()
+    swapped = {m.proof_module for m in every if m.operator == mt.SWAP_STEP}
+    assert swapped == {module for _, module, _ in mt.TARGETS}
+    constraints = {m.site for m in every if m.operator == mt.SWAP_CONSTRAINT}
+    assert constraints == {"t <= T", "L >= mu"}
+    first, again = mt.sample(every, 14), mt.sample(every, 14)
+    assert first == again and len(first) == 14 * len(mt.TARGETS)
+    assert {m.operator for m in first} >= {mt.SWAP_STEP, mt.SWAP_CONSTRAINT, "drop factor"}
+    assert mt.sample(every, 14, seed=1) != first
+
+
+def test_a_reversed_lemma_is_false_and_caught() -> None:
+    """Demon's beta_t is decreasing (d beta/dt <= 0); claimed increasing, the checker must
+    report violated and the oracle exhibit an instance."""
+    mutant = next(m for m in mt.mutants() if m.operator == mt.SWAP_STEP
+                  and m.target == "decreasing")
+    outcome = mt.run_mutant(mutant)
+    assert outcome.truth == "false" and outcome.caught, outcome
+    import proofs_check.identities as proof
+    assert proof.check_inequality.__module__ == "proofs_check.core"  # restored
+
+
+def test_report_gives_the_kill_rate_per_module() -> None:
+    def outcome(module: str, truth: mt.Truth, reported: str) -> mt.Outcome:
+        mutant = mt.Mutant("theory.x", module, "X", "halve", "", x)
+        return mt.Outcome(mutant, truth, -1.0, "", reported, "", ())
+
+    lines = mt.report([outcome("a", "false", "violated"), outcome("a", "false", "verified"),
+                       outcome("b", "false", "violated"), outcome("b", "still true", "verified")])
+    assert lines[0].startswith("mutation score: 2/3 false mutants reported violated (66.7 %)")
+    assert lines[1:3] == ["  a: 1/2 killed (50.0 %), 0 still true",
+                          "  b: 1/1 killed (100.0 %), 1 still true"]
 
 
 def test_dependent_steps_are_the_ones_reading_the_target() -> None:
@@ -67,14 +111,27 @@ def test_a_mutant_whose_checks_run_out_of_cpu_survives_as_timeout() -> None:
 def test_mutants_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--per-target", "2"]) == 2
     assert main(["check", "--mutants", "--proof", "demon_schedule"]) == 2
+    assert main(["check", "--per-module", "2"]) == 2
+    assert main(["check", "--mutants", "--per-module", "2", "--per-target", "2"]) == 2
+    assert main(["check", "--mutants", "--seed", "3"]) == 2
     with pytest.raises(SystemExit):
         main(["check", "--mutants", "--per-target", "0"])
     assert "per-target" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["check", "--mutants", "--per-module", "2", "--seed", "-1"])
+    assert "--seed" in capsys.readouterr().err
+
+
+#: CI's fixed sample: mutants per proof module (the full set: `check --mutants`).
+CI_PER_MODULE = 14
 
 
 @pytest.mark.slow
 def test_mutation_score_stays_at_least_90_percent() -> None:
-    outcomes = mt.run_all(mt.spread(mt.mutants(), 2))
+    outcomes = mt.run_all(mt.sample(mt.mutants(), CI_PER_MODULE))
     score = mt.score(outcomes)
     assert score.false >= 30
     assert score.value >= 0.9, "\n".join(mt.report(outcomes))
+    by_module = mt.scores_by_module(outcomes)
+    assert set(by_module) == {module for _, module, _ in mt.TARGETS}
+    assert {o.mutant.operator for o in outcomes} >= {mt.SWAP_STEP, "drop factor", "halve"}

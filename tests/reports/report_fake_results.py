@@ -261,11 +261,11 @@ def checks() -> dict[str, Any]:
                          "method": "numeric" if i % 2 else "symbolic", "status": "verified",
                          "worst_slack": 0.0 if i % 2 == 0 else 1e-3,
                          "instances": 1000 if i % 2 else 0, "counterexample": None,
-                         "detail": ""})
+                         "detail": "", "decided_by": {"numeric" if i % 2 else "symbolic": 1}})
     rows.append({"proof": "dwmgrad_paper_gaps", "step": "gap:constant_step",
                  "statement": "constant alpha: the step term grows like T", "method": "trajectory",
                  "status": "verified", "worst_slack": 0.02, "instances": 2000,
-                 "counterexample": None, "detail": ""})
+                 "counterexample": None, "detail": "", "decided_by": {"trajectory": 1}})
     return {"results": rows, "summary": {"verified": len(rows)}, "missing_modules": []}
 
 
