@@ -138,7 +138,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     all_records += ref_records
     results: dict[str, CostEntry] = {}
     series: dict[str, Any] = {"d": dims, "n": list(N_SWEEP),
-                              "step_time_s": {}, "state_bytes": {},
+                              "step_time_s": {}, "run_time_s": {}, "state_bytes": {},
                               REFERENCE: np.median(reference, 0).tolist()}
     for optimizer in OPTIMIZERS:
         step_s, recs = _timing(d_sweep(optimizer, chosen), store, "step_s")
@@ -174,5 +174,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         series["step_time_s"][optimizer] = {"median": median_step.tolist(),
                                            "min": step_s.min(0).tolist(),
                                            "max": step_s.max(0).tolist()}
+        series["run_time_s"][optimizer] = {"median": np.median(run_s, 0).tolist(),
+                                          "min": run_s.min(0).tolist(),
+                                          "max": run_s.max(0).tolist()}
         series["state_bytes"][optimizer] = state.tolist()
     return envelope(NAME, chosen, all_records, CostScalingMetrics(results), series)
