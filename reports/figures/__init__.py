@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports.figures import cost, empirical, heavy_ball, invariance, online, regret
-from reports.figures.style import FigureResult, FigureSpec, render
+from reports.figures.canvas import FigureResult, FigureSpec, render
 from reports.results import ResultSet
 
 FIGURES: tuple[FigureSpec, ...] = (

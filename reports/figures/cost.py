@@ -1,9 +1,11 @@
-"""Cost scaling: step time against the number of parameters d, log-log, with fitted slopes
-and the cost model's linear line.
+"""Cost scaling: time per step against the number of parameters d, total run time against
+the number of steps n, and optimizer state against d; each panel with the cost model's line.
 
-Reads ``cost_scaling.series = {d: [...], step_time_s: {<optimizer>: {median, min, max}},
-<reference optimizer>: [median step times]}`` and the fitted exponents
-``cost_scaling.metrics.<optimizer>.time_exponent_d``; hyperparameters come from the run specs.
+Reads ``cost_scaling.series = {d: [...], n: [...], step_time_s: {<optimizer>: {median, min,
+max}}, run_time_s: {<optimizer>: {median, min, max}} (at d = 10^3), state_bytes: {<optimizer>:
+[...]}, <reference optimizer>: [median step times]}`` and the typed metrics (fitted exponents
+``time_exponent_d`` / ``time_exponent_n`` with CIs, ``state_bytes_per_param_model``);
+hyperparameters come from the run specs.
 """
 
 from __future__ import annotations
@@ -12,64 +14,100 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from experiments.measurements.cost_scaling import CostScalingMetrics
-from reports.figures.style import FigureSpec, floats, legend_label, line_style
+from experiments.measurements.cost_scaling import CostScalingMetrics, Fit
+from reports.figures.canvas import FigureSpec
+from reports.figures.style import (
+    FULL,
+    band,
+    floats,
+    measured,
+    power_law_through,
+    theory,
+)
 from reports.results import MissingResult, ResultSet
 
+ANCHOR = "DWMGrad"
+"""The optimizer the claim is about: the cost model's line goes through its largest point."""
 
-def _hyperparameters(results: ResultSet) -> dict[str, Mapping[str, Any]]:
-    out: dict[str, Mapping[str, Any]] = {}
-    for spec in results.run_specs("cost_scaling"):
-        out.setdefault(str(spec.get("optimizer")), dict(spec.get("hyperparameters") or {}))
-    return out
+
+def _fit_text(fit: Fit | None) -> str:
+    return f" {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]" if fit is not None else ""
+
+
+def _timings(ax: Axes, x: np.ndarray, table: Mapping[str, Any], what: str,
+             fits: Mapping[str, Fit | None], model: str) -> None:
+    """Median over repeats (band min..max) per optimizer, labelled with its fitted exponent,
+    and the cost model's linear line through ``ANCHOR``'s largest point."""
+    for name, entry in sorted(table.items()):
+        median = floats(entry["median"], f"cost_scaling.series.{what}.{name}.median")
+        measured(ax, name, x, median, f"{name}:{_fit_text(fits.get(name))}")
+        if "min" in entry and "max" in entry:
+            band(ax, name, x, floats(entry["min"], name), floats(entry["max"], name))
+        if name == ANCHOR:
+            line = power_law_through(x.tolist(), median, 1.0)
+            if line is not None:
+                theory(ax, *line, model, owner=ANCHOR)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
 
 
 def draw_cost(results: ResultSet, fig: Figure) -> None:
     series = results.series("cost_scaling")
-    timings = series.get("step_time_s")
-    if not isinstance(timings, Mapping) or not timings or "d" not in series:
-        raise MissingResult("cost_scaling.series.step_time_s or .d absent")
+    for key in ("d", "n", "step_time_s", "run_time_s", "state_bytes"):
+        if not series.get(key):
+            raise MissingResult(f"cost_scaling.series.{key} absent (measured before the n "
+                                "panel was recorded: rerun 'run cost_scaling')")
     d = np.array(floats(series["d"], "cost_scaling.series.d"))
+    n = np.array(floats(series["n"], "cost_scaling.series.n"))
     fits = results.record(CostScalingMetrics).optimizers
-    hps = _hyperparameters(results)
-    ax = fig.subplots()
-    anchor: tuple[float, float] | None = None
-    for name, entry in sorted(timings.items()):
-        median = np.array(floats(entry["median"], f"step_time_s.{name}.median"))
-        fit = fits[name].time_exponent_d if name in fits else None
-        slope = (f"; slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]"
-                 if fit is not None else "")
-        style = line_style(name)
-        ax.plot(d, median, marker="o", ms=3, label=legend_label(name, hps.get(name)) + slope,
-                **style)
-        if "min" in entry and "max" in entry:
-            ax.fill_between(d, floats(entry["min"], name), floats(entry["max"], name),
-                            alpha=0.15, lw=0, color=style["color"])
-        if name == "DWMGrad":
-            anchor = (float(d[-1]), float(median[-1]))
-    for name, values in series.items():
-        if name not in ("d", "n", "step_time_s", "state_bytes") and isinstance(values, list):
-            ax.plot(d, floats(values, name), color="grey", ls=":", marker=".",
-                    label=legend_label(f"{name} (reference)", hps.get(name)))
-    if anchor is not None:
-        grid = np.geomspace(d.min(), d.max(), 50)
-        ax.plot(grid, anchor[1] * grid / anchor[0], color="black", ls="--", lw=1,
-                label=r"cost model $\Theta(d)$ (slope 1, through DWMGrad at the largest $d$)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("parameters $d$")
-    ax.set_ylabel("time per step (s), median over repeats")
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", frameon=False)
+    by_d, by_n, memory = fig.subplots(1, 3)
+    _timings(by_d, d, series["step_time_s"], "step_time_s",
+             {k: v.time_exponent_d for k, v in fits.items()},
+             r"cost model $\Theta(d)$ through DWMGrad")
+    reference = series.get("SGD")
+    if isinstance(reference, list):
+        measured(by_d, "SGD", d, floats(reference, "cost_scaling.series.SGD"),
+                 "SGD: the problem's gradient and the loop (overhead)")
+    by_d.set_xlabel("parameters $d$ (n fixed)")
+    by_d.set_ylabel("time per step (s)")
+    by_d.set_title("step time vs d (exponent, d >= 1e4)")
+    _timings(by_n, n, series["run_time_s"], "run_time_s",
+             {k: v.time_exponent_n for k, v in fits.items()},
+             r"cost model $\Theta(n)$ through DWMGrad")
+    by_n.set_xlabel("steps $n$ (d = 1e3)")
+    by_n.set_ylabel("run time (s)")
+    by_n.set_title("run time vs n (exponent)")
+    for name, values in sorted(series["state_bytes"].items()):
+        measured(memory, name, d, floats(values, f"cost_scaling.series.state_bytes.{name}"),
+                 name)
+        per_param = fits[name].state_bytes_per_param_model if name in fits else None
+        if per_param is not None:
+            theory(memory, d, per_param * d, "cost model: state bytes per parameter x d",
+                   owner=name, lw=0.8)
+    memory.set_xscale("log")
+    memory.set_yscale("log")
+    memory.set_xlabel("parameters $d$")
+    memory.set_ylabel("optimizer state (bytes)")
+    memory.set_title("state memory vs d")
+    for ax in (by_d, by_n):
+        ax.legend(frameon=False, loc="upper left", fontsize=5)
+    handles = {ln.get_label(): ln for ln in memory.get_lines()
+               if str(ln.get_gid()).startswith("theory")}
+    memory.legend(list(handles.values()), list(handles), frameon=False, loc="upper left",
+                  fontsize=5)
 
 
 FIGURES = (
-    FigureSpec("cost_scaling", "cost_scaling", "Step time vs number of parameters",
-               "Wall-clock time per optimizer step against d (log-log), median over repeats "
-               "(band: min to max), "
-               "with the fitted exponent and its bootstrap CI in the legend; the dashed line is "
-               "the cost model's Theta(d), anchored at DWMGrad's largest d.",
-               draw_cost, (10.0, 4.6)),
+    FigureSpec("cost_scaling", "cost_scaling", "Cost: time vs d and n, state memory vs d",
+               "Left: wall-clock time per optimizer step against d (n fixed), median over "
+               "repeats (band: min to max), fitted exponent and bootstrap CI in the legend, and "
+               "SGD's step on the same problem (the problem's gradient and the loop's fixed "
+               "overhead); middle: total run time against the number of steps n at d = 10^3; "
+               "right: optimizer state in bytes against d. Dashed: the cost model (Theta(d) "
+               "and Theta(n) through DWMGrad's largest point; the modelled state bytes per "
+               "parameter times d).", draw_cost, (FULL, 3.0), theory=True,
+               bands=(0, 1)),
 )

@@ -18,20 +18,43 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
-    FigureSpec,
+    COLUMN,
+    FULL,
+    MARK,
+    MEASURED,
+    canonical,
     floats,
     labelled_hyperparameters,
     legend_label,
-    line_style,
+    look,
+    mark,
+    measured,
     merged_hyperparameters,
     positive_span_decades,
     series_xy,
+    theory_vline,
 )
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
+
+CURVE_GROUPS = (
+    ("DWMGrad, Adam, AMSGrad", ("dwmgrad", "dwmgradlossdecrease", "dwmgradlossincrease",
+                                "dwmgradanalysed", "adam", "amsgrad")),
+    ("AdaBelief, Aida, Demon Adam, Adam + AHB", ("adabelief", "aida", "demonadam", "adamahb")),
+    ("heavy-ball family, SGD", ("heavyball", "adaptivehb", "demonsgd", "sgd", "gd")),
+)
+"""The columns of the convergence figure's small multiples; a label none names goes last."""
+
+
+def _group(label: str) -> int:
+    key = canonical(label)
+    return next((i for i, (_, keys) in enumerate(CURVE_GROUPS) if key in keys),
+                len(CURVE_GROUPS) - 1)
 
 
 def draw_curves(results: ResultSet, fig: Figure) -> None:
@@ -39,23 +62,26 @@ def draw_curves(results: ResultSet, fig: Figure) -> None:
     if not isinstance(curves, Mapping) or not curves:
         raise MissingResult("empirical.series.curves absent")
     problems = list(curves)
-    axes = fig.subplots(1, len(problems), squeeze=False)[0]
+    grid = fig.subplots(len(problems), len(CURVE_GROUPS), squeeze=False, sharey="row")
     labels = list(dict.fromkeys(label for p in problems for label in curves[p]))
-    for ax, problem in zip(axes, problems, strict=True):
+    handles: dict[str, Any] = {}
+    for axes, problem in zip(grid, problems, strict=True):
         for label, values in curves[problem].items():
             ys = floats(values, f"empirical.series.curves.{problem}.{label}")
-            ax.plot(range(1, len(ys) + 1), ys, lw=1.1, label=label, **line_style(label))
-        ax.set_yscale("log")
-        ax.set_xscale("log")
-        ax.set_title(problem)
-        ax.set_xlabel("step t")
-    axes[0].set_ylabel(r"$f(x_t) - f^*$ (loss for the MLP), median over seeds")
-    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+            handles.setdefault(label, measured(axes[_group(label)], label,
+                                               range(1, len(ys) + 1), ys, label, lw=1.0))
+        for col, ax in enumerate(axes):
+            ax.set_yscale("log")
+            ax.set_xscale("log")
+            ax.set_title(f"{problem}: {CURVE_GROUPS[col][0]}", fontsize=6.5)
+            ax.set_xlabel("step t")
+        axes[0].set_ylabel(r"$f(x_t) - f^*$" if problem != "mlp" else "training loss")
     per_panel = [labelled_hyperparameters(results, "empirical", "problems", p) for p in problems]
     names = [legend_label(label, merged_hyperparameters(
-        [hp.get(label, {}) for hp in per_panel]), width=90) for label in labels]
+        [hp.get(label, {}) for hp in per_panel]), width=100) for label in labels]
     fig.legend([handles[label] for label in labels], names, loc="outside lower center",
-               ncols=2, frameon=False, title="hyperparameters per panel, left to right")
+               ncols=1, frameon=False, fontsize=5,
+               title="median over seeds; hyperparameters per problem, top to bottom")
 
 
 def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
@@ -76,18 +102,21 @@ def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
         ax.contour(gx, gy, np.log10(rosenbrock + 1e-3), levels=15, colors="grey",
                    linewidths=0.4, alpha=0.6)
         for name, (px, py) in sorted(xy.items()):
-            ax.plot(px, py, lw=1.2, label=name, **line_style(name))
-            ax.plot(px[:1], py[:1], marker="o", ms=4, color="black")
-        ax.plot([1.0], [1.0], marker="*", ms=9, color="black", ls="none")
+            measured(ax, name, px, py, name, lw=1.0)
+        mark(ax, [xy[n][0][0] for n in xy], [xy[n][1][0] for n in xy], "start", ms=4)
+        mark(ax, [1.0], [1.0], "minimum (1, 1)", marker="*", ms=9)
         ax.set_title(f"start {start}")
         ax.set_xlabel("x (parameter 1)")
         ax.set_ylabel("y (parameter 2)")
-    handles, labels = axes[0].get_legend_handles_labels()
+    lines = axes[0].get_lines()
+    series = [ln for ln in lines if str(ln.get_gid()).startswith(MEASURED)]
+    marks = [ln for ln in lines if str(ln.get_gid()).startswith(MARK)]
     per_panel = [labelled_hyperparameters(results, "empirical", "problems", p)
                  for p in ("rosenbrock_authors", "rosenbrock_standard")]
-    names = [legend_label(label, merged_hyperparameters(
-        [hp.get(label, {}) for hp in per_panel]), width=60) for label in labels]
-    fig.legend(handles, names, loc="outside lower center", ncols=3, frameon=False)
+    names = [legend_label(str(ln.get_label()), merged_hyperparameters(
+        [hp.get(str(ln.get_label()), {}) for hp in per_panel]), width=60) for ln in series]
+    fig.legend([*series, *marks], [*names, *(str(ln.get_label()) for ln in marks)],
+               loc="outside lower center", ncols=2, frameon=False, fontsize=5)
 
 
 def _interval(entry: Mapping[str, Any]) -> tuple[float, float, float]:
@@ -106,22 +135,22 @@ def draw_final_loss(results: ResultSet, fig: Figure) -> None:
     names = sorted({n for _, table in tasks for n in table})
     for ax, (task, table) in zip(axes, tasks, strict=True):
         finite = [v for n in table for v in _interval(table[n]) if math.isfinite(v) and v > 0]
-        edge = max(finite) * 3 if finite else 1.0
         for i, name in enumerate(names):
             if name not in table:
                 continue
             med, lo, hi = _interval(table[name])
-            colour = line_style(name)["color"]
             if math.isinf(med):
-                ax.plot([edge], [i], marker="x", ms=6, color=colour)
+                mark(ax, [0.97], [i], f"{name}: diverged", marker="x", ms=6,
+                     color=look(name).color, transform=ax.get_yaxis_transform())
                 continue
-            ax.errorbar(med, i, xerr=[[med - lo], [hi - med]], fmt="o", ms=4, capsize=2,
-                        color=colour)
+            ax.hlines(i, lo, hi, color=look(name).color, lw=1.2, gid=f"band:{name}")
+            measured(ax, name, [med], [i], name, ls="none")
         ax.set_yticks(range(len(names)), names)
         if finite and positive_span_decades(finite) >= 1:
             ax.set_xscale("log")
         ax.set_title(task)
-        ax.set_xlabel(r"final $f - f^*$ (loss for mlp), median, 90% CI")
+        ax.set_xlabel(r"final $f - f^*$ (loss for mlp)")
+    axes[0].set_ylabel("optimizer (median over seeds, bar: 90% CI)")
 
 
 def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
@@ -140,20 +169,21 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
         spread = (spreads.get(name) or {}).get("log10_spread_median")
         text = f"; spread {spread:.2f} decades" if isinstance(spread, int | float) else ""
         ax.hist(vals, bins=bins.tolist(), histtype="step", lw=1.5, density=True,
-                label=legend_label(name, hps.get(name))
-                + text, color=line_style(name)["color"])
+                label=legend_label(name, hps.get(name), 40) + text, color=look(name).color,
+                gid=f"{MEASURED}:{name}")
+    ax.set_title("l2-logistic regression, after the last step")
     ax.set_xlabel(r"$\log_{10}$ per-coordinate step multiplier (lr / denominator)")
     ax.set_ylabel("density (all coordinates and seeds)")
-    ax.legend(frameon=False, loc="upper left")
+    ax.legend(frameon=False, loc="upper left", title="spread: width of the central 90%")
 
 
 DIVERGED_AT = 1e10
-"""A sweep value above this (or non-finite) is drawn as a 'diverged' cross at the top."""
+"""A sweep value above this (or non-finite) is a diverged run: marked at the axes' top edge."""
 
 
 def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
            xlabel: str, ylabel: str, hyperparameters: Callable[[Mapping[str, Any], str],
-                                                               Mapping[str, Any]]) -> None:
+                                                               Mapping[str, Any]]) -> Axes:
     table = results.metric("empirical", metric)
     xs = floats(table.get(x_key), f"empirical.metrics.{metric}.{x_key}")
     ax = fig.subplots()
@@ -161,25 +191,22 @@ def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
               if isinstance(e, Mapping) and y_key in e}
     if not curves:
         raise MissingResult(f"empirical.metrics.{metric}: no '{y_key}'")
-    finite = [y for ys in curves.values() for y in ys if math.isfinite(y) and y > 0]
-    top = min(max(finite), DIVERGED_AT) * 10 if finite else 1.0
-    for i, (name, ys) in enumerate(curves.items()):
-        style = line_style(name)
+    for name, ys in curves.items():
         kept = [y if math.isfinite(y) and y <= DIVERGED_AT else math.nan for y in ys]
-        ax.plot(xs, kept, marker="o", ms=3,
-                label=legend_label(name, hyperparameters(table, name)), **style)
+        measured(ax, name, xs, kept, legend_label(name, hyperparameters(table, name)))
         bad = [x for x, y in zip(xs, ys, strict=True) if not (math.isfinite(y) and
                                                                y <= DIVERGED_AT)]
         if bad:
-            ax.plot(bad, [top * 100**i] * len(bad), marker="x" if i % 2 == 0 else "+", ls="none",
-                    ms=7, color=style["color"],
-                    label=f"{name}: diverged (non-finite or > {DIVERGED_AT:.0e})")
+            mark(ax, bad, [0.97] * len(bad), f"{name}: diverged (non-finite or > "
+                 f"{DIVERGED_AT:.0e}), at the top edge", marker=look(name).marker, mfc="none",
+                 ms=7, color=look(name).color, transform=ax.get_xaxis_transform())
     if positive_span_decades(xs) >= 1 and min(xs) > 0:
         ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, loc="best")
+    ax.legend(frameon=False, loc="lower left", fontsize=5.5)
+    return ax
 
 
 def draw_demon(results: ResultSet, fig: Figure) -> None:
@@ -190,37 +217,48 @@ def draw_demon(results: ResultSet, fig: Figure) -> None:
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
-    _sweep(results, fig, "ahb_lr_robustness", "lr_over_L", "final_gap_by_lr",
-           r"learning rate $\times L$", r"final $f - f^*$ on the quadratic (median over seeds)",
-           lambda table, name: ({"momentum": table["heavy_ball_momentum"]}
-                                if "heavyball" in name.lower() and "heavy_ball_momentum" in table
-                                else {"momentum": "adaptive"}))
+    table = results.metric("empirical", "ahb_lr_robustness")
+    ax = _sweep(results, fig, "ahb_lr_robustness", "lr_over_L", "final_gap_by_lr",
+                r"learning rate $\times L$",
+                r"final $f - f^*$ on the quadratic (median over seeds)",
+                lambda table, name: ({"momentum": table["heavy_ball_momentum"]}
+                                     if canonical(name) == "heavyball"
+                                     and "heavy_ball_momentum" in table
+                                     else {"momentum": "adaptive"}))
+    beta = table.get("heavy_ball_momentum")
+    if isinstance(beta, int | float):   # heavy ball on a quadratic is stable iff lr L < 2(1+b)
+        theory_vline(ax, 2 * (1 + float(beta)),
+                     rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = {2 * (1 + beta):.3g}",
+                     owner="HeavyBall")
+        ax.legend(frameon=False, loc="lower left", fontsize=5.5)
 
 
 FIGURES = (
     FigureSpec("empirical_curves", "empirical", "Convergence on the small-scale problems",
                "Suboptimality f(x_t) - f* (training loss for the digits MLP) of every optimizer "
                "on Rosenbrock from the authors' start (1, 2) and the standard start (-1.2, 1), "
-               "l2-logistic regression (breast cancer) and the digits MLP; median over seeds.",
-               draw_curves, (12.0, 6.0)),
+               "l2-logistic regression (breast cancer) and the digits MLP (rows); median over "
+               "seeds, one column per optimizer family (the runs record no per-seed curves, so "
+               "no seed band).", draw_curves, (FULL, 8.6)),
     FigureSpec("empirical_final_loss", "empirical", "Final loss per optimizer",
                "Final suboptimality (loss for the MLP): median over seeds with its 90% "
-               "bootstrap CI; a cross at the right edge marks a run with diverged seeds.",
-               draw_final_loss, (10.0, 4.2)),
+               "bootstrap CI (bar); a cross at the right edge marks a run with diverged seeds.",
+               draw_final_loss, (FULL, 3.4), bands=True),
     FigureSpec("rosenbrock_paths", "empirical", "Rosenbrock paths",
                "Paths of the optimizers on the Rosenbrock function from the authors' start "
                "(1, 2) and the standard start (-1.2, 1) (black dot), over log-spaced contours; "
-               "star: the minimum (1, 1).", draw_rosenbrock, (9.5, 4.6)),
+               "star: the minimum (1, 1).", draw_rosenbrock, (FULL, 4.4)),
     FigureSpec("stepsize_histograms", "empirical", "Per-coordinate step sizes",
                "Histogram of log10 per-coordinate step multipliers of Adam, AdaBelief and Aida "
                "at the end of a logistic-regression run (the spread, width of the central 90% "
-               "in decades, in the legend).", draw_stepsizes, (7.0, 4.0)),
+               "in decades, in the legend).", draw_stepsizes, (COLUMN, 3.0)),
     FigureSpec("demon_robustness", "empirical", "Sensitivity to the momentum setting",
                "Final MLP loss against the momentum parameter for Demon SGDM and heavy-ball SGD "
-               "at the same learning rate (crosses at the top: diverged).", draw_demon,
-               (6.5, 4.0)),
+               "at the same learning rate (open markers at the top edge: diverged).",
+               draw_demon, (COLUMN, 3.0)),
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
                "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum "
-               "(crosses at the top: diverged).", draw_ahb, (6.5, 4.0)),
+               "(open markers at the top edge: diverged); dashed: heavy ball's stability edge "
+               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 3.0), theory=True),
 )

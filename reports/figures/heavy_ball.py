@@ -8,7 +8,7 @@ Reads ``heavy_ball_rate.metrics.rows`` and ``series.curves`` (each
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -16,14 +16,26 @@ from matplotlib.figure import Figure
 
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
+from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
+    COLUMN,
+    FULL,
     OKABE_ITO,
-    FigureSpec,
+    band,
     floats,
     legend,
+    measured,
     series_xy,
+    theory,
+    theory_hline,
 )
 from reports.results import InvalidData, MissingResult, ResultSet
+
+HEAVY_BALL, GD = "HeavyBall", "GD"
+
+
+def _gap(values: Sequence[float | None]) -> np.ndarray:
+    return 1.0 - np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
 def draw_rates(results: ResultSet, fig: Figure) -> None:
@@ -31,21 +43,21 @@ def draw_rates(results: ResultSet, fig: Figure) -> None:
     if not rows:
         raise InvalidData("measurements/heavy_ball_rate.json", "metrics.rows is empty")
     kappa = np.array([r.kappa for r in rows], dtype=float)
-
-    def gap(field: str) -> np.ndarray:
-        return 1.0 - np.array([getattr(r, field) for r in rows], dtype=float)
-
     ax = fig.subplots()
-    ax.plot(kappa, gap("rho_star"), color=OKABE_ITO[0], lw=1.5,
-            label=r"heavy ball theory: $\rho^* = (\sqrt{\kappa}-1)/(\sqrt{\kappa}+1)$")
-    ax.plot(kappa, gap("rate_fit_jordan"), ls="none", marker="o", mfc="none",
-            color=OKABE_ITO[0], label=r"heavy ball ($\alpha^*, \beta^*$): fit $C k \rho^k$")
-    ax.plot(kappa, gap("rate_measured"), ls="none", marker="x", color=OKABE_ITO[0],
-            label=r"heavy ball ($\alpha^*, \beta^*$): plain fit $C \rho^k$")
-    ax.plot(kappa, gap("gd_rate_theory"), color=OKABE_ITO[3], lw=1.5, ls="--",
-            label=r"GD theory: $(\kappa-1)/(\kappa+1)$")
-    ax.plot(kappa, gap("gd_rate_measured"), ls="none", marker="s", mfc="none",
-            color=OKABE_ITO[3], label=r"GD (lr $= 2/(L+\mu)$): measured")
+    for name, theory_field, field, seeds, label in (
+            (HEAVY_BALL, "rho_star", "rate_fit_jordan", "rate_fit_jordan_seeds",
+             r"heavy ball ($\alpha^*, \beta^*$): fit $C k \rho^k$"),
+            (GD, "gd_rate_theory", "gd_rate_measured", "gd_rate_measured_seeds",
+             r"GD (lr $= 2/(L+\mu)$): fit $C \rho^k$")):
+        theory(ax, kappa, _gap([getattr(r, theory_field) for r in rows]),
+               r"heavy ball theory $\rho^* = (\sqrt{\kappa}-1)/(\sqrt{\kappa}+1)$"
+               if name == HEAVY_BALL else r"GD theory $(\kappa-1)/(\kappa+1)$", owner=name)
+        measured(ax, name, kappa, _gap([getattr(r, field) for r in rows]), label, ls="none")
+        per_seed = [_gap(list(getattr(r, seeds))) for r in rows]
+        band(ax, name, kappa, [np.nanmin(s) if np.isfinite(s).any() else np.nan
+                               for s in per_seed],
+             [np.nanmax(s) if np.isfinite(s).any() else np.nan for s in per_seed],
+             label=f"{'heavy ball' if name == HEAVY_BALL else 'GD'}: range over seeds")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"condition number $\kappa = L/\mu$")
@@ -53,27 +65,49 @@ def draw_rates(results: ResultSet, fig: Figure) -> None:
     legend(ax, loc="lower left")
 
 
-CURVE_LABELS = {"heavy_ball": r"heavy ball (lr=$\alpha^*$, momentum=$\beta^*$)",
-                "gd": r"GD (lr=$2/(L+\mu)$)"}
+FLOOR = 1e-10
+"""An error curve is compared with its theory rate only while it is above this fraction of
+its start (below, float64 rounding, not the method, sets the curve)."""
 
 
 def draw_error_curves(results: ResultSet, fig: Figure) -> None:
     curves = results.series("heavy_ball_rate").get("error_curves")
     if not isinstance(curves, Mapping) or not curves:
         raise MissingResult("heavy_ball_rate.series.error_curves absent")
+    rows = {r.kappa: r for r in results.record(HeavyBallRateMetrics).rows}
     kappas = sorted(curves, key=float)
-    ax = fig.subplots()
-    for i, kappa in enumerate(kappas):
+    axes = fig.subplots(1, len(kappas), squeeze=False, sharey=True)[0]
+    for ax, kappa in zip(axes, kappas, strict=True):
+        row = rows.get(float(kappa))
+        if row is None:
+            raise InvalidData("measurements/heavy_ball_rate.json",
+                              f"series.error_curves has kappa {kappa}, metrics.rows has not")
         for method, entry in sorted(curves[kappa].items()):
+            name = HEAVY_BALL if method == "heavy_ball" else GD
             steps, err = series_xy(entry, "k", "error",
                                    f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
-            ax.plot(steps, err, color=OKABE_ITO[i % len(OKABE_ITO)],
-                    ls="--" if method == "gd" else "-",
-                    label=f"{CURVE_LABELS.get(method, method)}, $\\kappa$={float(kappa):g}")
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration k")
-    ax.set_ylabel(r"$\|x_k - x^*\|$ (median over seeds)")
-    legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+            measured(ax, name, steps, err, CURVE_LABELS.get(method, method))
+            k, e = np.array(steps), np.array(err)
+            if name == GD:      # exact: ||x_k - x*|| <= ((kappa-1)/(kappa+1))^k ||x_0 - x*||
+                theory(ax, k, e[0] * row.gd_rate_theory ** k,
+                       r"GD bound $((\kappa-1)/(\kappa+1))^k \|x_0 - x^*\|$", owner=GD)
+                continue
+            above = np.flatnonzero(np.isfinite(e) & (e > FLOOR * e[0]))
+            if above.size:      # rho*^k has no constant: its slope, through the last point
+                last = int(above[-1])
+                theory(ax, k[: last + 1], e[last] * row.rho_star ** (k[: last + 1] - k[last]),
+                       r"heavy ball theory rate $\propto \rho^{*k}$ (through the last point)",
+                       kind="reference", owner=HEAVY_BALL)
+        ax.set_yscale("log")
+        ax.set_title(rf"$\kappa$ = {float(kappa):g}")
+        ax.set_xlabel("iteration k")
+    axes[0].set_ylabel(r"$\|x_k - x^*\|$ (median over seeds)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+
+
+CURVE_LABELS = {"heavy_ball": r"heavy ball (lr=$\alpha^*$, momentum=$\beta^*$)",
+                "gd": r"GD (lr=$2/(L+\mu)$)"}
 
 
 def _fraction(value: float) -> str:
@@ -91,24 +125,24 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
     cycling = [x0 for x0 in trajs if not converged.get(float(x0), False)]
     for x0 in cycling:
         values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
-        ax.plot(range(len(values)), values, lw=0.8, alpha=0.6, color=OKABE_ITO[0],
-                label=(f"heavy ball ({hp}) from x0 = x1 in "
-                       f"{{{', '.join(sorted(cycling, key=float))}}}: does not converge"
-                       if x0 == cycling[0] else None))
+        measured(ax, "HeavyBall: cycling starts", range(len(values)), values, lw=0.8,
+                 alpha=0.6, color=OKABE_ITO[0], marker="none",
+                 label=(f"heavy ball ({hp}) from x0 = x1 in "
+                        f"{{{', '.join(sorted(cycling, key=float))}}}: does not converge"
+                        if x0 == cycling[0] else None))
     colours = iter([OKABE_ITO[3], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[4]])
     for x0 in sorted((x for x in trajs if x not in cycling), key=float):
         values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
-        ax.plot(range(len(values)), values, lw=1.4, marker=".", ms=3,
-                color=next(colours, "black"),
-                label=f"heavy ball ({hp}) from x0 = x1 = {x0}: converges")
-    for j, p in enumerate(metrics.expected_cycle):
-        ax.axhline(p, color="grey", ls=":", lw=1.2,
-                   label="published 3-cycle (Lessard et al. 2016)" if j == 0 else None)
+        measured(ax, f"HeavyBall from {x0}", range(len(values)), values, marker=".",
+                 color=next(colours, "black"),
+                 label=f"heavy ball ({hp}) from x0 = x1 = {x0}: converges")
+    for p in metrics.expected_cycle:
+        theory_hline(ax, p, "published 3-cycle (Lessard et al. 2016)", kind="reference")
     ax.set_xlabel("iteration k")
     ax.set_ylabel(r"iterate $x_k$")
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, [textwrap.fill(t, 90) for t in labels], loc="outside lower center",
-               frameon=False)
+    handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(list(handles.values()), [textwrap.fill(t, 90) for t in handles],
+               loc="outside lower center", frameon=False)
 
 
 FIGURES = (
@@ -116,12 +150,16 @@ FIGURES = (
                "Per-step linear rate of Polyak-tuned heavy ball and of gradient descent on "
                "quadratics over the condition number, plotted as 1 - rate (log scale): theory "
                "(lines) against rates fitted from the runs (markers; circles allow the k rho^k "
-               "Jordan term at the spectrum's ends).", draw_rates, (6.5, 4.0)),
+               "Jordan term at the spectrum's ends; band: range of the per-seed fits).",
+               draw_rates, (COLUMN, 3.0), theory=True, bands=True),
     FigureSpec("heavy_ball_error_curves", "heavy_ball_rate", "Heavy ball and GD error curves",
-               "Error of heavy ball (solid) and gradient descent (dashed) per iteration, one "
-               "colour per condition number.", draw_error_curves, (8.0, 3.8)),
+               "Error of heavy ball and gradient descent per iteration (median over seeds), "
+               "one panel per condition number; dashed: GD's contraction bound "
+               "((kappa-1)/(kappa+1))^k ||x_0 - x*||; dotted: heavy ball's theory rate rho*^k "
+               "(a rate without a constant, drawn through the last point above 1e-10 of the "
+               "start).", draw_error_curves, (FULL, 2.8), theory=True),
     FigureSpec("lessard_cycle", "lessard_cycle", "Heavy ball on Lessard et al.'s function",
                "Iterates of heavy ball (alpha = 1/9, beta = 4/9) on Lessard, Recht and Packard's "
                "function from several starts x0 = x1; dotted lines: the published 3-cycle.",
-               draw_lessard, (8.0, 4.8)),
+               draw_lessard, (FULL, 3.6), theory=True),
 )

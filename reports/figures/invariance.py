@@ -7,7 +7,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from reports.figures.style import FigureSpec
+from reports.figures.canvas import FigureSpec
+from reports.figures.style import FULL
 from reports.results import InvalidData, ResultSet
 
 FLOOR = 1e-16
@@ -32,6 +33,8 @@ def draw_invariance(results: ResultSet, fig: Figure) -> None:
                       cmap="viridis", aspect="auto")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(range(len(rows)), rows)
+    ax.set_xlabel("transformation of the online game")
+    ax.set_ylabel("optimizer")
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.0e}", ha="center", va="center",
                 fontsize=6, color="white" if shown[i, j] < 1e-6 else "black")
@@ -43,5 +46,5 @@ FIGURES = (
                "For each optimizer and transformation of the online games, the largest change "
                "of the mapped-back iterate (over t, / D_inf) or of R_T/T (rescaled, / G_inf "
                "D_inf), worst over the games; below 1e-10 is exact, below 1e-5 'up to eps'.",
-               draw_invariance, (9.0, 6.0)),
+               draw_invariance, (FULL, 5.0)),
 )

@@ -12,18 +12,23 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
-    FigureSpec,
+    FULL,
+    canonical,
     labelled_hyperparameters,
     legend_label,
-    line_style,
+    measured,
     merged_hyperparameters,
     series_xy,
+    theory_hline,
 )
 from reports.results import MissingResult, ResultSet
 
 CONSTRUCTIONS = {"theorem1": "Theorem 1 (C = 3)", "section5_online": "Section 5, online",
                  "section5_stochastic": "Section 5, stochastic"}
+CLAIMED = ("adam", "amsgrad", "dwmgrad", "dwmgradanalysed")
+"""The optimizers Reddi et al.'s claims and ours are about: the left column; the others right."""
 
 
 def draw_reddi(results: ResultSet, fig: Figure) -> None:
@@ -32,28 +37,38 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
     if not present:
         raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
     per_panel = [labelled_hyperparameters(results, "reddi", c) for c in present]
-    axes = fig.subplots(1, len(present), sharey=True, squeeze=False)[0]
+    grid = fig.subplots(len(present), 2, sharex=True, sharey=True, squeeze=False)
     handles: dict[str, Any] = {}
-    for ax, construction in zip(axes, present, strict=True):
+    marks: dict[str, Any] = {}
+    for axes, construction in zip(grid, present, strict=True):
         for name, entry in sorted(series[construction].items()):
             steps, xs = series_xy(entry, "t", "x", f"reddi.series.{construction}.{name}")
-            (line,) = ax.plot(steps, xs, lw=1.2, **line_style(name))
-            handles.setdefault(name, line)
-        ax.axhline(-1.0, color="grey", ls=":", lw=1)
-        ax.set_xscale("log")
-        ax.set_ylim(-1.1, 1.1)
-        ax.set_title(CONSTRUCTIONS[construction])
+            ax = axes[0] if canonical(name) in CLAIMED else axes[1]
+            handles.setdefault(name, measured(ax, name, steps, xs, name, lw=1.0))
+        for col, ax in enumerate(axes):
+            for y, label, kind in ((-1.0, "optimum $x^* = -1$", "theory"),
+                                   (1.0, "$x = +1$: where Reddi et al. prove Adam goes",
+                                    "reference")):
+                marks.setdefault(label, theory_hline(ax, y, label, kind=kind))
+            ax.set_xscale("log")
+            ax.set_ylim(-1.1, 1.1)
+            ax.set_title(f"{CONSTRUCTIONS[construction]}: "
+                         f"{'Adam, AMSGrad, DWMGrad' if col == 0 else 'the others'}")
+        axes[0].set_ylabel(r"iterate $x_t$")
+    for ax in grid[-1]:
         ax.set_xlabel(r"round $t$")
-    axes[0].set_ylabel(r"iterate $x_t$ (optimum $x^* = -1$, dotted)")
-    labels = [legend_label(name, merged_hyperparameters([hp.get(name, {}) for hp in per_panel]))
-              for name in handles]
-    fig.legend(list(handles.values()), labels, loc="outside lower center", ncols=2,
-               frameon=False, title="hyperparameters per panel, left to right")
+    labels = [legend_label(name, merged_hyperparameters([hp.get(name, {}) for hp in per_panel]),
+                           width=80) for name in handles]
+    fig.legend([*handles.values(), *marks.values()], [*labels, *marks],
+               loc="outside lower center", ncols=2, frameon=False,
+               title="hyperparameters per construction, top to bottom")
 
 
 FIGURES = (
     FigureSpec("reddi_trajectories", "reddi", "Reddi et al.'s constructions: every optimizer",
                "Iterate x_t on F = [-1, 1] for each optimizer on Reddi, Kale and Kumar's "
-               "constructions; the optimum is x* = -1 and x = +1 is the worst point.",
-               draw_reddi, (10.0, 5.2)),
+               "constructions (rows); left: the optimizers the claims are about, right: the "
+               "others. Dashed: the optimum x* = -1; dotted: x = +1, the worst point, where "
+               "Reddi et al. prove Adam converges on Theorem 1.",
+               draw_reddi, (FULL, 6.4), theory=True),
 )

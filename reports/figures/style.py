@@ -1,72 +1,224 @@
-"""The one style every figure shares, and the machinery that draws and saves a figure.
+"""The house style: the one place that decides how every figure looks.
 
-Colours: the Okabe-Ito palette (colour-blind safe), combined with line styles so that more
-optimizers than colours stay distinguishable; an optimizer keeps its colour in every figure.
-Each figure is a :class:`FigureSpec` whose ``draw`` reads the result files (the measurements'
-``series`` and ``metrics``) and fills a matplotlib ``Figure``; :func:`render` saves it as
-vector PDF and PNG, or records why it could not be drawn.
+* **Optimizers**: :data:`LOOKS` gives each optimizer and DWMGrad variant one colour (Okabe-Ito,
+  colour-blind safe; a family shares a hue) and one marker, used in every figure; no two entries
+  share a (colour, marker) pair, so no two series of one axes look alike. :func:`look` resolves
+  the spellings the result files use ("DWMGrad (analysed)", "paper:loss_decrease",
+  "Adam (Reddi Thm 1: ...)").
+* **Roles**: a measurement is a solid line with its optimizer's markers; theory is drawn
+  without markers in a role's line style (:data:`THEORY_STYLES`: a prediction or bound dashed,
+  a reference slope or a fit dotted, a trivial comparator dash-dotted); seed spread is a band
+  in the series' colour. The drawing helpers (:func:`measured`, :func:`theory`, :func:`band`)
+  tag each artist with its role (``gid``) so that :mod:`reports.figures.lint` can check a
+  figure from its artists.
+* **Sizes and fonts** for a two-column appendix (:data:`COLUMN`, :data:`FULL` inches wide,
+  8-9 pt text at print size, TrueType fonts embedded in the PDF): :data:`RC`.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import matplotlib
 import numpy as np
 from cycler import cycler
+from matplotlib import cbook
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from reports.results import CONTRACT_ERRORS, InvalidData, MissingResult, ResultSet
-from verify_io.files import atomic_write_with
+from reports.results import MissingResult, ResultSet
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                               "#56B4E9", "#F0E442", "#000000")
-LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = OKABE_ITO
-KNOWN_STYLES: dict[str, tuple[str, str]] = {
-    # one colour per family, line style within it: variants read as relatives
-    "dwmgrad": (BLUE, "-"), "dwmgradanalysed": (BLUE, "--"),
-    "adam": (ORANGE, "-"), "demonadam": (ORANGE, "--"), "adamahb": (ORANGE, ":"),
-    "amsgrad": (VERMILLION, "-"),
-    "adabelief": (GREEN, "-"), "aida": (PURPLE, "-"),
-    "heavyball": (SKY, "-"), "adaptivehb": (SKY, "--"), "demonsgd": (SKY, "-."),
-    "sgd": (BLACK, "-"), "gd": (BLACK, "-"),
+GREY = "#7F7F7F"
+THEORY_COLOUR = BLACK
+"""Colour of a theory line that belongs to no one series (a trivial bound, an edge)."""
+SERIES_COLOURS: tuple[str, ...] = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY)
+"""Colours of series the registry does not name (never black, the theory colour, nor the
+Okabe-Ito yellow, too light for a line on white)."""
+
+COLUMN, FULL = 3.4, 7.0
+"""Widths in inches of one column and of the full text of a two-column appendix."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one optimizer's series is drawn: colour and marker (the line style is the role's)."""
+
+    color: str
+    marker: str
+
+
+LOOKS: dict[str, Look] = {
+    # DWMGrad: the paper's window rules in blue, the analysed algorithm's settings in sky blue
+    "dwmgrad": Look(BLUE, "o"), "dwmgradlossdecrease": Look(BLUE, "s"),
+    "dwmgradlossincrease": Look(BLUE, "^"),
+    "dwmgradanalysed": Look(SKY, "D"), "dwmgradanalysedtuned": Look(SKY, "v"),
+    "dwmgradconstantmomentum": Look(SKY, "P"),
+    # Adam and its relatives in orange, AMSGrad apart in vermillion
+    "adam": Look(ORANGE, "o"), "demonadam": Look(ORANGE, "s"), "adamahb": Look(ORANGE, "^"),
+    "amsgrad": Look(VERMILLION, "o"),
+    "adabelief": Look(GREEN, "o"), "aida": Look(PURPLE, "o"),
+    # heavy ball and the momentum schedules compared against it: different hues
+    "heavyball": Look(BLACK, "o"), "adaptivehb": Look(GREEN, "^"), "demonsgd": Look(PURPLE, "s"),
+    "sgd": Look(GREY, "o"), "gd": Look(GREY, "s"),
 }
-"""Fixed colour and line style of each optimizer the package and its baselines name."""
+"""One look per optimizer and DWMGrad variant (keys as :func:`canonical` writes them)."""
+
+ALIASES: dict[str, str] = {
+    "paperloss": "dwmgrad", "dwmgradpaperloss": "dwmgrad", "dwmgradloss": "dwmgrad",
+    "published": "dwmgrad", "heavyballgd": "heavyball",
+}
+"""Other spellings of a key of :data:`LOOKS`."""
+
+FALLBACK_MARKERS = ("X", "*", "h", "<", ">", "p", "d", "H")
+"""Markers no entry of :data:`LOOKS` uses: a name the registry does not know (a plugin's
+optimizer) gets one of these, so it never looks like a registered optimizer."""
+
+THEORY_STYLES: dict[str, str] = {"theory": "--", "reference": ":", "trivial": "-."}
+"""Line style of each kind of theory line: a prediction/bound/envelope/edge ("theory"), a
+reference slope or fitted power law ("reference"), a trivial comparator ("trivial")."""
+
+MEASURED, BAND, FIT, MARK = "measured", "band", "fit", "mark"
+"""The ``gid`` prefixes of measurements, seed-spread bands, power laws fitted to a
+measurement and marks (a start, a minimum, a diverged run); theory lines: ``theory:<kind>``."""
 
 RC: dict[str, Any] = {
-    "font.size": 9,
-    "axes.titlesize": 9,
-    "axes.labelsize": 9,
-    "legend.fontsize": 7,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "legend.fontsize": 6.5,
+    "legend.title_fontsize": 6.5,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 3.5,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
-    "savefig.dpi": 150,
+    "savefig.dpi": 200,
     "pdf.fonttype": 42,
+    "ps.fonttype": 42,
     "svg.hashsalt": "dwmgrad-verify",
 }
+"""Matplotlib settings of every figure (TrueType fonts embedded: ``pdf.fonttype`` 42)."""
 
 
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+def canonical(name: str) -> str:
+    """The registry key of ``name``: lower-case letters and digits, DWMGrad variants prefixed
+    with ``dwmgrad``, known aliases resolved."""
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    for prefix in ("dwmgradpaper", "paper"):
+        if key.startswith(prefix) and key != prefix + "loss":
+            key = "dwmgrad" + key[len(prefix):]
+    if key.startswith(("analysed", "constantmomentum")):
+        key = "dwmgrad" + key
+    return ALIASES.get(key, key)
+
+
+def look(name: str) -> Look:
+    """The look of optimizer (or variant) ``name``, the same in every figure.
+
+    Tried in order: the whole name, then the name before a parenthesis ("Adam (Reddi Thm 1:
+    ...)" is Adam); a name the registry does not know gets a fallback marker (deterministic in
+    the name) that no registered optimizer uses."""
+    for candidate in (name, name.split(" (")[0]):
+        known = LOOKS.get(canonical(candidate))
+        if known is not None:
+            return known
+    index = sum(map(ord, canonical(name)))
+    return Look(SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                FALLBACK_MARKERS[index // len(SERIES_COLOURS) % len(FALLBACK_MARKERS)])
 
 
 def line_style(name: str) -> dict[str, Any]:
-    """Colour and line style of optimizer (or series) ``name``, the same in every figure."""
-    known = KNOWN_STYLES.get(_key(name))
-    if known is None:
-        index = sum(map(ord, _key(name))) % (len(OKABE_ITO) * len(LINESTYLES))
-        known = (OKABE_ITO[index % len(OKABE_ITO)], LINESTYLES[index // len(OKABE_ITO)])
-    return {"color": known[0], "linestyle": known[1]}
+    """Matplotlib keywords of a measured series of ``name``: its colour and marker, solid."""
+    known = look(name)
+    return {"color": known.color, "marker": known.marker, "linestyle": "-"}
+
+
+def measured(ax: Axes, name: str, x: Any, y: Any, label: str | None = None,
+             **kwargs: Any) -> Line2D:
+    """Draw a measured series of optimizer ``name`` in its look (markers every few points
+    when the series is long); tagged ``measured:<name>``."""
+    n = len(x) if hasattr(x, "__len__") else 0
+    options = {**line_style(name), "markevery": max(1, n // 8),
+               **cbook.normalize_kwargs(kwargs, Line2D)}
+    (line,) = ax.plot(x, y, label=label, gid=f"{MEASURED}:{name}", **options)
+    return line
+
+
+def theory(ax: Axes, x: Any, y: Any, label: str | None, kind: str = "theory",
+           owner: str | None = None, **kwargs: Any) -> Line2D:
+    """Draw a theory line (no markers) of ``kind`` (:data:`THEORY_STYLES`), in the colour of
+    the series it belongs to (``owner``) or in :data:`THEORY_COLOUR`; tagged ``theory:<kind>``."""
+    colour = look(owner).color if owner is not None else THEORY_COLOUR
+    options = {"color": colour, "linestyle": THEORY_STYLES[kind], "linewidth": 1.0,
+               "marker": "none", **cbook.normalize_kwargs(kwargs, Line2D)}
+    (line,) = ax.plot(x, y, label=label, gid=f"theory:{kind}", **options)
+    return line
+
+
+def theory_hline(ax: Axes, y: float, label: str | None, kind: str = "theory",
+                 owner: str | None = None) -> Line2D:
+    colour = look(owner).color if owner is not None else THEORY_COLOUR
+    return ax.axhline(y, color=colour, linestyle=THEORY_STYLES[kind], linewidth=1.0,
+                      label=label, gid=f"theory:{kind}")
+
+
+def theory_vline(ax: Axes, x: float, label: str | None, kind: str = "theory",
+                 owner: str | None = None) -> Line2D:
+    colour = look(owner).color if owner is not None else THEORY_COLOUR
+    return ax.axvline(x, color=colour, linestyle=THEORY_STYLES[kind], linewidth=1.0,
+                      label=label, gid=f"theory:{kind}")
+
+
+def band(ax: Axes, name: str, x: Any, low: Any, high: Any, label: str | None = None) -> Any:
+    """Seed spread of ``name``'s series between ``low`` and ``high``; tagged ``band:<name>``."""
+    return ax.fill_between(x, low, high, color=look(name).color, alpha=0.18, linewidth=0,
+                           label=label, gid=f"{BAND}:{name}")
+
+
+def fit_line(ax: Axes, name: str, x: Any, y: Any, label: str | None = None) -> Line2D:
+    """A curve fitted to ``name``'s measurement (thin, dotted, its colour); tagged ``fit:``."""
+    (line,) = ax.plot(x, y, color=look(name).color, linestyle=":", linewidth=0.8,
+                      marker="none", label=label, gid=f"{FIT}:{name}")
+    return line
+
+
+def mark(ax: Axes, x: Any, y: Any, label: str | None = None, **kwargs: Any) -> Line2D:
+    """Points that are neither a series nor theory (a start, a minimum, a diverged run)."""
+    options = {"color": BLACK, "linestyle": "none", "marker": "o",
+               **cbook.normalize_kwargs(kwargs, Line2D)}
+    (line,) = ax.plot(x, y, label=label, gid=f"{MARK}:{label or ''}", **options)
+    return line
+
+
+def indexed_look(i: int) -> Look:
+    """The ``i``-th look for series that are not optimizers (settings, games): the palette
+    without black, then the next marker; distinct for distinct ``i`` below 7 x 9."""
+    markers = ("o", *FALLBACK_MARKERS)
+    return Look(SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                markers[i // len(SERIES_COLOURS) % len(markers)])
+
+
+def power_law_through(x: Sequence[float], y: Sequence[float], exponent: float
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """A reference line c x^exponent through the last positive finite point of (x, y) (the
+    largest x, where the asymptotic regime is), over the range of x; None without one."""
+    pts = [(a, b) for a, b in zip(x, y, strict=True)
+           if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0]
+    if len(pts) < 2:
+        return None
+    x0, y0 = max(pts)
+    grid = np.geomspace(min(p[0] for p in pts), x0, 32)
+    return grid, y0 * (grid / x0) ** exponent
 
 
 def fmt_value(v: Any) -> str:
@@ -156,115 +308,3 @@ def legend(ax: Axes, **kwargs: Any) -> None:
         ax.legend(frameon=False, **kwargs)
 
 
-Draw = Callable[[ResultSet, Figure], None]
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """A named figure of one experiment: its caption and the function that draws it."""
-
-    name: str
-    experiment: str
-    title: str
-    caption: str
-    draw: Draw
-    size: tuple[float, float] = (7.0, 3.6)
-
-
-@dataclass(frozen=True)
-class FigureResult:
-    """A drawn figure (``png``, ``pdf``; ``note`` says what of the data it could not show) or
-    the ``reason`` it was not drawn."""
-
-    spec: FigureSpec
-    png: Path | None = None
-    pdf: Path | None = None
-    reason: str = ""
-    note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.png is not None
-
-
-def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
-    """Draw ``spec`` and save ``out_dir/<name>.pdf`` and ``.png`` (no timestamps inside)."""
-    with matplotlib.rc_context(cast(Any, RC)):
-        fig = Figure(figsize=spec.size, layout="constrained")
-        try:
-            spec.draw(results, fig)
-        except MissingResult as exc:
-            return FigureResult(spec, reason=str(exc))
-        except InvalidData as exc:
-            return FigureResult(spec, reason=f"invalid data: {exc}")
-        except CONTRACT_ERRORS as exc:
-            return FigureResult(spec, reason=f"results do not follow the contract: "
-                                             f"{type(exc).__name__}: {exc}")
-        source = f"measurements/{spec.experiment}.json"
-        hidden = hide_non_finite(fig)
-        note = (f"{hidden} value(s) of {source} that are not finite numbers (null, NaN or "
-                f"inf) are not drawn."
-                if hidden else "")
-        pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"
-        try:
-            _save_atomic(fig, pdf, {"CreationDate": None, "ModDate": None})
-            _save_atomic(fig, png, {"Software": None})
-        except ValueError as exc:       # e.g. a log axis left with no positive finite value
-            for path in (pdf, png):
-                path.unlink(missing_ok=True)
-            return FigureResult(spec, reason=f"{source} cannot be drawn: {exc}")
-    return FigureResult(spec, png, pdf, note=note)
-
-
-def _finite_rows(points: np.ndarray) -> np.ndarray:
-    """Which rows of an (n, 2) array of x, y are both finite."""
-    return np.all(np.isfinite(points), axis=1)
-
-
-def hide_non_finite(fig: Figure) -> int:
-    """Drop the non-finite points of every line and scatter of ``fig``, write on each axes
-    that lost some how many it lost, rescale, and return the total count.
-
-    Matplotlib leaves a NaN as a gap but lets an inf into the axis limits, and a log axis
-    whose values are all non-finite or non-positive fails when saved: so the data goes, a mark
-    says so, and an axis with nothing positive left to show on a log scale becomes linear.
-    """
-    total = 0
-    for ax in fig.axes:
-        hidden = 0
-        for line in ax.get_lines():
-            try:
-                x = np.asarray(line.get_xdata(), dtype=float)
-                y = np.asarray(line.get_ydata(), dtype=float)
-            except (TypeError, ValueError):     # categorical data: nothing numeric to hide
-                continue
-            if x.shape != y.shape or x.ndim != 1:
-                continue
-            keep = _finite_rows(np.stack([x, y], axis=1))
-            if not keep.all():
-                hidden += int((~keep).sum())
-                line.set_data(x[keep], y[keep])
-        for collection in ax.collections:
-            offsets = np.asarray(collection.get_offsets(), dtype=float)
-            if offsets.ndim == 2 and offsets.shape[1] == 2 and len(offsets) > 1:
-                keep = _finite_rows(offsets)
-                if not keep.all():
-                    hidden += int((~keep).sum())
-                    collection.set_offsets(offsets[keep])
-        if hidden:
-            ax.text(0.99, 0.99, f"{hidden} non-finite value(s) not drawn", ha="right",
-                    va="top", transform=ax.transAxes, color=VERMILLION, fontsize=7)
-            ax.relim()
-            ax.autoscale_view()
-        for axis, scale, lim in (("x", ax.get_xscale(), ax.dataLim.intervalx),
-                                 ("y", ax.get_yscale(), ax.dataLim.intervaly)):
-            if scale == "log" and not (np.isfinite(lim).all() and lim.max() > 0):
-                (ax.set_xscale if axis == "x" else ax.set_yscale)("linear")
-        total += hidden
-    return total
-
-
-def _save_atomic(fig: Figure, path: Path, metadata: dict[str, Any]) -> None:
-    """Save through a temporary file and a rename, so no reader sees a partial figure."""
-    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:],
-                                                    metadata=metadata))

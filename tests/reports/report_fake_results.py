@@ -155,8 +155,10 @@ def invariance() -> dict[str, Any]:
 def cost_scaling() -> dict[str, Any]:
     entries: dict[str, CostEntry] = {}
     d = np.geomspace(100, 1e6, 5)
-    series: dict[str, Any] = {"d": d.tolist(), "n": [10, 100], "step_time_s": {},
-                              "state_bytes": {}, "SGD": (1e-6 + 1e-10 * d).tolist()}
+    n = np.array([10.0, 100.0, 1000.0])
+    series: dict[str, Any] = {"d": d.tolist(), "n": n.tolist(), "step_time_s": {},
+                              "run_time_s": {}, "state_bytes": {},
+                              "SGD": (1e-6 + 1e-10 * d).tolist()}
     for i, opt in enumerate(("DWMGrad", "Adam", "AdaBelief", "Aida")):
         fit = Fit(0.97, -12.0, 0.93, 1.01, 0.9, 3.0)
         entries[opt] = CostEntry(
@@ -171,6 +173,9 @@ def cost_scaling() -> dict[str, Any]:
         median = 2e-6 + (1 + i) * 1e-9 * d
         series["step_time_s"][opt] = {"median": median.tolist(), "min": (0.9 * median).tolist(),
                                       "max": (1.2 * median).tolist()}
+        run = 1e-3 + (1 + i) * 1e-5 * n
+        series["run_time_s"][opt] = {"median": run.tolist(), "min": (0.9 * run).tolist(),
+                                     "max": (1.1 * run).tolist()}
         series["state_bytes"][opt] = (8 * d).tolist()
     return _measurement("cost_scaling", CostScalingMetrics(entries), series)
 

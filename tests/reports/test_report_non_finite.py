@@ -21,7 +21,7 @@ import pytest
 from reports import build
 from reports.build import build_report
 from reports.figures import FIGURES, FigureResult
-from reports.figures.style import render
+from reports.figures.canvas import render
 from reports.results import load_results
 
 POISONED = ("heavy_ball_rate", "dwmgrad_regret", "counterexample_search")
@@ -72,7 +72,7 @@ def test_all_non_finite_measurements_never_crash_the_figures(result_dir: Path,
 def test_a_figure_draws_the_finite_values_and_says_how_many_it_left_out(
         result_dir: Path) -> None:
     def spoil(measurement: dict[str, Any]) -> None:
-        measurement["metrics"]["rows"][1]["rate_measured"] = None
+        measurement["metrics"]["rows"][1]["rate_fit_jordan"] = None
         measurement["series"]["error_curves"]["10"]["gd"]["error"][3] = None
 
     rewrite(result_dir, "heavy_ball_rate", spoil)

@@ -12,17 +12,11 @@ from report_fake_results import write_fake_results
 from reports.build import ReportFiles
 from reports.document import Math, Table, to_html
 from reports.figures import FIGURES
-from reports.figures.style import KNOWN_STYLES, legend_label, line_style, render
+from reports.figures.canvas import render
+from reports.figures.style import legend_label
 from reports.markup import inline_latex, latex_escape, markdown_html, mathml
 from reports.readme_snippet import COMMAND, write_section
 from reports.results import load_results
-
-
-def test_every_known_optimizer_has_its_own_style() -> None:
-    styles = {tuple(line_style(name).values()) for name in KNOWN_STYLES if name != "gd"}
-    assert len(styles) == len(KNOWN_STYLES) - 1
-    assert line_style("DWMGrad (analysed)") != line_style("DWMGrad")
-    assert line_style("Some New Optimizer") == line_style("some-new optimizer")
 
 
 def test_legend_names_the_hyperparameters() -> None:
