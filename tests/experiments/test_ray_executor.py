@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from dwmgrad_verify.cli import main
 from experiments.named import heavy_ball_rate
 from experiments.records import RunRecord
 from experiments.runner import run_spec_safely
@@ -29,23 +30,27 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
                           env={**os.environ, **(env or {})})
 
 
-def _run_without_ray(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in a process where ``import ray`` fails, as on a machine without the extra."""
-    code = ("import sys; sys.modules['ray'] = None; from dwmgrad_verify.cli import main; "
-            f"sys.exit(main({list(args)!r}))")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """The CLI in this process (the exit path of a real process: tests/hardening/test_cli_fuzz's
+    test_real_processes_exit_2_with_one_line)."""
+    try:
+        code = main(list(args))
+    except SystemExit as exc:              # argparse's own errors exit 2 the same way
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["run", "all"])
-def test_ray_executor_without_ray_exits_2_with_the_install_command(tmp_path: Path,
-                                                                    command: str) -> None:
+def test_ray_executor_without_ray_exits_2_with_the_install_command(
+        tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)     # ``import ray`` fails, as without the extra
     args = [command, *(["heavy_ball_rate"] if command == "run" else []), "--executor", "ray",
             "--out", str(tmp_path / "out")]
-    proc = _run_without_ray(tmp_path, *args)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "pip install -e '.[ray]'" in lines[0], proc.stderr
+    code, err = _main(capsys, *args)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "pip install -e '.[ray]'" in lines[0], err
     assert not (tmp_path / "out" / "runs").exists()
 
 
@@ -55,11 +60,12 @@ def test_ray_executor_without_ray_exits_2_with_the_install_command(tmp_path: Pat
     (["--executor", "ray", "--ray-address", " "], "--ray-address ' '"),
 ])
 def test_bad_executor_options_exit_2_naming_the_value(tmp_path: Path, args: list[str],
-                                                     named: str) -> None:
-    proc = _cli("run", "heavy_ball_rate", "--out", str(tmp_path / "out"), *args)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and named in lines[0], proc.stderr
+                                                     named: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _main(capsys, "run", "heavy_ball_rate", "--out", str(tmp_path / "out"), *args)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], err
     assert not (tmp_path / "out" / "runs").exists()
 
 

@@ -205,16 +205,6 @@ def test_cli_unusable_out_and_cuda(tmp_path: Any, monkeypatch: pytest.MonkeyPatc
     assert capsys.readouterr().out.splitlines()[2].split()[:2] == ["tiny", "runs"]
 
 
-def test_cli_process_reports_bad_name_without_traceback() -> None:
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-m", "dwmgrad_verify.cli", "run", "no_such"],
-                          capture_output=True, text=True, check=False, timeout=300)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1 and "'no_such'" in proc.stderr
-
-
 def test_optimizer_state_is_recorded_after_each_step() -> None:
     lr = 0.1
     record = run_spec(_spec("HeavyBall", {"lr": lr, "momentum": 0.5}, horizon=15,

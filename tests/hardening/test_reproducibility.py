@@ -14,6 +14,7 @@ The metadata records the package versions and the git commit of the checkout.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -103,8 +104,10 @@ def test_two_runs_in_one_process_are_bit_identical(first_run: Path, tmp_path: Pa
 
 def test_a_fresh_process_gives_bit_identical_files(first_run: Path, tmp_path: Path) -> None:
     payload = json.dumps([s.to_dict() for s in SPECS])
+    env = {**os.environ, "PYTHONHASHSEED": "123"}      # another str hash order
     proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), payload],
-                          capture_output=True, text=True, timeout=300, check=False, cwd=REPO)
+                          capture_output=True, text=True, timeout=300, check=False, cwd=REPO,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
     assert_same_results(first_run, tmp_path)
 

@@ -166,6 +166,10 @@ def test_optimizer_wide_settings_cannot_differ_between_groups(name: str) -> None
     with pytest.raises(ValueError, match="per_instance=True in a param group"):
         opt.add_param_group({"params": [torch.zeros(2, 3, requires_grad=True)],
                              "per_instance": True})
+    if name == "DWMGrad":  # the window is optimizer-wide: so are its settings
+        with pytest.raises(ValueError, match="max_window"):
+            opt.add_param_group({"params": [torch.zeros(2, 3, requires_grad=True)],
+                                 "max_window": 3})
     assert len(opt.param_groups) == 1
 
 

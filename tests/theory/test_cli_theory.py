@@ -9,7 +9,11 @@ import pytest
 
 from dwmgrad_verify.cli import main
 from theory.cli import write_results
-from theory.dwmgrad import REGRET_BOUND
+
+#: Pieces of theory.dwmgrad's regret bound written out by hand (the expected LaTeX is not taken
+#: from the function that renders it): its sqrt(T) terms and every symbol.
+REGRET_LATEX_PARTS = (r"\frac{D_\infty^{2} \sqrt{T}}{2 \alpha}", r"\left(2 \sqrt{T} - 1\right)",
+                      r"\sqrt{\delta}", r"\gamma \lambda", r"\left(1 - \lambda\right)")
 
 
 def test_json_lists_every_bound_with_assumptions_and_latex(
@@ -21,7 +25,8 @@ def test_json_lists_every_bound_with_assumptions_and_latex(
                          "missing_modules"}
     by_name = {b["name"]: b for b in data["bounds"]}
     regret = by_name["dwmgrad_regret"]
-    assert regret["latex"] == REGRET_BOUND.latex()
+    assert regret["latex"].startswith(r"R_T \le d \left(G_\infty + \varepsilon\right)")
+    assert all(part in regret["latex"] for part in REGRET_LATEX_PARTS), regret["latex"]
     assert regret["kind"] == "upper" and regret["reference"].startswith("derived here")
     assert {a["name"] for a in regret["assumptions"]} >= {
         "convex", "box", "bounded_gradients", "inv_sqrt_step", "momentum_decay",
@@ -35,7 +40,8 @@ def test_json_lists_every_bound_with_assumptions_and_latex(
 def test_text_output_shows_latex_and_assumptions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["theory"]) == 0
     out = capsys.readouterr().out
-    assert REGRET_BOUND.latex() in out
+    assert r"R_T \le d \left(G_\infty + \varepsilon\right)" in out
+    assert all(part in out for part in REGRET_LATEX_PARTS)
     assert "monotone_second_moment" in out and "What the published DWMGrad breaks" in out
 
 
