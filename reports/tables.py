@@ -13,10 +13,10 @@ from typing import Any
 
 from experiments.measurements.cost_scaling import CostScalingMetrics
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
+from experiments.measurements.invariance import InvarianceMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.reddi import CONSTRUCTIONS
-from reports.claims.invariance import audit
 from reports.document import Math, Table
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
@@ -91,7 +91,7 @@ def regret_table(r: ResultSet) -> Table:
 
 
 def invariance_table(r: ResultSet) -> Table:
-    summary = audit(r)
+    summary = r.record(InvarianceMetrics)
     transforms = list(next(iter(summary.table.values()), {}))
     rows = [[optimizer, *(row.get(t, "-") for t in transforms)]
             for optimizer, row in summary.table.items()]

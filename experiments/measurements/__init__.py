@@ -56,7 +56,13 @@ class MeasurementRecord:
         if version != cls.VERSION:
             raise InvalidData(file, f"metrics_version is {version!r}; {cls.__name__} reads "
                                     f"version {cls.VERSION}")
-        return parse(cls, content.get("metrics"), file, "metrics")
+        record = parse(cls, content.get("metrics"), file, "metrics")
+        record.check(file)
+        return record
+
+    def check(self, file: str) -> None:
+        """Constraints between fields the types cannot state (a value from a closed set, a
+        total that must match its parts): raise :class:`InvalidData` naming ``file``."""
 
 
 def _json_native(node: Any) -> Any:

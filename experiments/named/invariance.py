@@ -20,13 +20,18 @@ shown to pass where invariance is known and to flag what is not invariant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from experiments import metrics
+from experiments.measurements.invariance import (
+    CLASSES,
+    InvarianceMetrics,
+    KnownInvariance,
+    SensitivityRow,
+)
 from experiments.named import online
 from experiments.named.common import Scale, check_scale, envelope, load_records, resolve_scale
 from experiments.problems import make_problem
@@ -56,7 +61,6 @@ TRANSFORMS: tuple[tuple[str, str, float], ...] = (
     ("reflect", "reflect", 0.0),
 )
 OFFSETS = ("offset +3", "offset -3", "per-round offset")
-CLASSES = ("exact", "up to eps", "sensitive")
 #: (optimizer label, transformation, the worst class allowed) known from the update rules.
 KNOWN: tuple[tuple[str, str, str], ...] = (
     *((label, t, "exact") for label in ("Adam", "AMSGrad", "AdaBelief") for t in OFFSETS),
@@ -110,29 +114,18 @@ def classify(change: float) -> str:
     return "up to eps" if change <= EPS_TOL else "sensitive"
 
 
-@dataclass(frozen=True)
-class Sensitivity:
-    """One optimizer, game and transformation: how far the transformed run moved."""
-
-    optimizer: str
-    game: str
-    transform: str
-    iterate_max: float
-    iterate_final: float
-    regret_change: float
-    r_reference: float
-    r_transformed: float
-
-    @property
-    def worst(self) -> float:
-        return max(self.iterate_max, self.regret_change)
-
-    @property
-    def kind(self) -> str:
-        return classify(self.worst) if np.isfinite(self.worst) else "sensitive"
+def worst_change(row: SensitivityRow) -> float:
+    """The larger of a row's iterate and regret changes (NaN when either is)."""
+    return max(row.iterate_max, row.regret_change)
 
 
-def sensitivities(label: str, record: RunRecord) -> list[Sensitivity]:
+def row_class(row: SensitivityRow) -> str:
+    """The class of a row's worst change (a non-finite change is "sensitive")."""
+    worst = worst_change(row)
+    return classify(worst) if np.isfinite(worst) else "sensitive"
+
+
+def sensitivities(label: str, record: RunRecord) -> list[SensitivityRow]:
     """Every transformed row of one run against its identity row."""
     s = record.spec
     problem = make_problem(s.problem, s.seeds, s.problem_params)
@@ -146,95 +139,50 @@ def sensitivities(label: str, record: RunRecord) -> list[Sensitivity]:
         if row == 0:
             continue
         c = value if kind == "scale" else 1.0
-        out.append(Sensitivity(label, game, name, float(np.max(gap[row])),
+        out.append(SensitivityRow(label, game, name, float(np.max(gap[row])),
                                float(gap[row, -1]), float(abs(r[row] / c - r[0]) / unit),
                                float(r[0]), float(r[row])))
     return out
 
 
 @dataclass(frozen=True)
-class KnownCheck:
-    optimizer: str
-    transform: str
-    allowed: str
-    measured: str
-
-    @property
-    def holds(self) -> bool:
-        return CLASSES.index(self.measured) <= CLASSES.index(self.allowed)
-
-
-@dataclass(frozen=True)
 class InvarianceAudit:
-    """The measurement: every row, the worst class per (optimizer, transformation), the
-    known invariances checked, and which optimizers a loss offset moves."""
+    """Every row of the audit and what it finds: the worst class per (optimizer,
+    transformation), the known invariances checked, which optimizers a loss offset moves."""
 
     horizon: int
-    rows: tuple[Sensitivity, ...]
+    rows: tuple[SensitivityRow, ...]
 
-    def worst(self, optimizer: str, transform: str) -> Sensitivity:
+    def worst(self, optimizer: str, transform: str) -> SensitivityRow:
         return max((r for r in self.rows if r.optimizer == optimizer
-                    and r.transform == transform), key=lambda r: (CLASSES.index(r.kind),
-                                                                  r.worst))
+                    and r.transform == transform),
+                   key=lambda r: (CLASSES.index(row_class(r)), worst_change(r)))
 
     def table(self) -> dict[str, dict[str, str]]:
-        return {o: {t: self.worst(o, t).kind for t, _, _ in TRANSFORMS[1:]}
+        return {o: {t: row_class(self.worst(o, t)) for t, _, _ in TRANSFORMS[1:]}
                 for o in dict.fromkeys(r.optimizer for r in self.rows)}
 
-    def known(self) -> list[KnownCheck]:
-        return [KnownCheck(o, t, allowed, self.worst(o, t).kind) for o, t, allowed in KNOWN]
+    def known(self) -> list[KnownInvariance]:
+        return [KnownInvariance(o, t, allowed, row_class(self.worst(o, t)))
+                for o, t, allowed in KNOWN]
 
     def offset_sensitive(self) -> list[str]:
         return [o for o, row in self.table().items()
                 if any(row[t] != "exact" for t in OFFSETS)]
 
-    def metrics(self) -> dict[str, Any]:
-        known = self.known()
-        return {
-            "horizon": self.horizon, "games": GAMES,
-            "tolerances": {"exact": EXACT_TOL, "up to eps": EPS_TOL},
-            "table": self.table(),
-            "known_invariances": [{**asdict(k), "holds": k.holds} for k in known],
-            "known_hold": all(k.holds for k in known),
-            "offset_sensitive": self.offset_sensitive(),
-            "rows": [asdict(r) for r in self.rows],
-        }
+    def metrics(self) -> InvarianceMetrics:
+        return InvarianceMetrics(
+            horizon=self.horizon, games=tuple(GAMES), exact_tolerance=EXACT_TOL,
+            eps_tolerance=EPS_TOL, table=self.table(), known_invariances=tuple(self.known()),
+            offset_sensitive=tuple(self.offset_sensitive()), rows=self.rows)
 
     def series(self) -> dict[str, Any]:
         """Figure data: worst normalised change per optimizer (rows) and transformation."""
         optimizers = list(self.table())
         names = [t for t, _, _ in TRANSFORMS[1:]]
         return {"optimizers": optimizers, "transforms": names,
-                "worst_change": [[self.worst(o, t).worst for t in names] for o in optimizers]}
-
-
-@dataclass(frozen=True)
-class AuditSummary:
-    """What a reader (a claim, a table) takes from this experiment's ``metrics``."""
-
-    horizon: int
-    table: dict[str, dict[str, str]]
-    known: tuple[KnownCheck, ...]
-    offset_sensitive: tuple[str, ...]
-
-    @classmethod
-    def of(cls, metrics: Mapping[str, Any]) -> AuditSummary:
-        """Parse ``metrics``; ValueError naming the missing or bad key."""
-        try:
-            table = {str(o): {str(t): str(k) for t, k in row.items()}
-                     for o, row in metrics["table"].items()}
-            known = tuple(KnownCheck(str(k["optimizer"]), str(k["transform"]),
-                                     str(k["allowed"]), str(k["measured"]))
-                          for k in metrics["known_invariances"])
-            out = cls(int(metrics["horizon"]), table, known,
-                      tuple(str(o) for o in metrics["offset_sensitive"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"metrics: {exc!r}") from None
-        bad = sorted({k for row in table.values() for k in row.values()} - set(CLASSES)
-                     | {c for k in known for c in (k.allowed, k.measured)} - set(CLASSES))
-        if bad:
-            raise ValueError(f"metrics: unknown class(es) {bad}; expected {CLASSES}")
-        return out
+                "worst_change": [[worst_change(self.worst(o, t)) for t in names]
+                                 for o in optimizers]}
 
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:

@@ -4,19 +4,16 @@ and which optimizers a loss offset, a scaling, a permutation or a reflection mov
 
 from __future__ import annotations
 
-from experiments.named.invariance import OFFSETS, AuditSummary
-from reports.results import InvalidData, ResultSet
+from experiments.measurements.invariance import InvarianceMetrics
+from experiments.named.invariance import OFFSETS
+from reports.results import ResultSet
 from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
 
 INVARIANCE_FILE = "measurements/invariance.json"
 
 
-def audit(r: ResultSet) -> AuditSummary:
-    """The typed audit; a malformed measurement is invalid data naming the file."""
-    try:
-        return AuditSummary.of(r.metric("invariance"))
-    except ValueError as exc:
-        raise InvalidData(INVARIANCE_FILE, str(exc)) from None
+def audit(r: ResultSet) -> InvarianceMetrics:
+    return r.record(InvarianceMetrics)
 
 
 def offset_condition(r: ResultSet, optimizer: str) -> Evidence | None:
@@ -35,17 +32,17 @@ def invariance_audit(r: ResultSet) -> Verdict:
     optimizer's non-exact transformations as evidence (a finding, not a failure)."""
     summary = audit(r)
     evidence = [Evidence(f"{k.optimizer} / {k.transform}: known {k.allowed}", k.measured,
-                         INVARIANCE_FILE) for k in summary.known]
+                         INVARIANCE_FILE) for k in summary.known_invariances]
     evidence += [Evidence(f"{optimizer}: not exact under",
                           ", ".join(f"{t} ({k})" for t, k in row.items() if k != "exact")
                           or "none", INVARIANCE_FILE)
                  for optimizer, row in summary.table.items()]
     failed = [f"{k.optimizer} under {k.transform} is {k.measured}, expected {k.allowed}"
-              for k in summary.known if not k.holds]
+              for k in summary.known_invariances if not k.holds]
     if failed:
         return Verdict("violated", "; ".join(failed), tuple(evidence))
     moved = ", ".join(summary.offset_sensitive) or "none"
-    return Verdict("holds", f"all {len(summary.known)} known invariances hold at T = "
+    return Verdict("holds", f"all {len(summary.known_invariances)} known invariances hold at T = "
                    f"{summary.horizon}; a loss offset moves: {moved} (they read loss values)",
                    tuple(evidence))
 

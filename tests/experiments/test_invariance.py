@@ -10,6 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from experiments.measurements.invariance import (
+    InvarianceMetrics,
+    KnownInvariance,
+    SensitivityRow,
+)
 from experiments.named import invariance
 from experiments.problems import make_problem
 from experiments.runner import run_spec, run_specs
@@ -26,9 +31,13 @@ def _one_torch_thread() -> Any:
     torch.set_num_threads(old)
 
 
-def _rows(label: str, game: str) -> dict[str, invariance.Sensitivity]:
+def _rows(label: str, game: str) -> dict[str, SensitivityRow]:
     spec = invariance.spec(label, game, "quick").with_changes(horizon=QUICK)
     return {r.transform: r for r in invariance.sensitivities(label, run_spec(spec))}
+
+
+def _kind(row: SensitivityRow) -> str:
+    return invariance.row_class(row)
 
 
 def test_transformed_games_change_gradients_and_regret_as_stated() -> None:
@@ -58,13 +67,13 @@ def test_transformed_games_change_gradients_and_regret_as_stated() -> None:
 def test_known_invariances_pass_and_the_harness_flags_what_is_not_invariant() -> None:
     adam = _rows("Adam", "online_linear")
     for name in invariance.OFFSETS + ("permute", "reflect"):
-        assert adam[name].kind == "exact", adam[name]
-    assert adam["scale x10"].kind in ("exact", "up to eps")
+        assert _kind(adam[name]) == "exact", adam[name]
+    assert _kind(adam["scale x10"]) in ("exact", "up to eps")
     sgd = _rows("SGD", "online_linear")                   # SGD's step scales with the gradient
-    assert sgd["scale x10"].kind == "sensitive" and sgd["offset +3"].kind == "exact"
+    assert _kind(sgd["scale x10"]) == "sensitive" and _kind(sgd["offset +3"]) == "exact"
     dwm = _rows("DWMGrad", "reddi_theorem1")              # the loss window reads loss values
-    assert dwm["offset -3"].kind == "sensitive" and dwm["offset -3"].iterate_max > 1e-3
-    check = invariance.KnownCheck("SGD", "scale x10", "up to eps", sgd["scale x10"].kind)
+    assert _kind(dwm["offset -3"]) == "sensitive" and dwm["offset -3"].iterate_max > 1e-3
+    check = KnownInvariance("SGD", "scale x10", "up to eps", _kind(sgd["scale x10"]))
     assert not check.holds
     assert invariance.classify(float("nan")) == "sensitive"
 
@@ -78,6 +87,7 @@ def test_measure_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     run_specs(invariance.specs("quick"), store, progress=False)
     m = invariance.measure(store, "quick")
     assert set(m["metrics"]["table"]) == {"Adam", "DWMGrad"}
-    assert m["metrics"]["known_hold"] is True
-    assert m["metrics"]["offset_sensitive"] == ["DWMGrad"]
+    record = InvarianceMetrics.from_measurement(m, "invariance.json")
+    assert all(k.holds for k in record.known_invariances)
+    assert record.offset_sensitive == ("DWMGrad",)
     assert len(m["series"]["worst_change"]) == 2

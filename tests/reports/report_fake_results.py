@@ -20,6 +20,7 @@ import numpy as np
 from experiments.api import run_experiments
 from experiments.measurements import MeasurementRecord
 from experiments.measurements.cost_scaling import CostEntry, CostScalingMetrics, Fit
+from experiments.measurements.invariance import InvarianceMetrics, KnownInvariance
 from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
 
 OPTIMIZERS = ("DWMGrad", "Adam", "AMSGrad", "SGD", "HeavyBall", "AdaBelief", "Aida",
@@ -142,10 +143,11 @@ def invariance() -> dict[str, Any]:
              "DWMGrad": dict.fromkeys(transforms, "exact")}
     table["Adam"]["scale x10"] = table["Adam"]["scale x0.1"] = "up to eps"
     table["DWMGrad"]["offset -3"] = "sensitive"
-    known = [{"optimizer": "Adam", "transform": t, "allowed": "exact", "measured": "exact",
-              "holds": True} for t in ("offset +3", "offset -3", "per-round offset")]
-    metrics = {"horizon": 300, "table": table, "known_invariances": known, "known_hold": True,
-               "offset_sensitive": ["DWMGrad"], "rows": []}
+    known = tuple(KnownInvariance("Adam", t, "exact", "exact")
+                  for t in ("offset +3", "offset -3", "per-round offset"))
+    metrics = InvarianceMetrics(horizon=300, games=("reddi_theorem1",), exact_tolerance=1e-10,
+                                eps_tolerance=1e-5, table=table, known_invariances=known,
+                                offset_sensitive=("DWMGrad",), rows=())
     series = {"optimizers": list(table), "transforms": list(transforms),
               "worst_change": [[0.0, 0.0, 0.0, 1e-9, 1e-9, 0.0, 0.0],
                                [0.0, 0.3, 0.2, 1e-9, 1e-9, 0.0, None]]}
