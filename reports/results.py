@@ -38,8 +38,10 @@ EXPERIMENT_NAMES: tuple[str, ...] = (
 
 CONTRACT_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, IndexError,
                                                 AttributeError, ZeroDivisionError)
-"""What reading a result file that does not follow the contract raises; a claim, figure or
-table hit by one is reported inconclusive / not drawn with the error, never a crash."""
+"""What reading an untyped part of a result file that does not follow the contract raises
+(a figure's ``series``): a figure or table hit by one is not drawn, with the error. Claims
+never catch them: every claim reads typed records, and any exception other than
+:class:`MissingResult` / :class:`InvalidData` in a rule is a bug that propagates."""
 
 BOUNDS_FILE = "theory/bounds.json"
 CHECKS_FILE = "checks/checks.json"
@@ -135,19 +137,6 @@ class ResultSet:
     def run_command(self, name: str) -> str:
         """The command that writes ``measurements/<name>.json`` into this directory."""
         return f"dwmgrad-verify run {name} --out {self.root}"
-
-    def metric(self, name: str, *keys: str) -> Any:
-        """``measurement(name)["metrics"][k1]...``; a missing key is a :class:`MissingResult`."""
-        node: Any = self.measurement(name).get("metrics")
-        where = "metrics"
-        if node is None:
-            raise InvalidData(f"measurements/{name}.json", f"{where} absent")
-        for key in keys:
-            if not isinstance(node, Mapping) or key not in node:
-                raise InvalidData(f"measurements/{name}.json", f"{where}.{key} absent")
-            node = node[key]
-            where += f".{key}"
-        return node
 
     def series(self, name: str) -> Mapping[str, Any]:
         node = self.measurement(name).get("series")

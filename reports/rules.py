@@ -8,28 +8,13 @@ raises :class:`~reports.results.MissingResult` for an absent result (the rule be
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from experiments.measurements.empirical import TASKS, EmpiricalMetrics, FinalLoss
 from reports.results import CHECKS_FILE, InvalidData, MissingResult, ResultSet
 from reports.verdicts import Counterexample, Evidence, Status, Verdict
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def is_dwmgrad(name: str) -> bool:
-    """Transitional: the dwmgrad_regret readers still pick variants by name (that experiment
-    has no typed record yet); every other reader uses exact labels."""
-    return "dwmgrad" in normalise(name)
-
-
-def is_analysed(name: str) -> bool:
-    """Transitional, like :func:`is_dwmgrad`."""
-    return "analys" in normalise(name)
 
 
 def entry(table: Mapping[str, Any], label: str, file: str, where: str) -> Any:
@@ -64,22 +49,13 @@ class Interval:
     instances: int | None = None
 
     @classmethod
-    def of(cls, d: Mapping[str, Any], what: str, value_key: str = "slope") -> Interval:
-        for k in (value_key, "ci_low", "ci_high"):
-            if k not in d:
-                raise KeyError(f"{what}.{k} absent")
-        n = d.get("n_samples")
-        return cls(number(d[value_key], f"{what}.{value_key}"),
-                   number(d["ci_low"], f"{what}.ci_low"),
-                   number(d["ci_high"], f"{what}.ci_high"),
-                   None if n is None else int(number(n, f"{what}.n_samples")))
-
-    @classmethod
-    def final_loss(cls, d: Mapping[str, Any], what: str) -> Interval:
+    def final_loss(cls, loss: FinalLoss, what: str) -> Interval:
         """A final loss with its CI; a run with diverged seeds (median None) is +inf."""
-        if d.get("final_loss_median") is None and d.get("diverged_seeds"):
-            return cls(math.inf, math.inf, math.inf)
-        return cls.of(d, what, "final_loss_median")
+        if loss.final_loss_median is None or loss.ci_low is None or loss.ci_high is None:
+            if loss.diverged_seeds:
+                return cls(math.inf, math.inf, math.inf)
+            raise InvalidData(EMPIRICAL_FILE, f"{what} has no final loss and no diverged seed")
+        return cls(loss.final_loss_median, loss.ci_low, loss.ci_high, loss.n_samples)
 
     @property
     def single(self) -> bool:
@@ -114,7 +90,7 @@ def compare(challenger: Interval, baseline: Interval) -> Outcome:
     return "tie"
 
 
-EMPIRICAL_TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
+EMPIRICAL_TASKS: tuple[str, ...] = TASKS
 EMPIRICAL_FILE = "measurements/empirical.json"
 
 
@@ -130,8 +106,9 @@ def compare_final_losses(results: ResultSet, challenger: str, baseline: str,
                          tasks: Iterable[str] = EMPIRICAL_TASKS) -> list[TaskComparison]:
     """Final-loss medians with CIs of two optimizers on each empirical task (lower is better)."""
     out = []
+    record = results.record(EmpiricalMetrics)
     for task in tasks:
-        table = results.metric("empirical", task)
+        table = record.task(task)
         where = f"metrics.{task}"
         ch = entry(table, challenger, EMPIRICAL_FILE, where)
         base = entry(table, baseline, EMPIRICAL_FILE, where)
@@ -191,19 +168,19 @@ def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
     slower on more than half of them; inconclusive when mixed. Final losses (with CIs) are
     added as evidence.
     """
-    table = results.metric("empirical", "faster_convergence")
+    table = results.record(EmpiricalMetrics).faster_convergence
     evidence: list[Evidence] = []
     faster, slower = [], []
     for problem, row in table.items():
-        steps = row["steps_to_threshold"]
+        steps = row.steps_to_threshold
         where = f"metrics.faster_convergence.{problem}.steps_to_threshold"
         a = entry(steps, challenger, EMPIRICAL_FILE, where)
         b = entry(steps, baseline, EMPIRICAL_FILE, where)
         evidence.append(Evidence(f"{problem}: steps to threshold, {challenger} vs {baseline}",
                                  f"{_steps(a)} vs {_steps(b)}",
                                  "measurements/empirical.json: metrics.faster_convergence"))
-        a_val = math.inf if a is None else float(a)
-        b_val = math.inf if b is None else float(b)
+        a_val = math.inf if a is None else a
+        b_val = math.inf if b is None else b
         if a_val < b_val:
             faster.append(problem)
         elif a_val > b_val:
@@ -226,23 +203,19 @@ def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
                    f"slower on {', '.join(slower) or 'none'}", tuple(evidence))
 
 
-def _steps(value: Any) -> str:
-    return "never" if value is None else f"{float(value):.0f}"
+def _steps(value: float | None) -> str:
+    return "never" if value is None else f"{value:.0f}"
 
 
-def proof_steps(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
-                what: str) -> list[dict[str, Any]]:
-    rows = [r for r in results.check_rows() if match(r)]
+def proof_steps(results: ResultSet, proofs: tuple[str, ...], what: str) -> list[dict[str, Any]]:
+    """The rows of ``checks/checks.json`` whose proof is one of ``proofs`` (registered proof
+    names of :mod:`proofs_check.registry`, matched exactly)."""
+    rows = [r for r in results.check_rows() if r.get("proof") in proofs]
     if not rows:
-        raise MissingResult(f"{CHECKS_FILE} has no proof step of {what}: run "
-                            f"`dwmgrad-verify check --out {results.root}`")
+        raise MissingResult(f"{CHECKS_FILE} has no proof step of {what} "
+                            f"({', '.join(proofs)}): run `dwmgrad-verify check --out "
+                            f"{results.root}`")
     return rows
-
-
-def proof_matcher(*words: str) -> Callable[[Mapping[str, Any]], bool]:
-    """Match a check row whose proof name contains every word (letters/digits only)."""
-    wanted = [normalise(w) for w in words]
-    return lambda row: all(w in normalise(str(row.get("proof", ""))) for w in wanted)
 
 
 def decided_subchecks(row: Mapping[str, Any]) -> dict[str, int]:
@@ -258,10 +231,9 @@ def decided_subchecks(row: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
-def steps_verdict(results: ResultSet, match: Callable[[Mapping[str, Any]], bool],
-                  what: str) -> Verdict:
-    """All matching proof steps verified -> holds; any violated -> violated (with instance)."""
-    rows = proof_steps(results, match, what)
+def steps_verdict(results: ResultSet, proofs: tuple[str, ...], what: str) -> Verdict:
+    """All steps of ``proofs`` verified -> holds; any violated -> violated (with instance)."""
+    rows = proof_steps(results, proofs, what)
     evidence, counterexamples = steps_evidence(rows)
     statuses = [str(r.get("status")) for r in rows]
     status: Status

@@ -11,14 +11,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from experiments.measurements.bound_tightness import BoundTightnessMetrics
 from experiments.measurements.cost_scaling import CostScalingMetrics
+from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
+from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
+from experiments.measurements.empirical import EmpiricalMetrics
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
 from experiments.measurements.invariance import InvarianceMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.reddi import CONSTRUCTIONS
 from reports.document import Math, Table
-from reports.results import MissingResult, ResultSet
+from reports.results import ResultSet
 from reports.rules import EMPIRICAL_TASKS
 
 
@@ -72,15 +76,14 @@ def reddi_table(r: ResultSet) -> Table:
 
 
 def regret_table(r: ResultSet) -> Table:
-    exps = r.metric("dwmgrad_regret", "exponents")
-    rows_all = r.metric("dwmgrad_regret", "rows")
+    record = r.record(DwmgradRegretMetrics)
     rows = []
-    for variant, per_problem in sorted(exps.items()):
-        for problem, fit in sorted(per_problem.items()):
-            mine = [x for x in rows_all if x["variant"] == variant and x["problem"] == problem]
-            ratios = [x["ratio"] for x in mine if x.get("ratio") is not None]
-            horizons = [x["T"] for x in mine]
-            rows.append([variant, problem, ci(fit),
+    for variant, per_problem in sorted(record.exponents.items()):
+        for problem, exponent in sorted(per_problem.items()):
+            mine = [x for x in record.rows if x.variant == variant and x.problem == problem]
+            ratios = [x.ratio for x in mine if x.ratio is not None]
+            horizons = [x.T for x in mine]
+            rows.append([variant, problem, ci(asdict(exponent.whole)),
                          num(max(ratios), 3) if ratios else "no bound",
                          f"{min(horizons)}-{max(horizons)}" if horizons else "-"])
     return Table(["variant", "problem", ["exponent ", Math(r"a\ (R_T \sim T^a)")],
@@ -102,16 +105,11 @@ def invariance_table(r: ResultSet) -> Table:
 
 
 def tightness_table(r: ResultSet) -> Table:
-    """Per registered regret bound, the largest measured/bound ratio, rebuilt from the
-    measurement's entries (never re-run)."""
-    from experiments.named.bound_tightness import tightness_table as largest
-
-    entries = r.metric("bound_tightness", "entries")
-    if not entries:
-        raise MissingResult("bound_tightness.metrics.entries is empty")
-    rows = [[row["bound"], num(row["ratio"], 3), row["game"], row["setting"], str(row["T"]),
-             num(row["bound_over_trivial"], 3), str(row["exceeds_one"]), str(row["instances"])]
-            for row in largest(list(entries))]
+    """Per registered regret bound, the largest measured/bound ratio (the measurement's
+    table, read from the file: never re-run)."""
+    rows = [[row.bound, num(row.ratio, 3), row.game, row.setting, str(row.T),
+             num(row.bound_over_trivial, 3), str(row.exceeds_one), str(row.instances)]
+            for row in r.record(BoundTightnessMetrics).table]
     return Table(["bound", "max measured/bound", "game", "setting", "T", "bound/trivial",
                   "any ratio > 1", "instances"], rows,
                  "Tightness of the DWMGrad regret bounds: the largest measured regret / bound "
@@ -120,15 +118,15 @@ def tightness_table(r: ResultSet) -> Table:
 
 
 def counterexample_table(r: ResultSet) -> Table:
-    m = r.metric("counterexample_search")
-    rows = [[name, str(e.get("found")), str(e.get("evaluations", "-")),
-             ", ".join(f"T={t}: {num(v, 3)}" for t, v in (e.get("avg_regret_by_T") or {}).items()),
-             str(e.get("conditions") or "-"), str(e.get("replay") or "-")]
-            for name, e in sorted(m.items()) if isinstance(e, Mapping) and "found" in e]
+    m = r.record(CounterexampleSearchMetrics)
+    rows = [[name, str(e.found), str(e.evaluations),
+             ", ".join(f"T={t}: {num(v, 3)}" for t, v in e.avg_regret_by_T.items()),
+             e.conditions or "-", e.replay or "-"]
+            for name, e in sorted(m.targets.items())]
     return Table(["optimizer", "counterexample found", "evaluations", Math("R_T/T"),
                   "conditions", "replay"], rows,
                  f"Counterexample search (Adam's known counterexample rediscovered: "
-                 f"{m.get('adam_rediscovered')}).", "tab:counterexamples")
+                 f"{m.adam_rediscovered}).", "tab:counterexamples")
 
 
 def cost_table(r: ResultSet) -> Table:
@@ -143,53 +141,54 @@ def cost_table(r: ResultSet) -> Table:
 
 
 def empirical_table(r: ResultSet) -> Table:
-    metrics = r.metric("empirical")
-    tasks = [t for t in EMPIRICAL_TASKS if isinstance(metrics.get(t), Mapping)]
-    if not tasks:
-        raise MissingResult(f"empirical.metrics has none of {list(EMPIRICAL_TASKS)}")
-    names = sorted({n for t in tasks for n in metrics[t]})
-    rows = [[n] + [ci(metrics[t].get(n, {}), "final_loss_median") for t in tasks] for n in names]
+    record = r.record(EmpiricalMetrics)
+    tasks = {t: record.task(t) for t in EMPIRICAL_TASKS}
+    names = sorted({n for table in tasks.values() for n in table})
+    rows = [[n] + [ci(asdict(table[n]) if n in table else {}, "final_loss_median")
+                   for table in tasks.values()] for n in names]
     return Table(["optimizer"] + [f"{t}: final loss [CI]" for t in tasks], rows,
                  "Final training loss at small scale (median over seeds, bootstrap CI).",
                  "tab:empirical")
 
 
 def faster_table(r: ResultSet) -> Table:
-    m = r.metric("empirical", "faster_convergence")
+    m = r.record(EmpiricalMetrics).faster_convergence
     problems = list(m)
-    names = sorted({n for p in problems for n in m[p]["steps_to_threshold"]})
-    rows = [[n] + [("never" if m[p]["steps_to_threshold"].get(n) is None
-                    else num(m[p]["steps_to_threshold"][n])) for p in problems] for n in names]
+    names = sorted({n for p in problems for n in m[p].steps_to_threshold})
+    rows = [[n] + [("never" if m[p].steps_to_threshold.get(n) is None
+                    else num(m[p].steps_to_threshold[n])) for p in problems] for n in names]
     return Table(["optimizer"] + [f"{p}: steps" for p in problems], rows,
                  "Steps to reach each problem's threshold on f - f* (median over seeds).",
                  "tab:faster")
 
 
-def _sweep_table(r: ResultSet, metric: str, x_key: str, y_key: str, caption: str,
-                 label: str) -> Table:
-    m = r.metric("empirical", metric)
-    xs = m[x_key]
-    rows = [[name] + ["diverged" if v is None else num(v, 3) for v in entry[y_key]]
-            for name, entry in sorted(m.items()) if isinstance(entry, Mapping) and y_key in entry]
-    return Table([f"optimizer \\ {x_key}"] + [num(x) for x in xs], rows, caption, label)
+def _sweep_table(xs: tuple[float, ...], x_name: str, curves: Mapping[str, tuple[float | None,
+                                                                              ...]],
+                 caption: str, label: str) -> Table:
+    rows = [[name] + ["diverged" if v is None else num(v, 3) for v in ys]
+            for name, ys in sorted(curves.items())]
+    return Table([f"optimizer \\ {x_name}"] + [num(x) for x in xs], rows, caption, label)
 
 
 def demon_table(r: ResultSet) -> Table:
-    return _sweep_table(r, "demon_momentum_robustness", "betas", "final_loss_by_beta",
+    sweep = r.record(EmpiricalMetrics).demon_momentum_robustness
+    return _sweep_table(sweep.betas, "betas",
+                        {n: e.final_loss_by_beta for n, e in sweep.optimizers.items()},
                         "Final MLP loss over the momentum setting (Demon: beta_init).",
                         "tab:demon")
 
 
 def ahb_table(r: ResultSet) -> Table:
-    return _sweep_table(r, "ahb_lr_robustness", "lr_over_L", "final_gap_by_lr",
+    sweep = r.record(EmpiricalMetrics).ahb_lr_robustness
+    return _sweep_table(sweep.lr_over_L, "lr_over_L",
+                        {n: e.final_gap_by_lr for n, e in sweep.optimizers.items()},
                         "Final f - f* on a quadratic over the learning rate (times L).",
                         "tab:ahb")
 
 
 def stepsize_table(r: ResultSet) -> Table:
-    m = r.metric("empirical", "stepsize_range")
-    rows = [[n, ci(e, "log10_spread_median")] for n, e in sorted(m.items())
-            if isinstance(e, Mapping)]
+    m = r.record(EmpiricalMetrics).stepsize_range.optimizers
+    rows = [[n, ci(asdict(e), "log10_spread_median")] for n, e in sorted(m.items())]
     return Table(["optimizer", "log10 spread of step sizes [CI]"], rows,
                  "Spread of per-coordinate step sizes (decades).", "tab:stepsizes")
 

@@ -24,19 +24,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from reports.results import CONTRACT_ERRORS, InvalidData, MissingResult, ResultSet
+from reports.results import InvalidData, MissingResult, ResultSet
 
 Status = Literal["invalid data", "violated", "not run", "vacuous", "inconclusive", "holds"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Every verdict status, most decisive first: the order :func:`decisive` applies."""
 SourceKind = Literal["seed", "literature", "derived"]
-
-UNTYPED_EXPERIMENTS: frozenset[str] = frozenset({"dwmgrad_regret", "empirical",
-                                                  "counterexample_search", "invariance",
-                                                  "bound_tightness"})
-"""Experiments whose metrics have no typed record yet: a claim that reads one still turns a
-KeyError/TypeError/... met while reading it into ``invalid data`` naming its file. Any other
-exception in a rule propagates (a bug, never a verdict)."""
 
 EvidenceValue = str | float | int | bool | None
 
@@ -125,11 +118,24 @@ class ClaimSource:
 Rule = Callable[[ResultSet], Verdict]
 
 
+def bound_ids(*names: str) -> tuple[str, ...]:
+    """The ids of registered bounds (their ``Bound.name``) for :attr:`Claim.theory`."""
+    return tuple(f"bound:{name}" for name in names)
+
+
+def proof_ids(*names: str) -> tuple[str, ...]:
+    """The ids of registered proofs (the ``proof`` of their steps) for :attr:`Claim.theory`."""
+    return tuple(f"proof:{name}" for name in names)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One checkable claim: statement, provenance, what tests it, and its verdict rule.
 
-    ``theory`` names bounds of ``theory/bounds.json`` and proofs of ``checks/checks.json``;
+    ``theory`` holds the registered ids of the bounds and proofs the claim rests on
+    (:func:`bound_ids`: ``bound:<name>`` of :func:`theory.registry.bounds`;
+    :func:`proof_ids`: ``proof:<name>`` of :func:`proofs_check.registry.proof_names`; one test
+    checks every id against the registries);
     ``experiments`` names measurement files; ``figures`` names the report's figures that show
     the evidence.
     """
@@ -145,20 +151,14 @@ class Claim:
 
     def evaluate(self, results: ResultSet) -> Verdict:
         """The rule's verdict; an absent result gives ``not run`` (with the command that
-        produces it), a corrupt or non-finite one ``invalid data`` (naming the file)."""
+        produces it), a corrupt or non-finite one ``invalid data`` (naming the file). Any
+        other exception propagates: a bug in the rule, never a verdict."""
         try:
             return self.rule(results)
         except MissingResult as exc:
             return Verdict("not run", str(exc))
         except InvalidData as exc:
             return Verdict("invalid data", str(exc))
-        except CONTRACT_ERRORS as exc:
-            untyped = [name for name in self.experiments if name in UNTYPED_EXPERIMENTS]
-            if not untyped:
-                raise  # a bug in the rule or its record: fail loudly, never a verdict
-            files = ", ".join(f"measurements/{name}.json" for name in untyped)
-            return Verdict("invalid data", f"{files} do not follow the contract: "
-                           f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)

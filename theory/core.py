@@ -109,6 +109,18 @@ class Bound:
             return None
         return float(self._twin(self._trivial_numeric, values))
 
+    def growth_exponent(self, variable: str = "T") -> sp.Expr:
+        """lim_{v -> oo} log(expr) / log(v) for the symbol named ``variable``, every symbol
+        taken positive: the power of ``variable`` the bound grows like (1/2 for O(sqrt T)).
+        ValueError when the bound has no such symbol."""
+        positive = {s: sp.Symbol(str(s), positive=True) for s in self.symbols}
+        by_name = {str(s): p for s, p in positive.items()}
+        if variable not in by_name:
+            raise ValueError(f"bound {self.name!r} has no symbol {variable!r} "
+                             f"(symbols: {sorted(by_name)})")
+        v = by_name[variable]
+        return sp.limit(sp.log(self.expr.xreplace(positive)) / sp.log(v), v, sp.oo)
+
     def vacuity(self, **values: float) -> float | None:
         """bound / trivial comparator at ``values``: >= 1 means the bound says nothing there
         (vacuous), None when the bound has no trivial comparator."""

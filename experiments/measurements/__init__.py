@@ -77,12 +77,15 @@ def _json_native(node: Any) -> Any:
 def parse(tp: type[T], value: Any, file: str, where: str) -> T:
     """``value`` (parsed JSON) as type ``tp``: dataclasses field by field (no missing or extra
     field), ``float`` (finite; ints accepted), ``int``, ``bool``, ``str``, ``X | None``,
-    ``tuple[X, ...]``, ``dict[str, X]``."""
+    ``tuple[X, ...]``, ``dict[str, X]``, and ``Any`` for opaque values no reader takes apart
+    (an optimizer's hyperparameters as written)."""
     result: Any = _parse(tp, value, file, where)
     return result  # type: ignore[no-any-return]
 
 
 def _parse(tp: Any, value: Any, file: str, where: str) -> Any:
+    if tp is Any:
+        return value  # an opaque JSON value (finite: checked when the file is loaded)
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(tp) if a is not type(None)]

@@ -26,6 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from experiments.measurements.bound_tightness import (
+    BoundTightnessMetrics,
+    TightnessEntry,
+    TightnessRow,
+    TightnessTarget,
+)
 from experiments.named import dwmgrad_regret as regret_experiment
 from experiments.named.common import (
     Scale,
@@ -127,21 +133,33 @@ def _values(setting: Setting, record: RunRecord, T: int) -> dict[str, float]:
     return {name: values[name] for name in setting.bound.arg_names}
 
 
+@dataclass(frozen=True)
+class Measured:
+    """An entry of the measurement and its ratio by T (the figure's series)."""
+
+    entry: TightnessEntry
+    ratio_by_T: list[float]
+    T_grid: list[int]
+
+    def series_key(self) -> str:
+        return f"{self.entry.bound}|{self.entry.setting}|{self.entry.game}"
+
+
 def _entry(bound: Bound, setting: str, game: str, grid: list[int], regret: np.ndarray,
-           bounds: np.ndarray, trivial: np.ndarray) -> dict[str, Any]:
+           bounds: np.ndarray, trivial: np.ndarray) -> Measured:
     """The largest measured/bound over seeds and horizons of one (bound, setting, game)."""
     ratios = regret / bounds                                         # (seeds, grid)
     seed, j = np.unravel_index(int(np.argmax(ratios)), ratios.shape)
-    return {"bound": bound.name, "setting": setting, "game": game, "T": grid[j],
-            "regret": float(regret[seed, j]), "bound_value": float(bounds[seed, j]),
-            "ratio": float(ratios[seed, j]), "bound_over_trivial": float(bounds[seed, j]
-                                                                          / trivial[j]),
-            "exceeds_one": bool(np.any(ratios > 1)),
-            "ratio_by_T": [float(x) for x in ratios.max(axis=0)], "T_grid": grid}
+    entry = TightnessEntry(bound=bound.name, setting=setting, game=game, T=grid[j],
+                           regret=float(regret[seed, j]), bound_value=float(bounds[seed, j]),
+                           ratio=float(ratios[seed, j]),
+                           bound_over_trivial=float(bounds[seed, j] / trivial[j]),
+                           exceeds_one=bool(np.any(ratios > 1)))
+    return Measured(entry, [float(x) for x in ratios.max(axis=0)], grid)
 
 
 def _own_entries(store: ResultStore, scale: Scale, grid: list[int]) -> tuple[
-        list[dict[str, Any]], list[RunRecord]]:
+        list[Measured], list[RunRecord]]:
     entries, records = [], []
     for setting, alpha, game in _own_runs(scale):
         (record,) = load_records(store, [_game_spec(setting, alpha, game, scale)])
@@ -157,7 +175,7 @@ def _own_entries(store: ResultStore, scale: Scale, grid: list[int]) -> tuple[
     return entries, records
 
 
-def _suite_entries(store: ResultStore, scale: Scale) -> tuple[list[dict[str, Any]],
+def _suite_entries(store: ResultStore, scale: Scale) -> tuple[list[Measured],
                                                               list[RunRecord]]:
     grid = regret_experiment.horizons(scale)
     entries, records = [], []
@@ -181,20 +199,19 @@ def _suite_entries(store: ResultStore, scale: Scale) -> tuple[list[dict[str, Any
     return entries, records
 
 
-def tightness_table(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per bound (in order of first appearance), the entry with the largest ratio, and whether
-    any entry of that bound exceeds 1. Used by measure() and by the report (from the file)."""
-    table: dict[str, dict[str, Any]] = {}
+def tightness_table(entries: list[TightnessEntry]) -> list[TightnessRow]:
+    """Per bound (in order of first appearance), the entry with the largest ratio, whether
+    any entry of that bound exceeds 1, and how many entries it has."""
+    best: dict[str, TightnessEntry] = {}
     for e in entries:
-        best = table.get(e["bound"])
-        if best is None or e["ratio"] > best["ratio"]:
-            table[e["bound"]] = {key: e[key] for key in (
-                "bound", "setting", "game", "T", "ratio", "regret", "bound_value",
-                "bound_over_trivial")}
-    for name, row in table.items():
-        row["exceeds_one"] = any(e["exceeds_one"] for e in entries if e["bound"] == name)
-        row["instances"] = sum(1 for e in entries if e["bound"] == name)
-    return list(table.values())
+        if e.bound not in best or e.ratio > best[e.bound].ratio:
+            best[e.bound] = e
+    return [TightnessRow(bound=name, setting=e.setting, game=e.game, T=e.T, ratio=e.ratio,
+                         regret=e.regret, bound_value=e.bound_value,
+                         bound_over_trivial=e.bound_over_trivial,
+                         exceeds_one=any(x.exceeds_one for x in entries if x.bound == name),
+                         instances=sum(1 for x in entries if x.bound == name))
+            for name, e in best.items()]
 
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
@@ -202,19 +219,16 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     grid = horizons(chosen)
     own, own_records = _own_entries(store, chosen, grid)
     suite, suite_records = _suite_entries(store, chosen)
-    entries = own + suite
+    measured = own + suite
+    entries = [m.entry for m in measured]
     table = tightness_table(entries)
-    constant = next(row for row in table if row["bound"] == cm.REGRET_DATA_BOUND.name)
-    metrics_out = {
-        "entries": [{k: v for k, v in e.items() if k not in ("ratio_by_T", "T_grid")}
-                    for e in entries],
-        "table": table,
-        "any_exceeds_one": any(row["exceeds_one"] for row in table),
-        "target": {"bound": cm.REGRET_DATA_BOUND.name, "ratio": constant["ratio"],
-                   "required": TARGET, "met": constant["ratio"] >= TARGET,
-                   "setting": constant["setting"], "game": constant["game"],
-                   "T": constant["T"]},
-    }
-    series = {"ratio_by_T": {f"{e['bound']}|{e['setting']}|{e['game']}": {
-        "T": e["T_grid"], "ratio": e["ratio_by_T"]} for e in entries}}
+    constant = next(row for row in table if row.bound == cm.REGRET_DATA_BOUND.name)
+    metrics_out = BoundTightnessMetrics(
+        entries=tuple(entries), table=tuple(table),
+        any_exceeds_one=any(row.exceeds_one for row in table),
+        target=TightnessTarget(bound=cm.REGRET_DATA_BOUND.name, ratio=constant.ratio,
+                               required=TARGET, met=constant.ratio >= TARGET,
+                               setting=constant.setting, game=constant.game, T=constant.T))
+    series = {"ratio_by_T": {m.series_key(): {"T": m.T_grid, "ratio": m.ratio_by_T}
+                             for m in measured}}
     return envelope(NAME, chosen, own_records + suite_records, metrics_out, series)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from experiments import metrics
+from experiments.measurements.counterexample_search import Outcome
 from experiments.problems import make_problem
 from experiments.problems.periodic import PeriodicOnline, gradient_bound, validate_sequence
 from experiments.records import RunRecord
@@ -73,16 +74,6 @@ class Setting:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Setting:
         return cls(str(data["label"]), str(data["optimizer"]), dict(data["hyperparameters"]))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One optimizer on one sequence: r(T0), r(100·T0) and the final iterate."""
-
-    label: str
-    r_T0: float
-    r_100T0: float
-    final_x: float
 
 
 @dataclass(frozen=True)

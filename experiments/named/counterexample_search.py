@@ -29,12 +29,21 @@ retraces the same deterministic path from the stored records alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from experiments.measurements.counterexample_search import (
+    CandidateEntry,
+    CounterexampleSearchMetrics,
+    Criterion,
+    PeriodicSequence,
+    SearchSettings,
+    SettingEntry,
+    TargetEntry,
+)
 from experiments.named import online
 from experiments.named.common import Scale, check_scale, envelope, resolve_scale
 from experiments.named.counterexample_criterion import (
@@ -264,15 +273,17 @@ class Candidate:
         return bool(self.verdict.counterexample and free is not None
                     and not persists(free.r_T0, free.r_100T0, self.verdict.floor))
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"sequence": self.sequence, "search_score": self.search_score,
-                "target": asdict(self.target), "controls": [asdict(c) for c in self.controls],
-                "floor": self.verdict.floor, "persists": self.verdict.persists,
-                "controls_fall": self.verdict.controls_fall,
-                "counterexample": self.verdict.counterexample,
-                "without_offsets": None if self.without_offsets is None
-                else asdict(self.without_offsets),
-                "offset_made": self.offset_made, "replay": self.replay}
+    def entry(self) -> CandidateEntry:
+        return CandidateEntry(
+            sequence=PeriodicSequence(
+                phases=tuple((float(a), float(b), float(c)) for a, b, c in self.sequence["phases"]),
+                x0=float(self.sequence["x0"])),
+            search_score=self.search_score, target=self.target, controls=self.controls,
+            floor=self.verdict.floor, persists=self.verdict.persists,
+            controls_fall=self.verdict.controls_fall,
+            counterexample=self.verdict.counterexample,
+            without_offsets=self.without_offsets, offset_made=self.offset_made,
+            replay=self.replay)
 
 
 @dataclass(frozen=True)
@@ -303,19 +314,17 @@ class TargetResult:
                      "gradient and no regret)")
         return text
 
-    def as_dict(self, t0: int) -> dict[str, Any]:
+    def entry(self, t0: int) -> TargetEntry:
         c = self.reported()
-        return {"optimizer": self.setting.optimizer,
-                "hyperparameters": self.setting.hyperparameters,
-                "controls": [asdict(s) for s in self.controls],
-                "found": self.found, "n_found": sum(x.verdict.counterexample
-                                                    for x in self.candidates),
-                "evaluations": self.evaluations, "best_search_score": self.best_search_score,
-                "avg_regret_by_T": {str(t0): c.target.r_T0,
-                                    str(HORIZON_FACTOR * t0): c.target.r_100T0},
-                "final_x": c.target.final_x, "replay": c.replay,
-                "conditions": self.conditions(t0),
-                "candidates": [x.as_dict() for x in self.candidates]}
+        return TargetEntry(
+            optimizer=self.setting.optimizer, hyperparameters=self.setting.hyperparameters,
+            controls=tuple(SettingEntry(s.label, s.optimizer, s.hyperparameters)
+                           for s in self.controls),
+            found=self.found, n_found=sum(x.verdict.counterexample for x in self.candidates),
+            evaluations=self.evaluations, best_search_score=self.best_search_score,
+            avg_regret_by_T={str(t0): c.target.r_T0, str(HORIZON_FACTOR * t0): c.target.r_100T0},
+            final_x=c.target.final_x, replay=c.replay, conditions=self.conditions(t0),
+            candidates=tuple(x.entry() for x in self.candidates))
 
 
 @dataclass(frozen=True)
@@ -336,51 +345,21 @@ class CounterexampleSearch:
                 and c.controls[0].r_100T0 >= c.verdict.floor
                 for c in self.adam().candidates if c.verdict.counterexample]
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> CounterexampleSearchMetrics:
         flagged = self.amsgrad_flagged_on_adam()
-        out: dict[str, Any] = {t.setting.label: t.as_dict(self.T0) for t in self.targets}
-        out["adam_rediscovered"] = bool(flagged) and not all(flagged)
-        out["amsgrad_flagged_on_adam_counterexamples"] = flagged
-        out["search"] = {
-            "algorithm": "CMA-ES (package cma), box constraints [0, 1]",
-            "seed": SEARCH_SEED, "T0": self.T0, "replay_horizon": HORIZON_FACTOR * self.T0,
-            "generations": GENERATIONS[self.scale], "popsize": POPSIZE[self.scale],
-            "replayed_per_target": REPLAYED[self.scale], "space": self.space.describe(),
-            "score": "(R_T0 - R_{T0/2}) / (T0 - T0/2) / (d G_inf D_inf) + |x_T0 - x_1| / "
-                     "D_inf, maximised; x_1 = the comparator of one period",
-            "evaluations_total": sum(t.evaluations for t in self.targets)}
-        out["criterion"] = {"rule": CRITERION_TEXT, "T0": self.T0}
-        return out
-
-
-@dataclass(frozen=True)
-class TargetSummary:
-    """What a reader (a claim, a table) takes from one target's entry of ``metrics``."""
-
-    label: str
-    found: bool
-    evaluations: int
-    avg_regret_by_T: dict[str, float]
-    final_x: float
-    conditions: str
-    replay: str
-
-    @classmethod
-    def of(cls, label: str, entry: Mapping[str, Any]) -> TargetSummary:
-        """Parse ``metrics[label]``; ValueError naming the missing or bad key."""
-        try:
-            out = cls(label, bool(entry["found"]), int(entry["evaluations"]),
-                      {str(k): float(v) for k, v in entry["avg_regret_by_T"].items()},
-                      float(entry["final_x"]), str(entry["conditions"]), str(entry["replay"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"metrics.{label}: {exc!r}") from None
-        return out
-
-
-def summaries(metrics: Mapping[str, Any]) -> dict[str, TargetSummary]:
-    """Every searched target's :class:`TargetSummary` (entries holding ``candidates``)."""
-    return {label: TargetSummary.of(label, entry) for label, entry in metrics.items()
-            if isinstance(entry, Mapping) and "candidates" in entry}
+        return CounterexampleSearchMetrics(
+            targets={t.setting.label: t.entry(self.T0) for t in self.targets},
+            adam_rediscovered=bool(flagged) and not all(flagged),
+            amsgrad_flagged_on_adam_counterexamples=tuple(flagged),
+            search=SearchSettings(
+                algorithm="CMA-ES (package cma), box constraints [0, 1]", seed=SEARCH_SEED,
+                T0=self.T0, replay_horizon=HORIZON_FACTOR * self.T0,
+                generations=GENERATIONS[self.scale], popsize=POPSIZE[self.scale],
+                replayed_per_target=REPLAYED[self.scale], space=self.space.describe(),
+                score="(R_T0 - R_{T0/2}) / (T0 - T0/2) / (d G_inf D_inf) + |x_T0 - x_1| / "
+                      "D_inf, maximised; x_1 = the comparator of one period",
+                evaluations_total=sum(t.evaluations for t in self.targets)),
+            criterion=Criterion(CRITERION_TEXT, self.T0))
 
 
 def slug(label: str) -> str:

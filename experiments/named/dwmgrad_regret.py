@@ -21,23 +21,31 @@ covers it (:data:`VARIANTS`):
 Problems: random linear losses with a bias (comparator at a corner), random coordinatewise
 quadratics (both d = 10, G∞ = 1, box [-1, 1]) and Reddi et al.'s Theorem 1 game. For every
 horizon T on a log grid (3 decades at quick scale) R_T is read off one run of the longest
-horizon (the algorithm does not depend on T). Reported per row (:class:`RegretRow`): median and
-10–90 % band over seeds, the bound (the largest over seeds: each seed's own K_T), the trivial
-comparator, bound/trivial and ``vacuous`` (bound/trivial >= 1), the ratios; per variant and
-problem the fitted regret exponent (log-log slope of the median over T ≥ 50, 90 % bootstrap
+horizon (the algorithm does not depend on T). Reported per row (``RegretRow`` of
+:mod:`experiments.measurements.dwmgrad_regret`): median and 10–90 % band over seeds, the
+bound (the largest over seeds: each seed's own K_T), the trivial comparator, bound/trivial
+and ``vacuous`` (bound/trivial >= 1), the ratios; per variant and problem the fitted regret
+exponent (log-log slope of the median over T ≥ 50 and over the last decade, 90 % bootstrap
 interval over seeds) and ``informative_T``. ``bound_holds``: every seed's R_T ≤ its bound at
 every T, for every bounded variant on every problem.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 
 import theory.dwmgrad as th
 import theory.dwmgrad_constant_momentum as cm
 from experiments import metrics
+from experiments.measurements.dwmgrad_regret import (
+    DwmgradRegretMetrics,
+    PowerFit,
+    RegretExponent,
+    RegretRow,
+)
 from experiments.named import online
 from experiments.named.common import (
     Scale,
@@ -74,25 +82,6 @@ PROBLEMS: dict[str, tuple[str, dict[str, Any], bool]] = {
 }
 #: The box of every problem above ([-1, 1]^d): the tuned steps use its side.
 D_INF = 2.0
-
-
-class RegretRow(TypedDict):
-    """One row of ``metrics.rows``: a variant on a problem at horizon T (JSON-able)."""
-
-    variant: str
-    problem: str
-    T: int
-    regret_median: float
-    regret_q10: float
-    regret_q90: float
-    regret_max: float
-    bound_name: str | None      # the registered Bound (theory.registry) or None
-    bound: float | None         # the largest over seeds (each seed's own data, e.g. K_T)
-    trivial: float | None       # T d G_inf D_inf: what any method in the box satisfies
-    bound_over_trivial: float | None
-    vacuous: bool | None        # bound_over_trivial >= 1: "R <= bound" cannot fail
-    ratio: float | None         # regret_median / bound
-    ratio_max: float | None     # max over seeds of R_T / that seed's bound
 
 
 def variants() -> dict[str, dict[str, Any]]:
@@ -188,21 +177,21 @@ def informative_horizon(record: RunRecord, decrements: float) -> float | None:
     return cm.informative_horizon(bound, values, ratio=INFORMATIVE)
 
 
-def exponent(grid: list[int], regret: np.ndarray) -> dict[str, Any]:
+def exponent(grid: list[int], regret: np.ndarray) -> RegretExponent:
     """Log-log slope of R_T over T >= FIT_FROM, with ``tail``: the same fit over the last
     decade of horizons only (T >= T_max/10), free of the transient (a rate is decided on it)."""
-    return {**power_fit(grid, regret, FIT_FROM),
-            "tail": power_fit(grid, regret, max(FIT_FROM, grid[-1] // 10))}
+    return RegretExponent(whole=power_fit(grid, regret, FIT_FROM),
+                          tail=power_fit(grid, regret, max(FIT_FROM, grid[-1] // 10)))
 
 
-def power_fit(grid: list[int], regret: np.ndarray, first: int) -> dict[str, Any]:
+def power_fit(grid: list[int], regret: np.ndarray, first: int) -> PowerFit:
     """Log-log slope of R_T over T >= ``first`` (columns where every seed has R_T > 0)."""
     cols = [i for i, T in enumerate(grid) if T >= first and np.all(regret[:, i] > 0)]
     if len(cols) < 2:
-        return {"slope": None, "ci_low": None, "ci_high": None,
-                "note": "fewer than 2 horizons with positive regret for every seed"}
+        return PowerFit(None, None, None, None, None, None, None,
+                        "fewer than 2 horizons with positive regret for every seed")
     fit = metrics.fit_power_law(np.array(grid)[cols], regret[:, cols])
-    return {**fit.as_dict(), "fit_T": [grid[cols[0]], grid[cols[-1]]]}
+    return PowerFit(**fit.as_dict(), fit_T=(grid[cols[0]], grid[cols[-1]]), note=None)
 
 
 def _bounded_rows(variant: str, label: str, record: RunRecord, grid: list[int],
@@ -223,17 +212,15 @@ def _bounded_rows(variant: str, label: str, record: RunRecord, grid: list[int],
             ratio_max = float(np.max(regret[:, j] / per_seed))
             reg_bound = VARIANT_BOUNDS[variant]
             trivial = reg_bound.trivial_value(**_arguments(reg_bound, bound_values(record, T)))
-        rows.append({"variant": variant, "problem": label, "T": T,
-                     "regret_median": float(med[j]), "regret_q10": float(q10[j]),
-                     "regret_q90": float(q90[j]), "regret_max": float(regret[:, j].max()),
-                     "bound_name": VARIANT_BOUNDS[variant].name if bounded else None,
-                     "bound": bound, "trivial": trivial,
-                     "bound_over_trivial": None if bound is None or trivial is None
-                     else bound / trivial,
-                     "vacuous": None if bound is None or trivial is None
-                     else bound >= trivial,
-                     "ratio": None if bound is None else float(med[j] / bound),
-                     "ratio_max": ratio_max})
+        rows.append(RegretRow(
+            variant=variant, problem=label, T=T, regret_median=float(med[j]),
+            regret_q10=float(q10[j]), regret_q90=float(q90[j]),
+            regret_max=float(regret[:, j].max()),
+            bound_name=VARIANT_BOUNDS[variant].name if bounded else None,
+            bound=bound, trivial=trivial,
+            bound_over_trivial=None if bound is None or trivial is None else bound / trivial,
+            vacuous=None if bound is None or trivial is None else bound >= trivial,
+            ratio=None if bound is None else float(med[j] / bound), ratio_max=ratio_max))
     horizon = (informative_horizon(record, float(decrements[:, -1].max()))
                if decrements is not None else None)
     return rows, holds, horizon
@@ -244,7 +231,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     grid = horizons(chosen)
     idx = np.array(grid) - 1
     rows: list[RegretRow] = []
-    exponents: dict[str, dict[str, Any]] = {}
+    exponents: dict[str, dict[str, RegretExponent]] = {}
     informative: dict[str, dict[str, float | None]] = {}
     series: dict[str, Any] = {"regret": {}, "window_momentum": {}, "hyperparameters": variants()}
     records: list[RunRecord] = []
@@ -262,10 +249,10 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                 informative.setdefault(variant, {})[label] = horizon
             exponents[variant][label] = exponent(grid, regret)
             series["regret"][f"{variant}|{label}"] = {
-                "T": grid, **{key: finite_list([r[f"regret_{key}"] for r in mine])  # type: ignore[literal-required]
+                "T": grid, **{key: finite_list([getattr(r, f"regret_{key}") for r in mine])
                               for key in ("median", "q10", "q90")},
-                "bound": [r["bound"] for r in mine],
-                "trivial": [r["trivial"] for r in mine], "fit": exponents[variant][label],
+                "bound": [r.bound for r in mine],
+                "trivial": [r.trivial for r in mine], "fit": asdict(exponents[variant][label]),
             }
             if "window" in record.extras and label == "online_linear":
                 steps = np.unique(np.geomspace(1, record.spec.horizon, 300).round().astype(int))
@@ -274,16 +261,10 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                     "window": finite_list(np.median(record.quantity("window"), 0)[steps - 1]),
                     "momentum": finite_list(np.median(record.quantity("momentum"), 0)[steps - 1]),
                 }
-    bounded = [r for r in rows if r["bound"] is not None]
-    metrics_out = {
-        "rows": rows,
-        "exponents": exponents,
-        "bound_holds": holds and bool(bounded),
-        "max_ratio_analysed": finite_or_none(max(
-            (r["ratio_max"] for r in bounded if r["ratio_max"] is not None),
-            default=float("nan"))),
-        "informative_T": informative,
-        "informative_ratio": INFORMATIVE,
-        "horizons": grid,
-    }
+    bounded = [r for r in rows if r.bound is not None]
+    metrics_out = DwmgradRegretMetrics(
+        rows=tuple(rows), exponents=exponents, bound_holds=holds and bool(bounded),
+        max_ratio_analysed=finite_or_none(max(
+            (r.ratio_max for r in bounded if r.ratio_max is not None), default=float("nan"))),
+        informative_T=informative, informative_ratio=INFORMATIVE, horizons=tuple(grid))
     return envelope(NAME, chosen, records, metrics_out, series)

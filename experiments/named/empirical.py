@@ -27,12 +27,25 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import torch
 
 from experiments import metrics
+from experiments.measurements.empirical import (
+    AhbRobustness,
+    AhbSweep,
+    DemonRobustness,
+    DemonSweep,
+    EmpiricalMetrics,
+    Faster,
+    FinalLoss,
+    RosenbrockLoss,
+    StepsizeRange,
+    StepsizeSpread,
+)
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -144,26 +157,27 @@ def _final(values: np.ndarray, stochastic: bool = False) -> dict[str, Any]:
     tail = max(1, int(TAIL_FRACTION * values.shape[1])) if stochastic else 1
     last = values[:, -tail:].mean(axis=1)
     if not np.all(np.isfinite(last)):
-        return {"final_loss_median": None, "ci_low": None, "ci_high": None,
+        return {"final_loss_median": None, "ci_low": None, "ci_high": None, "n_samples": None,
                 "diverged_seeds": int(np.sum(~np.isfinite(last)))}
     ci = metrics.bootstrap_ci(last)
     return {"final_loss_median": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
-            "n_samples": ci.n_samples, "diverged_seeds": 0}
+            "n_samples": int(ci.n_samples), "diverged_seeds": 0}
 
 
 def _problem_block(store: ResultStore, problem_label: str, scale: Scale
-                   ) -> tuple[dict[str, Any], dict[str, Any], list[RunRecord]]:
+                   ) -> tuple[dict[str, FinalLoss], dict[str, Any], list[RunRecord]]:
     threshold = PROBLEM_SETUPS[problem_label][4]
     records = load_records(store, [problem_spec(lbl, problem_label, scale) for lbl in LABELS])
-    out, steps, curves = {}, {}, {}
+    out: dict[str, FinalLoss] = {}
+    steps: dict[str, float | None] = {}
+    curves: dict[str, list[float | None]] = {}
     for label, record in zip(LABELS, records, strict=True):
         gap = _gap(record)
         hit = metrics.steps_to_threshold(np.nan_to_num(gap, nan=np.inf), threshold)
         reached = hit[hit >= 0] + 1
         steps[label] = float(np.median(reached)) if reached.size == hit.size else None
-        out[label] = {**_final(gap, record.info.get("f_star") is None),
-                      "steps_to_threshold_median": steps[label],
-                      "threshold": threshold}
+        out[label] = FinalLoss(**_final(gap, record.info.get("f_star") is None),
+                               steps_to_threshold_median=steps[label], threshold=threshold)
         curves[label] = finite_list(np.median(gap, axis=0))
     return out, {"steps": steps, "curves": curves}, records
 
@@ -192,22 +206,22 @@ def _spread(medians: list[float | None]) -> float:
     return float(np.log10(values.max() / values.min()))
 
 
-def _demon(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunRecord]]:
-    out: dict[str, Any] = {"betas": list(DEMON_BETAS), "lr": DEMON_LR, "problem": "digits_mlp"}
+def _demon(store: ResultStore, scale: Scale) -> tuple[DemonRobustness, list[RunRecord]]:
+    sweeps: dict[str, DemonSweep] = {}
     records: list[RunRecord] = []
     for name in ("DemonSGD", "HeavyBall"):
         recs = load_records(store, [demon_spec(name, b, scale) for b in DEMON_BETAS])
         records += recs
         finals = [_final(_gap(r), stochastic=True)["final_loss_median"] for r in recs]
-        out[name] = {"final_loss_by_beta": finals, "log10_spread": finite_or_none(_spread(finals))}
-    spreads = [_spread(out[n]["final_loss_by_beta"]) for n in ("DemonSGD", "HeavyBall")]
-    out["demon_more_robust"] = bool(spreads[0] < spreads[1])
-    return out, records
+        sweeps[name] = DemonSweep(tuple(finals), finite_or_none(_spread(finals)))
+    spreads = [_spread(list(sweeps[n].final_loss_by_beta)) for n in ("DemonSGD", "HeavyBall")]
+    return DemonRobustness(betas=tuple(DEMON_BETAS), lr=DEMON_LR, problem="digits_mlp",
+                           optimizers=sweeps,
+                           demon_more_robust=bool(spreads[0] < spreads[1])), records
 
 
-def _ahb(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunRecord]]:
-    out: dict[str, Any] = {"lr_over_L": list(AHB_LR_FACTORS), "problem": "quadratic kappa=100",
-                           "heavy_ball_momentum": AHB_MOMENTUM}
+def _ahb(store: ResultStore, scale: Scale) -> tuple[AhbRobustness, list[RunRecord]]:
+    sweeps: dict[str, AhbSweep] = {}
     records: list[RunRecord] = []
     largest: dict[str, float | None] = {}
     for name in ("AdaptiveHB", "HeavyBall"):
@@ -221,12 +235,15 @@ def _ahb(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], list[RunReco
             converged.append(float(ok.mean()))
         largest[name] = max((f for f, c in zip(AHB_LR_FACTORS, converged, strict=True)
                              if c == 1.0), default=None)
-        out[name] = {"final_gap_by_lr": finals, "fraction_converged_by_lr": converged,
-                     "n_lr_converged": sum(c == 1.0 for c in converged),
-                     "largest_converging_lr_over_L": largest[name]}
+        sweeps[name] = AhbSweep(final_gap_by_lr=tuple(finals),
+                                fraction_converged_by_lr=tuple(converged),
+                                n_lr_converged=sum(c == 1.0 for c in converged),
+                                largest_converging_lr_over_L=largest[name])
     ahb, hb = largest["AdaptiveHB"], largest["HeavyBall"]
-    out["ahb_more_robust"] = bool(ahb is not None and (hb is None or ahb > hb))
-    return out, records
+    return AhbRobustness(lr_over_L=tuple(AHB_LR_FACTORS), problem="quadratic kappa=100",
+                         heavy_ball_momentum=AHB_MOMENTUM, optimizers=sweeps,
+                         ahb_more_robust=bool(ahb is not None and (hb is None or ahb > hb))
+                         ), records
 
 
 def step_multipliers(record: RunRecord) -> np.ndarray:
@@ -258,25 +275,24 @@ def step_multipliers(record: RunRecord) -> np.ndarray:
     return (lr / (1 - beta1**steps) / denom).numpy()
 
 
-def _stepsize(store: ResultStore, scale: Scale) -> tuple[dict[str, Any], dict[str, Any],
+def _stepsize(store: ResultStore, scale: Scale) -> tuple[StepsizeRange, dict[str, Any],
                                                           list[RunRecord]]:
     records = load_records(store, [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS])
-    out: dict[str, Any] = {}
+    out: dict[str, StepsizeSpread] = {}
     series: dict[str, Any] = {}
     for name, record in zip(STEPSIZE_OPTIMIZERS, records, strict=True):
         mult = step_multipliers(record)
         spreads = np.array([metrics.log10_spread(row) for row in mult])
         ci = metrics.bootstrap_ci(spreads)
-        out[name] = {"log10_spread_median": ci.estimate, "ci_low": ci.ci_low,
-                     "ci_high": ci.ci_high, "n_samples": ci.n_samples,
-                     "log10_multiplier_quantiles": np.quantile(
-                         np.log10(mult), [0.0, 0.05, 0.5, 0.95, 1.0]).tolist()}
+        out[name] = StepsizeSpread(
+            log10_spread_median=ci.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high,
+            n_samples=int(ci.n_samples), log10_multiplier_quantiles=tuple(np.quantile(
+                np.log10(mult), [0.0, 0.05, 0.5, 0.95, 1.0]).tolist()))
         series[name] = finite_list(np.log10(mult).ravel())
-    out["aida_narrowest"] = bool(
-        out["Aida"]["log10_spread_median"] < min(out["Adam"]["log10_spread_median"],
-                                                 out["AdaBelief"]["log10_spread_median"]))
-    out["problem"] = "logistic (breast cancer)"
-    return out, series, records
+    narrowest = out["Aida"].log10_spread_median < min(out["Adam"].log10_spread_median,
+                                                      out["AdaBelief"].log10_spread_median)
+    return StepsizeRange(optimizers=out, aida_narrowest=bool(narrowest),
+                         problem="logistic (breast cancer)"), series, records
 
 
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
@@ -287,26 +303,21 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         blocks[problem_label], series[problem_label], by_problem[problem_label] = _problem_block(
             store, problem_label, chosen)
         records += by_problem[problem_label]
-    rosenbrock = {label: {**blocks["rosenbrock_authors"][label],
-                          "by_start": {"authors": blocks["rosenbrock_authors"][label],
-                                       "standard": blocks["rosenbrock_standard"][label]}}
-                  for label in LABELS}
-    faster = {p: {"steps_to_threshold": series[p]["steps"],
-                  "dwmgrad_rank": _rank(series[p]["steps"], "DWMGrad"),
-                  "n_optimizers": len(LABELS)} for p in PROBLEM_SETUPS}
+    rosenbrock = {label: RosenbrockLoss(
+        **asdict(blocks["rosenbrock_authors"][label]),
+        by_start={"authors": blocks["rosenbrock_authors"][label],
+                  "standard": blocks["rosenbrock_standard"][label]}) for label in LABELS}
+    faster = {p: Faster(steps_to_threshold=series[p]["steps"],
+                        dwmgrad_rank=_rank(series[p]["steps"], "DWMGrad"),
+                        n_optimizers=len(LABELS)) for p in PROBLEM_SETUPS}
     demon, demon_records = _demon(store, chosen)
     ahb, ahb_records = _ahb(store, chosen)
     stepsize, stepsize_series, stepsize_records = _stepsize(store, chosen)
     records += demon_records + ahb_records + stepsize_records
-    metrics_out = {
-        "rosenbrock": rosenbrock,
-        "logistic": blocks["logistic"],
-        "mlp": blocks["mlp"],
-        "faster_convergence": faster,
-        "demon_momentum_robustness": demon,
-        "ahb_lr_robustness": ahb,
-        "stepsize_range": stepsize,
-    }
+    metrics_out = EmpiricalMetrics(
+        rosenbrock=rosenbrock, logistic=blocks["logistic"], mlp=blocks["mlp"],
+        faster_convergence=faster, demon_momentum_robustness=demon, ahb_lr_robustness=ahb,
+        stepsize_range=stepsize)
     paths = {start: {label: rosenbrock_path(r)
                      for label, r in zip(LABELS, by_problem[p], strict=True)}
              for p, start in ROSENBROCK_STARTS.items()}

@@ -5,8 +5,8 @@ projection identities.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from experiments.measurements.empirical import EmpiricalMetrics, StepsizeSpread
 from reports.claims.common import SEED_AIDA, seed
 from reports.results import ResultSet
 from reports.rules import (
@@ -15,19 +15,18 @@ from reports.rules import (
     better_or_matches,
     compare,
     entry,
-    normalise,
     steps_verdict,
 )
-from reports.verdicts import Claim, Evidence, Verdict
+from reports.verdicts import Claim, Evidence, Verdict, proof_ids
 
 
-def _spread(table: Mapping[str, Any], name: str) -> Interval:
-    spread = entry(table, name, EMPIRICAL_FILE, "metrics.stepsize_range")
-    return Interval.of(spread, f"empirical.metrics.stepsize_range.{name}", "log10_spread_median")
+def _spread(table: Mapping[str, StepsizeSpread], name: str) -> Interval:
+    spread = entry(table, name, EMPIRICAL_FILE, "metrics.stepsize_range.optimizers")
+    return Interval(spread.log10_spread_median, spread.ci_low, spread.ci_high, spread.n_samples)
 
 
 def _narrower(r: ResultSet, challenger: str, baselines: tuple[str, ...]) -> Verdict:
-    table = r.metric("empirical", "stepsize_range")
+    table = r.record(EmpiricalMetrics).stepsize_range.optimizers
     ch = _spread(table, challenger)
     evidence = [Evidence(f"{name}: log10 spread of per-coordinate step sizes (median [CI])",
                          _spread(table, name).text(), "measurements/empirical.json")
@@ -60,10 +59,11 @@ def aida_competitive(r: ResultSet) -> Verdict:
     return better_or_matches(r, "Aida", ["Adam", "AdaBelief"], need_one_win=False)
 
 
+AIDA_PROOFS = ("aida_projection", "second_moment_floor")
+
+
 def aida_identities(r: ResultSet) -> Verdict:
-    return steps_verdict(r, lambda row: any(w in normalise(str(row.get("proof")))
-                                            for w in ("aida", "floor")),
-                         "Aida's projection closed forms and the epsilon floor")
+    return steps_verdict(r, AIDA_PROOFS, "Aida's projection closed forms and the epsilon floor")
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -88,5 +88,5 @@ CLAIMS: tuple[Claim, ...] = (
                 "g_t than (m_t-g_t)^2 via layerwise vector projections"),
           "With K = 2, r = cos^2(theta) (m_t - g_t) (and the K-odd form); the epsilon in the "
           "state floors the second moment: every step is verified.",
-          ("Aida projection identities",), (), (), aida_identities),
+          proof_ids(*AIDA_PROOFS), (), (), aida_identities),
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
-from reports.results import InvalidData, ResultSet
-from reports.rules import EMPIRICAL_FILE, entry, number
+from reports.rules import EMPIRICAL_FILE, entry
 from reports.verdicts import ClaimSource, Evidence, Verdict
 
 SEED_DWMGRAD = "seeds/000_c498e3ceab1c8128.txt (Wang, Li, Zeng: DWMGrad, arXiv 2510.25042)"
@@ -31,33 +31,25 @@ def fmt(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def robustness(r: ResultSet, metric: str, challenger: str, baseline: str,
-               higher_is_better: tuple[str, ...], lower_is_better: tuple[str, ...]) -> Verdict:
-    """Compare one robustness score of two optimizers in ``empirical.metrics.<metric>``."""
-    table = r.metric("empirical", metric)
-    where = f"metrics.{metric}"
+def robustness(metric: str, table: Mapping[str, Any], context: Mapping[str, Any],
+               challenger: str, baseline: str, key: str, higher_is_better: bool) -> Verdict:
+    """Compare one robustness score ``key`` of two optimizers' sweeps (``table``: label ->
+    typed sweep of ``empirical.metrics.<metric>.optimizers``; ``context``: the sweep's
+    settings, shown as evidence). A ``None`` score is the worst one: an infinite spread, or
+    no setting at which the optimizer converges."""
+    where = f"metrics.{metric}.optimizers"
     ch = entry(table, challenger, EMPIRICAL_FILE, where)
     base = entry(table, baseline, EMPIRICAL_FILE, where)
-    for key in higher_is_better + lower_is_better:
-        if key in ch and key in base:
-            a, b = score(ch[key], key), score(base[key], key)
-            better = a > b if key in higher_is_better else a < b
-            evidence: tuple[Evidence, ...] = (
-                Evidence(f"{key}: {challenger} vs {baseline}", f"{a:.4g} vs {b:.4g}",
-                         f"measurements/empirical.json: metrics.{metric}"),)
-            evidence += tuple(Evidence(f"{name}", fmt_map(v) if isinstance(v, Mapping) else
-                                       fmt(v), f"measurements/empirical.json: metrics.{metric}")
-                              for name, v in table.items())
-            if a == b:
-                return Verdict("inconclusive", f"equal {key} ({a:.4g})", evidence)
-            return Verdict("holds" if better else "violated",
-                           f"{challenger} {'is' if better else 'is not'} more robust than "
-                           f"{baseline}: {key} {a:.4g} vs {b:.4g}", evidence)
-    raise InvalidData("measurements/empirical.json", f"metrics.{metric}: no common score "
-                      f"among {list(higher_is_better + lower_is_better)}")
-
-
-def score(value: Any, key: str) -> float:
-    """A robustness score; ``None`` stands for an infinite spread (a diverged setting)."""
-    return math.inf if value is None else number(value, key)
-
+    worst = -math.inf if higher_is_better else math.inf
+    a, b = (worst if getattr(x, key) is None else float(getattr(x, key)) for x in (ch, base))
+    better = a > b if higher_is_better else a < b
+    source = f"measurements/empirical.json: metrics.{metric}"
+    evidence: tuple[Evidence, ...] = (
+        Evidence(f"{key}: {challenger} vs {baseline}", f"{a:.4g} vs {b:.4g}", source),
+        *(Evidence(name, fmt_map(asdict(sweep)), source) for name, sweep in table.items()),
+        *(Evidence(name, fmt(value), source) for name, value in context.items()))
+    if a == b:
+        return Verdict("inconclusive", f"equal {key} ({a:.4g})", evidence)
+    return Verdict("holds" if better else "violated",
+                   f"{challenger} {'is' if better else 'is not'} more robust than "
+                   f"{baseline}: {key} {a:.4g} vs {b:.4g}", evidence)

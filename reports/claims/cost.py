@@ -6,8 +6,10 @@ from __future__ import annotations
 from experiments.measurements.cost_scaling import CostScalingMetrics, Fit
 from reports.claims.common import SEED_DWMGRAD, fmt, seed
 from reports.results import InvalidData, MissingResult, ResultSet
-from reports.rules import Interval, entry, normalise, steps_verdict
-from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
+from reports.rules import Interval, entry, steps_verdict
+from reports.verdicts import Claim, ClaimSource, Evidence, Verdict, bound_ids, proof_ids
+
+COST_PROOFS = ("cost_model",)
 
 COST_EXPONENT_MAX = 1.15
 """Step time growing like d^a with the CI of a above this would contradict O(n*d), unless the
@@ -23,14 +25,13 @@ def _cost_model_evidence(r: ResultSet, optimizer: str) -> list[Evidence]:
     evidence = []
     try:
         for b in r.bound_list():
-            if normalise(str(b.get("name"))) == normalise(f"cost_{optimizer}"):
+            if b.get("name") == f"cost_{optimizer}":
                 evidence.append(Evidence("cost model (theory)", str(b.get("latex")),
                                          "theory/bounds.json"))
     except MissingResult:
         pass
     try:
-        steps = steps_verdict(r, lambda row: "cost" in normalise(str(row.get("proof"))),
-                              "the cost model")
+        steps = steps_verdict(r, COST_PROOFS, "the cost model")
         evidence.append(Evidence("cost model proof steps", steps.reason, "checks/checks.json"))
     except MissingResult:
         pass
@@ -103,9 +104,11 @@ CLAIMS: tuple[Claim, ...] = (
                 "comparable to standard optimizers"),
           "DWMGrad's time for n steps on d parameters grows at most linearly in d and in n, "
           "like the standard optimizers.",
-          ("cost model",), ("cost_scaling",), ("cost_scaling",), dwmgrad_cost),
+          bound_ids("cost_DWMGrad") + proof_ids(*COST_PROOFS), ("cost_scaling",),
+          ("cost_scaling",), dwmgrad_cost),
     Claim("cost-model-memory", "The cost model predicts every optimizer's state memory",
           ClaimSource("derived", "theory cost model", "state bytes per parameter per optimizer"),
           "The measured optimizer state per parameter equals the cost model's count for every "
-          "optimizer.", ("cost model",), ("cost_scaling",), ("cost_scaling",), cost_model_memory),
+          "optimizer.", proof_ids(*COST_PROOFS), ("cost_scaling",), ("cost_scaling",),
+          cost_model_memory),
 )

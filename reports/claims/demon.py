@@ -4,20 +4,24 @@ Demon Adam improving Adam.
 
 from __future__ import annotations
 
+from experiments.measurements.empirical import EmpiricalMetrics
 from reports.claims.common import SEED_DEMON, robustness, seed
 from reports.results import ResultSet
-from reports.rules import better_or_matches, normalise, steps_verdict
-from reports.verdicts import Claim, Verdict
+from reports.rules import better_or_matches, steps_verdict
+from reports.verdicts import Claim, Verdict, proof_ids
+
+DEMON_PROOFS = ("demon_schedule",)
 
 
 def demon_schedule(r: ResultSet) -> Verdict:
-    return steps_verdict(r, lambda row: "demon" in normalise(str(row.get("proof"))),
-                         "the Demon schedule")
+    return steps_verdict(r, DEMON_PROOFS, "the Demon schedule")
 
 
 def demon_robustness(r: ResultSet) -> Verdict:
-    return robustness(r, "demon_momentum_robustness", "DemonSGD", "HeavyBall", (),
-                       ("log10_spread",))
+    sweep = r.record(EmpiricalMetrics).demon_momentum_robustness
+    return robustness("demon_momentum_robustness", sweep.optimizers,
+                      {"betas": sweep.betas, "lr": sweep.lr, "problem": sweep.problem},
+                      "DemonSGD", "HeavyBall", "log10_spread", higher_is_better=False)
 
 
 def demon_adam(r: ResultSet) -> Verdict:
@@ -30,7 +34,7 @@ CLAIMS: tuple[Claim, ...] = (
                 "the total contribution of a gradient to all future updates"),
           "beta_t/(1-beta_t) = (1-t/T) * beta_init/(1-beta_init), beta_0 = beta_init, beta_T = 0, "
           "beta_t decreasing: every step of the identity is verified.",
-          ("Demon schedule identity",), (), (), demon_schedule),
+          proof_ids(*DEMON_PROOFS), (), (), demon_schedule),
     Claim("demon-robustness", "Demon SGDM is less sensitive to its momentum setting",
           seed(SEED_DEMON, "Demon momentum SGD is observed to be significantly less sensitive to "
                 "parameter tuning than momentum SGD with learning rate decay schedule"),

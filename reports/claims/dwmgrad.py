@@ -4,33 +4,42 @@ regret rate, faster convergence at small scale.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
-import sympy as sp
-
+from experiments.measurements.bound_tightness import BoundTightnessMetrics
+from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
+from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics, PowerFit, RegretRow
 from experiments.measurements.reddi import ReddiMetrics
+from experiments.named.online import ANALYSED as ANALYSED_LABEL
 from experiments.named.online import PUBLISHED
 from reports.claims.common import SEED_DWMGRAD, fmt, fmt_map, seed
 from reports.claims.invariance import offset_condition
-from reports.claims.reddi import REDDI_CONSTRUCTIONS, search_evidence, search_summaries
-from reports.results import BOUNDS_FILE, InvalidData, MissingResult, ResultSet
+from reports.claims.reddi import REDDI_CONSTRUCTIONS, search_evidence
+from reports.results import InvalidData, MissingResult, ResultSet
 from reports.rules import (
     Interval,
     faster_than,
     gather,
-    is_analysed,
-    is_dwmgrad,
-    normalise,
-    number,
     steps_verdict,
 )
-from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict
+from reports.verdicts import (
+    Claim,
+    ClaimSource,
+    Counterexample,
+    Evidence,
+    Verdict,
+    bound_ids,
+    proof_ids,
+)
+from theory.dwmgrad import REGRET_BOUND as ANALYSED_BOUND
+from theory.dwmgrad_constant_momentum import REGRET_BOUND as CONSTANT_MOMENTUM_BOUND
 
+DWMGRAD_PROOFS = ("dwmgrad_regret", "dwmgrad_constant_momentum")
+"""The analysed algorithm's regret proofs (not the published algorithm's gap instances)."""
+GAPS_PROOF = "dwmgrad_paper_gaps"
+"""The instances of the assumptions the published algorithm breaks."""
 LINEAR_REGRET_EXPONENT = 0.9
 """A fitted regret exponent whose CI lies above this means R_T grows linearly: R_T/T does
 not shrink, so the algorithm does not converge in the online convex sense."""
@@ -73,15 +82,16 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
     evidence: list[Evidence] = []
     found: list[Counterexample] = []
     notes: list[str] = []
-    search = gather(missing, lambda: search_summaries(r))
-    analysed_found = any(is_analysed(n) and t.found for n, t in (search or {}).items())
+    search_record = gather(missing, lambda: r.record(CounterexampleSearchMetrics))
+    search = search_record.targets if search_record is not None else {}
+    analysed_found = ANALYSED_LABEL in search and search[ANALYSED_LABEL].found
     if analysed_found:
         notes.append("the counterexample search not used: it also flags the analysed "
                      "algorithm, whose regret bound is proven and holds")
-    for name, target in (search or {}).items():
-        if not is_dwmgrad(name) or is_analysed(name):
+    for name, target in search.items():
+        if target.optimizer != "DWMGrad" or name == ANALYSED_LABEL:
             continue
-        evidence.append(search_evidence(target))
+        evidence.append(search_evidence(name, target))
         if target.found and not analysed_found:
             found.append(Counterexample(name, f"R_T/T does not vanish ("
                                         f"{fmt_map(target.avg_regret_by_T)}) while AMSGrad's "
@@ -91,17 +101,20 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
             notes.append(f"the search found nothing against {name} in {target.evaluations} "
                          f"evaluations ({target.conditions.split('; ')[0]})")
     linear: list[str] = []
-    exps = gather(missing, lambda: r.metric("dwmgrad_regret", "exponents"))
-    analysed_exps: Mapping[str, Any] = (exps or {}).get(ANALYSED, {})
+    regret = gather(missing, lambda: r.record(DwmgradRegretMetrics))
+    exps = regret.exponents if regret is not None else None
+    analysed_exps = (exps or {}).get(ANALYSED, {})
     for variant, per_problem in (exps or {}).items():
         if variant in BOUNDED_VARIANTS:
             continue
-        for problem, fit in per_problem.items():
+        for problem, exponent in per_problem.items():
+            fit = exponent.whole
             iv = _fitted(fit)
             evidence.append(Evidence(f"regret exponent {variant} on {problem}",
-                                     iv.text() if iv else f"no fit ({fit.get('note', '')})",
+                                     iv.text() if iv else f"no fit ({fit.note or ''})",
                                      "measurements/dwmgrad_regret.json"))
-            reference = _fitted(analysed_exps.get(problem) or {})
+            reference = (_fitted(analysed_exps[problem].whole) if problem in analysed_exps
+                         else None)
             calibrated = reference is not None and reference.high <= LINEAR_REGRET_EXPONENT
             if iv is not None and iv.low > LINEAR_REGRET_EXPONENT and calibrated:
                 linear.append(f"{variant} on {problem} (a = {iv.text()}; analysed "
@@ -113,11 +126,11 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
             evidence.append(Evidence(f"Reddi {construction}, {PUBLISHED}: final x (x* = -1), "
                                      f"R_T/T", f"{fmt(run.final_x)}, {fmt(run.regret_over_T)}",
                                      "measurements/reddi.json"))
-    for label in ("DWMGrad", *(n for n in (search or {}) if is_dwmgrad(n))):
+    for label in ("DWMGrad", *(n for n, t in search.items() if t.optimizer == "DWMGrad")):
         condition = optional(partial(offset_condition, r, label))
         if condition is not None and condition not in evidence:
             evidence.append(condition)
-    adam = gather(missing, lambda: r.metric("counterexample_search", "adam_rediscovered"))
+    adam = search_record is not None and search_record.adam_rediscovered
     coverage = gather(missing, lambda: _published_coverage(r))
     if coverage:
         evidence.extend(coverage[1])
@@ -128,7 +141,7 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
         if linear:
             parts.append(f"linear regret (R_T/T does not shrink) for {', '.join(linear)}")
         return Verdict("violated", "; ".join(parts + notes), tuple(evidence), tuple(found))
-    if search is None and exps is None:
+    if search_record is None and exps is None:
         raise MissingResult("; ".join(missing))
     if missing:
         return Verdict("not run", "; ".join(missing), tuple(evidence))
@@ -141,11 +154,17 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
     return Verdict("inconclusive", "; ".join([reason] + notes), tuple(evidence))
 
 
-def _fitted(fit: Mapping[str, Any]) -> Interval | None:
+def _fit_range(fit: PowerFit) -> list[int] | None:
+    """The first and last horizon of a fit, as the evidence has always shown them."""
+    return None if fit.fit_T is None else list(fit.fit_T)
+
+
+def _fitted(fit: PowerFit) -> Interval | None:
     """A fitted exponent with its CI, or None where the experiment could not fit one."""
-    if fit.get("slope") is None:
+    if fit.slope is None or fit.ci_low is None or fit.ci_high is None:
         return None
-    return Interval.of(fit, "exponent")
+    return Interval(fit.slope, fit.ci_low, fit.ci_high,
+                    None if fit.n_samples is None else int(fit.n_samples))
 
 
 REGRET_FILE = "measurements/dwmgrad_regret.json"
@@ -158,45 +177,20 @@ CONSTANT_BOUND_VARIANTS = ("constant_momentum",)
 BOUNDED_VARIANTS = DECAYING_BOUND_VARIANTS + CONSTANT_BOUND_VARIANTS
 
 
-def _bounded_rows(r: ResultSet, variants: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The typed rows (``RegretRow``) of exactly these variants."""
-    rows = [row for row in r.metric("dwmgrad_regret", "rows") if row.get("variant") in variants]
-    if not rows:
-        raise InvalidData(REGRET_FILE, f"metrics.rows has no row of {', '.join(variants)}")
-    return rows
-
-
-def _analysed_rows(r: ResultSet) -> list[dict[str, Any]]:
-    return _bounded_rows(r, (ANALYSED,))
-
-
-def _where(row: Mapping[str, Any]) -> str:
-    return f"{row['variant']} on {row['problem']} T={row['T']}"
-
-
-def _bound_over_trivial(row: Mapping[str, Any]) -> float | None:
-    """bound/trivial of a row (None without a bound); a non-finite one is invalid data."""
-    if row.get("bound") is None:
-        return None
-    value = row.get("bound_over_trivial")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidData(REGRET_FILE, f"row {_where(row)}: bound_over_trivial is {value!r}, "
-                          "expected a finite number")
-    return float(value)
+def _bounded_rows(r: ResultSet, variants: tuple[str, ...]) -> list[RegretRow]:
+    """The typed rows of exactly these variants."""
+    return r.record(DwmgradRegretMetrics).variant_rows(variants, REGRET_FILE)
 
 
 def _tightness(r: ResultSet, bound_names: list[str]) -> list[Evidence]:
     """The largest measured/bound of each bound (``bound_tightness``), with its problem."""
-    from experiments.named.bound_tightness import tightness_table
-
-    table = {row["bound"]: row for row in tightness_table(
-        list(r.metric("bound_tightness", "entries")))}
+    table = {row.bound: row for row in r.record(BoundTightnessMetrics).table}
     evidence = []
     for name in bound_names:
         row = table.get(name)
         value = ("not measured" if row is None else
-                 f"{number(row['ratio'], 'ratio'):.3g} on {row['game']} ({row['setting']}, "
-                 f"T={row['T']}, bound/trivial {number(row['bound_over_trivial'], 'b/t'):.3g})")
+                 f"{row.ratio:.3g} on {row.game} ({row.setting}, T={row.T}, bound/trivial "
+                 f"{row.bound_over_trivial:.3g})")
         evidence.append(Evidence(f"tightness of {name}: largest measured/bound", value,
                                  "measurements/bound_tightness.json"))
     return evidence
@@ -219,36 +213,36 @@ def read_bound_rows(r: ResultSet, variants: tuple[str, ...]) -> BoundReading:
     fail) or informative, those above their bound, and the evidence (bound/trivial per row
     range, the horizon from which each vacuous series becomes informative)."""
     rows = _bounded_rows(r, variants)
-    informative_T = r.metric("dwmgrad_regret").get("informative_T") or {}
+    informative_T = r.record(DwmgradRegretMetrics).informative_T
     informative, vacuous, over, unbounded = 0, [], [], 0
     evidence: list[Evidence] = []
     becomes: list[str] = []
-    series: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    series: dict[tuple[str, str], list[RegretRow]] = {}
     for row in rows:
-        series.setdefault((str(row["variant"]), str(row["problem"])), []).append(row)
+        series.setdefault((row.variant, row.problem), []).append(row)
     for (variant, problem), mine in series.items():
-        ratios = [(row, _bound_over_trivial(row)) for row in mine]
-        bounded = [(row, bt) for row, bt in ratios if bt is not None]
-        unbounded += len(ratios) - len(bounded)
+        bounded = [(row, row.bound_over_trivial) for row in mine
+                   if row.bound_over_trivial is not None]
+        unbounded += len(mine) - len(bounded)
         vac = [row for row, bt in bounded if bt >= 1]
         informative += len(bounded) - len(vac)
-        vacuous += [_where(row) for row in vac]
+        vacuous += [row.where() for row in vac]
         for row in mine:
-            worst = row.get("ratio_max", row.get("ratio"))
-            if worst is not None and number(worst, f"{_where(row)} ratio") > 1:
-                over.append(_where(row))
+            worst = row.ratio_max if row.ratio_max is not None else row.ratio
+            if worst is not None and worst > 1:
+                over.append(row.where())
         horizon = (informative_T.get(variant) or {}).get(problem)
-        name = next((str(row.get("bound_name")) for row, _ in bounded), "no bound")
+        name = next((str(row.bound_name) for row, _ in bounded), "no bound")
         if vac:
             becomes.append(f"{variant} on {problem} at T = {fmt(horizon)}")
         evidence.append(Evidence(
             f"{variant} on {problem} vs {name}: bound/trivial over T",
-            ", ".join(f"T={row['T']}: {bt:.3g}" for row, bt in bounded) or "no bound",
+            ", ".join(f"T={row.T}: {bt:.3g}" for row, bt in bounded) or "no bound",
             REGRET_FILE))
         evidence.append(Evidence(
             f"{variant} on {problem}: vacuous rows (bound/trivial >= 1), informative from T",
             f"{len(vac)} of {len(bounded)}; informative from T = {fmt(horizon)}", REGRET_FILE))
-    names = list(dict.fromkeys(str(row["bound_name"]) for row in rows if row.get("bound_name")))
+    names = list(dict.fromkeys(row.bound_name for row in rows if row.bound_name))
     evidence.extend(_tightness(r, names))
     return BoundReading(informative, vacuous, over, unbounded, becomes, evidence)
 
@@ -273,42 +267,20 @@ def bound_reading_verdict(reading: BoundReading, subject: str) -> Verdict:
                    + vacuous, evidence)
 
 
-def _search_against_bound(r: ResultSet) -> tuple[list[Evidence], list[str]]:
-    """The counterexample search's worst sequence for the analysed DWMGrad vs the bound
-    (optional evidence: absent when the search has not run)."""
-    try:
-        search = r.metric("counterexample_search")
-    except MissingResult:
-        return [], []
-    evidence, over = [], []
-    for name, entry in search.items():
-        if is_analysed(name) and isinstance(entry, Mapping) and "bound_at_100T0" in entry:
-            regret = number(entry["regret_at_100T0"], f"{name}.regret_at_100T0")
-            bound = number(entry["bound_at_100T0"], f"{name}.bound_at_100T0")
-            evidence.append(Evidence(f"counterexample search, {name}: worst R_T vs bound",
-                                     f"{regret:.4g} vs {bound:.4g}",
-                                     "measurements/counterexample_search.json"))
-            if regret > bound:
-                over.append(f"the searched sequence {entry.get('replay')}")
-    return evidence, over
-
-
 def dwmgrad_analysed_convergence(r: ResultSet) -> Verdict:
     """R_T <= the λ < 1 bound on the rows where it is informative (the γ = 0.9 rows are
     vacuous at quick horizons and reported as such), and every proof step verified."""
     missing: list[str] = []
     reading = read_bound_rows(r, DECAYING_BOUND_VARIANTS)
-    bound_holds = r.metric("dwmgrad_regret", "bound_holds")
+    bound_holds = r.record(DwmgradRegretMetrics).bound_holds
     evidence = [Evidence("bound_holds (every seed, every horizon, every bounded variant)",
                          bool(bound_holds), REGRET_FILE), *reading.evidence]
-    steps = gather(missing, lambda: steps_verdict(r, _is_dwmgrad_proof, "the DWMGrad regret proof"))
+    steps = gather(missing, lambda: steps_verdict(r, DWMGRAD_PROOFS, "the DWMGrad regret proof"))
     if steps is not None:
         evidence.extend(steps.evidence)
     counterexamples = steps.counterexamples if steps is not None else ()
-    search_evidence, search_over = _search_against_bound(r)
-    evidence.extend(search_evidence)
     rows_verdict = bound_reading_verdict(reading, "the derived bound")
-    over = reading.over + search_over
+    over = reading.over
     if bound_holds is False or over or (steps is not None and steps.status == "violated"):
         why = [f"R_T exceeds the bound on {', '.join(over)}"] if over else []
         why += ["bound_holds is false"] if bound_holds is False else []
@@ -330,60 +302,32 @@ def dwmgrad_constant_momentum_convergence(r: ResultSet) -> Verdict:
                                  "the constant-momentum bound")
 
 
-def _is_dwmgrad_proof(row: Mapping[str, Any]) -> bool:
-    """The analysed algorithm's regret proof (not the published algorithm's gap instances)."""
-    proof = str(row.get("proof", ""))
-    return is_dwmgrad(proof) and "gap" not in normalise(proof)
-
-
-def bound_growth_exponent(r: ResultSet, name: str = "dwmgrad_regret") -> sp.Expr:
-    """lim_{T -> oo} log(bound)/log(T) of theory bound ``name``: the rate the theory claims
-    (1/2 for O(sqrt T)), computed by sympy from the expression in ``theory/bounds.json``."""
-    bound = next((b for b in r.bound_list()
-                  if normalise(str(b.get("name"))) == normalise(name)), None)
-    if bound is None or "expression" not in bound:
-        raise InvalidData(BOUNDS_FILE, f"has no bound '{name}' with an expression")
-    def safe(word: str) -> str:  # 'lambda' is a Python keyword
-        return "lambda_" if word == "lambda" else word
-
-    names = [safe(str(n)) for n in bound.get("symbols", {})]
-    if "T" not in names:
-        raise InvalidData(BOUNDS_FILE, f"bound '{name}' does not depend on T")
-    local = {n: sp.Symbol(n, positive=True) for n in names}  # also shadows gamma, beta, ...
-    expr = sp.sympify(re.sub(r"\blambda\b", "lambda_", str(bound["expression"])), locals=local)
-    return sp.limit(sp.log(expr) / sp.log(local["T"]), local["T"], sp.oo)
-
-
 def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
     """One-sided (the bound is an upper bound): on every problem the tail exponent (fitted on
     the last decade of horizons, never the transient) has its CI's upper end at most the
     bound's growth exponent + ``EXPONENT_TOL`` (holds); its lower end above it is violated;
     a CI across it is inconclusive (settled at full scale when measured at quick). A single
     instance is an exact value compared with the same tolerance."""
-    rows = _analysed_rows(r)
-    exps = r.metric("dwmgrad_regret", "exponents")
-    key = ANALYSED if ANALYSED in exps else None
-    if key is None:
-        raise InvalidData("measurements/dwmgrad_regret.json",
-                          "metrics.exponents has no 'analysed' variant")
-    rate = bound_growth_exponent(r)
+    record = r.record(DwmgradRegretMetrics)
+    rows = record.variant_rows((ANALYSED,), REGRET_FILE)
+    if ANALYSED not in record.exponents:
+        raise InvalidData(REGRET_FILE, f"metrics.exponents has no {ANALYSED!r} variant")
+    rate = ANALYSED_BOUND.growth_exponent("T")
     limit = float(rate) + EXPONENT_TOL
-    ratios = [number(row["ratio"], "ratio") for row in rows if row.get("ratio") is not None]
-    evidence = [Evidence("theory's rate: lim log(bound)/log(T)", str(rate), "theory/bounds.json"),
+    ratios = [row.ratio for row in rows if row.ratio is not None]
+    evidence = [Evidence(f"theory's rate: lim log(bound)/log(T) of {ANALYSED_BOUND.name}",
+                         str(rate), "theory.dwmgrad.REGRET_BOUND"),
                 Evidence("largest R_T / bound (median over seeds)",
                          max(ratios) if ratios else None, "measurements/dwmgrad_regret.json")]
     steeper, undecided = [], []
-    for problem, fit in exps[key].items():
-        if not isinstance(fit.get("tail"), Mapping):
-            raise InvalidData("measurements/dwmgrad_regret.json",
-                              f"metrics.exponents.{key}.{problem} has no tail fit")
-        whole, tail = _fitted(fit), _fitted(fit["tail"])
+    for problem, exponent in record.exponents[ANALYSED].items():
+        whole, tail = _fitted(exponent.whole), _fitted(exponent.tail)
         evidence.append(Evidence(f"{problem}: tail exponent a (R_T ~ T^a), T in "
-                                 f"{fit['tail'].get('fit_T')} (whole range T in "
-                                 f"{fit.get('fit_T')}: {whole.text() if whole else 'no fit'})",
-                                 tail.text() if tail else
-                                 f"no fit ({fit['tail'].get('note', '')})",
-                                 "measurements/dwmgrad_regret.json"))
+                                 f"{_fit_range(exponent.tail)} (whole range T in "
+                                 f"{_fit_range(exponent.whole)}: "
+                                 f"{whole.text() if whole else 'no fit'})",
+                                 tail.text() if tail else f"no fit ({exponent.tail.note or ''})",
+                                 REGRET_FILE))
         if tail is None:
             undecided.append(f"no tail fit on {problem}")
         elif (tail.value if tail.single else tail.low) > limit:
@@ -395,7 +339,7 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
         return Verdict("violated", f"the tail regret exponent exceeds the bound's {rate} + "
                        f"{EXPONENT_TOL} on {', '.join(steeper)}", tuple(evidence))
     if undecided:
-        scale = r.measurement("dwmgrad_regret").get("scale")
+        scale = r.measurement(DwmgradRegretMetrics.EXPERIMENT).get("scale")
         why = "settled at full scale: " if scale == "quick" else ""
         return Verdict("inconclusive", why + "; ".join(undecided), tuple(evidence))
     return Verdict("holds", f"every tail regret exponent's CI lies at or below the bound's "
@@ -413,7 +357,7 @@ CLAIMS: tuple[Claim, ...] = (
           "DWMGrad with the paper's defaults and each published window rule (loss, "
           "loss_decrease, loss_increase) has sublinear regret (R_T/T -> 0) on online convex "
           "problems over a box.",
-          ("dwmgrad regret bound (assumptions the published algorithm breaks)",),
+          bound_ids(ANALYSED_BOUND.name) + proof_ids(GAPS_PROOF),
           ("counterexample_search", "dwmgrad_regret", "reddi"),
           ("counterexample_avg_regret", "regret_vs_bound", "reddi_trajectories"),
           dwmgrad_published_convergence),
@@ -423,7 +367,7 @@ CLAIMS: tuple[Claim, ...] = (
                       "theory.dwmgrad.ANALYSED_OPTIONS"),
           "DWMGrad with the analysed options has R_T below the derived bound at every horizon "
           "and seed, and every step of the potential-function proof is verified.",
-          ("dwmgrad regret bound", "dwmgrad regret proof steps"),
+          bound_ids(ANALYSED_BOUND.name) + proof_ids(*DWMGRAD_PROOFS),
           ("dwmgrad_regret", "bound_tightness"), ("regret_vs_bound",),
           dwmgrad_analysed_convergence),
     Claim("dwmgrad-constant-momentum-bound",
@@ -433,14 +377,14 @@ CLAIMS: tuple[Claim, ...] = (
           "DWMGrad with momentum_decay = 1 (gamma = 0.5, delta = 4, the bound's tuned alpha) "
           "has R_T below the constant-momentum bound on every row where that bound is below "
           "the trivial bound T d G_inf D_inf; rows where it is not are reported as vacuous.",
-          ("dwmgrad constant-momentum regret bound",), ("dwmgrad_regret", "bound_tightness"),
+          bound_ids(CONSTANT_MOMENTUM_BOUND.name), ("dwmgrad_regret", "bound_tightness"),
           ("regret_vs_bound", "bound_tightness"), dwmgrad_constant_momentum_convergence),
     Claim("dwmgrad-analysed-rate", "The analysed DWMGrad's regret grows like the bound's rate",
           ClaimSource("derived", "theory.dwmgrad", "R_T = O(sqrt T): lim log(bound)/log(T)"),
           "The log-log exponent of measured regret fitted on the last decade of horizons "
           "(bootstrap CI over seeds; exact for a deterministic single instance) is at most the "
           "growth exponent of the derived bound (1/2 for O(sqrt T)) plus 0.05 on every problem.",
-          ("dwmgrad regret bound",), ("dwmgrad_regret",), ("regret_vs_bound",),
+          bound_ids(ANALYSED_BOUND.name), ("dwmgrad_regret",), ("regret_vs_bound",),
           dwmgrad_analysed_rate),
     Claim("dwmgrad-faster-small-scale", "DWMGrad converges faster than Adam at small scale",
           seed(SEED_DWMGRAD, "demonstrates DWMGrad's ability to achieve faster convergence rates "

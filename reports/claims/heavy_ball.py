@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 
+from experiments.measurements.empirical import EmpiricalMetrics
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics, RateRow
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.named import heavy_ball_rate as hbr
 from reports.claims.common import SEED_AHB, fmt, robustness, seed
 from reports.results import InvalidData, ResultSet
-from reports.rules import faster_than, normalise, steps_verdict
-from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
+from reports.rules import faster_than, steps_verdict
+from reports.verdicts import Claim, ClaimSource, Evidence, Verdict, bound_ids, proof_ids
 
 RATE_RTOL = 0.01
 """Relative tolerance of GD's measured linear rate against (kappa-1)/(kappa+1)."""
@@ -177,16 +178,16 @@ def _lessard_published(x0: float) -> bool | None:
     return None
 
 
+ADAPTIVE_HB_PROOFS = ("adaptive_hb_quadratic",)
+HEAVY_BALL_PROOFS = ("heavy_ball_polyak",)
+
+
 def adaptive_hb_beta(r: ResultSet) -> Verdict:
-    return steps_verdict(r, lambda row: "adaptive" in normalise(str(row.get("proof"))),
-                         "the adaptive heavy-ball momentum bound")
+    return steps_verdict(r, ADAPTIVE_HB_PROOFS, "the adaptive heavy-ball momentum bound")
 
 
 def heavy_ball_derivation(r: ResultSet) -> Verdict:
-    return steps_verdict(
-        r, lambda row: ("heavy" in normalise(str(row.get("proof")))
-                        and "adaptive" not in normalise(str(row.get("proof")))),
-        "the heavy-ball optimal tuning")
+    return steps_verdict(r, HEAVY_BALL_PROOFS, "the heavy-ball optimal tuning")
 
 
 
@@ -194,8 +195,12 @@ def heavy_ball_derivation(r: ResultSet) -> Verdict:
 def ahb_lr_robustness(r: ResultSet) -> Verdict:
     # "large learning rates": the largest converging lr, not the count of converging lrs (a
     # slow start at the smallest lr would otherwise count against the baseline)
-    return robustness(r, "ahb_lr_robustness", "AdaptiveHB", "HeavyBall",
-                       ("largest_converging_lr_over_L",), ())
+    sweep = r.record(EmpiricalMetrics).ahb_lr_robustness
+    return robustness("ahb_lr_robustness", sweep.optimizers,
+                      {"lr_over_L": sweep.lr_over_L, "problem": sweep.problem,
+                       "heavy_ball_momentum": sweep.heavy_ball_momentum},
+                      "AdaptiveHB", "HeavyBall", "largest_converging_lr_over_L",
+                      higher_is_better=True)
 
 
 def ahb_faster(r: ResultSet) -> Verdict:
@@ -210,19 +215,20 @@ CLAIMS: tuple[Claim, ...] = (
           "rho*: every seed's rate, fitted on the tail after the transient and above the float64 "
           "floor allowing the k*rho^k Jordan term, has |log rate / log rho* - 1| <= 5% at every "
           "kappa.",
-          ("heavy ball alpha*, beta*, rho*",), ("heavy_ball_rate",),
+          bound_ids("heavy_ball_polyak_step", "heavy_ball_polyak_momentum",
+                    "heavy_ball_optimal_rate"), ("heavy_ball_rate",),
           ("heavy_ball_rates", "heavy_ball_error_curves"), polyak_rate),
     Claim("heavy-ball-derivation", "Polyak's tuning is derived and every step verified",
           ClaimSource("derived", "theory.heavy_ball", "alpha*, beta*, rho* from the 2x2 iteration "
                       "matrix, the GD rate, the Jordan block at the interval ends"),
           "Every proof step of the heavy-ball derivation is verified.",
-          ("heavy ball proof steps",), (), (), heavy_ball_derivation),
+          proof_ids(*HEAVY_BALL_PROOFS), (), (), heavy_ball_derivation),
     Claim("heavy-ball-acceleration", "Heavy ball accelerates gradient descent",
           seed(SEED_AHB, "Heavy ball momentum is crucial in accelerating (stochastic) "
                 "gradient-based optimization algorithms"),
           "At every condition number kappa > 1, tuned heavy ball needs fewer steps per decade of "
           "error than gradient descent with step 2/(L+mu), which attains (kappa-1)/(kappa+1).",
-          ("heavy ball rho*", "gradient descent rate"), ("heavy_ball_rate",),
+          bound_ids("heavy_ball_optimal_rate", "gradient_descent_rate"), ("heavy_ball_rate",),
           ("heavy_ball_rates",), heavy_ball_acceleration),
     Claim("lessard-cycle", "Heavy ball fails on Lessard et al.'s function",
           ClaimSource("literature", "Lessard, Recht, Packard, SIAM J. Optim. 2016, section 4.6",
@@ -242,7 +248,7 @@ CLAIMS: tuple[Claim, ...] = (
           "once ||d|| is small (a finding: on AdaptiveHB runs at lr = alpha* beta_k reaches "
           "beta_max = 0.99; tests/theory/test_heavy_ball.py reports the naive beta_k <= beta* "
           "check violated with its counterexample).",
-          ("adaptive heavy-ball proof steps",), (), (), adaptive_hb_beta),
+          proof_ids(*ADAPTIVE_HB_PROOFS), (), (), adaptive_hb_beta),
     Claim("ahb-lr-robustness", "Adaptive heavy ball is more robust to large learning rates",
           seed(SEED_AHB, "SGD and Adam with the newly designed adaptive momentum are more robust "
                 "to large learning rates"),

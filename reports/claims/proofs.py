@@ -100,6 +100,6 @@ CLAIMS: tuple[Claim, ...] = (
           "Every proof has checked steps, every step a derivation cites is in "
           "checks/checks.json, and each is verified by at least one decided sub-check "
           "(symbolic, numeric falsification, >= 1000 seeded instances, or recorded "
-          "trajectories), counted per proof and per method.", ("all proofs",), (), (),
+          "trajectories), counted per proof and per method.", (), (), (),
           all_proof_steps),
 )

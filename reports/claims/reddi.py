@@ -4,8 +4,11 @@ search's rediscovery of Adam's failure.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from experiments.measurements.counterexample_search import CounterexampleSearchMetrics, TargetEntry
 from experiments.measurements.reddi import ReddiMetrics
-from experiments.named.counterexample_search import ADAM_REDDI, TargetSummary, summaries
+from experiments.named.counterexample_search import ADAM_REDDI
 from experiments.named.reddi import CONSTRUCTIONS
 from reports.claims.common import fmt, fmt_map
 from reports.results import InvalidData, ResultSet
@@ -59,16 +62,8 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
                    "on all three constructions", tuple(evidence))
 
 
-def search_summaries(r: ResultSet) -> dict[str, TargetSummary]:
-    """The counterexample search's targets, typed; a malformed entry is invalid data."""
-    try:
-        return summaries(r.metric("counterexample_search"))
-    except ValueError as exc:
-        raise InvalidData(SEARCH_FILE, str(exc)) from None
-
-
-def search_evidence(target: TargetSummary) -> Evidence:
-    return Evidence(f"search against {target.label}: counterexample found; R_T/T by T; "
+def search_evidence(label: str, target: TargetEntry) -> Evidence:
+    return Evidence(f"search against {label}: counterexample found; R_T/T by T; "
                     f"evaluations", f"{target.found}; {fmt_map(target.avg_regret_by_T)}; "
                     f"{target.evaluations}", SEARCH_FILE)
 
@@ -77,22 +72,20 @@ def adam_rediscovered(r: ResultSet) -> Verdict:
     """Holds when the calibrated search finds a counterexample for Adam in the setting of
     Reddi et al.'s Theorem 1 (AMSGrad falling on the same sequence is part of the criterion,
     so AMSGrad is not flagged there); violated when it finds none: the search has no power."""
-    targets = search_summaries(r)
-    flag = bool(r.metric("counterexample_search", "adam_rediscovered"))
-    adam = targets.get(ADAM_REDDI)
+    search = r.record(CounterexampleSearchMetrics)
+    adam = search.targets.get(ADAM_REDDI)
     if adam is None:
-        raise InvalidData(SEARCH_FILE, f"metrics has no target {ADAM_REDDI!r}")
-    flagged = r.metric("counterexample_search", "amsgrad_flagged_on_adam_counterexamples")
-    evidence = [search_evidence(adam),
-                Evidence("AMSGrad flagged on Adam's counterexamples", fmt(flagged), SEARCH_FILE),
-                Evidence("search", fmt_map(r.metric("counterexample_search", "search")),
-                         SEARCH_FILE)]
-    if flag and adam.found:
-        return Verdict("holds", f"CMA-ES finds a sequence on which {adam.label}'s average "
+        raise InvalidData(SEARCH_FILE, f"metrics.targets has no target {ADAM_REDDI!r}")
+    evidence = [search_evidence(ADAM_REDDI, adam),
+                Evidence("AMSGrad flagged on Adam's counterexamples",
+                         fmt(list(search.amsgrad_flagged_on_adam_counterexamples)), SEARCH_FILE),
+                Evidence("search", fmt_map(asdict(search.search)), SEARCH_FILE)]
+    if search.adam_rediscovered and adam.found:
+        return Verdict("holds", f"CMA-ES finds a sequence on which {ADAM_REDDI}'s average "
                        f"regret does not vanish ({fmt_map(adam.avg_regret_by_T)}, final x "
                        f"{adam.final_x:.3g}) while AMSGrad's and the analysed DWMGrad's fall "
                        "threefold on it; AMSGrad is not flagged", tuple(evidence),
-                       (Counterexample(adam.label, adam.conditions, adam.replay),))
+                       (Counterexample(ADAM_REDDI, adam.conditions, adam.replay),))
     return Verdict("violated", f"the search did not rediscover Adam's known counterexample in "
                    f"{adam.evaluations} evaluations", tuple(evidence))
 

@@ -4,9 +4,8 @@ step-size histograms (Adam / AdaBelief / Aida), and the robustness sweeps of Dem
 
 Reads ``empirical.series``: ``curves.<problem>.<label> = [f - f* per step]``,
 ``log10_step_multipliers.<optimizer> = [values]``, ``rosenbrock_paths.<start>.<label> =
-{x, y}``; and ``empirical.metrics``: ``<task>.<label>.{final_loss_median, ci_low, ci_high,
-diverged_seeds}``, ``demon_momentum_robustness.{betas, lr, <optimizer>.final_loss_by_beta}``,
-``ahb_lr_robustness.{lr_over_L, heavy_ball_momentum, <optimizer>.final_gap_by_lr}``.
+{x, y}``; and the typed ``empirical`` record (final losses, the two robustness sweeps,
+the step-size spreads).
 Legends take the hyperparameters from the spec files of the runs that ``empirical.run_labels``
 names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``).
 """
@@ -14,13 +13,14 @@ names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from experiments.measurements.empirical import EmpiricalMetrics, FinalLoss
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
     COLUMN,
@@ -119,18 +119,16 @@ def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
                loc="outside lower center", ncols=2, frameon=False, fontsize=5)
 
 
-def _interval(entry: Mapping[str, Any]) -> tuple[float, float, float]:
-    med = entry.get("final_loss_median")
-    if med is None:
+def _interval(loss: FinalLoss) -> tuple[float, float, float]:
+    med, low, high = loss.final_loss_median, loss.ci_low, loss.ci_high
+    if med is None or low is None or high is None:
         return math.inf, math.inf, math.inf
-    return float(med), float(entry.get("ci_low", med)), float(entry.get("ci_high", med))
+    return med, low, high
 
 
 def draw_final_loss(results: ResultSet, fig: Figure) -> None:
-    metrics = results.measurement("empirical").get("metrics", {})
-    tasks = [(t, metrics[t]) for t in EMPIRICAL_TASKS if isinstance(metrics.get(t), Mapping)]
-    if not tasks:
-        raise MissingResult(f"empirical.metrics has none of {list(EMPIRICAL_TASKS)}")
+    record = results.record(EmpiricalMetrics)
+    tasks = [(t, record.task(t)) for t in EMPIRICAL_TASKS]
     axes = fig.subplots(1, len(tasks), squeeze=False, sharey=True)[0]
     names = sorted({n for _, table in tasks for n in table})
     for ax, (task, table) in zip(axes, tasks, strict=True):
@@ -163,11 +161,11 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
     if not values:
         raise MissingResult("empirical.series.log10_step_multipliers has no finite value")
     bins = np.linspace(min(map(min, values.values())), max(map(max, values.values())), 30)
-    spreads = results.measurement("empirical").get("metrics", {}).get("stepsize_range", {})
+    spreads = results.record(EmpiricalMetrics).stepsize_range.optimizers
     hps = labelled_hyperparameters(results, "empirical", "stepsize")
     for name, vals in values.items():
-        spread = (spreads.get(name) or {}).get("log10_spread_median")
-        text = f"; spread {spread:.2f} decades" if isinstance(spread, int | float) else ""
+        spread = spreads.get(name)
+        text = f"; spread {spread.log10_spread_median:.2f} decades" if spread else ""
         ax.hist(vals, bins=bins.tolist(), histtype="step", lw=1.5, density=True,
                 label=legend_label(name, hps.get(name), 40) + text, color=look(name).color,
                 gid=f"{MEASURED}:{name}")
@@ -181,19 +179,15 @@ DIVERGED_AT = 1e10
 """A sweep value above this (or non-finite) is a diverged run: marked at the axes' top edge."""
 
 
-def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
-           xlabel: str, ylabel: str, hyperparameters: Callable[[Mapping[str, Any], str],
-                                                               Mapping[str, Any]]) -> Axes:
-    table = results.metric("empirical", metric)
-    xs = floats(table.get(x_key), f"empirical.metrics.{metric}.{x_key}")
+def _sweep(fig: Figure, xs: list[float], curves: Mapping[str, tuple[float | None, ...]],
+           xlabel: str, ylabel: str, hyperparameters: Mapping[str, Mapping[str, Any]]) -> Axes:
     ax = fig.subplots()
-    curves = {n: floats(e[y_key], f"{metric}.{n}.{y_key}") for n, e in sorted(table.items())
-              if isinstance(e, Mapping) and y_key in e}
     if not curves:
-        raise MissingResult(f"empirical.metrics.{metric}: no '{y_key}'")
-    for name, ys in curves.items():
+        raise MissingResult(f"empirical.metrics: no sweep for {xlabel}")
+    values = {n: [math.nan if y is None else y for y in ys] for n, ys in sorted(curves.items())}
+    for name, ys in values.items():
         kept = [y if math.isfinite(y) and y <= DIVERGED_AT else math.nan for y in ys]
-        measured(ax, name, xs, kept, legend_label(name, hyperparameters(table, name)))
+        measured(ax, name, xs, kept, legend_label(name, hyperparameters.get(name, {})))
         bad = [x for x, y in zip(xs, ys, strict=True) if not (math.isfinite(y) and
                                                                y <= DIVERGED_AT)]
         if bad:
@@ -210,22 +204,23 @@ def _sweep(results: ResultSet, fig: Figure, metric: str, x_key: str, y_key: str,
 
 
 def draw_demon(results: ResultSet, fig: Figure) -> None:
-    _sweep(results, fig, "demon_momentum_robustness", "betas", "final_loss_by_beta",
+    sweep = results.record(EmpiricalMetrics).demon_momentum_robustness
+    _sweep(fig, list(sweep.betas),
+           {n: e.final_loss_by_beta for n, e in sweep.optimizers.items()},
            r"momentum $\beta$ ($\beta_{init}$ for Demon)",
            "final MLP loss (median over seeds)",
-           lambda table, name: {"lr": table["lr"]} if "lr" in table else {})
+           dict.fromkeys(sweep.optimizers, {"lr": sweep.lr}))
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
-    table = results.metric("empirical", "ahb_lr_robustness")
-    ax = _sweep(results, fig, "ahb_lr_robustness", "lr_over_L", "final_gap_by_lr",
+    sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
+    ax = _sweep(fig, list(sweep.lr_over_L),
+                {n: e.final_gap_by_lr for n, e in sweep.optimizers.items()},
                 r"learning rate $\times L$",
                 r"final $f - f^*$ on the quadratic (median over seeds)",
-                lambda table, name: ({"momentum": table["heavy_ball_momentum"]}
-                                     if canonical(name) == "heavyball"
-                                     and "heavy_ball_momentum" in table
-                                     else {"momentum": "adaptive"}))
-    beta = table.get("heavy_ball_momentum")
+                {n: {"momentum": sweep.heavy_ball_momentum if canonical(n) == "heavyball"
+                     else "adaptive"} for n in sweep.optimizers})
+    beta = sweep.heavy_ball_momentum
     if isinstance(beta, int | float):   # heavy ball on a quadratic is stable iff lr L < 2(1+b)
         theory_vline(ax, 2 * (1 + float(beta)),
                      rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = {2 * (1 + beta):.3g}",

@@ -1,9 +1,9 @@
 """Online convex optimization: DWMGrad's measured regret against the derived bound, and the
 counterexample search's worst average regret over horizons.
 
-Reads ``dwmgrad_regret.metrics.rows`` / ``.exponents`` (optional
-``series.hyperparameters: {variant: {...}}`` for the legend) and
-``counterexample_search.metrics.<optimizer>.avg_regret_by_T``.
+Reads the typed ``dwmgrad_regret`` record (rows, exponents), its
+``series.hyperparameters: {variant: {...}}`` for the legend, and the typed
+``counterexample_search`` record (``targets.<label>.avg_regret_by_T``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
+from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics, PowerFit
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
     FULL,
@@ -28,30 +30,30 @@ from reports.figures.style import (
     theory,
     theory_hline,
 )
-from reports.results import MissingResult, ResultSet
-from reports.rules import is_analysed
+from reports.results import InvalidData, MissingResult, ResultSet
 
-GROUPS = (("the authors' window rules", lambda v: not is_analysed(v)),
-          ("the analysed algorithm's settings", is_analysed))
-"""The rows of the DWMGrad figures' small multiples: each group's variants share a hue."""
+REGRET_FILE = "measurements/dwmgrad_regret.json"
+GROUPS = (("settings without a derived bound", False), ("settings a derived bound covers", True))
+"""The rows of the DWMGrad figures' small multiples (the authors' window rules have no bound;
+the analysed algorithm's settings have a registered one): each group's variants share a hue."""
 
 
 def _name(variant: str) -> str:
     return f"DWMGrad {variant}"
 
 
-def _fit_line(T: np.ndarray, med: np.ndarray, fit: Mapping[str, Any]) -> tuple[
+def _fit_line(T: np.ndarray, med: np.ndarray, fit: PowerFit | None) -> tuple[
         np.ndarray, np.ndarray, str] | None:
     """The experiment's fitted T^a over its fit range (intercept by least squares in log
     space with a fixed), or a fit made here over all horizons when it has none."""
-    lo, hi = (fit.get("fit_T") or [T.min(), T.max()])[:2]
+    lo, hi = fit.fit_T if fit is not None and fit.fit_T is not None else (T.min(), T.max())
     keep = (T >= lo) & (T <= hi) & (med > 0)
     if keep.sum() < 2:
         return None
     x, y = np.log(T[keep]), np.log(med[keep])
-    if fit.get("slope") is not None:
-        a = float(fit["slope"])
-        label = f"fit $T^{{{a:.2f}}}$ [{fit['ci_low']:.2f}, {fit['ci_high']:.2f}]"
+    if fit is not None and fit.slope is not None:
+        a = fit.slope
+        label = f"fit $T^{{{a:.2f}}}$ [{fit.ci_low:.2f}, {fit.ci_high:.2f}]"
     else:
         a = float(np.polyfit(x, y, 1)[0])
         label = f"fit $T^{{{a:.2f}}}$ (fit here)"
@@ -60,66 +62,64 @@ def _fit_line(T: np.ndarray, med: np.ndarray, fit: Mapping[str, Any]) -> tuple[
 
 
 def variant_hyperparameters(results: ResultSet) -> dict[str, Mapping[str, Any]]:
-    """Variant ("analysed", "paper:<window rule>") -> DWMGrad hyperparameters of its runs."""
-    recorded = results.series("dwmgrad_regret").get("hyperparameters")
-    if isinstance(recorded, Mapping) and recorded:
-        return {str(k): dict(v) for k, v in recorded.items() if isinstance(v, Mapping)}
-    out: dict[str, Mapping[str, Any]] = {}
-    for spec in results.run_specs("dwmgrad_regret"):
-        hp = dict(spec.get("hyperparameters") or {})
-        analysed = "lr_schedule" in hp or "momentum_decay" in hp
-        variant = "analysed" if analysed else f"paper:{hp.get('window_rule', 'loss')}"
-        out.setdefault(variant, hp)
-    return out
+    """Variant ("analysed", "paper:<window rule>", ...) -> the DWMGrad hyperparameters the
+    experiment wrote for it (``series.hyperparameters``)."""
+    node = results.series("dwmgrad_regret").get("hyperparameters")
+    if not isinstance(node, Mapping):
+        raise InvalidData(REGRET_FILE, "series.hyperparameters is not an object")
+    return {str(k): v for k, v in node.items() if isinstance(v, Mapping)}
 
 
-def _groups(variants: set[str]) -> list[tuple[str, list[str]]]:
-    out = [(title, sorted(v for v in variants if member(v))) for title, member in GROUPS]
+def _groups(variants: set[str], record: DwmgradRegretMetrics) -> list[tuple[str, list[str]]]:
+    bounded = {row.variant for row in record.rows if row.bound_name is not None}
+    out = [(title, sorted(v for v in variants if (v in bounded) == has_bound))
+           for title, has_bound in GROUPS]
     return [(title, vs) for title, vs in out if vs]
 
 
 def draw_regret(results: ResultSet, fig: Figure) -> None:
-    rows = results.metric("dwmgrad_regret", "rows")
+    record = results.record(DwmgradRegretMetrics)
+    rows = record.rows
     if not rows:
         raise MissingResult("dwmgrad_regret.metrics.rows is empty")
-    exps = results.measurement("dwmgrad_regret").get("metrics", {}).get("exponents", {})
-    problems = sorted({str(r["problem"]) for r in rows})
-    groups = _groups({str(r["variant"]) for r in rows})
+    problems = sorted({r.problem for r in rows})
+    groups = _groups({r.variant for r in rows}, record)
     grid = fig.subplots(len(groups), len(problems), squeeze=False, sharex=True)
     handles: dict[str, Any] = {}
     for (group, variants), axes in zip(groups, grid, strict=True):
         for ax, problem in zip(axes, problems, strict=True):
             all_T: list[float] = []
             for variant in variants:
-                vr = sorted((r for r in rows if r["problem"] == problem
-                             and r["variant"] == variant), key=lambda r: r["T"])
+                vr = sorted((r for r in rows if r.problem == problem
+                             and r.variant == variant), key=lambda r: r.T)
                 if not vr:
                     continue
-                T = np.array([r["T"] for r in vr], dtype=float)
-                med = np.array([r["regret_median"] for r in vr], dtype=float)
+                T = np.array([r.T for r in vr], dtype=float)
+                med = np.array([r.regret_median for r in vr], dtype=float)
                 all_T += T.tolist()
                 label = f"DWMGrad {variant}: median regret"
                 handles.setdefault(label, measured(ax, _name(variant), T, med, label))
-                band(ax, _name(variant), T, [r["regret_q10"] for r in vr],
-                     [r["regret_q90"] for r in vr])
-                fitted = _fit_line(T, med, exps.get(variant, {}).get(problem) or {})
+                band(ax, _name(variant), T, [r.regret_q10 for r in vr],
+                     [r.regret_q90 for r in vr])
+                exponent = record.exponents.get(variant, {}).get(problem)
+                fitted = _fit_line(T, med, exponent.whole if exponent is not None else None)
                 if fitted is not None:
                     fit_line(ax, _name(variant), fitted[0], fitted[1])
-                bounds = [(r["T"], r["bound"]) for r in vr if r.get("bound") is not None]
+                bounds = [(r.T, r.bound) for r in vr if r.bound is not None]
                 if bounds:
                     label = f"derived upper bound ({variant})"
                     handles.setdefault(label, theory(
                         ax, [b[0] for b in bounds], [b[1] for b in bounds], label,
                         owner=_name(variant)))
-                trivial = [(r["T"], r["trivial"]) for r in vr if r.get("trivial") is not None]
+                trivial = [(r.T, r.trivial) for r in vr if r.trivial is not None]
                 if trivial:
                     label = "trivial bound T d G D (any method in the box)"
                     handles.setdefault(label, theory(
                         ax, [t[0] for t in trivial], [t[1] for t in trivial], label,
                         kind="trivial"))
             slope = power_law_through(
-                all_T, [float(r["regret_median"]) for r in rows if r["problem"] == problem
-                        and r["variant"] in variants], 0.5) if all_T else None
+                all_T, [r.regret_median for r in rows if r.problem == problem
+                        and r.variant in variants], 0.5) if all_T else None
             if slope is not None:
                 label = r"reference slope $\sqrt{T}$ (the bounds' growth)"
                 handles.setdefault(label, theory(ax, *slope, label, kind="reference", lw=0.8))
@@ -149,7 +149,7 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
     if not isinstance(series, Mapping) or not series:
         raise MissingResult("dwmgrad_regret.series.window_momentum absent")
     hps = variant_hyperparameters(results)
-    groups = _groups(set(series))
+    groups = _groups(set(series), results.record(DwmgradRegretMetrics))
     grid = fig.subplots(2, len(groups), squeeze=False, sharex=True)
     handles: dict[str, Any] = {}
     for col, (group, variants) in enumerate(groups):
@@ -210,29 +210,25 @@ CONTROL_RATE = -0.5
 
 
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
-    table = results.metric("counterexample_search")
+    table = results.record(CounterexampleSearchMetrics).targets
     hps = labelled_hyperparameters(results, "counterexample_search")
-    targets = sorted(n for n, e in table.items()
-                     if isinstance(e, Mapping) and e.get("avg_regret_by_T"))
+    targets = sorted(n for n, e in table.items() if e.avg_regret_by_T)
     if not targets:
         raise MissingResult("counterexample_search.metrics has no avg_regret_by_T")
     axes = fig.subplots(1, len(targets), squeeze=False, sharey=True)[0]
     for ax, name in zip(axes, targets, strict=True):
         entry = table[name]
-        pts = sorted((float(t), float(v)) for t, v in entry["avg_regret_by_T"].items())
-        found = bool(entry.get("found"))
+        pts = sorted((float(t), v) for t, v in entry.avg_regret_by_T.items())
+        found = entry.found
         T = [p[0] for p in pts]
         measured(ax, name, T, [p[1] for p in pts], legend_label(name, hps.get(name), 40)
                  + f": criterion {'met' if found else 'not met'}")
         theory(ax, [T[0], T[-1]], [pts[0][1], pts[0][1] * (T[-1] / T[0]) ** CONTROL_RATE],
                r"$\propto 1/\sqrt{T}$ from $T_0$: where $O(\sqrt{T})$ regret would take it",
                kind="reference")
-        candidates = entry.get("candidates") or []
-        for control in (candidates[0].get("controls") or []) if candidates else []:
-            values = [control.get("r_T0"), control.get("r_100T0")]
-            if all(isinstance(v, int | float) for v in values) and len(T) == 2:
-                label = str(control.get("label"))
-                measured(ax, label, T, values, f"{label} (control) on that sequence")
+        for control in entry.candidates[0].controls if entry.candidates and len(T) == 2 else ():
+            measured(ax, control.label, T, [control.r_T0, control.r_100T0],
+                     f"{control.label} (control) on that sequence")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(name, fontsize=7)

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 import torch
 
+from experiments.measurements.bound_tightness import BoundTightnessMetrics, TightnessEntry
+from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
+from experiments.measurements.empirical import EmpiricalMetrics
 from experiments.named import (
     bound_tightness,
     cost_scaling,
@@ -85,25 +88,25 @@ def test_reddi_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 100)
     monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0, 1))
-    m = run_and_measure(dwmgrad_regret, tmp_path)["metrics"]
+    m = DwmgradRegretMetrics.from_measurement(run_and_measure(dwmgrad_regret, tmp_path), "f")
     bounded = {"analysed", "analysed:tuned", "constant_momentum"}
     variants = bounded | {"paper:loss", "paper:loss_decrease", "paper:loss_increase"}
-    assert {r["variant"] for r in m["rows"]} == variants
-    for row in m["rows"]:
-        assert set(dwmgrad_regret.RegretRow.__annotations__) == set(row)
-        assert (row["bound"] is None) == (row["variant"] not in bounded)
-        if row["bound"] is not None:
-            assert row["bound_over_trivial"] == pytest.approx(row["bound"] / row["trivial"])
-            assert row["vacuous"] == (row["bound_over_trivial"] >= 1)
-            assert row["trivial"] == pytest.approx(row["T"] * 2.0 * (
-                10 if row["problem"] != "reddi_theorem1" else 3.0))
+    assert {r.variant for r in m.rows} == variants
+    for row in m.rows:
+        assert (row.bound is None) == (row.variant not in bounded)
+        if row.bound is not None:
+            assert row.trivial is not None and row.bound_over_trivial is not None
+            assert row.bound_over_trivial == pytest.approx(row.bound / row.trivial)
+            assert row.vacuous == (row.bound_over_trivial >= 1)
+            assert row.trivial == pytest.approx(row.T * 2.0 * (
+                10 if row.problem != "reddi_theorem1" else 3.0))
     # gamma = 0.9 is vacuous at every quick horizon, and says from when it would not be.
-    analysed = [r for r in m["rows"] if r["variant"] == "analysed"]
-    assert all(r["vacuous"] for r in analysed)
-    assert all(h is not None and h > 100 for h in m["informative_T"]["analysed"].values())
-    assert set(m["exponents"]) == variants
-    assert {"slope", "ci_low", "ci_high"} <= set(m["exponents"]["analysed"]["online_linear"])
-    assert m["bound_holds"] is True
+    analysed = [r for r in m.rows if r.variant == "analysed"]
+    assert all(r.vacuous for r in analysed)
+    assert all(h is not None and h > 100 for h in m.informative_T["analysed"].values())
+    assert set(m.exponents) == variants
+    assert m.exponents["analysed"]["online_linear"].whole.slope is not None
+    assert m.bound_holds is True
 
 
 def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
@@ -118,26 +121,26 @@ def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
         run_and_measure(bound_tightness, tmp_path)          # the suite's runs are needed
     run_specs(dwmgrad_regret.specs("quick"), ResultStore(tmp_path), progress=False)
     out = run_and_measure(bound_tightness, tmp_path)
-    m = out["metrics"]
-    assert {row["bound"] for row in m["table"]} == {
+    m = BoundTightnessMetrics.from_measurement(out, "bound_tightness.json")
+    assert {row.bound for row in m.table} == {
         "dwmgrad_regret", "dwmgrad_constant_momentum_regret",
         "dwmgrad_constant_momentum_regret_data"}
-    assert m["any_exceeds_one"] is False and all(0 < e["ratio"] <= 1 for e in m["entries"])
+    assert m.any_exceeds_one is False and all(0 < e.ratio <= 1 for e in m.entries)
     # The report's table comes from the file alone and equals the measurement's own table.
     (tmp_path / "measurements").mkdir(exist_ok=True)
     (tmp_path / "measurements" / "bound_tightness.json").write_text(json.dumps(out))
     table = tightness_table(load_results(tmp_path, ["bound_tightness"]))
-    assert [row[0] for row in table.rows] == [row["bound"] for row in m["table"]]
-    assert [row[1] for row in table.rows] == [f"{row['ratio']:.3g}" for row in m["table"]]
+    assert [row[0] for row in table.rows] == [row.bound for row in m.table]
+    assert [row[1] for row in table.rows] == [f"{row.ratio:.3g}" for row in m.table]
 
 
 def test_tightness_table_takes_each_bounds_largest_ratio_and_flags_an_excess() -> None:
-    entries = [{"bound": b, "setting": s, "game": "g", "T": 10, "ratio": r, "regret": r,
-                "bound_value": 1.0, "bound_over_trivial": 0.1, "exceeds_one": r > 1}
+    entries = [TightnessEntry(bound=b, setting=s, game="g", T=10, ratio=r, regret=r,
+                              bound_value=1.0, bound_over_trivial=0.1, exceeds_one=r > 1)
                for b, s, r in (("a", "x", 0.2), ("a", "y", 0.5), ("b", "x", 1.5))]
     table = bound_tightness.tightness_table(entries)
-    assert [(row["bound"], row["setting"], row["exceeds_one"]) for row in table] == [
-        ("a", "y", False), ("b", "x", True)]
+    assert [(row.bound, row.setting, row.exceeds_one, row.instances) for row in table] == [
+        ("a", "y", False, 2), ("b", "x", True, 1)]
 
 
 def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,7 +169,7 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(empirical.HORIZON, "quick", {k: 15 for k in empirical.HORIZON["quick"]})
     monkeypatch.setitem(empirical.SEEDS, "quick", (0, 1, 2))
     out = run_and_measure(empirical, tmp_path)
-    m = out["metrics"]
+    m = EmpiricalMetrics.from_measurement(out, "empirical.json")
     paths = out["series"]["rosenbrock_paths"]
     assert set(paths) == {"(1, 2)", "(-1.2, 1)"}
     for start, (x0, y0) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0))):
@@ -175,15 +178,14 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert len(path["x"]) == len(path["y"]) == 15        # short runs are not thinned
         assert path["x"][0] == pytest.approx(x0, abs=0.05)   # start noise 0.01
         assert path["y"][0] == pytest.approx(y0, abs=0.05)
-    for block in ("rosenbrock", "logistic", "mlp"):
-        assert set(m[block]) == set(empirical.LABELS)
-        assert {"final_loss_median", "ci_low", "ci_high"} <= set(m[block]["DWMGrad"])
-    assert {"authors", "standard"} == set(m["rosenbrock"]["Adam"]["by_start"])
-    assert isinstance(m["demon_momentum_robustness"]["demon_more_robust"], bool)
-    assert isinstance(m["ahb_lr_robustness"]["ahb_more_robust"], bool)
+    for task in ("rosenbrock", "logistic", "mlp"):
+        assert set(m.task(task)) == set(empirical.LABELS)
+    assert {"authors", "standard"} == set(m.rosenbrock["Adam"].by_start)
+    assert set(m.demon_momentum_robustness.optimizers) == {"DemonSGD", "HeavyBall"}
+    assert set(m.ahb_lr_robustness.optimizers) == {"AdaptiveHB", "HeavyBall"}
     for name in ("Adam", "AdaBelief", "Aida"):
-        assert m["stepsize_range"][name]["log10_spread_median"] >= 0.0
-    assert "dwmgrad_rank" in m["faster_convergence"]["logistic"]
+        assert m.stepsize_range.optimizers[name].log10_spread_median >= 0.0
+    assert set(m.faster_convergence) == set(empirical.PROBLEM_SETUPS)
 
 
 def test_rosenbrock_path_thinning(tmp_path: Path) -> None:

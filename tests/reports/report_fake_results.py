@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,36 @@ import numpy as np
 
 from experiments.api import run_experiments
 from experiments.measurements import MeasurementRecord
+from experiments.measurements.bound_tightness import (
+    BoundTightnessMetrics,
+    TightnessEntry,
+    TightnessTarget,
+)
 from experiments.measurements.cost_scaling import CostEntry, CostScalingMetrics, Fit
+from experiments.measurements.counterexample_search import (
+    CounterexampleSearchMetrics,
+    Criterion,
+    SearchSettings,
+    TargetEntry,
+)
+from experiments.measurements.dwmgrad_regret import (
+    DwmgradRegretMetrics,
+    PowerFit,
+    RegretExponent,
+    RegretRow,
+)
+from experiments.measurements.empirical import (
+    AhbRobustness,
+    AhbSweep,
+    DemonRobustness,
+    DemonSweep,
+    EmpiricalMetrics,
+    Faster,
+    FinalLoss,
+    RosenbrockLoss,
+    StepsizeRange,
+    StepsizeSpread,
+)
 from experiments.measurements.invariance import InvarianceMetrics, KnownInvariance
 from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
 
@@ -76,19 +106,20 @@ def reddi() -> dict[str, Any]:
 
 
 def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = []
-    exps: dict[str, Any] = {}
+    rows: list[RegretRow] = []
+    exps: dict[str, dict[str, RegretExponent]] = {}
     bound_names = {"analysed": "dwmgrad_regret",
                    "constant_momentum": "dwmgrad_constant_momentum_regret"}
-    informative: dict[str, dict[str, float]] = {}
+    informative: dict[str, dict[str, float | None]] = {}
     for variant, a in (("analysed", 0.5), ("constant_momentum", 0.5), ("paper:loss", 1.0),
                        ("paper:loss_decrease", 0.98), ("paper:loss_increase", 0.97)):
         exps[variant] = {}
         name = bound_names.get(variant)
         for problem in ("online_linear", "online_quadratic"):
-            fit = {"slope": a, "ci_low": a - 0.03, "ci_high": a + 0.03}
-            exps[variant][problem] = {**fit, "fit_T": [50, 10000],
-                                      "tail": {**fit, "fit_T": [1000, 10000]}}
+            def fit(first: int, a: float = a) -> PowerFit:
+                return PowerFit(a, 0.0, a - 0.03, a + 0.03, 0.9, 8.0, (first, 10000), None)
+
+            exps[variant][problem] = RegretExponent(whole=fit(50), tail=fit(1000))
             if name is not None:  # 40 sqrt(T) + 10 <= 2 T from T = 420
                 informative.setdefault(variant, {})[problem] = 420.0
             for T in (10, 100, 1000, 10000):
@@ -98,41 +129,47 @@ def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
                 if not bound_holds and bound is not None:
                     med = 2 * bound
                 ratio = None if bound is None else med / bound
-                rows.append({"variant": variant, "problem": problem, "T": T, "regret_median": med,
-                             "regret_q10": 0.8 * med, "regret_q90": 1.2 * med,
-                             "regret_max": 1.2 * med, "bound_name": name, "bound": bound,
-                             "trivial": trivial,
-                             "bound_over_trivial": None if bound is None or trivial is None
-                             else bound / trivial,
-                             "vacuous": None if bound is None or trivial is None
-                             else bound >= trivial,
-                             "ratio": ratio, "ratio_max": None if ratio is None else 1.2 * ratio})
-    metrics = {"rows": rows, "exponents": exps, "bound_holds": bound_holds,
-               "informative_T": informative}
+                rows.append(RegretRow(
+                    variant=variant, problem=problem, T=T, regret_median=med,
+                    regret_q10=0.8 * med, regret_q90=1.2 * med, regret_max=1.2 * med,
+                    bound_name=name, bound=bound, trivial=trivial,
+                    bound_over_trivial=None if bound is None or trivial is None
+                    else bound / trivial,
+                    vacuous=None if bound is None or trivial is None else bound >= trivial,
+                    ratio=ratio, ratio_max=None if ratio is None else 1.2 * ratio))
+    metrics = DwmgradRegretMetrics(
+        rows=tuple(rows), exponents=exps, bound_holds=bound_holds,
+        max_ratio_analysed=max(r.ratio_max for r in rows if r.ratio_max is not None),
+        informative_T=informative, informative_ratio=0.5, horizons=(10, 100, 1000, 10000))
     t = np.unique(np.geomspace(1, 10000, 100).astype(int))
     window = {v: np.minimum(5 + t, 10) if v != "paper:loss_decrease" else
               np.where(t % 7 < 3, 3, 6) for v in exps}
     series = {"window_momentum": {
         v: {"t": t.tolist(), "window": w.tolist(),
             "momentum": (0.9 * w / 10 * (0.99 ** (t - 1) if v == "analysed" else 1)).tolist()}
-        for v, w in window.items()}}
+        for v, w in window.items()},
+        "hyperparameters": {v: {"lr": 0.1 if v in bound_names else 0.01} for v in exps}}
     return _measurement("dwmgrad_regret", metrics, series)
 
 
 def counterexample_search() -> dict[str, Any]:
     from experiments.named.counterexample_search import ADAM_REDDI
 
-    metrics: dict[str, Any] = {"adam_rediscovered": True,
-                               "amsgrad_flagged_on_adam_counterexamples": [False],
-                               "search": {"algorithm": "CMA-ES", "T0": 30},
-                               "criterion": {"rule": "calibrated", "T0": 30}}
+    targets = {}
     for opt in (ADAM_REDDI, "DWMGrad", "DWMGrad (loss_increase)"):
         found = opt != "DWMGrad (loss_increase)"
-        metrics[opt] = {"found": found, "evaluations": 400, "final_x": 1.0,
-                        "avg_regret_by_T": {"30": 0.2, "3000": 0.19 if found else 0.01},
-                        "conditions": "period 3, x1 = -1, loss offsets [-3.0], T0 = 30",
-                        "hyperparameters": {"lr": 0.01}, "candidates": [],
-                        "replay": f"measurements/counterexamples/{opt}-0.json"}
+        targets[opt] = TargetEntry(
+            optimizer="Adam" if opt == ADAM_REDDI else "DWMGrad", hyperparameters={"lr": 0.01},
+            controls=(), found=found, n_found=int(found), evaluations=400,
+            best_search_score=0.3, avg_regret_by_T={"30": 0.2, "3000": 0.19 if found else 0.01},
+            final_x=1.0, replay=f"measurements/counterexamples/{opt}-0.json",
+            conditions="period 3, x1 = -1, loss offsets [-3.0], T0 = 30", candidates=())
+    metrics = CounterexampleSearchMetrics(
+        targets=targets, adam_rediscovered=True, amsgrad_flagged_on_adam_counterexamples=(False,),
+        search=SearchSettings(algorithm="CMA-ES", seed=2018, T0=30, replay_horizon=3000,
+                              generations=40, popsize=10, replayed_per_target=2, space={},
+                              score="drift", evaluations_total=1200),
+        criterion=Criterion(rule="calibrated", T0=30))
     return _measurement("counterexample_search", metrics, {})
 
 
@@ -186,39 +223,37 @@ def empirical() -> dict[str, Any]:
     base = {"DWMGrad": 0.1, "DWMGrad:loss_decrease": 0.12, "Adam": 0.2, "SGD": 0.5,
             "HeavyBall": 0.3, "AdaBelief": 0.18, "Aida": 0.17, "DemonSGD": 0.25,
             "DemonAdam": 0.15, "AdaptiveHB": 0.22, "AdamAHB": 0.2, "AMSGrad": 0.21}
-    block: dict[str, dict[str, Any]] = {
-        o: {"final_loss_median": v, "ci_low": 0.95 * v, "ci_high": 1.05 * v,
-            "diverged_seeds": 0, "steps_to_threshold_median": 1000 * v, "threshold": 1e-3}
-        for o, v in base.items()}
-    block["SGD"] = {"final_loss_median": None, "ci_low": None, "ci_high": None,
-                    "diverged_seeds": 2, "steps_to_threshold_median": None, "threshold": 1e-3}
+    block = {o: FinalLoss(final_loss_median=v, ci_low=0.95 * v, ci_high=1.05 * v,
+                          n_samples=None, diverged_seeds=0,
+                          steps_to_threshold_median=1000 * v, threshold=1e-3)
+             for o, v in base.items()}
+    block["SGD"] = FinalLoss(final_loss_median=None, ci_low=None, ci_high=None, n_samples=None,
+                             diverged_seeds=2, steps_to_threshold_median=None, threshold=1e-3)
     problems = ("rosenbrock_authors", "rosenbrock_standard", "logistic", "mlp")
-    metrics: dict[str, Any] = {
-        "rosenbrock": block, "logistic": block, "mlp": block,
-        "faster_convergence": {p: {"steps_to_threshold": {o: e["steps_to_threshold_median"]
-                                                          for o, e in block.items()},
-                                   "dwmgrad_rank": 1, "n_optimizers": len(block)}
-                               for p in problems},
-        "demon_momentum_robustness": {
-            "betas": [0.5, 0.7, 0.9, 0.95, 0.99], "lr": 0.05, "problem": "digits_mlp",
-            "DemonSGD": {"final_loss_by_beta": [0.2, 0.2, 0.22, 0.25, 0.3], "log10_spread": 0.18},
-            "HeavyBall": {"final_loss_by_beta": [0.2, 0.22, 0.25, 0.4, None],
-                          "log10_spread": None},
-            "demon_more_robust": True},
-        "ahb_lr_robustness": {
-            "lr_over_L": [0.1, 0.5, 1.0, 2.0, 4.0, 8.0], "problem": "quadratic kappa=100",
-            "heavy_ball_momentum": 0.9,
-            "AdaptiveHB": {"final_gap_by_lr": [1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2],
-                           "fraction_converged_by_lr": [0, 1, 1, 1, 1, 0], "n_lr_converged": 4},
-            "HeavyBall": {"final_gap_by_lr": [1e-3, 1e-9, 1e-9, None, None, None],
-                          "fraction_converged_by_lr": [0, 1, 1, 0, 0, 0], "n_lr_converged": 2},
-            "ahb_more_robust": True},
-        "stepsize_range": {
-            "Adam": {"log10_spread_median": 3.0, "ci_low": 2.9, "ci_high": 3.1},
-            "AdaBelief": {"log10_spread_median": 2.5, "ci_low": 2.4, "ci_high": 2.6},
-            "Aida": {"log10_spread_median": 1.5, "ci_low": 1.4, "ci_high": 1.6},
-            "aida_narrowest": True, "problem": "logistic (breast cancer)"},
-    }
+    metrics = EmpiricalMetrics(
+        rosenbrock={o: RosenbrockLoss(**asdict(e), by_start={"authors": e, "standard": e})
+                    for o, e in block.items()},
+        logistic=block, mlp=block,
+        faster_convergence={p: Faster({o: e.steps_to_threshold_median
+                                       for o, e in block.items()}, 1, len(block))
+                            for p in problems},
+        demon_momentum_robustness=DemonRobustness(
+            betas=(0.5, 0.7, 0.9, 0.95, 0.99), lr=0.05, problem="digits_mlp",
+            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), 0.18),
+                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None), None)},
+            demon_more_robust=True),
+        ahb_lr_robustness=AhbRobustness(
+            lr_over_L=(0.1, 0.5, 1.0, 2.0, 4.0, 8.0), problem="quadratic kappa=100",
+            heavy_ball_momentum=0.9,
+            optimizers={"AdaptiveHB": AhbSweep((1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2),
+                                               (0, 1, 1, 1, 1, 0), 4, 4.0),
+                        "HeavyBall": AhbSweep((1e-3, 1e-9, 1e-9, None, None, None),
+                                              (0, 1, 1, 0, 0, 0), 2, 1.0)},
+            ahb_more_robust=True),
+        stepsize_range=StepsizeRange(
+            optimizers={name: StepsizeSpread(m, m - 0.1, m + 0.1, 8, (m - 3, m, m + 1))
+                        for name, m in (("Adam", 3.0), ("AdaBelief", 2.5), ("Aida", 1.5))},
+            aida_narrowest=True, problem="logistic (breast cancer)"))
     rng = np.random.default_rng(0)
     steps = np.arange(200)
     series = {
@@ -277,17 +312,23 @@ def checks() -> dict[str, Any]:
 
 
 def bound_tightness() -> dict[str, Any]:
+    from experiments.named.bound_tightness import tightness_table
+
     grid = [10, 100, 1000, 5000]
     entries, series = [], {}
     for bound, game, top in (("dwmgrad_regret", "reddi_theorem1", 0.1),
                              ("dwmgrad_constant_momentum_regret", "online_block_sign", 0.15),
                              ("dwmgrad_constant_momentum_regret_data", "online_block_sign", 0.18)):
         ratios = [top * (T / 5000) ** 0.2 for T in grid]
-        entries.append({"bound": bound, "setting": "gamma=0.5 delta=4", "game": game,
-                        "T": 5000, "regret": 300.0, "bound_value": 300.0 / top,
-                        "ratio": top, "bound_over_trivial": 0.2, "exceeds_one": False})
+        entries.append(TightnessEntry(bound=bound, setting="gamma=0.5 delta=4", game=game,
+                                      T=5000, regret=300.0, bound_value=300.0 / top, ratio=top,
+                                      bound_over_trivial=0.2, exceeds_one=False))
         series[f"{bound}|gamma=0.5 delta=4|{game}"] = {"T": grid, "ratio": ratios}
-    metrics = {"entries": entries, "table": [], "any_exceeds_one": False}
+    metrics = BoundTightnessMetrics(
+        entries=tuple(entries), table=tuple(tightness_table(entries)), any_exceeds_one=False,
+        target=TightnessTarget(bound="dwmgrad_constant_momentum_regret_data", ratio=0.18,
+                               required=0.1, met=True, setting="gamma=0.5 delta=4",
+                               game="online_block_sign", T=5000))
     return _measurement("bound_tightness", metrics, {"ratio_by_T": series})
 
 

@@ -6,18 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from experiments.measurements.empirical import EmpiricalMetrics, Faster
 from reports.results import MissingResult
 from reports.rules import faster_than
 
 
+class _Record:
+    """The typed record's faster_convergence; its final-loss tables are absent."""
+
+    def __init__(self, steps: dict[str, float | None]) -> None:
+        self.faster_convergence = {"logistic": Faster(steps, None, len(steps))}
+
+    def task(self, name: str) -> Any:
+        raise MissingResult(f"empirical.{name}")
+
+
 class _Results:
-    def __init__(self, steps: dict[str, Any]) -> None:
+    def __init__(self, steps: dict[str, float | None]) -> None:
         self.steps = steps
 
-    def metric(self, experiment: str, key: str = "") -> Any:
-        if key == "faster_convergence":
-            return {"logistic": {"steps_to_threshold": self.steps}}
-        raise MissingResult(f"{experiment}.{key}")
+    def record(self, kind: type[EmpiricalMetrics]) -> Any:
+        assert kind is EmpiricalMetrics
+        return _Record(self.steps)
 
 
 def test_faster_holds_when_the_challenger_reaches_the_threshold_first() -> None:

@@ -144,7 +144,7 @@ def test_adam_rediscovery_needs_a_calibrated_counterexample(
 
     doc = counterexample_search()
     doc["metrics"]["adam_rediscovered"] = rediscovered
-    doc["metrics"][ADAM_REDDI]["found"] = found
+    doc["metrics"]["targets"][ADAM_REDDI]["found"] = found
     (result_dir / "measurements" / "counterexample_search.json").write_text(json.dumps(doc))
     judged = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}
     verdict = judged["adam-counterexample-rediscovered"]
@@ -214,7 +214,8 @@ def test_an_uncalibrated_search_is_not_evidence(result_dir: Path) -> None:
     convict the published one."""
     path = result_dir / "measurements" / "counterexample_search.json"
     doc = json.loads(path.read_text())
-    doc["metrics"]["DWMGrad (analysed)"] = dict(doc["metrics"]["DWMGrad"], replay=None)
+    targets = doc["metrics"]["targets"]
+    targets["DWMGrad (analysed)"] = dict(targets["DWMGrad"], replay="analysed-0.json")
     path.write_text(json.dumps(doc))
     verdict = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}[
         "dwmgrad-convergence-published"]

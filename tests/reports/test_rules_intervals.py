@@ -75,8 +75,7 @@ def test_a_missing_kappa_is_invalid_data_not_holds(tmp_path: Path) -> None:
 
 def test_a_single_instance_is_an_exact_value_never_a_decisive_interval() -> None:
     """On 892f1c6 one deterministic seed printed [0.9864, 0.9864] and decided comparisons."""
-    one = Interval.of({"slope": 0.9864, "ci_low": 0.9864, "ci_high": 0.9864, "n_samples": 1},
-                      "exponent")
+    one = Interval(0.9864, 0.9864, 0.9864, instances=1)
     assert one.text() == "0.9864 (one instance)"
     other = Interval(0.5, 0.5, 0.5, instances=1)
     assert compare(other, one) == "one instance" and compare(one, other) == "one instance"
@@ -112,7 +111,8 @@ def _analysed_rate_with(tmp_path: Path, whole: float, tail: float,
     path = root / "measurements" / "dwmgrad_regret.json"
     doc = json.loads(path.read_text())
     for fit in doc["metrics"]["exponents"]["analysed"].values():
-        fit.update(slope=whole, ci_low=whole - 0.02, ci_high=whole + 0.02, n_samples=n_samples)
+        fit["whole"].update(slope=whole, ci_low=whole - 0.02, ci_high=whole + 0.02,
+                            n_samples=n_samples)
         fit["tail"].update(slope=tail, ci_low=tail - 0.02, ci_high=tail + 0.02,
                            n_samples=n_samples)
     path.write_text(json.dumps(doc))

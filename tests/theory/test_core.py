@@ -70,3 +70,18 @@ def test_trivial_comparator_needs_known_symbols_and_an_upper_bound() -> None:
         _bound(trivial=sp.Symbol("T") * D)
     with pytest.raises(ValueError, match="only an upper bound"):
         Bound("demo", "q", D, {D: "side"}, (), "lower", "here", trivial=D)
+
+
+def test_growth_exponent_is_the_power_of_the_variable_the_bound_grows_like() -> None:
+    from theory.dwmgrad import REGRET_BOUND
+
+    T, d, a = sp.symbols("T d a")
+    meanings = {T: "horizon", d: "dimension", a: "step"}
+    sqrt_T = Bound("r", "R_T", d * sp.sqrt(T) / a + d * sp.log(T), meanings, (), "upper", "x")
+    assert sqrt_T.growth_exponent("T") == sp.Rational(1, 2)
+    linear = Bound("l", "R_T", d * T + sp.sqrt(T), meanings, (), "upper", "x")
+    assert linear.growth_exponent("T") == 1                 # a linear bound is not O(sqrt T)
+    assert linear.growth_exponent("d") == 1
+    assert REGRET_BOUND.growth_exponent("T") == sp.Rational(1, 2)
+    with pytest.raises(ValueError, match="has no symbol 'K'"):
+        sqrt_T.growth_exponent("K")

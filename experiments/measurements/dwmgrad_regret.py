@@ -1,0 +1,91 @@
+"""The typed metrics of ``measurements/dwmgrad_regret.json``
+(written by ``experiments.named.dwmgrad_regret``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from experiments.measurements import InvalidData, MeasurementRecord
+
+
+@dataclass(frozen=True)
+class RegretRow:
+    """A variant on a problem at horizon T: regret over seeds (median, 10-90 % band, max);
+    the registered bound covering the variant (``bound_name``, None for an unbounded
+    variant) at its largest over seeds (each seed's own data, e.g. K_T), the trivial
+    comparator T d G∞ D∞, bound/trivial and ``vacuous`` (bound/trivial >= 1: "R <= bound"
+    cannot fail), regret_median/bound and the largest R_T/bound over seeds."""
+
+    variant: str
+    problem: str
+    T: int
+    regret_median: float
+    regret_q10: float
+    regret_q90: float
+    regret_max: float
+    bound_name: str | None
+    bound: float | None
+    trivial: float | None
+    bound_over_trivial: float | None
+    vacuous: bool | None
+    ratio: float | None
+    ratio_max: float | None
+
+    def where(self) -> str:
+        return f"{self.variant} on {self.problem} T={self.T}"
+
+
+@dataclass(frozen=True)
+class PowerFit:
+    """Log-log slope of R_T over ``fit_T`` (first and last horizon) with its bootstrap CI;
+    every number None (and ``note`` saying why) where no fit was possible."""
+
+    slope: float | None
+    intercept: float | None
+    ci_low: float | None
+    ci_high: float | None
+    level: float | None
+    n_samples: float | None
+    fit_T: tuple[int, int] | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RegretExponent:
+    """The regret exponent of one variant on one problem: over T >= FIT_FROM (``whole``) and
+    over the last decade of horizons (``tail``, free of the transient: rates are decided on
+    it)."""
+
+    whole: PowerFit
+    tail: PowerFit
+
+
+@dataclass(frozen=True)
+class DwmgradRegretMetrics(MeasurementRecord):
+    """Every row, the exponents ({variant: {problem: exponent}}), whether every seed stayed
+    below its bound at every horizon (``bound_holds``), the largest R_T/bound, and per bounded
+    variant and problem the horizon from which the bound is at most ``informative_ratio`` x
+    the trivial one (None when never)."""
+
+    EXPERIMENT = "dwmgrad_regret"
+    VERSION = 1
+    rows: tuple[RegretRow, ...]
+    exponents: dict[str, dict[str, RegretExponent]]
+    bound_holds: bool
+    max_ratio_analysed: float | None
+    informative_T: dict[str, dict[str, float | None]]
+    informative_ratio: float
+    horizons: tuple[int, ...]
+
+    def check(self, file: str) -> None:
+        for i, row in enumerate(self.rows):
+            if row.bound is not None and row.bound_over_trivial is None:
+                raise InvalidData(file, f"metrics.rows[{i}] ({row.where()}) has a bound but "
+                                        "bound_over_trivial is None")
+
+    def variant_rows(self, variants: tuple[str, ...], file: str) -> list[RegretRow]:
+        """The rows of exactly these variants (InvalidData when there is none)."""
+        rows = [row for row in self.rows if row.variant in variants]
+        if not rows:
+            raise InvalidData(file, f"metrics.rows has no row of {', '.join(variants)}")
+        return rows
