@@ -102,11 +102,13 @@ def targets(scale: Scale) -> list[Setting]:
 def controls(target: Setting) -> tuple[Setting, ...]:
     """AMSGrad (the target's betas and schedule if the target is Adam, else Reddi et al.'s
     (0.9, 0.99) with α/√t) and the analysed DWMGrad (``theory.dwmgrad``): both have a proven
-    O(√T) regret on this class."""
+    O(√T) regret on this class; neither when it is the target."""
     amsgrad = (dict(target.hyperparameters) if target.optimizer == "Adam"
                else online.reddi_adam((0.9, 0.99)))
-    return (Setting("AMSGrad", "AMSGrad", amsgrad),
-            Setting(online.ANALYSED, "DWMGrad", online.analysed_dwmgrad()))
+    candidates = (Setting("AMSGrad", "AMSGrad", amsgrad),
+                  Setting(online.ANALYSED, "DWMGrad", online.analysed_dwmgrad()))
+    # At full scale a control can be a target itself: it is not its own control.
+    return tuple(c for c in candidates if _key(c) != _key(target))
 
 
 def reads_losses(setting: Setting) -> bool:

@@ -169,3 +169,13 @@ def test_a_loss_offset_alone_makes_a_dwmgrad_counterexample() -> None:
 
     assert verdict(-4.0).counterexample
     assert not verdict(0.0).persists
+
+
+@pytest.mark.parametrize("scale", ["quick", "full"])
+def test_no_target_is_its_own_control(scale: str) -> None:
+    """At full scale the analysed DWMGrad is a target too: as its own control it replayed
+    every sequence twice in one run ('Invalid seeds: ... 36, 36 ...; expected distinct seeds',
+    the full run at c18837c) and a verdict would have compared it against itself."""
+    for target in search.targets(scale):  # type: ignore[arg-type]
+        keys = [search._key(s) for s in (target, *search.controls(target))]
+        assert len(set(keys)) == len(keys), target.label
