@@ -61,14 +61,39 @@ class RegretExponent:
 
 
 @dataclass(frozen=True)
+class ControlRow:
+    """One setting of the published DWMGrad's ablation/control table on one problem
+    (``experiments.named.published_controls``): ``family`` "published", "ablation" (one
+    option ``change``d) or "control" (a standard method at the same ``lr`` and
+    ``schedule``), and its tail regret exponent."""
+
+    setting: str
+    family: str
+    optimizer: str
+    lr: float
+    schedule: str
+    change: str
+    problem: str
+    tail: PowerFit
+
+    def where(self) -> str:
+        return f"{self.setting} on {self.problem}"
+
+
+FAMILIES = ("published", "ablation", "control")
+SCHEDULES = ("constant", "inv_sqrt")
+
+
+@dataclass(frozen=True)
 class DwmgradRegretMetrics(MeasurementRecord):
     """Every row, the exponents ({variant: {problem: exponent}}), whether every seed stayed
     below its bound at every horizon (``bound_holds``), the largest R_T/bound, and per bounded
     variant and problem the horizon from which the bound is at most ``informative_ratio`` x
-    the trivial one (None when never)."""
+    the trivial one (None when never); ``controls``: the published DWMGrad's ablation and the
+    shared-confound controls (:class:`ControlRow`)."""
 
     EXPERIMENT = "dwmgrad_regret"
-    VERSION = 1
+    VERSION = 2
     rows: tuple[RegretRow, ...]
     exponents: dict[str, dict[str, RegretExponent]]
     bound_holds: bool
@@ -76,8 +101,14 @@ class DwmgradRegretMetrics(MeasurementRecord):
     informative_T: dict[str, dict[str, float | None]]
     informative_ratio: float
     horizons: tuple[int, ...]
+    controls: tuple[ControlRow, ...]
 
     def check(self, file: str) -> None:
+        for i, control in enumerate(self.controls):
+            if control.family not in FAMILIES or control.schedule not in SCHEDULES:
+                raise InvalidData(file, f"metrics.controls[{i}] ({control.where()}): family "
+                                        f"{control.family!r} / schedule {control.schedule!r}, "
+                                        f"expected one of {FAMILIES} / {SCHEDULES}")
         for i, row in enumerate(self.rows):
             if row.bound is not None and row.bound_over_trivial is None:
                 raise InvalidData(file, f"metrics.rows[{i}] ({row.where()}) has a bound but "

@@ -16,7 +16,10 @@ covers it (:data:`VARIANTS`):
   K_T (the window is recorded);
 * ``paper:<rule>``: the published algorithm (constant lr = 1e-2, γ = 0.9, no decay, no max)
   with each window rule ("loss", "loss_decrease", "loss_increase"), also projected. The theory
-  gives no bound for these (``bound`` is null).
+  gives no bound for these (``bound`` is null);
+* ``metrics.controls``: the published DWMGrad's ablation (one option changed at a time) and
+  the shared-confound controls (Adam, AMSGrad, heavy ball at the same lr and schedule), each
+  with its tail regret exponent (:mod:`experiments.named.published_controls`).
 
 Problems: random linear losses with a bias (comparator at a corner), random coordinatewise
 quadratics (both d = 10, G∞ = 1, box [-1, 1]) and Reddi et al.'s Theorem 1 game. For every
@@ -41,12 +44,13 @@ import theory.dwmgrad as th
 import theory.dwmgrad_constant_momentum as cm
 from experiments import metrics
 from experiments.measurements.dwmgrad_regret import (
+    ControlRow,
     DwmgradRegretMetrics,
     PowerFit,
     RegretExponent,
     RegretRow,
 )
-from experiments.named import online
+from experiments.named import online, published_controls
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -119,9 +123,40 @@ def run_spec_for(variant: str, problem_label: str, scale: Scale) -> RunSpec:
                    record=record)
 
 
+def control_spec(setting: published_controls.Setting, problem_label: str,
+                 scale: Scale) -> RunSpec:
+    """A run of the published DWMGrad's ablation/control table (:mod:`published_controls`)."""
+    problem, params, deterministic = PROBLEMS[problem_label]
+    hyper = ({"eps": EPS, **setting.hyperparameters} if setting.optimizer == "DWMGrad"
+             else setting.hyperparameters)
+    return RunSpec(experiment=NAME, problem=problem, problem_params=params,
+                   optimizer=setting.optimizer, hyperparameters=hyper,
+                   seeds=(0,) if deterministic else SEEDS[scale], horizon=HORIZON[scale],
+                   record=("regret",))
+
+
 def specs(scale: Scale) -> list[RunSpec]:
+    """Every variant on every problem, then the control table's runs; a control run equal to
+    a variant's run (the published DWMGrad at lr 1e-2 where the variant records only the
+    regret) is listed once: both read the same result file."""
     check_scale(scale)
-    return [run_spec_for(v, p, scale) for v in variants() for p in PROBLEMS]
+    runs = ([run_spec_for(v, p, scale) for v in variants() for p in PROBLEMS]
+            + [control_spec(s, p, scale) for s, p in published_controls.plan(scale,
+                                                                               tuple(PROBLEMS))])
+    return list({spec.key(): spec for spec in runs}.values())
+
+
+def controls_table(store: ResultStore, scale: Scale, grid: list[int]
+                   ) -> tuple[list[ControlRow], list[RunRecord]]:
+    """The ablation/control table: every setting's tail regret exponent on every problem."""
+    idx = np.array(grid) - 1
+    rows, records = [], []
+    for setting, label in published_controls.plan(scale, tuple(PROBLEMS)):
+        (record,) = load_records(store, [control_spec(setting, label, scale)])
+        records.append(record)
+        tail = exponent(grid, record.quantity("regret")[:, idx]).tail
+        rows.append(published_controls.table_row(setting, label, tail))
+    return rows, records
 
 
 def horizons(scale: Scale) -> list[int]:
@@ -261,10 +296,13 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                     "window": finite_list(np.median(record.quantity("window"), 0)[steps - 1]),
                     "momentum": finite_list(np.median(record.quantity("momentum"), 0)[steps - 1]),
                 }
+    controls, control_records = controls_table(store, chosen, grid)
+    records += control_records
     bounded = [r for r in rows if r.bound is not None]
     metrics_out = DwmgradRegretMetrics(
         rows=tuple(rows), exponents=exponents, bound_holds=holds and bool(bounded),
         max_ratio_analysed=finite_or_none(max(
             (r.ratio_max for r in bounded if r.ratio_max is not None), default=float("nan"))),
-        informative_T=informative, informative_ratio=INFORMATIVE, horizons=tuple(grid))
+        informative_T=informative, informative_ratio=INFORMATIVE, horizons=tuple(grid),
+        controls=tuple(controls))
     return envelope(NAME, chosen, records, metrics_out, series)
