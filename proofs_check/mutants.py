@@ -73,6 +73,7 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("theory.identities", "proofs_check.identities",
      ("DEMON_BETA", "DEMON_ODDS", "DEMON_DERIVATIVE", "EVEN_P", "ODD_P", "ODD_Q",
       "RESIDUAL_EVEN", "RESIDUAL_ODD", "RAW_FLOOR", "CORRECTED_FLOOR", "AIDA_CAP")),
+    ("theory.online", "proofs_check.online_lower", ("MINIMAX_LOWER",)),
 )
 #: Oracle: a grid of at most this many points per statement.
 GRID_POINTS = 60_000

@@ -19,6 +19,7 @@ PROOF_MODULES: tuple[str, ...] = (
     "proofs_check.heavy_ball",
     "proofs_check.cost_model",
     "proofs_check.identities",
+    "proofs_check.online_lower",
 )
 
 

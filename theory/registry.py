@@ -20,6 +20,7 @@ THEORY_MODULES: tuple[str, ...] = (
     "theory.heavy_ball",
     "theory.cost_model",
     "theory.identities",
+    "theory.online",
 )
 
 

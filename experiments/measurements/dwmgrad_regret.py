@@ -13,8 +13,10 @@ class RegretRow:
     """A variant on a problem at horizon T: regret over seeds (median, 10-90 % band, max);
     the registered bound covering the variant (``bound_name``, None for an unbounded
     variant) at its largest over seeds (each seed's own data, e.g. K_T), the trivial
-    comparator T d G∞ D∞, bound/trivial and ``vacuous`` (bound/trivial >= 1: "R <= bound"
-    cannot fail), regret_median/bound and the largest R_T/bound over seeds."""
+    comparator T d G∞ D∞, the minimax lower bound (√2/4) d G∞ D∞ √T that a worst-case
+    adversary forces on any method (``theory.online``), bound/trivial and ``vacuous``
+    (bound/trivial >= 1: "R <= bound" cannot fail), regret_median/bound and the largest
+    R_T/bound over seeds."""
 
     variant: str
     problem: str
@@ -26,6 +28,7 @@ class RegretRow:
     bound_name: str | None
     bound: float | None
     trivial: float | None
+    minimax_lower: float
     bound_over_trivial: float | None
     vacuous: bool | None
     ratio: float | None
@@ -113,6 +116,9 @@ class DwmgradRegretMetrics(MeasurementRecord):
             if row.bound is not None and row.bound_over_trivial is None:
                 raise InvalidData(file, f"metrics.rows[{i}] ({row.where()}) has a bound but "
                                         "bound_over_trivial is None")
+            if not row.minimax_lower > 0:
+                raise InvalidData(file, f"metrics.rows[{i}] ({row.where()}) has minimax_lower "
+                                        f"{row.minimax_lower!r}; expected a positive number")
 
     def variant_rows(self, variants: tuple[str, ...], file: str) -> list[RegretRow]:
         """The rows of exactly these variants (InvalidData when there is none)."""

@@ -10,7 +10,9 @@ and reads the problem suite of ``dwmgrad_regret`` from its stored runs (its boun
 variants; run it first; the data-dependent bound needs gradients and second moments, recorded
 only here).
 For each (bound, setting, game) it reports the largest measured/bound ratio over seeds and
-horizons, the horizon attaining it and bound/trivial there; per bound the largest of those,
+horizons, the horizon attaining it and bound/trivial there, and per horizon the minimax lower
+bound over the bound (``theory.online``: what a worst-case adversary forces on any algorithm,
+so the best ratio a bound could reach on a worst case); per bound the largest of those,
 with the game and setting (the tightness table), and ``exceeds_one`` (any instance above its
 bound: the bound would be false).
 
@@ -135,10 +137,12 @@ def _values(setting: Setting, record: RunRecord, T: int) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Measured:
-    """An entry of the measurement and its ratio by T (the figure's series)."""
+    """An entry of the measurement, its ratio by T and the minimax lower bound over the
+    (smallest over seeds) bound by T (the figure's series)."""
 
     entry: TightnessEntry
     ratio_by_T: list[float]
+    lower_over_bound_by_T: list[float]
     T_grid: list[int]
 
     def series_key(self) -> str:
@@ -146,7 +150,7 @@ class Measured:
 
 
 def _entry(bound: Bound, setting: str, game: str, grid: list[int], regret: np.ndarray,
-           bounds: np.ndarray, trivial: np.ndarray) -> Measured:
+           bounds: np.ndarray, trivial: np.ndarray, record: RunRecord) -> Measured:
     """The largest measured/bound over seeds and horizons of one (bound, setting, game)."""
     ratios = regret / bounds                                         # (seeds, grid)
     seed, j = np.unravel_index(int(np.argmax(ratios)), ratios.shape)
@@ -155,7 +159,9 @@ def _entry(bound: Bound, setting: str, game: str, grid: list[int], regret: np.nd
                            ratio=float(ratios[seed, j]),
                            bound_over_trivial=float(bounds[seed, j] / trivial[j]),
                            exceeds_one=bool(np.any(ratios > 1)))
-    return Measured(entry, [float(x) for x in ratios.max(axis=0)], grid)
+    lower = np.array([regret_experiment.minimax_lower(record, T) for T in grid])
+    return Measured(entry, [float(x) for x in ratios.max(axis=0)],
+                    [float(x) for x in lower / bounds.min(axis=0)], grid)
 
 
 def _own_entries(store: ResultStore, scale: Scale, grid: list[int]) -> tuple[
@@ -171,7 +177,7 @@ def _own_entries(store: ResultStore, scale: Scale, grid: list[int]) -> tuple[
         label = f"{setting.label} gamma={GAMMA} delta={DELTA:g} " \
                 f"lambda={setting.momentum_decay:g} alpha={alpha:.4g}"
         entries.append(_entry(setting.bound, label, f"{game[0]}{game[1]}", grid, regret,
-                              bounds, trivial))
+                              bounds, trivial, record))
     return entries, records
 
 
@@ -195,7 +201,8 @@ def _suite_entries(store: ResultStore, scale: Scale) -> tuple[list[Measured],
             setting = (f"{variant} gamma={hyper['momentum']:g} delta={hyper['max_window']:g} "
                        f"lambda={hyper.get('momentum_decay', th.ANALYSED_MOMENTUM_DECAY):g} "
                        f"alpha={hyper['lr']:.4g}")
-            entries.append(_entry(bound, setting, label, grid, regret, bounds, trivial))
+            entries.append(_entry(bound, setting, label, grid, regret, bounds, trivial,
+                                  record))
     return entries, records
 
 
@@ -229,6 +236,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         target=TightnessTarget(bound=cm.REGRET_DATA_BOUND.name, ratio=constant.ratio,
                                required=TARGET, met=constant.ratio >= TARGET,
                                setting=constant.setting, game=constant.game, T=constant.T))
-    series = {"ratio_by_T": {m.series_key(): {"T": m.T_grid, "ratio": m.ratio_by_T}
+    series = {"ratio_by_T": {m.series_key(): {"T": m.T_grid, "ratio": m.ratio_by_T,
+                                              "lower_over_bound": m.lower_over_bound_by_T}
                              for m in measured}}
     return envelope(NAME, chosen, own_records + suite_records, metrics_out, series)

@@ -26,11 +26,12 @@ quadratics (both d = 10, G∞ = 1, box [-1, 1]) and Reddi et al.'s Theorem 1 gam
 horizon T on a log grid (3 decades at quick scale) R_T is read off one run of the longest
 horizon (the algorithm does not depend on T). Reported per row (``RegretRow`` of
 :mod:`experiments.measurements.dwmgrad_regret`): median and 10–90 % band over seeds, the
-bound (the largest over seeds: each seed's own K_T), the trivial comparator, bound/trivial
-and ``vacuous`` (bound/trivial >= 1), the ratios; per variant and problem the fitted regret
-exponent (log-log slope of the median over T ≥ 50 and over the last decade, 90 % bootstrap
-interval over seeds) and ``informative_T``. ``bound_holds``: every seed's R_T ≤ its bound at
-every T, for every bounded variant on every problem.
+bound (the largest over seeds: each seed's own K_T), the trivial comparator, the minimax lower
+bound of any algorithm on the box (``theory.online``: (√2/4) d G∞ D∞ √T, the floor under every
+upper bound), bound/trivial and ``vacuous`` (bound/trivial >= 1), the ratios; per variant and
+problem the fitted regret exponent (log-log slope of the median over T ≥ 50 and over the last
+decade, 90 % bootstrap interval over seeds) and ``informative_T``. ``bound_holds``: every
+seed's R_T ≤ its bound at every T, for every bounded variant on every problem.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import numpy as np
 
 import theory.dwmgrad as th
 import theory.dwmgrad_constant_momentum as cm
+import theory.online as online_theory
 from experiments import metrics
 from experiments.measurements.dwmgrad_regret import (
     ControlRow,
@@ -179,6 +181,14 @@ def _arguments(bound: Bound, values: dict[str, float]) -> dict[str, float]:
     return {name: values[name] for name in bound.arg_names}
 
 
+def minimax_lower(record: RunRecord, T: int) -> float:
+    """The minimax lower bound of online linear optimization on the run's box at horizon T."""
+    problem = make_problem(record.spec.problem, record.spec.seeds[:1], record.spec.problem_params)
+    return float(online_theory.MINIMAX_LOWER_BOUND.evaluate(
+        T=T, d=problem.dim, G_inf=problem.G_inf,  # type: ignore[attr-defined]
+        D_inf=problem.D_inf))  # type: ignore[attr-defined]
+
+
 def bound_for(record: RunRecord, T: int, decrements: float = 0.0) -> float:
     """The variant's registered bound for the run's problem and hyperparameters at horizon T."""
     bound = bound_of(record)
@@ -252,7 +262,7 @@ def _bounded_rows(variant: str, label: str, record: RunRecord, grid: list[int],
             regret_q10=float(q10[j]), regret_q90=float(q90[j]),
             regret_max=float(regret[:, j].max()),
             bound_name=VARIANT_BOUNDS[variant].name if bounded else None,
-            bound=bound, trivial=trivial,
+            bound=bound, trivial=trivial, minimax_lower=minimax_lower(record, T),
             bound_over_trivial=None if bound is None or trivial is None else bound / trivial,
             vacuous=None if bound is None or trivial is None else bound >= trivial,
             ratio=None if bound is None else float(med[j] / bound), ratio_max=ratio_max))
@@ -287,7 +297,9 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                 "T": grid, **{key: finite_list([getattr(r, f"regret_{key}") for r in mine])
                               for key in ("median", "q10", "q90")},
                 "bound": [r.bound for r in mine],
-                "trivial": [r.trivial for r in mine], "fit": asdict(exponents[variant][label]),
+                "trivial": [r.trivial for r in mine],
+                "minimax_lower": [r.minimax_lower for r in mine],
+                "fit": asdict(exponents[variant][label]),
             }
             if "window" in record.extras and label == "online_linear":
                 steps = np.unique(np.geomspace(1, record.spec.horizon, 300).round().astype(int))

@@ -8,14 +8,14 @@ Reads the typed ``dwmgrad_regret`` record (rows, exponents), its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
-from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics, PowerFit
+from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics, PowerFit, RegretRow
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
     FULL,
@@ -77,6 +77,12 @@ def _groups(variants: set[str], record: DwmgradRegretMetrics) -> list[tuple[str,
     return [(title, vs) for title, vs in out if vs]
 
 
+def _minimax_lower(rows: Sequence[RegretRow], problem: str) -> tuple[list[float], list[float]]:
+    """(T, minimax lower bound) of one problem, as its rows record it (theory.online)."""
+    points = sorted({(float(r.T), r.minimax_lower) for r in rows if r.problem == problem})
+    return [t for t, _ in points], [v for _, v in points]
+
+
 def draw_regret(results: ResultSet, fig: Figure) -> None:
     record = results.record(DwmgradRegretMetrics)
     rows = record.rows
@@ -123,6 +129,10 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
             if slope is not None:
                 label = r"reference slope $\sqrt{T}$ (the bounds' growth)"
                 handles.setdefault(label, theory(ax, *slope, label, kind="reference", lw=0.8))
+            label = (r"minimax lower bound $\frac{\sqrt{2}}{4} d G D \sqrt{T}$ "
+                     "(worst-case adversary, any method)")
+            handles.setdefault(label, theory(ax, *_minimax_lower(rows, problem), label,
+                                             lw=1.4))
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(f"{problem}: {group}")
@@ -194,6 +204,10 @@ def draw_tightness(results: ResultSet, fig: Figure) -> None:
             case = indexed_look(cases.index((setting, game)))
             measured(ax, f"{game}, {setting}", T, ratio, label=f"{game}, {setting}",
                      color=case.color, marker=case.marker)
+            T_low, low = series_xy(entry, "T", "lower_over_bound",
+                                   f"bound_tightness.series.{key}")
+            theory(ax, T_low, low, "minimax lower bound / bound (what any method can be forced "
+                   "to; same colour)", kind="reference", color=case.color)
         theory_hline(ax, 1.0, "measured = bound (a bound fails above)")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -241,7 +255,10 @@ FIGURES = (
     FigureSpec("regret_vs_bound", "dwmgrad_regret", "DWMGrad regret vs the derived bound",
                "Measured regret R_T of DWMGrad (median over seeds, band = 10th-90th percentile) "
                "for the analysed algorithm and the paper's window rules, the derived upper bound "
-               "(dashed), the trivial bound T d G D of any method in the box (dash-dotted) and "
+               "(dashed), the trivial bound T d G D of any method in the box (dash-dotted), the "
+               "minimax lower bound (sqrt(2)/4) d G D sqrt(T) that a worst-case adversary forces "
+               "on any method (black dashed, thick: Orabona 2019, Thm 5.1 per coordinate, "
+               "Khintchine's constant 1/sqrt(2)) and "
                "least-squares fits T^a (thin dotted, in the series' colour; CI of a in the "
                "exponent table) and the reference slope sqrt(T) (black dotted, through the "
                "largest horizon's median). Top row: the authors' window rules; bottom row: the "
@@ -256,7 +273,9 @@ FIGURES = (
     FigureSpec("bound_tightness", "bound_tightness", "Tightness of the DWMGrad regret bounds",
                "Largest measured regret / bound over seeds against the horizon, for every "
                "registered DWMGrad regret bound (one panel each), on the problem suite and the "
-               "adversarial block-sign game; the dashed line at 1 is where a bound would fail.",
+               "adversarial block-sign game; the dashed line at 1 is where a bound would fail; "
+               "dotted (same colour): the minimax lower bound over the bound, the ratio a "
+               "worst-case adversary forces on any method.",
                draw_tightness, (FULL, 3.2), theory=True),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",

@@ -100,6 +100,10 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             assert row.vacuous == (row.bound_over_trivial >= 1)
             assert row.trivial == pytest.approx(row.T * 2.0 * (
                 10 if row.problem != "reddi_theorem1" else 3.0))
+            # no valid upper bound lies below what a worst-case adversary forces on anyone
+            assert row.bound > row.minimax_lower
+        d_g_d = 2.0 * (10 if row.problem != "reddi_theorem1" else 3.0)
+        assert row.minimax_lower == pytest.approx(2**0.5 / 4 * d_g_d * row.T**0.5)
     # gamma = 0.9 is vacuous at every quick horizon, and says from when it would not be.
     analysed = [r for r in m.rows if r.variant == "analysed"]
     assert all(r.vacuous for r in analysed)
@@ -126,6 +130,9 @@ def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
         "dwmgrad_regret", "dwmgrad_constant_momentum_regret",
         "dwmgrad_constant_momentum_regret_data"}
     assert m.any_exceeds_one is False and all(0 < e.ratio <= 1 for e in m.entries)
+    for entry in out["series"]["ratio_by_T"].values():  # every bound above the minimax floor
+        assert len(entry["lower_over_bound"]) == len(entry["T"])
+        assert all(0 < x < 1 for x in entry["lower_over_bound"])
     # The report's table comes from the file alone and equals the measurement's own table.
     (tmp_path / "measurements").mkdir(exist_ok=True)
     (tmp_path / "measurements" / "bound_tightness.json").write_text(json.dumps(out))

@@ -151,6 +151,7 @@ def dwmgrad_regret(bound_holds: bool = True) -> dict[str, Any]:
                     variant=variant, problem=problem, T=T, regret_median=med,
                     regret_q10=0.8 * med, regret_q90=1.2 * med, regret_max=1.2 * med,
                     bound_name=name, bound=bound, trivial=trivial,
+                    minimax_lower=math.sqrt(2 * T) / 2,
                     bound_over_trivial=None if bound is None or trivial is None
                     else bound / trivial,
                     vacuous=None if bound is None or trivial is None else bound >= trivial,
@@ -342,7 +343,9 @@ def bound_tightness() -> dict[str, Any]:
         entries.append(TightnessEntry(bound=bound, setting="gamma=0.5 delta=4", game=game,
                                       T=5000, regret=300.0, bound_value=300.0 / top, ratio=top,
                                       bound_over_trivial=0.2, exceeds_one=False))
-        series[f"{bound}|gamma=0.5 delta=4|{game}"] = {"T": grid, "ratio": ratios}
+        series[f"{bound}|gamma=0.5 delta=4|{game}"] = {
+            "T": grid, "ratio": ratios,
+            "lower_over_bound": [top / 50 * (T / 5000) ** 0.1 for T in grid]}
     metrics = BoundTightnessMetrics(
         entries=tuple(entries), table=tuple(tightness_table(entries)), any_exceeds_one=False,
         target=TightnessTarget(bound="dwmgrad_constant_momentum_regret_data", ratio=0.18,
