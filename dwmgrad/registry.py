@@ -1,24 +1,39 @@
-"""Registry of the package's optimizers: one ``OptimizerInfo`` per class.
+"""The optimizer registry and its registration function, the one plugins use too.
 
-Generic tests and the benchmark iterate over ``OPTIMIZERS``; each entry carries the class,
-its table of valid hyperparameters (the same table its constructor validates with), a valid
-example setting, the implementation paths it has and whether ``step`` needs the loss.
+Every optimizer a run can name is an :class:`OptimizerInfo` in :data:`OPTIMIZER_REGISTRY`,
+added by :func:`register_optimizer`: the package's own (registered below; :data:`OPTIMIZERS`
+holds them, for the generic tests and the benchmark), the ``torch.optim`` baselines (Adam,
+AMSGrad, SGD, heavy ball; used as they are, so they are the reference implementations) and
+any plugin's (``docs/plugins.md``). Each entry carries the factory, its table of valid
+hyperparameters, a valid example setting, the implementation paths, whether ``step`` takes
+the loss, and how a run keeps its B instances independent.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import torch
 
 from dwmgrad import adabelief, adaptive_hb, aida, demon, dwmgrad
 from dwmgrad.drivers import PATHS
-from dwmgrad.hyperparams import HyperParam
+from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, unit_row
+from dwmgrad.hyperparams import table as hyper_table
+from verify_io.plugins import Registry
 
-__all__ = ["OPTIMIZERS", "HyperParam", "OptimizerInfo", "path_kwargs"]
+__all__ = ["OPTIMIZERS", "OPTIMIZER_REGISTRY", "HyperParam", "Instances", "OptimizerInfo",
+           "path_kwargs", "register_optimizer"]
 
+Instances = Literal["per_instance", "elementwise", "separate"]
+"""How a run of B instances as one (B, d) tensor keeps them independent: ``per_instance``
+(the factory takes ``per_instance=True``: the package's optimizers), ``elementwise`` (the
+update is elementwise, so one optimizer steps the batch: torch.optim's Adam, SGD, Adagrad;
+these also take ``lr_schedule``) or ``separate`` (one optimizer per instance, rows copied in
+and out around each step, :class:`experiments.external.PerInstance`: right whatever the
+update reads, e.g. norms over the whole tensor; the default for a plugin)."""
 
 def _jsonable(value: object) -> object:
     if isinstance(value, tuple | list):
@@ -28,19 +43,39 @@ def _jsonable(value: object) -> object:
 
 @dataclass(frozen=True)
 class OptimizerInfo:
-    """Everything generic code needs to know to construct and test one optimizer."""
+    """Everything generic code needs to know to construct, run and test one optimizer.
+
+    ``hyperparameters`` is the table of valid values (the runner refuses other names and bad
+    values before any run); empty means the factory validates its own arguments (then the
+    accepted names are read from its signature). ``fixed`` are arguments always passed (a
+    run may not set them). ``momentum`` gives the constant momentum of a setting, recorded
+    by runs that record momentum (``None``: the optimizer has none, or exposes
+    ``momentum_now``).
+    """
 
     name: str
-    cls: type[torch.optim.Optimizer]
-    hyperparameters: dict[str, HyperParam]
-    example_kwargs: dict[str, object]
+    factory: Callable[..., torch.optim.Optimizer]
+    hyperparameters: Mapping[str, HyperParam]
+    example_kwargs: Mapping[str, object]
     paths: tuple[str, ...]
     needs_loss: bool
     reference: str
+    instances: Instances = "per_instance"
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    momentum: Callable[[Mapping[str, Any]], float] | None = field(default=None, compare=False)
+
+    def accepted(self) -> list[str]:
+        """The hyperparameter names a run may set."""
+        if self.hyperparameters:
+            names = list(self.hyperparameters)
+        else:
+            names = [n for n, p in inspect.signature(self.factory).parameters.items()
+                     if n != "params" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return [n for n in names if n not in self.fixed and n != "per_instance"]
 
     def defaults(self) -> dict[str, object]:
         """Constructor defaults of the hyperparameters that have one."""
-        sig = inspect.signature(self.cls.__init__)
+        sig = inspect.signature(self.factory)
         return {
             name: p.default for name, p in sig.parameters.items()
             if name in self.hyperparameters and p.default is not inspect.Parameter.empty
@@ -51,10 +86,12 @@ class OptimizerInfo:
         defaults = self.defaults()
         return {
             "name": self.name,
-            "class": f"{self.cls.__module__}.{self.cls.__qualname__}",
+            "class": f"{self.factory.__module__}.{self.factory.__qualname__}",
             "reference": self.reference,
             "paths": list(self.paths),
             "needs_loss": self.needs_loss,
+            "instances": self.instances,
+            "fixed": {k: _jsonable(v) for k, v in self.fixed.items()},
             "example_kwargs": {k: _jsonable(v) for k, v in self.example_kwargs.items()},
             "hyperparameters": {
                 name: {
@@ -69,12 +106,59 @@ class OptimizerInfo:
                     "required": name not in defaults,
                 }
                 for name, row in self.hyperparameters.items()
-            },
+            } if self.hyperparameters else self.accepted(),
         }
 
     def make(self, params: Any, **overrides: Any) -> torch.optim.Optimizer:
         """Construct the optimizer with ``example_kwargs`` updated by ``overrides``."""
-        return self.cls(params, **{**self.example_kwargs, **overrides})
+        return self.factory(params, **{**self.example_kwargs, **overrides, **self.fixed})
+
+
+def _check(name: str, info: OptimizerInfo) -> None:
+    if not isinstance(info, OptimizerInfo):
+        raise TypeError(f"{name!r}: expected an OptimizerInfo, got {type(info).__name__}")
+    if not callable(info.factory):
+        raise TypeError(f"{name!r}: factory {info.factory!r} is not callable")
+    bad_rows = [k for k, row in info.hyperparameters.items()
+                if not isinstance(row, HyperParam) or row.name != k]
+    if bad_rows:
+        raise TypeError(f"{name!r}: hyperparameters {bad_rows} are not HyperParam rows "
+                        "under their own name")
+    if info.instances not in ("per_instance", "elementwise", "separate"):
+        raise ValueError(f"{name!r}: instances={info.instances!r}; expected 'per_instance', "
+                         "'elementwise' or 'separate'")
+    unknown_paths = sorted(set(info.paths) - set(PATHS))
+    if unknown_paths:
+        raise ValueError(f"{name!r}: paths {unknown_paths}; expected some of {list(PATHS)}")
+    if info.momentum is not None and not callable(info.momentum):
+        raise TypeError(f"{name!r}: momentum must be a function of the hyperparameters")
+
+
+OPTIMIZER_REGISTRY: Registry[OptimizerInfo] = Registry("optimizers", _check)
+"""Every optimizer a run can name (built-ins and plugins), by name."""
+
+
+def register_optimizer(name: str, factory: Callable[..., torch.optim.Optimizer], *,
+                       hyperparameters: Mapping[str, HyperParam] | None = None,
+                       example_kwargs: Mapping[str, object] | None = None,
+                       needs_loss: bool = False, instances: Instances = "separate",
+                       fixed: Mapping[str, object] | None = None,
+                       momentum: Callable[[Mapping[str, Any]], float] | None = None,
+                       paths: tuple[str, ...] = (), reference: str = "") -> OptimizerInfo:
+    """Register ``factory`` (a ``torch.optim.Optimizer`` class or any function
+    ``factory(params, **hyperparameters)`` returning one) as optimizer ``name``.
+
+    ``needs_loss``: the step is loss-aware (``step(loss=...)`` receives the per-instance
+    loss). ``instances``: see :data:`Instances`. The other arguments are :class:`OptimizerInfo`'s.
+    Raises ``ValueError``/``TypeError`` (a :class:`~verify_io.plugins.PluginError` naming the
+    plugin when a plugin registers) for a malformed entry or a name already taken.
+    """
+    info = OptimizerInfo(name=name, factory=factory,
+                         hyperparameters=dict(hyperparameters or {}),
+                         example_kwargs=dict(example_kwargs or {}), paths=paths,
+                         needs_loss=needs_loss, reference=reference, instances=instances,
+                         fixed=dict(fixed or {}), momentum=momentum)
+    return OPTIMIZER_REGISTRY.add(name, info)
 
 
 def path_kwargs(path: str) -> dict[str, object]:
@@ -88,70 +172,49 @@ def path_kwargs(path: str) -> dict[str, object]:
     raise ValueError(f"Invalid path: {path!r}; expected one of {', '.join(PATHS)}")
 
 
-_INFOS = [
-    OptimizerInfo(
-        name="DWMGrad",
-        cls=dwmgrad.DWMGrad,
-        hyperparameters=dwmgrad.HYPERPARAMETERS,
-        example_kwargs={"lr": 1e-3},
-        paths=PATHS,
-        needs_loss=True,
-        reference="Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)",
-    ),
-    OptimizerInfo(
-        name="AdaBelief",
-        cls=adabelief.AdaBelief,
-        hyperparameters=adabelief.HYPERPARAMETERS,
-        example_kwargs={"lr": 1e-3},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package semantics)",
-    ),
-    OptimizerInfo(
-        name="Aida",
-        cls=aida.Aida,
-        hyperparameters=aida.HYPERPARAMETERS,
-        example_kwargs={"lr": 1e-3},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)",
-    ),
-    OptimizerInfo(
-        name="DemonSGD",
-        cls=demon.DemonSGD,
-        hyperparameters=demon.DEMON_SGD_HYPERPARAMETERS,
-        example_kwargs={"lr": 0.01, "total_steps": 100},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952",
-    ),
-    OptimizerInfo(
-        name="DemonAdam",
-        cls=demon.DemonAdam,
-        hyperparameters=demon.DEMON_ADAM_HYPERPARAMETERS,
-        example_kwargs={"lr": 1e-3, "total_steps": 100},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented choice)",
-    ),
-    OptimizerInfo(
-        name="AdaptiveHB",
-        cls=adaptive_hb.AdaptiveHB,
-        hyperparameters=adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
-        example_kwargs={"lr": 0.01},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)",
-    ),
-    OptimizerInfo(
-        name="AdamAHB",
-        cls=adaptive_hb.AdamAHB,
-        hyperparameters=adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
-        example_kwargs={"lr": 1e-3},
-        paths=PATHS,
-        needs_loss=False,
-        reference="Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)",
-    ),
-]
+def _package(name: str, cls: type[torch.optim.Optimizer], table: dict[str, HyperParam],
+             example: dict[str, object], needs_loss: bool, reference: str) -> OptimizerInfo:
+    return register_optimizer(name, cls, hyperparameters=table, example_kwargs=example,
+                              needs_loss=needs_loss, instances="per_instance", paths=PATHS,
+                              reference=reference)
 
-OPTIMIZERS: dict[str, OptimizerInfo] = {info.name: info for info in _INFOS}
+
+OPTIMIZERS: dict[str, OptimizerInfo] = {info.name: info for info in (
+    _package("DWMGrad", dwmgrad.DWMGrad, dwmgrad.HYPERPARAMETERS, {"lr": 1e-3}, True,
+             "Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)"),
+    _package("AdaBelief", adabelief.AdaBelief, adabelief.HYPERPARAMETERS, {"lr": 1e-3}, False,
+             "Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package semantics)"),
+    _package("Aida", aida.Aida, aida.HYPERPARAMETERS, {"lr": 1e-3}, False,
+             "Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)"),
+    _package("DemonSGD", demon.DemonSGD, demon.DEMON_SGD_HYPERPARAMETERS,
+             {"lr": 0.01, "total_steps": 100}, False,
+             "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952"),
+    _package("DemonAdam", demon.DemonAdam, demon.DEMON_ADAM_HYPERPARAMETERS,
+             {"lr": 1e-3, "total_steps": 100}, False,
+             "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented choice)"),
+    _package("AdaptiveHB", adaptive_hb.AdaptiveHB, adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
+             {"lr": 0.01}, False,
+             "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)"),
+    _package("AdamAHB", adaptive_hb.AdamAHB, adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
+             {"lr": 1e-3}, False,
+             "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)"),
+)}
+"""The package's own optimizers (the generic optimizer tests and the benchmark iterate these)."""
+
+_TORCH = "torch.optim, used as is (baseline)"
+_weight_decay = HyperParam("weight_decay", "float", low=0.0)
+_adam_table = hyper_table(lr_row(), betas_row(), eps_row(), _weight_decay)
+register_optimizer("Adam", torch.optim.Adam, hyperparameters=_adam_table,
+                   example_kwargs={"lr": 1e-3}, fixed={"amsgrad": False},
+                   momentum=lambda h: float(h.get("betas", (0.9, 0.999))[0]), reference=_TORCH)
+register_optimizer("AMSGrad", torch.optim.Adam, hyperparameters=_adam_table,
+                   example_kwargs={"lr": 1e-3}, fixed={"amsgrad": True},
+                   momentum=lambda h: float(h.get("betas", (0.9, 0.999))[0]), reference=_TORCH)
+register_optimizer("SGD", torch.optim.SGD, hyperparameters=hyper_table(lr_row(), _weight_decay),
+                   example_kwargs={"lr": 0.01}, fixed={"momentum": 0.0},
+                   momentum=lambda h: 0.0, reference=_TORCH)
+register_optimizer("HeavyBall", torch.optim.SGD,
+                   hyperparameters=hyper_table(lr_row(), unit_row("momentum"), _weight_decay),
+                   example_kwargs={"lr": 0.01, "momentum": 0.9},
+                   fixed={"dampening": 0.0, "nesterov": False},
+                   momentum=lambda h: float(h.get("momentum", 0.0)), reference=_TORCH)

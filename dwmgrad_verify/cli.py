@@ -7,6 +7,11 @@ heavy dependencies (torch, sympy, matplotlib) inside ``run``, so help and usage 
 immediate. Every subcommand takes ``-q/--quiet`` and ``-v/--verbose``
 (:mod:`verify_io.console`). A :class:`~verify_io.errors.UsageError` raised anywhere becomes
 one line on stderr and exit code 2; results already written stay on disk.
+
+``--plugin MODULE`` (before the subcommand, repeatable) imports a plugin module that registers
+optimizers, problems, experiments, bounds or claims (``docs/plugins.md``); plugins declared
+by entry points are loaded too. Both are loaded before the subcommand does any work, and a
+plugin that cannot be loaded or registers a malformed entry is one line and exit 2.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="dwmgrad-verify",
         description="Check DWMGrad and related momentum optimizers' theory against measurement.",
     )
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import MODULE, a plugin that registers optimizers, problems, "
+                             "experiments, bounds or claims (repeatable; docs/plugins.md)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in SUBCOMMANDS.items():
@@ -51,12 +59,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def chosen_command(args_in: Sequence[str]) -> str | None:
+    """The subcommand named by ``args_in`` (after the global ``--plugin`` options), if any."""
+    i = 0
+    while i < len(args_in) and args_in[i].startswith("--plugin"):
+        i += 1 if "=" in args_in[i] else 2
+    return args_in[i] if i < len(args_in) and args_in[i] in SUBCOMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
-    chosen = args_in[0] if args_in and args_in[0] in SUBCOMMANDS else None
-    args = build_parser(chosen).parse_args(args_in)
+    args = build_parser(chosen_command(args_in)).parse_args(args_in)
     console.apply(console.level(args))
     try:
+        from verify_io.plugins import discover
+
+        discover(args.plugin)
         return int(importlib.import_module(SUBCOMMANDS[args.command][0]).run(args))
     except UsageError as exc:
         print(f"dwmgrad-verify {args.command}: error: {exc}", file=sys.stderr)

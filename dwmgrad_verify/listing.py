@@ -12,8 +12,10 @@ version and the torch and sympy versions (what the rows are computed from), in
 ``~/.cache/dwmgrad-verify``): a repeated ``list`` reads the cache and imports none of them.
 Any change of the sources makes a new key; ``--fresh`` ignores the cache. A cache that cannot
 be written is skipped (the list is printed all the same); an unreadable entry is recomputed.
-Registries that take entries from outside these packages must add those to
-:func:`cache_key`.
+Plugins (``docs/plugins.md``) are part of the key: every entry point and ``--plugin``
+module, with its sources' hash (:func:`verify_io.plugins.fingerprint`). Each row's
+``source`` says where the entry came from: ``built-in``, ``entry point GROUP: NAME = VALUE
+(distribution DIST)`` or ``--plugin MODULE``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
+from verify_io.plugins import fingerprint
 from verify_io.tables import format_table
 
 Row = dict[str, object]
@@ -39,11 +42,10 @@ SOURCE_PACKAGES = ("dwmgrad", "theory", "experiments", "proofs_check", "reports"
 
 
 def _optimizers() -> list[Row]:
-    from dwmgrad.registry import OPTIMIZERS
-    from experiments.baselines import BASELINES
+    from dwmgrad.registry import OPTIMIZER_REGISTRY
 
-    return ([{**info.describe(), "source": "dwmgrad"} for info in OPTIMIZERS.values()]
-            + [{**b.describe(), "source": "baseline"} for b in BASELINES.values()])
+    return [{**info.describe(), "source": str(OPTIMIZER_REGISTRY.origin(name))}
+            for name, info in OPTIMIZER_REGISTRY.items()]
 
 
 def _problems() -> list[Row]:
@@ -55,25 +57,27 @@ def _problems() -> list[Row]:
 def _experiments() -> list[Row]:
     from experiments.named import EXPERIMENTS
 
-    return [{"name": name, "summary": module.DESCRIPTION} for name, module in EXPERIMENTS.items()]
+    return [{"name": name, "summary": module.DESCRIPTION,
+             "source": str(EXPERIMENTS.origin(name))} for name, module in EXPERIMENTS.items()]
 
 
 def _bounds() -> list[Row]:
-    from theory.registry import bounds
+    from theory.registry import BOUND_REGISTRY, bounds
 
     return [
-        {"name": b.name, "kind": b.kind, "latex": b.latex(), "reference": b.reference}
+        {"name": b.name, "kind": b.kind, "latex": b.latex(), "reference": b.reference,
+         "source": str(BOUND_REGISTRY.origin(b.name))}
         for b in bounds()
     ]
 
 
 def _claims() -> list[Row]:
-    from reports.claims import CLAIMS
+    from reports.claims import CLAIM_REGISTRY, claims
 
     return [
-        {"name": c.id, "title": c.title, "source": c.source.document,
-         "experiments": list(c.experiments)}
-        for c in CLAIMS
+        {"name": c.id, "title": c.title, "document": c.source.document,
+         "experiments": list(c.experiments), "source": str(CLAIM_REGISTRY.origin(c.id))}
+        for c in claims()
     ]
 
 
@@ -99,13 +103,17 @@ COLUMNS: dict[str, list[tuple[str, Callable[[Row], object]]]] = {
     "optimizers": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
                    ("hyperparameters", _hyperparameter_names),
                    ("reference", lambda r: r["reference"])],
-    "problems": [("name", lambda r: r["name"]), ("kind", lambda r: r["kind"]),
+    "problems": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
+                 ("kind", lambda r: r["kind"]),
                  ("parameters", lambda r: _parameters(r["params"])),
                  ("summary", lambda r: r["summary"])],
-    "experiments": [("name", lambda r: r["name"]), ("summary", lambda r: r["summary"])],
-    "bounds": [("name", lambda r: r["name"]), ("kind", lambda r: r["kind"]),
+    "experiments": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
+                    ("summary", lambda r: r["summary"])],
+    "bounds": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
+               ("kind", lambda r: r["kind"]),
                ("reference", lambda r: r["reference"])],
-    "claims": [("name", lambda r: r["name"]), ("experiments", lambda r: r["experiments"]),
+    "claims": [("name", lambda r: r["name"]), ("source", lambda r: r["source"]),
+               ("experiments", lambda r: r["experiments"]),
                ("title", lambda r: r["title"])],
 }
 
@@ -118,8 +126,11 @@ def cache_dir() -> Path:
 
 
 def cache_key() -> str:
-    """SHA-256 of the project packages' sources, the Python, torch and sympy versions."""
+    """SHA-256 of the project packages' sources, the Python, torch and sympy versions and
+    the plugins' :func:`~verify_io.plugins.fingerprint`."""
     digest = hashlib.sha256(sys.version.encode())
+    for plugin in fingerprint():
+        digest.update(plugin.encode())
     for dist in ("torch", "sympy"):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())

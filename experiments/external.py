@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -76,7 +76,7 @@ def check_options(path: str, options: Mapping[str, Any]) -> None:
 class PerInstance:
     """One optimizer of ``cls`` per row of a (B, d) parameter (exactly B independent runs)."""
 
-    def __init__(self, cls: type[torch.optim.Optimizer], param: torch.Tensor,
+    def __init__(self, cls: Callable[..., torch.optim.Optimizer], param: torch.Tensor,
                  options: Mapping[str, Any]) -> None:
         self.param = param
         if param.shape[0] == 1:
@@ -90,16 +90,18 @@ class PerInstance:
         """Every instance's per-parameter state (keyed by each instance's tensor)."""
         return {p: s for opt in self.optimizers for p, s in opt.state.items()}
 
-    def step(self) -> None:
+    def step(self, loss: torch.Tensor | None = None) -> None:
+        """One step of every instance; ``loss`` (B,), if given, is passed to a loss-aware
+        step, each instance getting its own (1,) slice."""
         if len(self.rows) == 1:
-            self.optimizers[0].step()
+            self.optimizers[0].step(**({} if loss is None else {"loss": loss}))
             return
         assert self.param.grad is not None
         with torch.no_grad():
             for i, (row, optimizer) in enumerate(zip(self.rows, self.optimizers, strict=True)):
                 row.copy_(self.param[i])
                 row.grad = self.param.grad[i].clone()
-                optimizer.step()
+                optimizer.step(**({} if loss is None else {"loss": loss[i:i + 1]}))
                 self.param[i].copy_(row)
 
     def state_tensor(self, key: str) -> torch.Tensor:

@@ -1,25 +1,37 @@
-"""Build any optimizer a spec names: the ``dwmgrad`` package's (from its registry, always with
-``per_instance=True``) or a baseline of :mod:`experiments.baselines`.
+"""Build any optimizer a spec names, from :data:`dwmgrad.registry.OPTIMIZER_REGISTRY`: the
+package's (always with ``per_instance=True``), the ``torch.optim`` baselines and plugins'.
 
-Both kinds are wrapped in :class:`RunOptimizer`, the runner's uniform interface:
+Every one is wrapped in :class:`RunOptimizer`, the runner's uniform interface:
 ``step(loss)`` (the per-instance loss, used only by optimizers that need it), ``window()`` and
-``momentum()`` (per-instance (B,) tensors, for recording), ``state_bytes()``.
+``momentum()`` (per-instance (B,) tensors, for recording), ``state_bytes()``. Elementwise
+optimizers also take ``lr_schedule`` (:mod:`experiments.baselines`).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from experiments import external
-from experiments.baselines import BASELINES, ScheduledOptimizer
+from experiments.baselines import SCHEDULES, ScheduledOptimizer
+
+if TYPE_CHECKING:
+    from dwmgrad.registry import OptimizerInfo
+    from verify_io.plugins import Registry
 
 
-def package_optimizers() -> dict[str, Any]:
-    """``dwmgrad.registry.OPTIMIZERS`` (imported lazily)."""
+def registry() -> Registry[OptimizerInfo]:
+    """``dwmgrad.registry.OPTIMIZER_REGISTRY`` (imported lazily: it imports every optimizer)."""
+    from dwmgrad.registry import OPTIMIZER_REGISTRY
+
+    return OPTIMIZER_REGISTRY
+
+
+def package_optimizers() -> dict[str, OptimizerInfo]:
+    """The package's own optimizers, ``dwmgrad.registry.OPTIMIZERS`` (imported lazily)."""
     from dwmgrad.registry import OPTIMIZERS
 
     return dict(OPTIMIZERS)
@@ -27,7 +39,26 @@ def package_optimizers() -> dict[str, Any]:
 
 def optimizer_names() -> list[str]:
     """The registered names (any ``PKG.MOD:CLASS`` import path is accepted besides them)."""
-    return sorted([*package_optimizers(), *BASELINES])
+    return sorted(registry())
+
+
+def check_hyperparameters(info: OptimizerInfo, hyper: Mapping[str, Any]) -> None:
+    """ValueError naming the first unknown name or bad value of ``hyper`` for ``info``."""
+    allowed = info.accepted() + (["lr_schedule"] if info.instances == "elementwise" else [])
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        fixed = sorted(set(unknown) & set(info.fixed))
+        if fixed:
+            raise ValueError(f"Invalid hyperparameter(s) {fixed} for {info.name}: fixed to "
+                             f"{ {k: info.fixed[k] for k in fixed} }")
+        raise ValueError(f"Invalid hyperparameter(s) {unknown} for {info.name}; expected "
+                         f"some of {sorted(allowed)}")
+    for name, value in hyper.items():
+        if name in info.hyperparameters:
+            info.hyperparameters[name].validate(value)
+    schedule = hyper.get("lr_schedule", "constant")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"Invalid lr_schedule: {schedule!r}; expected one of {SCHEDULES}")
 
 
 def check_optimizer_name(name: str) -> None:
@@ -48,36 +79,33 @@ class RunOptimizer:
         self.name = name
         self.param = param
         self.batch = param.shape[0]
-        packaged = package_optimizers()
-        self.needs_loss = False
-        self._constant_momentum: float | None = None
         self.optimizer: torch.optim.Optimizer | ScheduledOptimizer | external.PerInstance
         if external.is_import_path(name):
+            self.needs_loss, self._constant_momentum = False, None
             self.optimizer = external.PerInstance(external.resolve(name), param, hyper)
-        elif name in BASELINES:
-            baseline = BASELINES[name]
-            self.optimizer = baseline.make([param], **hyper)
-            if name in ("Adam", "AMSGrad"):
-                self._constant_momentum = float(hyper.get("betas", (0.9, 0.999))[0])
-            elif baseline.momentum_key is not None:
-                self._constant_momentum = float(hyper.get(baseline.momentum_key, 0.0))
-            else:
-                self._constant_momentum = 0.0
-        elif name in packaged:
-            info = packaged[name]
-            unknown = sorted(set(hyper) - (set(info.hyperparameters) - {"per_instance"}))
-            if unknown:
-                allowed = sorted(set(info.hyperparameters) - {"per_instance"})
-                raise ValueError(f"Invalid hyperparameter(s) {unknown} for {name}; expected "
-                                 f"some of {allowed}")
-            accepted = inspect.signature(info.cls.__init__).parameters
-            if "total_steps" in accepted and "total_steps" not in hyper:
-                hyper["total_steps"] = horizon          # Demon: T = the run's horizon
-            self.optimizer = info.cls([param], per_instance=True, **hyper)
-            self.needs_loss = bool(info.needs_loss)
-        else:
+            return
+        optimizers = registry()
+        if name not in optimizers:
             raise ValueError(f"Unknown optimizer {name!r}; expected one of "
                              f"{', '.join(optimizer_names())}")
+        info = optimizers[name]
+        check_hyperparameters(info, hyper)
+        self.needs_loss = bool(info.needs_loss)
+        self._constant_momentum = None if info.momentum is None else info.momentum(hyper)
+        accepted = inspect.signature(info.factory).parameters
+        if "total_steps" in accepted and "total_steps" not in hyper:
+            hyper["total_steps"] = horizon          # Demon: T = the run's horizon
+        if info.instances == "per_instance":
+            self.optimizer = info.factory([param], per_instance=True, **hyper, **info.fixed)
+        elif info.instances == "separate":
+            self.optimizer = external.PerInstance(info.factory, param, {**hyper, **info.fixed})
+        else:
+            schedule = hyper.pop("lr_schedule", "constant")
+            try:
+                built = info.factory([param], **hyper, **info.fixed)
+            except TypeError as exc:
+                raise ValueError(f"Invalid hyperparameters for {name}: {exc}") from exc
+            self.optimizer = ScheduledOptimizer(built, schedule)
 
     def step(self, loss: torch.Tensor) -> None:
         if self.needs_loss:

@@ -1,8 +1,11 @@
-"""Every bound and derivation of the toolkit, collected from a fixed list of theory modules.
+"""Every bound and derivation of the toolkit: the bound registry and its registration function.
 
 Each module in :data:`THEORY_MODULES` exposes ``BOUNDS: list[Bound]`` and optionally
-``DERIVATIONS: list[Derivation]``. A module that does not exist (yet) is skipped with a
-warning and listed by :func:`missing_modules`; any other import error propagates.
+``DERIVATIONS: list[Derivation]``; its bounds are registered through :func:`register_bound`,
+the function plugins call too (``docs/plugins.md``), the first time the registry is used
+(sympy work is not paid by commands that need no bound). A module that does not exist (yet)
+is skipped with a warning and listed by :func:`missing_modules`; any other import error
+propagates.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from functools import cache
 from types import ModuleType
 
 from theory.core import Bound, Derivation
+from verify_io.plugins import Registry
 
 THEORY_MODULES: tuple[str, ...] = (
     "theory.dwmgrad",
@@ -51,12 +55,41 @@ def _unique(kind: str, names: list[str]) -> None:
         raise ValueError(f"duplicate {kind} names across theory modules: {duplicates}")
 
 
-def bounds() -> list[Bound]:
-    """All bounds, in module order; names are unique."""
+def _check(name: str, bound: Bound) -> None:
+    if not isinstance(bound, Bound):
+        raise TypeError(f"{name!r}: expected a theory.core.Bound, got {type(bound).__name__}")
+    if bound.name != name:
+        raise ValueError(f"{name!r}: the bound's name is {bound.name!r}")
+
+
+BOUND_REGISTRY: Registry[Bound] = Registry("bounds", _check)
+"""Every bound (built-ins and plugins), by name; read it through :func:`bounds`."""
+_builtins_registered: list[bool] = []
+
+
+def _register_builtins() -> None:
+    if _builtins_registered:
+        return
+    _builtins_registered.append(True)
     modules, _ = import_present(THEORY_MODULES)
-    out = [bound for module in modules for bound in module.BOUNDS]
-    _unique("bound", [b.name for b in out])
-    return out
+    for module in modules:
+        for b in module.BOUNDS:
+            BOUND_REGISTRY.add(b.name, b)
+
+
+def register_bound(bound: Bound) -> Bound:
+    """Register ``bound`` (a :class:`~theory.core.Bound`: sympy expression, symbols' meanings,
+    assumptions, kind, reference) under ``bound.name``. Raises ``ValueError``/``TypeError``
+    (a :class:`~verify_io.plugins.PluginError` naming the plugin when a plugin registers) for
+    something else than a Bound or a name already taken."""
+    _register_builtins()
+    return BOUND_REGISTRY.add(getattr(bound, "name", ""), bound)
+
+
+def bounds() -> list[Bound]:
+    """All bounds: the theory modules' in module order, then plugins'; names are unique."""
+    _register_builtins()
+    return list(BOUND_REGISTRY.values())
 
 
 def derivations() -> list[Derivation]:

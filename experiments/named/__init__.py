@@ -1,8 +1,9 @@
 """Named experiments (``dwmgrad-verify run NAME``): registry :data:`EXPERIMENTS`.
 
-Each module has ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
+Each is a module with ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
 ``measure(store, scale=None) -> dict`` (the measurement JSON described in ``docs/results.md``,
-computed from the result files only).
+computed from the result files only), added by :func:`register_experiment`, the function
+plugins call too (``docs/plugins.md``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,34 @@ from experiments.named import (
     lessard_cycle,
     reddi,
 )
+from verify_io.plugins import Registry
 
-EXPERIMENTS: dict[str, ModuleType] = {
-    module.NAME: module
-    for module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
-                   counterexample_search, invariance, cost_scaling, empirical)
-}
 
-__all__ = ["EXPERIMENTS"]
+def _check(name: str, module: ModuleType) -> None:
+    missing = [attr for attr in ("NAME", "DESCRIPTION", "specs", "measure")
+               if not hasattr(module, attr)]
+    if missing:
+        raise TypeError(f"{name!r}: {getattr(module, '__name__', module)!r} has no {missing}")
+    if module.NAME != name:
+        raise ValueError(f"{name!r}: the module's NAME is {module.NAME!r}")
+    if not (callable(module.specs) and callable(module.measure)):
+        raise TypeError(f"{name!r}: specs and measure must be functions")
+
+
+EXPERIMENTS: Registry[ModuleType] = Registry("experiments", _check)
+"""Every experiment ``run`` accepts (built-ins and plugins), by ``NAME``."""
+
+
+def register_experiment(module: ModuleType) -> ModuleType:
+    """Register the experiment module ``module`` (or any object with the same four
+    attributes) under ``module.NAME``. Raises ``ValueError``/``TypeError`` (a
+    :class:`~verify_io.plugins.PluginError` naming the plugin when a plugin registers) for a
+    malformed module or a name already taken."""
+    return EXPERIMENTS.add(getattr(module, "NAME", ""), module)
+
+
+for _module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
+                counterexample_search, invariance, cost_scaling, empirical):
+    register_experiment(_module)
+
+__all__ = ["EXPERIMENTS", "register_experiment"]

@@ -2,7 +2,8 @@
 
 Every class is batched over instances (one per seed; x has shape (B, d)) and documents its
 function, L, mu, x*, f* (or, online, its loss sequence and comparator) and its reference.
-Build one with :func:`make_problem`.
+Each is added by :func:`register_problem`, the function plugins call too
+(``docs/plugins.md``). Build one with :func:`make_problem`.
 """
 
 from __future__ import annotations
@@ -34,15 +35,41 @@ from experiments.problems.quadratic import (
     SpectrumQuadratic,
 )
 from experiments.problems.regression import LeastSquares, LogisticRegression
+from verify_io.plugins import Registry
 
-PROBLEMS: dict[str, type[Problem]] = {
-    cls.NAME: cls
-    for cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
-                LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
-                ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
-                RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
-                OnlineBlockSign, Metamorphic, DigitsMLP)
-}
+
+def _check(name: str, cls: type[Problem]) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Problem)):
+        raise TypeError(f"{name!r}: expected a subclass of experiments.problems.Problem, "
+                        f"got {cls!r}")
+    if cls.NAME != name:
+        raise ValueError(f"{name!r}: the class's NAME is {cls.NAME!r}")
+    for method in ("_build", "loss", "grad", "_x0_one"):
+        if getattr(cls, method) is getattr(Problem, method):
+            raise ValueError(f"{name!r}: {cls.__qualname__} does not implement {method}")
+
+
+PROBLEMS: Registry[type[Problem]] = Registry("problems", _check)
+"""Every problem a spec can name (built-ins and plugins), by ``NAME``."""
+
+
+def register_problem(cls: type[Problem]) -> type[Problem]:
+    """Register the problem class ``cls`` under ``cls.NAME`` (usable as a class decorator).
+
+    ``cls`` subclasses :class:`Problem` and implements ``_build``, ``loss``, ``grad`` and
+    ``_x0_one``. Raises ``ValueError``/``TypeError`` (a
+    :class:`~verify_io.plugins.PluginError` naming the plugin when a plugin registers) for a
+    malformed class or a name already taken.
+    """
+    return PROBLEMS.add(getattr(cls, "NAME", ""), cls)
+
+
+for _cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
+             LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
+             ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
+             RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
+             OnlineBlockSign, Metamorphic, DigitsMLP):
+    register_problem(_cls)
 
 
 def problem_class(name: str) -> type[Problem]:
@@ -66,9 +93,11 @@ def describe_problems() -> list[dict[str, Any]]:
     return [
         {"name": name, "kind": "online" if cls.online else "offline",
          "summary": " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()),
-         "params": dict(cls.PARAMS), "quantities": sorted(cls.QUANTITIES)}
+         "params": dict(cls.PARAMS), "quantities": sorted(cls.QUANTITIES),
+         "source": str(PROBLEMS.origin(name))}
         for name, cls in sorted(PROBLEMS.items())
     ]
 
 
-__all__ = ["PROBLEMS", "Problem", "describe_problems", "make_problem", "problem_class"]
+__all__ = ["PROBLEMS", "Problem", "describe_problems", "make_problem", "problem_class",
+           "register_problem"]

@@ -69,7 +69,7 @@ def set_grads(params: list[torch.Tensor], flat: list[float]) -> None:
 
 def build(name: str, params: list[torch.Tensor], path: str, **kwargs: Any) -> Any:
     info = OPTIMIZERS[name]
-    return info.cls(params, **{**info.example_kwargs, **kwargs, **path_kwargs(path)})
+    return info.factory(params, **{**info.example_kwargs, **kwargs, **path_kwargs(path)})
 
 
 paths = st.sampled_from(["forloop", "foreach"])

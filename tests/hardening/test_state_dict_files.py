@@ -63,7 +63,7 @@ def advance(opt: Any, params: list[torch.Tensor], name: str, start: int, stop: i
 
 def build(name: str, params: list[torch.Tensor], path: str, extra: dict[str, Any]) -> Any:
     info = OPTIMIZERS[name]
-    return info.cls(params, **{**info.example_kwargs, **extra, **path_kwargs(path)})
+    return info.factory(params, **{**info.example_kwargs, **extra, **path_kwargs(path)})
 
 
 @pytest.mark.parametrize(("name", "path", "extra"), cases())

@@ -98,9 +98,9 @@ def case_id(case: Case) -> str:
 
 def construct(name: str, params: Sequence[torch.Tensor] | Sequence[dict[str, Any]],
               **kwargs: Any) -> Any:
-    """``OPTIMIZERS[name].cls(params, **kwargs)``. Typed ``Any``: the registry types the class
+    """``OPTIMIZERS[name].factory(params, **kwargs)``. Typed ``Any``: the registry types the class
     as a plain ``torch.optim.Optimizer``, whose ``step`` has no ``loss`` keyword."""
-    cls: Any = OPTIMIZERS[name].cls
+    cls: Any = OPTIMIZERS[name].factory
     return cls(params, **kwargs)
 
 

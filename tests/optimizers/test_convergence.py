@@ -45,7 +45,7 @@ def test_loss_halves_on_least_squares(name: str, path: str) -> None:
         pytest.skip(f"{name} has no {path} path")
     a, b = least_squares()
     theta = torch.zeros(6, dtype=torch.float64, requires_grad=True)
-    opt = construct(info.name, [theta], **required_kwargs(info.cls), **path_kwargs(path))
+    opt = construct(info.name, [theta], **required_kwargs(info.factory), **path_kwargs(path))
 
     def loss_fn() -> torch.Tensor:
         return 0.5 * ((a @ theta - b) ** 2).mean()

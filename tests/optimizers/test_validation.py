@@ -117,7 +117,7 @@ def test_every_row_of_a_kind_rejects_bad_values_and_accepts_its_edges(kind: str)
 
 
 def unvalidated(info: OptimizerInfo) -> list[str]:
-    """Bad values that the constructor or ``add_param_group`` of ``info.cls`` let through, or
+    """Bad values that the constructor or ``add_param_group`` of ``info.factory`` let through, or
     refused without one line naming the parameter and the value, or by leaving a refused group
     behind."""
     problems = []
@@ -151,7 +151,7 @@ def test_the_row_check_sees_a_row_the_constructor_skips() -> None:
     """Control: an optimizer whose constructor skips the eps row is caught."""
     info = OPTIMIZERS["DWMGrad"]
 
-    class SkipsEps(info.cls):  # type: ignore[misc,name-defined]
+    class SkipsEps(info.factory):  # type: ignore[misc,name-defined]
         hyperparameters = {k: v for k, v in info.hyperparameters.items() if k != "eps"}
 
     skipping = OptimizerInfo(**{**info.__dict__, "cls": SkipsEps})
@@ -183,7 +183,7 @@ def test_path_flags_and_instance_shapes_are_validated(name: str) -> None:
             continue
         with pytest.raises(ValueError, match=words):
             info.make([p], **flags)
-    if "per_instance" in info.hyperparameters and info.cls.uses_instances:  # type: ignore[attr-defined]
+    if "per_instance" in info.hyperparameters and info.factory.uses_instances:  # type: ignore[attr-defined]
         with pytest.raises(ValueError, match=r"shape \(\)"):
             info.make([torch.zeros((), requires_grad=True)], per_instance=True)
         with pytest.raises(ValueError, match="leading dimension"):
@@ -302,7 +302,7 @@ def test_the_compiled_step_indeed_fails_on_low_precision(dtype: torch.dtype,
     """Why the refusal exists (torch 2.13, CPU): past the check, the compiled step fails at the
     first step. When this test fails, the fused path runs on ``dtype``: widen fused_dtypes."""
     info = OPTIMIZERS["DWMGrad"]
-    monkeypatch.setattr(info.cls, "fused_dtypes", (*info.cls.fused_dtypes, dtype))
+    monkeypatch.setattr(info.factory, "fused_dtypes", (*info.factory.fused_dtypes, dtype))
     p = torch.zeros(3, dtype=dtype, requires_grad=True)
     opt = info.make([p], eps=1e-4, fused=True)
     p.grad = torch.ones(3, dtype=dtype)
