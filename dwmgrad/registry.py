@@ -22,7 +22,7 @@ from dwmgrad import adabelief, adaptive_hb, aida, demon, dwmgrad
 from dwmgrad.drivers import PATHS
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, unit_row
 from dwmgrad.hyperparams import table as hyper_table
-from verify_io.plugins import Registry
+from verify_io.plugins import Registry, built_in
 
 __all__ = ["OPTIMIZERS", "OPTIMIZER_REGISTRY", "HyperParam", "Instances", "OptimizerInfo",
            "path_kwargs", "register_optimizer"]
@@ -179,42 +179,57 @@ def _package(name: str, cls: type[torch.optim.Optimizer], table: dict[str, Hyper
                               reference=reference)
 
 
-OPTIMIZERS: dict[str, OptimizerInfo] = {info.name: info for info in (
-    _package("DWMGrad", dwmgrad.DWMGrad, dwmgrad.HYPERPARAMETERS, {"lr": 1e-3}, True,
-             "Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)"),
-    _package("AdaBelief", adabelief.AdaBelief, adabelief.HYPERPARAMETERS, {"lr": 1e-3}, False,
-             "Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package semantics)"),
-    _package("Aida", aida.Aida, aida.HYPERPARAMETERS, {"lr": 1e-3}, False,
-             "Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)"),
-    _package("DemonSGD", demon.DemonSGD, demon.DEMON_SGD_HYPERPARAMETERS,
-             {"lr": 0.01, "total_steps": 100}, False,
-             "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952"),
-    _package("DemonAdam", demon.DemonAdam, demon.DEMON_ADAM_HYPERPARAMETERS,
-             {"lr": 1e-3, "total_steps": 100}, False,
-             "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented choice)"),
-    _package("AdaptiveHB", adaptive_hb.AdaptiveHB, adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
-             {"lr": 0.01}, False,
-             "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)"),
-    _package("AdamAHB", adaptive_hb.AdamAHB, adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
-             {"lr": 1e-3}, False,
-             "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)"),
-)}
-"""The package's own optimizers (the generic optimizer tests and the benchmark iterate these)."""
-
 _TORCH = "torch.optim, used as is (baseline)"
 _weight_decay = HyperParam("weight_decay", "float", low=0.0)
 _adam_table = hyper_table(lr_row(), betas_row(), eps_row(), _weight_decay)
-register_optimizer("Adam", torch.optim.Adam, hyperparameters=_adam_table,
-                   example_kwargs={"lr": 1e-3}, fixed={"amsgrad": False},
-                   momentum=lambda h: float(h.get("betas", (0.9, 0.999))[0]), reference=_TORCH)
-register_optimizer("AMSGrad", torch.optim.Adam, hyperparameters=_adam_table,
-                   example_kwargs={"lr": 1e-3}, fixed={"amsgrad": True},
-                   momentum=lambda h: float(h.get("betas", (0.9, 0.999))[0]), reference=_TORCH)
-register_optimizer("SGD", torch.optim.SGD, hyperparameters=hyper_table(lr_row(), _weight_decay),
-                   example_kwargs={"lr": 0.01}, fixed={"momentum": 0.0},
-                   momentum=lambda h: 0.0, reference=_TORCH)
-register_optimizer("HeavyBall", torch.optim.SGD,
-                   hyperparameters=hyper_table(lr_row(), unit_row("momentum"), _weight_decay),
-                   example_kwargs={"lr": 0.01, "momentum": 0.9},
-                   fixed={"dampening": 0.0, "nesterov": False},
-                   momentum=lambda h: float(h.get("momentum", 0.0)), reference=_TORCH)
+
+
+def _first_beta(hyper: Mapping[str, Any]) -> float:
+    return float(hyper.get("betas", (0.9, 0.999))[0])
+
+
+with built_in():
+    _PACKAGE = (
+        _package("DWMGrad", dwmgrad.DWMGrad, dwmgrad.HYPERPARAMETERS, {"lr": 1e-3}, True,
+                 "Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)"),
+        _package("AdaBelief", adabelief.AdaBelief, adabelief.HYPERPARAMETERS, {"lr": 1e-3},
+                 False, "Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package "
+                 "semantics)"),
+        _package("Aida", aida.Aida, aida.HYPERPARAMETERS, {"lr": 1e-3}, False,
+                 "Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)"),
+        _package("DemonSGD", demon.DemonSGD, demon.DEMON_SGD_HYPERPARAMETERS,
+                 {"lr": 0.01, "total_steps": 100}, False,
+                 "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952"),
+        _package("DemonAdam", demon.DemonAdam, demon.DEMON_ADAM_HYPERPARAMETERS,
+                 {"lr": 1e-3, "total_steps": 100}, False,
+                 "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented "
+                 "choice)"),
+        _package("AdaptiveHB", adaptive_hb.AdaptiveHB, adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
+                 {"lr": 0.01}, False,
+                 "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)"),
+        _package("AdamAHB", adaptive_hb.AdamAHB, adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
+                 {"lr": 1e-3}, False,
+                 "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)"),
+    )
+    register_optimizer("Adam", torch.optim.Adam, instances="elementwise",
+                       hyperparameters=_adam_table,
+                       example_kwargs={"lr": 1e-3}, fixed={"amsgrad": False},
+                       momentum=_first_beta, reference=_TORCH)
+    register_optimizer("AMSGrad", torch.optim.Adam, instances="elementwise",
+                       hyperparameters=_adam_table,
+                       example_kwargs={"lr": 1e-3}, fixed={"amsgrad": True},
+                       momentum=_first_beta, reference=_TORCH)
+    register_optimizer("SGD", torch.optim.SGD, instances="elementwise",
+                       hyperparameters=hyper_table(lr_row(), _weight_decay),
+                       example_kwargs={"lr": 0.01}, fixed={"momentum": 0.0},
+                       momentum=lambda hyper: 0.0, reference=_TORCH)
+    register_optimizer("HeavyBall", torch.optim.SGD, instances="elementwise",
+                       hyperparameters=hyper_table(lr_row(), unit_row("momentum"),
+                                                   _weight_decay),
+                       example_kwargs={"lr": 0.01, "momentum": 0.9},
+                       fixed={"dampening": 0.0, "nesterov": False},
+                       momentum=lambda hyper: float(hyper.get("momentum", 0.0)),
+                       reference=_TORCH)
+
+OPTIMIZERS: dict[str, OptimizerInfo] = {info.name: info for info in _PACKAGE}
+"""The package's own optimizers (the generic optimizer tests and the benchmark iterate these)."""

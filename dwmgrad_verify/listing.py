@@ -14,8 +14,8 @@ Any change of the sources makes a new key; ``--fresh`` ignores the cache. A cach
 be written is skipped (the list is printed all the same); an unreadable entry is recomputed.
 Plugins (``docs/plugins.md``) are part of the key: every entry point and ``--plugin``
 module, with its sources' hash (:func:`verify_io.plugins.fingerprint`). Each row's
-``source`` says where the entry came from: ``built-in``, ``entry point GROUP: NAME = VALUE
-(distribution DIST)`` or ``--plugin MODULE``.
+``source`` says where the entry came from: ``built-in``, ``entry point DIST: VALUE [GROUP]``
+or ``--plugin MODULE``.
 """
 
 from __future__ import annotations

@@ -73,6 +73,13 @@ def check_options(path: str, options: Mapping[str, Any]) -> None:
                          "finite gradients")
 
 
+def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor | None) -> None:
+    if loss is None:
+        optimizer.step()
+    else:
+        optimizer.step(loss=loss)  # type: ignore[call-arg, call-overload]
+
+
 class PerInstance:
     """One optimizer of ``cls`` per row of a (B, d) parameter (exactly B independent runs)."""
 
@@ -94,14 +101,14 @@ class PerInstance:
         """One step of every instance; ``loss`` (B,), if given, is passed to a loss-aware
         step, each instance getting its own (1,) slice."""
         if len(self.rows) == 1:
-            self.optimizers[0].step(**({} if loss is None else {"loss": loss}))
+            _step(self.optimizers[0], loss)
             return
         assert self.param.grad is not None
         with torch.no_grad():
             for i, (row, optimizer) in enumerate(zip(self.rows, self.optimizers, strict=True)):
                 row.copy_(self.param[i])
                 row.grad = self.param.grad[i].clone()
-                optimizer.step(**({} if loss is None else {"loss": loss[i:i + 1]}))
+                _step(optimizer, None if loss is None else loss[i:i + 1])
                 self.param[i].copy_(row)
 
     def state_tensor(self, key: str) -> torch.Tensor:

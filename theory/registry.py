@@ -16,7 +16,7 @@ from functools import cache
 from types import ModuleType
 
 from theory.core import Bound, Derivation
-from verify_io.plugins import Registry
+from verify_io.plugins import Registry, built_in
 
 THEORY_MODULES: tuple[str, ...] = (
     "theory.dwmgrad",
@@ -72,9 +72,10 @@ def _register_builtins() -> None:
         return
     _builtins_registered.append(True)
     modules, _ = import_present(THEORY_MODULES)
-    for module in modules:
-        for b in module.BOUNDS:
-            BOUND_REGISTRY.add(b.name, b)
+    with built_in():
+        for module in modules:
+            for b in module.BOUNDS:
+                BOUND_REGISTRY.add(b.name, b)
 
 
 def register_bound(bound: Bound) -> Bound:

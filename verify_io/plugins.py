@@ -28,7 +28,7 @@ import importlib.metadata
 import importlib.util
 import os
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -49,8 +49,8 @@ class PluginError(UsageError):
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an entry came from: ``built-in`` (with its module), ``entry point`` (group,
-    name = value, distribution) or ``--plugin`` (the module)."""
+    """Where an entry came from: ``built-in``, ``entry point`` (``DIST: VALUE [GROUP]``) or
+    ``--plugin`` (the module)."""
 
     how: str
     where: str
@@ -85,16 +85,16 @@ class Registry(MutableMapping[str, T], Generic[T]):
     def add(self, name: str, entry: T) -> T:
         origin = current_origin()
         try:
+            self._check(name, entry)
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"name must be a non-empty string, got {name!r}")
-            self._check(name, entry)
             if name in self._entries:
                 raise ValueError(f"{name!r} is already registered by {self._origins[name]}")
         except (ValueError, TypeError) as exc:
             message = f"invalid {self.kind[:-1]} registration: {exc}"
             if origin is _BUILT_IN:
                 raise ValueError(message) from exc
-            raise PluginError(f"plugin {origin.where}: {message}") from exc
+            raise PluginError(f"plugin {origin.where} ({origin.how}): {message}") from exc
         self._entries[name] = entry
         self._origins[name] = origin
         return entry
@@ -144,15 +144,20 @@ def _as_plugin(origin: Origin) -> Iterator[None]:
         _loading.pop()
 
 
+def built_in() -> AbstractContextManager[None]:
+    """Context of the built-ins' registrations: they are ``built-in`` even when their module
+    is first imported by a plugin being loaded."""
+    return _as_plugin(_BUILT_IN)
+
+
 def _entry_points() -> list[tuple[Origin, str]]:
     """(origin, ``module[:function]``) of every entry point of the plugin groups."""
     found = []
     for kind in KINDS:
         group = GROUP_PREFIX + kind
         for ep in importlib.metadata.entry_points(group=group):
-            dist = f" (distribution {ep.dist.name})" if ep.dist is not None else ""
-            found.append((Origin("entry point", f"{group}: {ep.name} = {ep.value}{dist}"),
-                          ep.value))
+            dist = ep.dist.name if ep.dist is not None else "(no distribution)"
+            found.append((Origin("entry point", f"{dist}: {ep.value} [{group}]"), ep.value))
     return found
 
 
@@ -202,10 +207,10 @@ def _load(origin: Origin, target: str) -> None:
         except PluginError:
             raise
         except ModuleNotFoundError as exc:
-            raise PluginError(f"plugin {origin.where}: cannot import it: no module named "
-                              f"{exc.name!r}") from exc
+            raise PluginError(f"plugin {origin.where} ({origin.how}): cannot import it: no "
+                              f"module named {exc.name!r}") from exc
         except Exception as exc:  # a plugin's own bug: named, one line, never a traceback
-            raise PluginError(f"plugin {origin.where} failed while loading: "
+            raise PluginError(f"plugin {origin.where} ({origin.how}) failed while loading: "
                               f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -21,7 +21,7 @@ from experiments.named import (
     lessard_cycle,
     reddi,
 )
-from verify_io.plugins import Registry
+from verify_io.plugins import Registry, built_in
 
 
 def _check(name: str, module: ModuleType) -> None:
@@ -47,8 +47,9 @@ def register_experiment(module: ModuleType) -> ModuleType:
     return EXPERIMENTS.add(getattr(module, "NAME", ""), module)
 
 
-for _module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
-                counterexample_search, invariance, cost_scaling, empirical):
-    register_experiment(_module)
+with built_in():
+    for _module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
+                    counterexample_search, invariance, cost_scaling, empirical):
+        register_experiment(_module)
 
 __all__ = ["EXPERIMENTS", "register_experiment"]

@@ -35,7 +35,7 @@ from experiments.problems.quadratic import (
     SpectrumQuadratic,
 )
 from experiments.problems.regression import LeastSquares, LogisticRegression
-from verify_io.plugins import Registry
+from verify_io.plugins import Registry, built_in
 
 
 def _check(name: str, cls: type[Problem]) -> None:
@@ -64,12 +64,13 @@ def register_problem(cls: type[Problem]) -> type[Problem]:
     return PROBLEMS.add(getattr(cls, "NAME", ""), cls)
 
 
-for _cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
-             LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
-             ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
-             RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
-             OnlineBlockSign, Metamorphic, DigitsMLP):
-    register_problem(_cls)
+with built_in():
+    for _cls in (SpectrumQuadratic, CentredQuadratic, NoisyQuadratic, NesterovWorstCase,
+                 LeastSquares, LogisticRegression, Rosenbrock, Lessard, ReddiTheorem1,
+                 ReddiSection5Online, ReddiSection5Stochastic, RandomOnlineLinear,
+                 RandomOnlineQuadratic, OnlineLeastSquares, PeriodicOnline, PaperGapGame,
+                 OnlineBlockSign, Metamorphic, DigitsMLP):
+        register_problem(_cls)
 
 
 def problem_class(name: str) -> type[Problem]:

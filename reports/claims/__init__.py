@@ -25,7 +25,7 @@ from experiments.named import EXPERIMENTS
 from reports.claims import aida, cost, demon, dwmgrad, heavy_ball, invariance, proofs, reddi
 from reports.results import ResultSet
 from reports.verdicts import Claim, JudgedClaim
-from verify_io.plugins import PluginError, Registry, on_discovered
+from verify_io.plugins import PluginError, Registry, built_in, on_discovered
 
 SUBJECTS: tuple[ModuleType, ...] = (dwmgrad, cost, heavy_ball, reddi, invariance, demon, aida,
                                      proofs)
@@ -57,8 +57,9 @@ def register_claim(claim: Claim) -> Claim:
     return CLAIM_REGISTRY.add(getattr(claim, "id", ""), claim)
 
 
-for _claim in CLAIMS:
-    register_claim(_claim)
+with built_in():
+    for _claim in CLAIMS:
+        register_claim(_claim)
 
 
 def claims() -> tuple[Claim, ...]:
@@ -78,13 +79,13 @@ def _check_plugin_claims() -> None:
             continue
         unknown = [e for e in claim.experiments if e not in EXPERIMENTS]
         if unknown:
-            raise PluginError(f"plugin {origin.where}: claim {claim.id!r} rests on "
+            raise PluginError(f"plugin {origin.where} ({origin.how}): claim {claim.id!r} rests on "
                               f"experiment(s) {unknown}; registered: {sorted(EXPERIMENTS)}")
         if known_bounds is None:
             known_bounds = {b.name for b in bounds()} | set(proof_names())
         missing = [t for t in claim.theory if t not in known_bounds]
         if missing:
-            raise PluginError(f"plugin {origin.where}: claim {claim.id!r} rests on "
+            raise PluginError(f"plugin {origin.where} ({origin.how}): claim {claim.id!r} rests on "
                               f"bound(s) or proof(s) {missing}, not registered")
 
 
