@@ -154,7 +154,7 @@ def test_the_row_check_sees_a_row_the_constructor_skips() -> None:
     class SkipsEps(info.factory):  # type: ignore[misc,name-defined]
         hyperparameters = {k: v for k, v in info.hyperparameters.items() if k != "eps"}
 
-    skipping = OptimizerInfo(**{**info.__dict__, "cls": SkipsEps})
+    skipping = OptimizerInfo(**{**info.__dict__, "factory": SkipsEps})
     problems = unvalidated(skipping)
     assert problems and all("eps" in p for p in problems)
 
