@@ -148,3 +148,22 @@ def test_a_bad_plugin_is_one_line_and_exit_2_before_any_work(
     for name in names:
         assert name in lines[0]
     assert not out.exists()
+
+
+def test_an_install_free_plugin_in_the_current_directory_is_found(tmp_path: Path) -> None:
+    """``--plugin my_adagrad`` finds ./my_adagrad.py when the CLI runs as the installed script
+    does (``python -P``: the current directory is not on ``sys.path``)."""
+    (tmp_path / "my_adagrad.py").write_text(
+        "import torch\n"
+        "from dwmgrad.hyperparams import lr_row, table\n"
+        "from dwmgrad.registry import register_optimizer\n"
+        "register_optimizer('MyAdagrad', torch.optim.Adagrad, hyperparameters=table(lr_row()),\n"
+        "                   example_kwargs={'lr': 0.1}, instances='elementwise')\n")
+    env = {**os.environ, "DWMGRAD_VERIFY_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    env.pop(PLUGINS_ENV, None)
+    proc = subprocess.run([sys.executable, "-P", "-m", "dwmgrad_verify.cli", "--plugin",
+                           "my_adagrad", "list", "optimizers", "--json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["name"]: row for row in json.loads(proc.stdout)}
+    assert rows["MyAdagrad"]["source"] == "--plugin my_adagrad"

@@ -10,7 +10,8 @@ functions when it is imported. It is found
   ``...experiments``, ``...bounds``, ``...claims``) ``name = "module"`` or
   ``name = "module:function"``; the module is imported, a function is then called with no
   arguments;
-* by ``dwmgrad-verify --plugin MODULE`` (repeatable), or the environment variable
+* by ``dwmgrad-verify --plugin MODULE`` (repeatable; MODULE is found on ``sys.path`` or in
+  the current directory), or the environment variable
   :data:`PLUGINS_ENV` (comma-separated modules; the CLI sets it so that worker processes load
   the same plugins).
 
@@ -27,6 +28,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -236,6 +238,10 @@ def discover(modules: Sequence[str] = ()) -> None:
         _loaded.add("entry points")
         for origin, value in _entry_points():
             _load(origin, value)
+    if pending and os.getcwd() not in sys.path:
+        # `--plugin my_plugin` finds ./my_plugin.py from the installed script too, as
+        # `python -m` would; appended, so it never shadows an installed module
+        sys.path.append(os.getcwd())
     for module in pending:
         _loaded.add(module)
         _load(Origin("--plugin", module), module)
