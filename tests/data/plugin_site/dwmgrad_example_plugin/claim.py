@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dwmgrad_example_plugin.bound import PLATEAU
+from dwmgrad_example_plugin.measurement import PlateauMetrics
 from reports.claims import register_claim
 from reports.results import ResultSet
 from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
 
 
 def plateau_rule(results: ResultSet) -> Verdict:
-    m = results.metric("example_sign_descent")
-    bound = PLATEAU.evaluate(d=m["d"], L=m["L"], lr=m["lr"])
-    worst = max(m["final_gap"])
+    m = results.record(PlateauMetrics)
+    bound = PLATEAU.evaluate(d=m.d, L=m.L, lr=m.lr)
+    worst = max(m.final_gap)
     evidence = (Evidence("largest final f - f*", worst), Evidence("bound d L lr^2 / 2", bound))
     if worst <= bound:
         return Verdict("holds", f"largest final gap {worst:.3g} <= {bound:.3g}", evidence)

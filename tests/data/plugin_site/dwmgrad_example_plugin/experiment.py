@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from dwmgrad_example_plugin.measurement import PlateauMetrics
 from experiments.named import register_experiment
 from experiments.named.common import envelope, load_records, resolve_scale
 from experiments.spec import RunSpec
@@ -24,9 +25,8 @@ def specs(scale: str) -> list[RunSpec]:
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
     records = load_records(store, specs(chosen))
-    final = [float(v) for v in records[0].quantity("loss")[:, -1]]
-    metrics = {"final_gap": final, "lr": LR, "d": D, "L": L, "horizon": HORIZON}
-    return envelope(NAME, chosen, records, metrics, {})
+    final = tuple(float(v) for v in records[0].quantity("loss")[:, -1])
+    return envelope(NAME, chosen, records, PlateauMetrics(final, LR, D, L, HORIZON), {})
 
 
 register_experiment(sys.modules[__name__])
