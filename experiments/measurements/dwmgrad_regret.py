@@ -92,8 +92,9 @@ class DwmgradRegretMetrics(MeasurementRecord):
     """Every row, the exponents ({variant: {problem: exponent}}), whether every seed stayed
     below its bound at every horizon (``bound_holds``), the largest R_T/bound, and per bounded
     variant and problem the horizon from which the bound is at most ``informative_ratio`` x
-    the trivial one (None when never); ``controls``: the published DWMGrad's ablation and the
-    shared-confound controls (:class:`ControlRow`)."""
+    the trivial one (None when never, or when K_T still grew over the last decade of
+    horizons, so that no horizon can be read off); ``controls``: the published DWMGrad's
+    ablation and the shared-confound controls (:class:`ControlRow`)."""
 
     EXPERIMENT = "dwmgrad_regret"
     VERSION = 2

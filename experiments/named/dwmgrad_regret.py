@@ -213,11 +213,24 @@ def seed_decrements(record: RunRecord, grid: list[int]) -> np.ndarray:
     return np.array([[cm.window_decrements(row[:T]) for T in grid] for row in window])
 
 
-def informative_horizon(record: RunRecord, decrements: float) -> float | None:
-    """The horizon from which the run's bound is at most INFORMATIVE x its trivial bound
-    (K_T held at ``decrements``, its value at the largest horizon)."""
+def decrements_settled(decrements: np.ndarray, grid: list[int]) -> bool:
+    """Whether no seed's K_T (``decrements``, seeds x horizons) grew over the last decade of
+    horizons (T >= T_max/10): only then may K_T be held at its last value beyond the data."""
+    first = next(j for j, T in enumerate(grid) if T >= grid[-1] / 10)
+    return bool(np.all(decrements[:, -1] <= decrements[:, first]))
+
+
+def informative_horizon(record: RunRecord, decrements: np.ndarray,
+                        grid: list[int]) -> float | None:
+    """The horizon from which the run's bound is at most INFORMATIVE x its trivial bound, K_T
+    held at its largest value at the largest horizon; None when there is none, and when the
+    bound reads K_T and K_T still grew over the last decade (:func:`decrements_settled`): a
+    K_T growing like T makes the K_T sqrt(T) term outgrow the trivial T d G D, so no horizon
+    can be read off (quick online_linear and reddi_theorem1: K_T reached 0.09 T and 0.33 T)."""
     bound = bound_of(record)
-    values = _arguments(bound, bound_values(record, 1, decrements))
+    if "K" in bound.arg_names and not decrements_settled(decrements, grid):
+        return None
+    values = _arguments(bound, bound_values(record, 1, float(decrements[:, -1].max())))
     del values["T"]
     return cm.informative_horizon(bound, values, ratio=INFORMATIVE)
 
@@ -266,7 +279,7 @@ def _bounded_rows(variant: str, label: str, record: RunRecord, grid: list[int],
             bound_over_trivial=None if bound is None or trivial is None else bound / trivial,
             vacuous=None if bound is None or trivial is None else bound >= trivial,
             ratio=None if bound is None else float(med[j] / bound), ratio_max=ratio_max))
-    horizon = (informative_horizon(record, float(decrements[:, -1].max()))
+    horizon = (informative_horizon(record, decrements, grid)
                if decrements is not None else None)
     return rows, holds, horizon
 

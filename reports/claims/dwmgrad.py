@@ -240,6 +240,8 @@ DECAYING_BOUND_VARIANTS = ("analysed", "analysed:tuned")
 CONSTANT_BOUND_VARIANTS = ("constant_momentum",)
 """Its variants covered by the constant-momentum bound (``theory.dwmgrad_constant_momentum``)."""
 BOUNDED_VARIANTS = DECAYING_BOUND_VARIANTS + CONSTANT_BOUND_VARIANTS
+NEVER_INFORMATIVE = "none (none below 1e12, or K_T still growing over the last decade)"
+"""What a vacuous series' informative horizon reads when the measurement records None."""
 
 
 def _bounded_rows(r: ResultSet, variants: tuple[str, ...]) -> list[RegretRow]:
@@ -296,17 +298,18 @@ def read_bound_rows(r: ResultSet, variants: tuple[str, ...]) -> BoundReading:
             worst = row.ratio_max if row.ratio_max is not None else row.ratio
             if worst is not None and worst > 1:
                 over.append(row.where())
-        horizon = (informative_T.get(variant) or {}).get(problem)
+        recorded = (informative_T.get(variant) or {}).get(problem)
+        horizon = fmt(recorded) if recorded is not None else NEVER_INFORMATIVE
         name = next((str(row.bound_name) for row, _ in bounded), "no bound")
         if vac:
-            becomes.append(f"{variant} on {problem} at T = {fmt(horizon)}")
+            becomes.append(f"{variant} on {problem} at T = {horizon}")
         evidence.append(Evidence(
             f"{variant} on {problem} vs {name}: bound/trivial over T",
             ", ".join(f"T={row.T}: {bt:.3g}" for row, bt in bounded) or "no bound",
             REGRET_FILE))
         evidence.append(Evidence(
             f"{variant} on {problem}: vacuous rows (bound/trivial >= 1), informative from T",
-            f"{len(vac)} of {len(bounded)}; informative from T = {fmt(horizon)}", REGRET_FILE))
+            f"{len(vac)} of {len(bounded)}; informative from T = {horizon}", REGRET_FILE))
     names = list(dict.fromkeys(row.bound_name for row in rows if row.bound_name))
     evidence.extend(_tightness(r, names))
     return BoundReading(informative, vacuous, over, unbounded, becomes, evidence)

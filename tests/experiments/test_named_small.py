@@ -108,6 +108,10 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     analysed = [r for r in m.rows if r.variant == "analysed"]
     assert all(r.vacuous for r in analysed)
     assert all(h is not None and h > 100 for h in m.informative_T["analysed"].values())
+    # The window shrinks ever more often on online_linear (K_T grows with T): no horizon can
+    # be read off by holding K_T; on online_quadratic it never shrinks (K_T = 0).
+    assert m.informative_T["constant_momentum"]["online_linear"] is None
+    assert m.informative_T["constant_momentum"]["online_quadratic"] is not None
     assert set(m.exponents) == variants
     assert m.exponents["analysed"]["online_linear"].whole.slope is not None
     assert m.bound_holds is True

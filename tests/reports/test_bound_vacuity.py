@@ -41,6 +41,22 @@ def test_every_row_vacuous_is_vacuous_never_holds(result_dir: Path, claim: str) 
     assert "would become informative" in verdict.reason and "T = 420" in verdict.reason
 
 
+def test_a_series_with_no_informative_horizon_says_why(result_dir: Path) -> None:
+    """informative_T None (K_T still growing, or no T below 1e12) reads as such, never as a
+    horizon 'None'."""
+    doc = dwmgrad_regret()
+    for row in doc["metrics"]["rows"]:
+        if row["bound"] is not None:
+            _vacuous(row)
+    doc["metrics"]["informative_T"]["constant_momentum"]["online_linear"] = None
+    (result_dir / "measurements" / "dwmgrad_regret.json").write_text(json.dumps(doc))
+    verdict = {j.claim.id: j.verdict for j in judge(load_results(result_dir))}[
+        "dwmgrad-constant-momentum-bound"]
+    assert verdict.status == "vacuous"
+    assert "online_linear at T = none (none below 1e12, or K_T still growing" in verdict.reason
+    assert "T = None" not in verdict.reason
+
+
 @pytest.mark.parametrize("claim", BOUND_CLAIMS)
 def test_a_row_above_its_bound_is_violated(result_dir: Path, claim: str) -> None:
     def above(row: dict[str, Any]) -> None:
