@@ -26,7 +26,8 @@ PROBLEMS = {
 }
 
 
-@pytest.mark.parametrize("horizon", HORIZONS)
+@pytest.mark.parametrize("horizon", [h if h <= 1000 else pytest.param(h, marks=pytest.mark.slow)
+                                     for h in HORIZONS])   # T = 5000: seconds per problem
 @pytest.mark.parametrize("name", sorted(PROBLEMS))
 def test_regret_bound_holds_for_the_analysed_algorithm(
     name: str, horizon: int, record_property: Callable[[str, object], None],
