@@ -91,7 +91,7 @@ def _figure_blocks(figs: Sequence[FigureResult], root: Path) -> list[Block]:
     blocks: list[Block] = []
     for f in figs:
         if f.ok and f.png is not None and f.pdf is not None:
-            caption = f"{f.spec.caption} {f.note}" if f.note else f.spec.caption
+            caption = " ".join(part for part in (f.spec.caption, f.settings, f.note) if part)
             blocks.append(FigureBlock(f.spec.name, f.spec.title, caption, f.png, f.pdf,
                                       f.png.relative_to(root).as_posix(),
                                       f.pdf.relative_to(root).as_posix()))

@@ -13,11 +13,12 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from reports.figures.style import RC, VERMILLION
+from reports.figures.style import RC, VERMILLION, mark_every
 from reports.results import CONTRACT_ERRORS, InvalidData, MissingResult, ResultSet
 from verify_io.files import atomic_write_with
 
 Draw = Callable[[ResultSet, Figure], None]
+Settings = Callable[[ResultSet], str]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class FigureSpec:
     """Whether the data has several seeds (or repeats): every axes with measurements then
     draws a spread band (a tuple: only the axes of these indices; the others hold exact
     values)."""
+    settings: Settings | None = None
+    """The hyperparameters of the figure's series as a caption sentence (legends name the
+    series only; :func:`reports.figures.style.settings_caption`)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class FigureResult:
     pdf: Path | None = None
     reason: str = ""
     note: str = ""
+    settings: str = ""
 
     @property
     def ok(self) -> bool:
@@ -59,6 +64,7 @@ def draw(spec: FigureSpec, results: ResultSet) -> Figure:
     its ``draw`` raises (:class:`MissingResult`, :class:`InvalidData`, ...)."""
     with matplotlib.rc_context(cast(Any, RC)):
         fig = Figure(figsize=spec.size, layout="constrained")
+        fig.suptitle(spec.title, fontsize=9, fontweight="bold")
         spec.draw(results, fig)
     return fig
 
@@ -68,6 +74,7 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
     with matplotlib.rc_context(cast(Any, RC)):
         try:
             fig = draw(spec, results)
+            settings = spec.settings(results) if spec.settings is not None else ""
         except MissingResult as exc:
             return FigureResult(spec, reason=str(exc))
         except InvalidData as exc:
@@ -88,7 +95,7 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
             for path in (pdf, png):
                 path.unlink(missing_ok=True)
             return FigureResult(spec, reason=f"{source} cannot be drawn: {exc}")
-    return FigureResult(spec, png, pdf, note=note)
+    return FigureResult(spec, png, pdf, note=note, settings=settings)
 
 
 def _finite_rows(points: np.ndarray) -> np.ndarray:
@@ -119,6 +126,8 @@ def hide_non_finite(fig: Figure) -> int:
             if not keep.all():
                 hidden += int((~keep).sum())
                 line.set_data(x[keep], y[keep])
+                if isinstance(line.get_markevery(), list):   # indices into the old data
+                    line.set_markevery(mark_every(int(keep.sum())))
         for collection in ax.collections:
             offsets = np.asarray(collection.get_offsets(), dtype=float)
             if offsets.ndim == 2 and offsets.shape[1] == 2 and len(offsets) > 1:

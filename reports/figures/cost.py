@@ -25,6 +25,7 @@ from reports.figures.style import (
     floats,
     measured,
     power_law_through,
+    settings_caption,
     theory,
 )
 from reports.results import MissingResult, ResultSet
@@ -92,12 +93,20 @@ def draw_cost(results: ResultSet, fig: Figure) -> None:
     memory.set_xlabel("parameters $d$")
     memory.set_ylabel("optimizer state (bytes)")
     memory.set_title("state memory vs d")
-    for ax in (by_d, by_n):
-        ax.legend(frameon=False, loc="upper left", fontsize=5)
+    for ax in (by_d, by_n):     # below the panel: the exponents differ between panels
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=1,
+                  fontsize=5.5)
     handles = {ln.get_label(): ln for ln in memory.get_lines()
                if str(ln.get_gid()).startswith("theory")}
-    memory.legend(list(handles.values()), list(handles), frameon=False, loc="upper left",
-                  fontsize=5)
+    memory.legend(list(handles.values()), list(handles), frameon=False, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.2), fontsize=5.5)
+
+
+def cost_settings(results: ResultSet) -> str:
+    hps: dict[str, Mapping[str, Any]] = {}
+    for spec in results.run_specs("cost_scaling"):
+        hps.setdefault(str(spec.get("optimizer")), dict(spec.get("hyperparameters") or {}))
+    return settings_caption({"": hps})
 
 
 FIGURES = (
@@ -108,6 +117,6 @@ FIGURES = (
                "overhead); middle: total run time against the number of steps n at d = 10^3; "
                "right: optimizer state in bytes against d. Dashed: the cost model (Theta(d) "
                "and Theta(n) through DWMGrad's largest point; the modelled state bytes per "
-               "parameter times d).", draw_cost, (FULL, 3.0), theory=True,
-               bands=(0, 1)),
+               "parameter times d).", draw_cost, (FULL, 5.2), theory=True,
+               bands=(0, 1), settings=cost_settings),
 )

@@ -6,14 +6,14 @@ Reads ``empirical.series``: ``curves.<problem>.<label> = [f - f* per step]``,
 ``log10_step_multipliers.<optimizer> = [values]``, ``rosenbrock_paths.<start>.<label> =
 {x, y}``; and the typed ``empirical`` record (final losses, the two robustness sweeps,
 the step-size spreads).
-Legends take the hyperparameters from the spec files of the runs that ``empirical.run_labels``
-names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``).
+Captions take the hyperparameters from the spec files of the runs that ``empirical.run_labels``
+names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``) and from the typed record.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,14 +29,14 @@ from reports.figures.style import (
     MEASURED,
     canonical,
     floats,
+    fmt_value,
     labelled_hyperparameters,
-    legend_label,
     look,
     mark,
     measured,
-    merged_hyperparameters,
     positive_span_decades,
     series_xy,
+    settings_caption,
     theory_vline,
 )
 from reports.results import MissingResult, ResultSet
@@ -73,15 +73,21 @@ def draw_curves(results: ResultSet, fig: Figure) -> None:
         for col, ax in enumerate(axes):
             ax.set_yscale("log")
             ax.set_xscale("log")
-            ax.set_title(f"{problem}: {CURVE_GROUPS[col][0]}", fontsize=6.5)
+            ax.set_title(f"{problem}\n{CURVE_GROUPS[col][0]}", fontsize=6.5)
             ax.set_xlabel("step t")
         axes[0].set_ylabel(r"$f(x_t) - f^*$" if problem != "mlp" else "training loss")
-    per_panel = [labelled_hyperparameters(results, "empirical", "problems", p) for p in problems]
-    names = [legend_label(label, merged_hyperparameters(
-        [hp.get(label, {}) for hp in per_panel]), width=100) for label in labels]
-    fig.legend([handles[label] for label in labels], names, loc="outside lower center",
-               ncols=1, frameon=False, fontsize=5,
-               title="median over seeds; hyperparameters per problem, top to bottom")
+    fig.legend([handles[label] for label in labels], labels, loc="outside lower center",
+               ncols=5, frameon=False)
+
+
+def problem_settings(results: ResultSet, problems: Sequence[str]) -> str:
+    """The caption's settings of the empirical runs on ``problems`` (every problem the curves
+    show when empty)."""
+    if not problems:
+        curves = results.series("empirical").get("curves")
+        problems = list(curves) if isinstance(curves, Mapping) else []
+    return settings_caption({p: labelled_hyperparameters(results, "empirical", "problems", p)
+                             for p in problems})
 
 
 def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
@@ -111,12 +117,8 @@ def draw_rosenbrock(results: ResultSet, fig: Figure) -> None:
     lines = axes[0].get_lines()
     series = [ln for ln in lines if str(ln.get_gid()).startswith(MEASURED)]
     marks = [ln for ln in lines if str(ln.get_gid()).startswith(MARK)]
-    per_panel = [labelled_hyperparameters(results, "empirical", "problems", p)
-                 for p in ("rosenbrock_authors", "rosenbrock_standard")]
-    names = [legend_label(str(ln.get_label()), merged_hyperparameters(
-        [hp.get(str(ln.get_label()), {}) for hp in per_panel]), width=60) for ln in series]
-    fig.legend([*series, *marks], [*names, *(str(ln.get_label()) for ln in marks)],
-               loc="outside lower center", ncols=2, frameon=False, fontsize=5)
+    fig.legend([*series, *marks], [str(ln.get_label()) for ln in (*series, *marks)],
+               loc="outside lower center", ncols=5, frameon=False)
 
 
 def _interval(loss: FinalLoss) -> tuple[float, float, float]:
@@ -162,17 +164,17 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
         raise MissingResult("empirical.series.log10_step_multipliers has no finite value")
     bins = np.linspace(min(map(min, values.values())), max(map(max, values.values())), 30)
     spreads = results.record(EmpiricalMetrics).stepsize_range.optimizers
-    hps = labelled_hyperparameters(results, "empirical", "stepsize")
     for name, vals in values.items():
         spread = spreads.get(name)
         text = f"; spread {spread.log10_spread_median:.2f} decades" if spread else ""
         ax.hist(vals, bins=bins.tolist(), histtype="step", lw=1.5, density=True,
-                label=legend_label(name, hps.get(name), 40) + text, color=look(name).color,
+                label=name + text, color=look(name).color,
                 gid=f"{MEASURED}:{name}")
     ax.set_title("l2-logistic regression, after the last step")
     ax.set_xlabel(r"$\log_{10}$ per-coordinate step multiplier (lr / denominator)")
     ax.set_ylabel("density (all coordinates and seeds)")
-    ax.legend(frameon=False, loc="upper left", title="spread: width of the central 90%")
+    fig.legend(loc="outside lower center", frameon=False,
+               title="spread: width of the central 90%")
 
 
 DIVERGED_AT = 1e10
@@ -180,26 +182,25 @@ DIVERGED_AT = 1e10
 
 
 def _sweep(fig: Figure, xs: list[float], curves: Mapping[str, tuple[float | None, ...]],
-           xlabel: str, ylabel: str, hyperparameters: Mapping[str, Mapping[str, Any]]) -> Axes:
+           xlabel: str, ylabel: str) -> Axes:
     ax = fig.subplots()
     if not curves:
         raise MissingResult(f"empirical.metrics: no sweep for {xlabel}")
     values = {n: [math.nan if y is None else y for y in ys] for n, ys in sorted(curves.items())}
     for name, ys in values.items():
-        kept = [y if math.isfinite(y) and y <= DIVERGED_AT else math.nan for y in ys]
-        measured(ax, name, xs, kept, legend_label(name, hyperparameters.get(name, {})))
-        bad = [x for x, y in zip(xs, ys, strict=True) if not (math.isfinite(y) and
-                                                               y <= DIVERGED_AT)]
+        ok = [math.isfinite(y) and y <= DIVERGED_AT for y in ys]
+        measured(ax, name, [x for x, k in zip(xs, ok, strict=True) if k],
+                 [y for y, k in zip(ys, ok, strict=True) if k], name)
+        bad = [x for x, k in zip(xs, ok, strict=True) if not k]
         if bad:
-            mark(ax, bad, [0.97] * len(bad), f"{name}: diverged (non-finite or > "
-                 f"{DIVERGED_AT:.0e}), at the top edge", marker=look(name).marker, mfc="none",
-                 ms=7, color=look(name).color, transform=ax.get_xaxis_transform())
+            mark(ax, bad, [0.97] * len(bad), f"{name}: diverged (marked at the top edge)",
+                 marker=look(name).marker, mfc="none", ms=7, color=look(name).color,
+                 transform=ax.get_xaxis_transform())
     if positive_span_decades(xs) >= 1 and min(xs) > 0:
         ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, loc="lower left", fontsize=5.5)
     return ax
 
 
@@ -208,8 +209,20 @@ def draw_demon(results: ResultSet, fig: Figure) -> None:
     _sweep(fig, list(sweep.betas),
            {n: e.final_loss_by_beta for n, e in sweep.optimizers.items()},
            r"momentum $\beta$ ($\beta_{init}$ for Demon)",
-           "final MLP loss (median over seeds)",
-           dict.fromkeys(sweep.optimizers, {"lr": sweep.lr}))
+           "final MLP loss (median over seeds)")
+    fig.legend(loc="outside lower center", frameon=False)
+
+
+def demon_settings(results: ResultSet) -> str:
+    lr = results.record(EmpiricalMetrics).demon_momentum_robustness.lr
+    return f"Settings: lr={fmt_value(lr)} for both."
+
+
+def ahb_settings(results: ResultSet) -> str:
+    sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
+    return settings_caption({"": {
+        n: {"momentum": sweep.heavy_ball_momentum if canonical(n) == "heavyball"
+            else "adaptive"} for n in sweep.optimizers}})
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
@@ -217,15 +230,13 @@ def draw_ahb(results: ResultSet, fig: Figure) -> None:
     ax = _sweep(fig, list(sweep.lr_over_L),
                 {n: e.final_gap_by_lr for n, e in sweep.optimizers.items()},
                 r"learning rate $\times L$",
-                r"final $f - f^*$ on the quadratic (median over seeds)",
-                {n: {"momentum": sweep.heavy_ball_momentum if canonical(n) == "heavyball"
-                     else "adaptive"} for n in sweep.optimizers})
+                r"final $f - f^*$ on the quadratic (median over seeds)")
     beta = sweep.heavy_ball_momentum
     if isinstance(beta, int | float):   # heavy ball on a quadratic is stable iff lr L < 2(1+b)
         theory_vline(ax, 2 * (1 + float(beta)),
                      rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = {2 * (1 + beta):.3g}",
                      owner="HeavyBall")
-        ax.legend(frameon=False, loc="lower left", fontsize=5.5)
+    fig.legend(loc="outside lower center", frameon=False)
 
 
 FIGURES = (
@@ -234,7 +245,8 @@ FIGURES = (
                "on Rosenbrock from the authors' start (1, 2) and the standard start (-1.2, 1), "
                "l2-logistic regression (breast cancer) and the digits MLP (rows); median over "
                "seeds, one column per optimizer family (the runs record no per-seed curves, so "
-               "no seed band).", draw_curves, (FULL, 8.6)),
+               "no seed band).", draw_curves, (FULL, 8.6),
+               settings=lambda results: problem_settings(results, ())),
     FigureSpec("empirical_final_loss", "empirical", "Final loss per optimizer",
                "Final suboptimality (loss for the MLP): median over seeds with its 90% "
                "bootstrap CI (bar); a cross at the right edge marks a run with diverged seeds.",
@@ -242,18 +254,23 @@ FIGURES = (
     FigureSpec("rosenbrock_paths", "empirical", "Rosenbrock paths",
                "Paths of the optimizers on the Rosenbrock function from the authors' start "
                "(1, 2) and the standard start (-1.2, 1) (black dot), over log-spaced contours; "
-               "star: the minimum (1, 1).", draw_rosenbrock, (FULL, 4.4)),
+               "star: the minimum (1, 1).", draw_rosenbrock, (FULL, 4.4),
+               settings=lambda results: problem_settings(
+                   results, ("rosenbrock_authors", "rosenbrock_standard"))),
     FigureSpec("stepsize_histograms", "empirical", "Per-coordinate step sizes",
                "Histogram of log10 per-coordinate step multipliers of Adam, AdaBelief and Aida "
                "at the end of a logistic-regression run (the spread, width of the central 90% "
-               "in decades, in the legend).", draw_stepsizes, (COLUMN, 3.0)),
+               "in decades, in the legend).", draw_stepsizes, (COLUMN, 3.6),
+               settings=lambda results: settings_caption(
+                   {"": labelled_hyperparameters(results, "empirical", "stepsize")})),
     FigureSpec("demon_robustness", "empirical", "Sensitivity to the momentum setting",
                "Final MLP loss against the momentum parameter for Demon SGDM and heavy-ball SGD "
                "at the same learning rate (open markers at the top edge: diverged).",
-               draw_demon, (COLUMN, 3.0)),
+               draw_demon, (COLUMN, 3.4), settings=demon_settings),
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
                "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum "
                "(open markers at the top edge: diverged); dashed: heavy ball's stability edge "
-               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 3.0), theory=True),
+               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 3.8), theory=True,
+               settings=ahb_settings),
 )

@@ -106,8 +106,8 @@ def draw_error_curves(results: ResultSet, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
-CURVE_LABELS = {"heavy_ball": r"heavy ball (lr=$\alpha^*$, momentum=$\beta^*$)",
-                "gd": r"GD (lr=$2/(L+\mu)$)"}
+CURVE_LABELS = {"heavy_ball": r"heavy ball ($\alpha^*, \beta^*$)",
+                "gd": r"GD (step $2/(L+\mu)$)"}
 
 
 def _fraction(value: float) -> str:
@@ -120,14 +120,13 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
     if not isinstance(trajs, Mapping) or not trajs:
         raise MissingResult("lessard_cycle.series.trajectories absent")
     converged = {s.x0: s.converged for s in metrics.starts}
-    hp = f"lr={_fraction(metrics.alpha)}, momentum={_fraction(metrics.beta)}"
     ax = fig.subplots()
     cycling = [x0 for x0 in trajs if not converged.get(float(x0), False)]
     for x0 in cycling:
         values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
         measured(ax, "HeavyBall: cycling starts", range(len(values)), values, lw=0.8,
                  alpha=0.6, color=OKABE_ITO[0], marker="none",
-                 label=(f"heavy ball ({hp}) from x0 = x1 in "
+                 label=(f"heavy ball from x0 = x1 in "
                         f"{{{', '.join(sorted(cycling, key=float))}}}: does not converge"
                         if x0 == cycling[0] else None))
     colours = iter([OKABE_ITO[3], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[4]])
@@ -135,7 +134,7 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
         values = floats(trajs[x0], f"lessard_cycle.series.trajectories.{x0}")
         measured(ax, f"HeavyBall from {x0}", range(len(values)), values, marker=".",
                  color=next(colours, "black"),
-                 label=f"heavy ball ({hp}) from x0 = x1 = {x0}: converges")
+                 label=f"heavy ball from x0 = x1 = {x0}: converges")
     for p in metrics.expected_cycle:
         theory_hline(ax, p, "published 3-cycle (Lessard et al. 2016)", kind="reference")
     ax.set_xlabel("iteration k")
@@ -143,6 +142,12 @@ def draw_lessard(results: ResultSet, fig: Figure) -> None:
     handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     fig.legend(list(handles.values()), [textwrap.fill(t, 90) for t in handles],
                loc="outside lower center", frameon=False)
+
+
+def lessard_settings(results: ResultSet) -> str:
+    metrics = results.record(LessardCycleMetrics)
+    return (f"Settings: heavy ball lr={_fraction(metrics.alpha)}, "
+            f"momentum={_fraction(metrics.beta)}.")
 
 
 FIGURES = (
@@ -161,5 +166,5 @@ FIGURES = (
     FigureSpec("lessard_cycle", "lessard_cycle", "Heavy ball on Lessard et al.'s function",
                "Iterates of heavy ball (alpha = 1/9, beta = 4/9) on Lessard, Recht and Packard's "
                "function from several starts x0 = x1; dotted lines: the published 3-cycle.",
-               draw_lessard, (FULL, 3.6), theory=True),
+               draw_lessard, (FULL, 3.6), theory=True, settings=lessard_settings),
 )

@@ -9,10 +9,16 @@
 * a figure whose spec says a theory exists, with an axes of measurements and no theory line
   beside them, or with a theory line whose look no legend names;
 * a figure whose spec says the data has several seeds, with an axes of measurements and no
-  seed-spread band.
+  seed-spread band;
+* two theory lines in one axes that look the same (colour, line style, marker) but say
+  different things;
+* a hyperparameter in a legend (``name=value``, or panels' values joined by ``|``): settings
+  belong to the caption (:attr:`FigureSpec.settings`).
 """
 
 from __future__ import annotations
+
+import re
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -20,6 +26,10 @@ from matplotlib.lines import Line2D
 
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import BAND, FIT, MARK, MEASURED
+
+HYPERPARAMETER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*=[^\s=]| \| ")
+"""A setting written into a legend: ``lr=0.01`` (no spaces round the sign, as code writes
+it; mathematics is spaced: ``$x = +1$``) or values of several panels joined by ``|``."""
 
 ROLES = (MEASURED, "theory", BAND, FIT, MARK)
 """The ``gid`` prefixes a line of a figure may carry (:mod:`reports.figures.style`)."""
@@ -55,8 +65,11 @@ def faults(spec: FigureSpec, fig: Figure) -> list[str]:
     panels carry the same label and share one legend entry)."""
     out: list[str] = []
     legend_texts = _legend_texts(fig)
+    out += [f"{spec.name}: legend entry {text!r} holds hyperparameters (they go to the "
+            f"caption)" for text in sorted(legend_texts) if HYPERPARAMETER.search(text)]
     for i, ax in enumerate(fig.axes):
-        where = f"{spec.name}, axes {i} ({ax.get_title() or 'untitled'})"
+        title = " ".join(ax.get_title().split()) or "untitled"
+        where = f"{spec.name}, axes {i} ({title})"
         if hasattr(ax, "_colorbar") or not _has_data(ax):
             continue
         for ln in ax.get_lines():
@@ -76,6 +89,13 @@ def faults(spec: FigureSpec, fig: Figure) -> list[str]:
         theory_lines = [ln for ln in ax.get_lines() if _role(ln.get_gid()) == "theory"]
         out += [f"{where}: theory line ({ln.get_color()}, {ln.get_linestyle()}) is named in "
                 f"no legend" for ln in theory_lines if ln.get_label() not in legend_texts]
+        theory_looks: dict[tuple[str, str, str], str] = {}
+        for ln in theory_lines:
+            drawn_as = (str(ln.get_color()), str(ln.get_linestyle()), str(ln.get_marker()))
+            label = str(ln.get_label())
+            if theory_looks.setdefault(drawn_as, label) != label:
+                out.append(f"{where}: theory lines {theory_looks[drawn_as]!r} and {label!r} "
+                           f"look the same {drawn_as}")
         if spec.theory and _measured(ax) and not theory_lines:
             out.append(f"{where}: measurements without their theory line")
         wants_band = spec.bands is True or (isinstance(spec.bands, tuple) and i in spec.bands)

@@ -17,10 +17,9 @@ from reports.figures.style import (
     FULL,
     canonical,
     labelled_hyperparameters,
-    legend_label,
     measured,
-    merged_hyperparameters,
     series_xy,
+    settings_caption,
     theory_hline,
 )
 from reports.results import MissingResult, ResultSet
@@ -36,7 +35,6 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
     present = [c for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping) and series[c]]
     if not present:
         raise MissingResult(f"reddi.series has none of {list(CONSTRUCTIONS)}")
-    per_panel = [labelled_hyperparameters(results, "reddi", c) for c in present]
     grid = fig.subplots(len(present), 2, sharex=True, sharey=True, squeeze=False)
     handles: dict[str, Any] = {}
     marks: dict[str, Any] = {}
@@ -57,11 +55,14 @@ def draw_reddi(results: ResultSet, fig: Figure) -> None:
         axes[0].set_ylabel(r"iterate $x_t$")
     for ax in grid[-1]:
         ax.set_xlabel(r"round $t$")
-    labels = [legend_label(name, merged_hyperparameters([hp.get(name, {}) for hp in per_panel]),
-                           width=80) for name in handles]
-    fig.legend([*handles.values(), *marks.values()], [*labels, *marks],
-               loc="outside lower center", ncols=2, frameon=False,
-               title="hyperparameters per construction, top to bottom")
+    fig.legend([*handles.values(), *marks.values()], [*handles, *marks],
+               loc="outside lower center", ncols=4, frameon=False)
+
+
+def reddi_settings(results: ResultSet) -> str:
+    series = results.series("reddi")
+    return settings_caption({CONSTRUCTIONS[c]: labelled_hyperparameters(results, "reddi", c)
+                             for c in CONSTRUCTIONS if isinstance(series.get(c), Mapping)})
 
 
 FIGURES = (
@@ -70,5 +71,5 @@ FIGURES = (
                "constructions (rows); left: the optimizers the claims are about, right: the "
                "others. Dashed: the optimum x* = -1; dotted: x = +1, the worst point, where "
                "Reddi et al. prove Adam converges on Theorem 1.",
-               draw_reddi, (FULL, 6.4), theory=True),
+               draw_reddi, (FULL, 6.4), theory=True, settings=reddi_settings),
 )

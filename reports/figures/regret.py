@@ -8,6 +8,7 @@ Reads the typed ``dwmgrad_regret`` record (rows, exponents), its
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,10 +24,10 @@ from reports.figures.style import (
     fit_line,
     indexed_look,
     labelled_hyperparameters,
-    legend_label,
     measured,
     power_law_through,
     series_xy,
+    settings_caption,
     theory,
     theory_hline,
 )
@@ -70,6 +71,11 @@ def variant_hyperparameters(results: ResultSet) -> dict[str, Mapping[str, Any]]:
     return {str(k): v for k, v in node.items() if isinstance(v, Mapping)}
 
 
+def variant_settings(results: ResultSet) -> str:
+    return settings_caption({"": {_name(v): hp for v, hp in
+                                  variant_hyperparameters(results).items()}})
+
+
 def _groups(variants: set[str], record: DwmgradRegretMetrics) -> list[tuple[str, list[str]]]:
     bounded = {row.variant for row in record.rows if row.bound_name is not None}
     out = [(title, sorted(v for v in variants if (v in bounded) == has_bound))
@@ -103,7 +109,7 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                 T = np.array([r.T for r in vr], dtype=float)
                 med = np.array([r.regret_median for r in vr], dtype=float)
                 all_T += T.tolist()
-                label = f"DWMGrad {variant}: median regret"
+                label = _name(variant)
                 handles.setdefault(label, measured(ax, _name(variant), T, med, label))
                 band(ax, _name(variant), T, [r.regret_q10 for r in vr],
                      [r.regret_q90 for r in vr])
@@ -113,13 +119,13 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                     fit_line(ax, _name(variant), fitted[0], fitted[1])
                 bounds = [(r.T, r.bound) for r in vr if r.bound is not None]
                 if bounds:
-                    label = f"derived upper bound ({variant})"
+                    label = f"derived bound, {variant}"
                     handles.setdefault(label, theory(
                         ax, [b[0] for b in bounds], [b[1] for b in bounds], label,
                         owner=_name(variant)))
                 trivial = [(r.T, r.trivial) for r in vr if r.trivial is not None]
                 if trivial:
-                    label = "trivial bound T d G D (any method in the box)"
+                    label = "trivial bound T d G D"
                     handles.setdefault(label, theory(
                         ax, [t[0] for t in trivial], [t[1] for t in trivial], label,
                         kind="trivial"))
@@ -127,15 +133,14 @@ def draw_regret(results: ResultSet, fig: Figure) -> None:
                 all_T, [r.regret_median for r in rows if r.problem == problem
                         and r.variant in variants], 0.5) if all_T else None
             if slope is not None:
-                label = r"reference slope $\sqrt{T}$ (the bounds' growth)"
+                label = r"reference slope $\sqrt{T}$"
                 handles.setdefault(label, theory(ax, *slope, label, kind="reference", lw=0.8))
-            label = (r"minimax lower bound $\frac{\sqrt{2}}{4} d G D \sqrt{T}$ "
-                     "(worst-case adversary, any method)")
+            label = r"minimax lower bound $\frac{\sqrt{2}}{4} d G D \sqrt{T}$"
             handles.setdefault(label, theory(ax, *_minimax_lower(rows, problem), label,
                                              lw=1.4))
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_title(f"{problem}: {group}")
+            ax.set_title(f"{problem}\n{group}")
             ax.set_ylabel(r"regret $R_T$ (loss units)")
     for ax in grid[-1]:
         ax.set_xlabel(r"horizon $T$ (rounds)")
@@ -169,7 +174,7 @@ def draw_window_momentum(results: ResultSet, fig: Figure) -> None:
             steps, window = series_xy(series[variant], "t", "window", where)
             _, momentum = series_xy(series[variant], "t", "momentum", where)
             hp = hps.get(variant, {})
-            label = legend_label(_name(variant), hp, width=70)
+            label = _name(variant)
             handles.setdefault(label, measured(top, _name(variant), steps, window, label,
                                                drawstyle="steps-post"))
             measured(bottom, _name(variant), steps, momentum, label)
@@ -194,6 +199,7 @@ def draw_tightness(results: ResultSet, fig: Figure) -> None:
         raise MissingResult("bound_tightness.series.ratio_by_T absent")
     bounds = sorted({str(key).split("|")[0] for key in series})
     cases = sorted({tuple(str(key).split("|")[1:]) for key in series})
+    settings = _tightness_settings(series)
     axes = fig.subplots(1, len(bounds), squeeze=False, sharey=True)[0]
     for ax, bound in zip(axes, bounds, strict=True):
         for key, entry in sorted(series.items()):
@@ -202,12 +208,12 @@ def draw_tightness(results: ResultSet, fig: Figure) -> None:
                 continue
             T, ratio = series_xy(entry, "T", "ratio", f"bound_tightness.series.{key}")
             case = indexed_look(cases.index((setting, game)))
-            measured(ax, f"{game}, {setting}", T, ratio, label=f"{game}, {setting}",
-                     color=case.color, marker=case.marker)
+            label = f"{game}, setting {settings[setting]}"
+            measured(ax, label, T, ratio, label=label, color=case.color, marker=case.marker)
             T_low, low = series_xy(entry, "T", "lower_over_bound",
                                    f"bound_tightness.series.{key}")
-            theory(ax, T_low, low, "minimax lower bound / bound (what any method can be forced "
-                   "to; same colour)", kind="reference", color=case.color)
+            theory(ax, T_low, low, "minimax lower bound / bound (same colour)",
+                   kind="reference", color=case.color)
         theory_hline(ax, 1.0, "measured = bound (a bound fails above)")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -219,35 +225,51 @@ def draw_tightness(results: ResultSet, fig: Figure) -> None:
                frameon=False)
 
 
+def _tightness_settings(series: Mapping[str, Any]) -> dict[str, str]:
+    """Setting ("gamma=0.5 delta=4") -> its short name in the legend (A, B, ...)."""
+    found = sorted({str(key).split("|")[1] for key in series})
+    return {setting: chr(ord("A") + i) for i, setting in enumerate(found)}
+
+
+def tightness_settings(results: ResultSet) -> str:
+    series = results.series("bound_tightness").get("ratio_by_T")
+    names = _tightness_settings(series) if isinstance(series, Mapping) else {}
+    return ("Settings: " + "; ".join(f"{n} {s}" for s, n in names.items()) + "."
+            if names else "")
+
+
 CONTROL_RATE = -0.5
 """AMSGrad's (and the analysed DWMGrad's) regret is O(sqrt T), so R_T/T falls like T^-1/2."""
 
 
 def draw_counterexamples(results: ResultSet, fig: Figure) -> None:
     table = results.record(CounterexampleSearchMetrics).targets
-    hps = labelled_hyperparameters(results, "counterexample_search")
     targets = sorted(n for n, e in table.items() if e.avg_regret_by_T)
     if not targets:
         raise MissingResult("counterexample_search.metrics has no avg_regret_by_T")
     axes = fig.subplots(1, len(targets), squeeze=False, sharey=True)[0]
+    handles: dict[str, Any] = {}
     for ax, name in zip(axes, targets, strict=True):
         entry = table[name]
         pts = sorted((float(t), v) for t, v in entry.avg_regret_by_T.items())
-        found = entry.found
         T = [p[0] for p in pts]
-        measured(ax, name, T, [p[1] for p in pts], legend_label(name, hps.get(name), 40)
-                 + f": criterion {'met' if found else 'not met'}")
-        theory(ax, [T[0], T[-1]], [pts[0][1], pts[0][1] * (T[-1] / T[0]) ** CONTROL_RATE],
-               r"$\propto 1/\sqrt{T}$ from $T_0$: where $O(\sqrt{T})$ regret would take it",
-               kind="reference")
+        short = name.split(" (")[0] if "=" in name else name   # settings: title, caption
+        label = f"{short}: criterion {'met' if entry.found else 'not met'}"
+        handles[label] = measured(ax, name, T, [p[1] for p in pts], label)
+        label = r"$\propto 1/\sqrt{T}$ from $T_0$ (where $O(\sqrt{T})$ regret goes)"
+        handles[label] = theory(
+            ax, [T[0], T[-1]], [pts[0][1], pts[0][1] * (T[-1] / T[0]) ** CONTROL_RATE],
+            label, kind="reference")
         for control in entry.candidates[0].controls if entry.candidates and len(T) == 2 else ():
-            measured(ax, control.label, T, [control.r_T0, control.r_100T0],
-                     f"{control.label} (control) on that sequence")
+            label = f"{control.label} (control, same sequence)"
+            handles.setdefault(label, measured(ax, control.label, T,
+                                               [control.r_T0, control.r_100T0], label))
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(name, fontsize=7)
+        ax.set_title(textwrap.fill(name, 26), fontsize=7)
         ax.set_xlabel(r"horizon $T$ (rounds)")
-        ax.legend(frameon=False, loc="lower left", fontsize=5.5)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3,
+               frameon=False)
     axes[0].set_ylabel(r"average regret $R_T/T$ of the reported sequence")
 
 
@@ -263,20 +285,21 @@ FIGURES = (
                "exponent table) and the reference slope sqrt(T) (black dotted, through the "
                "largest horizon's median). Top row: the authors' window rules; bottom row: the "
                "analysed algorithm's settings; one column per problem.",
-               draw_regret, (FULL, 5.6), theory=True, bands=True),
+               draw_regret, (FULL, 6.0), theory=True, bands=True, settings=variant_settings),
     FigureSpec("dwmgrad_window_momentum", "dwmgrad_regret", "DWMGrad window and momentum",
                "DWMGrad's window omega_t (top) and momentum mu_t (bottom) over the rounds of "
                "the online runs (median over seeds), for each window rule of the authors' code "
                "(left) and the analysed algorithm's settings (right); dashed: the momentum rule "
                "mu_t = gamma (omega_t/delta) lambda^(t-1) evaluated on the measured window, and "
-               "the window cap delta.", draw_window_momentum, (FULL, 4.6), theory=True),
+               "the window cap delta.", draw_window_momentum, (FULL, 4.6), theory=True,
+               settings=variant_settings),
     FigureSpec("bound_tightness", "bound_tightness", "Tightness of the DWMGrad regret bounds",
                "Largest measured regret / bound over seeds against the horizon, for every "
                "registered DWMGrad regret bound (one panel each), on the problem suite and the "
                "adversarial block-sign game; the dashed line at 1 is where a bound would fail; "
                "dotted (same colour): the minimax lower bound over the bound, the ratio a "
                "worst-case adversary forces on any method.",
-               draw_tightness, (FULL, 3.2), theory=True),
+               draw_tightness, (FULL, 3.4), theory=True, settings=tightness_settings),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",
                "For each optimizer searched (CMA-ES over periodic online convex sequences, "
@@ -285,5 +308,7 @@ FIGURES = (
                "0.05 d G_inf D_inf while AMSGrad's and the analysed DWMGrad's (the controls, "
                "drawn on the same sequence) fell threefold. Dotted: R_T/T falling like "
                "1/sqrt(T) from T0, where a method with O(sqrt T) regret goes.",
-               draw_counterexamples, (FULL, 3.0), theory=True),
+               draw_counterexamples, (FULL, 3.8), theory=True,
+               settings=lambda results: settings_caption(
+                   {"": labelled_hyperparameters(results, "counterexample_search")})),
 )

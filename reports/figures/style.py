@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +82,9 @@ THEORY_STYLES: dict[str, str] = {"theory": "--", "reference": ":", "trivial": "-
 """Line style of each kind of theory line: a prediction/bound/envelope/edge ("theory"), a
 reference slope or fitted power law ("reference"), a trivial comparator ("trivial")."""
 
+MARKERS_PER_LINE = 8
+"""About how many markers a long line carries (see :func:`mark_every`)."""
+
 MEASURED, BAND, FIT, MARK = "measured", "band", "fit", "mark"
 """The ``gid`` prefixes of measurements, seed-spread bands, power laws fitted to a
 measurement and marks (a start, a minimum, a diverged run); theory lines: ``theory:<kind>``."""
@@ -137,6 +139,21 @@ def look(name: str) -> Look:
                 FALLBACK_MARKERS[index // len(SERIES_COLOURS) % len(FALLBACK_MARKERS)])
 
 
+def mark_every(n: int) -> list[int] | None:
+    """Which of a line's ``n`` points carry markers: all of a short line; of a long one
+    :data:`MARKERS_PER_LINE` evenly spaced indices and as many geometrically spaced ones, so
+    markers are spread on a linear axis and on a log axis alike (series are in step order)."""
+    if n <= 2 * MARKERS_PER_LINE:
+        return None
+    linear = np.linspace(0, n - 1, MARKERS_PER_LINE)
+    geometric = np.geomspace(1, n, MARKERS_PER_LINE) - 1
+    return sorted({int(round(i)) for i in (*linear, *geometric)})
+
+
+def _length(x: Any) -> int:
+    return len(x) if hasattr(x, "__len__") else 0
+
+
 def line_style(name: str) -> dict[str, Any]:
     """Matplotlib keywords of a measured series of ``name``: its colour and marker, solid."""
     known = look(name)
@@ -145,10 +162,9 @@ def line_style(name: str) -> dict[str, Any]:
 
 def measured(ax: Axes, name: str, x: Any, y: Any, label: str | None = None,
              **kwargs: Any) -> Line2D:
-    """Draw a measured series of optimizer ``name`` in its look (markers every few points
-    when the series is long); tagged ``measured:<name>``."""
-    n = len(x) if hasattr(x, "__len__") else 0
-    options = {**line_style(name), "markevery": max(1, n // 8),
+    """Draw a measured series of optimizer ``name`` in its look (markers evenly spaced on
+    the page, on linear and log axes alike); tagged ``measured:<name>``."""
+    options = {**line_style(name), "markevery": mark_every(_length(x)),
                **cbook.normalize_kwargs(kwargs, Line2D)}
     (line,) = ax.plot(x, y, label=label, gid=f"{MEASURED}:{name}", **options)
     return line
@@ -158,25 +174,33 @@ def theory(ax: Axes, x: Any, y: Any, label: str | None, kind: str = "theory",
            owner: str | None = None, **kwargs: Any) -> Line2D:
     """Draw a theory line (no markers) of ``kind`` (:data:`THEORY_STYLES`), in the colour of
     the series it belongs to (``owner``) or in :data:`THEORY_COLOUR`; tagged ``theory:<kind>``."""
-    colour = look(owner).color if owner is not None else THEORY_COLOUR
-    options = {"color": colour, "linestyle": THEORY_STYLES[kind], "linewidth": 1.0,
-               "marker": "none", **cbook.normalize_kwargs(kwargs, Line2D)}
+    options = {**_theory_look(kind, owner), "markevery": mark_every(_length(x)),
+               "linewidth": 1.0,
+               **cbook.normalize_kwargs(kwargs, Line2D)}
     (line,) = ax.plot(x, y, label=label, gid=f"theory:{kind}", **options)
     return line
 
 
+def _theory_look(kind: str, owner: str | None) -> dict[str, Any]:
+    """A theory line of ``owner``'s series: its colour and its marker, hollow and sparse (so
+    the bounds of two variants of one hue differ); of no series: black, no marker."""
+    if owner is None:
+        return {"color": THEORY_COLOUR, "linestyle": THEORY_STYLES[kind], "marker": "none"}
+    known = look(owner)
+    return {"color": known.color, "linestyle": THEORY_STYLES[kind], "marker": known.marker,
+            "markerfacecolor": "none"}
+
+
 def theory_hline(ax: Axes, y: float, label: str | None, kind: str = "theory",
                  owner: str | None = None) -> Line2D:
-    colour = look(owner).color if owner is not None else THEORY_COLOUR
-    return ax.axhline(y, color=colour, linestyle=THEORY_STYLES[kind], linewidth=1.0,
-                      label=label, gid=f"theory:{kind}")
+    return ax.axhline(y, **_theory_look(kind, owner), linewidth=1.0, label=label,
+                      gid=f"theory:{kind}")
 
 
 def theory_vline(ax: Axes, x: float, label: str | None, kind: str = "theory",
                  owner: str | None = None) -> Line2D:
-    colour = look(owner).color if owner is not None else THEORY_COLOUR
-    return ax.axvline(x, color=colour, linestyle=THEORY_STYLES[kind], linewidth=1.0,
-                      label=label, gid=f"theory:{kind}")
+    return ax.axvline(x, **_theory_look(kind, owner), linewidth=1.0, label=label,
+                      gid=f"theory:{kind}")
 
 
 def band(ax: Axes, name: str, x: Any, low: Any, high: Any, label: str | None = None) -> Any:
@@ -229,21 +253,34 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
-def legend_label(name: str, hyperparameters: Mapping[str, Any] | None = None,
-                 width: int = 64) -> str:
-    """``"Adam (lr=0.001, betas=(0.9, 0.999))"``: the optimizer and its hyperparameters,
-    wrapped onto lines of at most ``width`` characters."""
-    if not hyperparameters:
-        return name
-    text = f"{name} (" + ", ".join(f"{k}={fmt_value(v)}" for k, v in hyperparameters.items()) + ")"
-    return textwrap.fill(text, width=width, subsequent_indent="  ", break_long_words=False)
+def settings_text(hyperparameters: Mapping[str, Any]) -> str:
+    """``"lr=0.001, betas=(0.9, 0.999)"``; ``"defaults"`` when there are none."""
+    return ", ".join(f"{k}={fmt_value(v)}" for k, v in hyperparameters.items()) or "defaults"
+
+
+def settings_caption(per_panel: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
+    """The hyperparameters of every series of a figure, for its caption (legends name the
+    series only): panel -> series -> hyperparameters, written as "Settings: Adam lr=0.01;
+    SGD lr=0.1 on logistic / lr=0.0002 on mlp." A series with the same settings in every
+    panel it appears in is given once; "" when no series has any."""
+    names = list(dict.fromkeys(n for series in per_panel.values() for n in series))
+    parts = []
+    for name in names:
+        per = {panel: settings_text(series[name]) for panel, series in per_panel.items()
+               if name in series}
+        if len(set(per.values())) == 1:
+            parts.append(f"{name} {next(iter(per.values()))}")
+        else:
+            parts.append(f"{name} " + " / ".join(f"{text} on {panel}"
+                                                 for panel, text in per.items()))
+    return f"Settings: {'; '.join(parts)}." if parts else ""
 
 
 def labelled_hyperparameters(results: ResultSet, name: str, *path: str
                              ) -> dict[str, Mapping[str, Any]]:
     """Label -> hyperparameters of the runs experiment ``name``'s measurement labels under
     ``run_labels.<path...>``, read from their spec files (``runs/<name>/<key>.json``). A label
-    whose spec file cannot be read is left out (the legend then names the label only)."""
+    whose spec file cannot be read is left out (the caption then names the label only)."""
     node: Any = results.measurement(name).get("run_labels") or {}
     for part in path:
         node = node.get(part) if isinstance(node, Mapping) else None
@@ -252,17 +289,6 @@ def labelled_hyperparameters(results: ResultSet, name: str, *path: str
         spec = results.run_spec(name, str(key))
         if spec is not None:
             out[label] = dict(spec.get("hyperparameters") or {})
-    return out
-
-
-def merged_hyperparameters(per_panel: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """One legend entry for several panels: a value shared by all panels once, otherwise the
-    panels' values in panel order joined by ' | '."""
-    keys = list(dict.fromkeys(k for hp in per_panel for k in hp))
-    out = {}
-    for k in keys:
-        values = [fmt_value(hp[k]) if k in hp else "-" for hp in per_panel]
-        out[k] = values[0] if len(set(values)) == 1 else " | ".join(values)
     return out
 
 

@@ -8,6 +8,8 @@ optimizer. Each rule is then shown to fail on a figure with that fault made on p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from matplotlib.figure import Figure
 from report_fake_results import write_fake_results
@@ -16,7 +18,7 @@ from experiments.optimizers import optimizer_names
 from reports.figures import FIGURES
 from reports.figures.canvas import FigureSpec, draw
 from reports.figures.lint import faults
-from reports.figures.style import LOOKS, THEORY_COLOUR, look, measured, theory
+from reports.figures.style import LOOKS, THEORY_COLOUR, Look, look, measured, theory
 from reports.results import ResultSet, load_results
 
 SPECS = {spec.name: spec for spec in FIGURES}
@@ -45,9 +47,18 @@ def test_the_figures_with_a_theory_declare_it() -> None:
     assert {spec.name for spec in FIGURES if spec.theory} == WITH_THEORY
 
 
+def shared_looks(looks: Mapping[str, Look]) -> list[set[str]]:
+    """The groups of registry keys that share one (colour, marker)."""
+    by_look: dict[Look, set[str]] = {}
+    for key, value in looks.items():
+        by_look.setdefault(value, set()).add(key)
+    return [keys for keys in by_look.values() if len(keys) > 1]
+
+
 def test_every_optimizer_has_its_own_look() -> None:
     pairs = [(lk.color, lk.marker) for lk in LOOKS.values()]
-    assert len(set(pairs)) == len(pairs)
+    assert shared_looks(LOOKS) == []
+    assert shared_looks({**LOOKS, "newopt": LOOKS["adam"]}) == [{"adam", "newopt"}]
     assert all(look(name) in LOOKS.values() for name in optimizer_names())
     # the spellings the result files use resolve to one look
     assert look("DWMGrad (analysed)") == look("analysed") == look("DWMGrad analysed")
@@ -72,8 +83,9 @@ def test_a_missing_band_fails(results: ResultSet) -> None:
     ax = fig.axes[0]
     for band in [c for c in ax.collections if str(c.get_gid()).startswith("band")]:
         band.remove()
+    title = " ".join(ax.get_title().split())
     assert faults(SPECS["regret_vs_bound"], fig) == [
-        f"regret_vs_bound, axes 0 ({ax.get_title()}): several seeds but no seed-spread band"]
+        f"regret_vs_bound, axes 0 ({title}): several seeds but no seed-spread band"]
 
 
 def test_a_missing_axis_label_fails(results: ResultSet) -> None:
@@ -104,3 +116,24 @@ def test_two_series_with_one_look_fail_and_unstyled_or_unnamed_lines_fail() -> N
     assert "house style" in found[0] and "'drawn by hand'" in found[0]
     assert "look the same" in found[1] and "Adam (again" in found[1]
     assert "named in no legend" in found[2]
+
+
+def test_hyperparameters_in_a_legend_fail(results: ResultSet) -> None:
+    for name, label in (("stepsize_histograms", "Adam (lr=0.001)"),
+                        ("empirical_curves", "SGD (0.1 | 0.0002)")):
+        fig = draw(SPECS[name], results)
+        ax = fig.axes[0]
+        ax.legend([ax.get_lines()[0] if ax.get_lines() else ax.patches[0]], [label])
+        assert faults(SPECS[name], fig) == [
+            f"{name}: legend entry {label!r} holds hyperparameters (they go to the caption)"]
+
+
+def test_two_theory_lines_alike_fail(results: ResultSet) -> None:
+    fig = draw(SPECS["regret_vs_bound"], results)
+    ax = fig.axes[-1]
+    bounds = [ln for ln in ax.get_lines() if str(ln.get_gid()) == "theory:theory"]
+    assert len({str(ln.get_label()) for ln in bounds}) >= 2   # two variants' bounds, one hue
+    for ln in bounds:
+        ln.set_marker("none")
+    found = faults(SPECS["regret_vs_bound"], fig)
+    assert found and all("look the same" in f and "theory lines" in f for f in found), found

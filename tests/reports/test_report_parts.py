@@ -13,15 +13,19 @@ from reports.build import ReportFiles
 from reports.document import Math, Table, to_html
 from reports.figures import FIGURES
 from reports.figures.canvas import render
-from reports.figures.style import legend_label
+from reports.figures.style import settings_caption
 from reports.markup import inline_latex, latex_escape, markdown_html, mathml
 from reports.readme_snippet import COMMAND, write_section
 from reports.results import load_results
 
 
-def test_legend_names_the_hyperparameters() -> None:
-    label = legend_label("Adam", {"lr": 0.001, "betas": (0.9, 0.999)})
-    assert label == "Adam (lr=0.001, betas=(0.9, 0.999))"
+def test_the_caption_names_the_hyperparameters_once_or_per_panel() -> None:
+    assert settings_caption({"a": {"Adam": {"lr": 0.001, "betas": (0.9, 0.999)}, "GD": {}},
+                             "b": {"Adam": {"lr": 0.001, "betas": (0.9, 0.999)}}}) == (
+        "Settings: Adam lr=0.001, betas=(0.9, 0.999); GD defaults.")
+    assert settings_caption({"a": {"SGD": {"lr": 0.1}}, "b": {"SGD": {"lr": 0.0002}}}) == (
+        "Settings: SGD lr=0.1 on a / lr=0.0002 on b.")
+    assert settings_caption({"a": {}}) == ""
 
 
 def test_a_figure_without_its_series_is_reported_not_drawn(tmp_path: Path) -> None:
