@@ -20,6 +20,7 @@ from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics, PowerF
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
     FULL,
+    VERMILLION,
     band,
     fit_line,
     indexed_look,
@@ -202,27 +203,34 @@ def draw_tightness(results: ResultSet, fig: Figure) -> None:
     settings = _tightness_settings(series)
     axes = fig.subplots(1, len(bounds), squeeze=False, sharey=True)[0]
     for ax, bound in zip(axes, bounds, strict=True):
+        dropped = 0
         for key, entry in sorted(series.items()):
             name, setting, game = str(key).split("|")
             if name != bound:
                 continue
             T, ratio = series_xy(entry, "T", "ratio", f"bound_tightness.series.{key}")
+            positive = [(t, r) for t, r in zip(T, ratio, strict=True) if not r <= 0]
+            dropped += len(T) - len(positive)
             case = indexed_look(cases.index((setting, game)))
-            label = f"{game}, setting {settings[setting]}"
-            measured(ax, label, T, ratio, label=label, color=case.color, marker=case.marker)
+            label = f"{game.split('{')[0]}, setting {settings[setting]}"
+            measured(ax, label, [t for t, _ in positive], [r for _, r in positive],
+                     label=label, color=case.color, marker=case.marker)
             T_low, low = series_xy(entry, "T", "lower_over_bound",
                                    f"bound_tightness.series.{key}")
             theory(ax, T_low, low, "minimax lower bound / bound (same colour)",
                    kind="reference", color=case.color)
         theory_hline(ax, 1.0, "measured = bound (a bound fails above)")
+        if dropped:     # regret <= 0 has no place on a log axis: say so, never draw it at 0
+            ax.text(0.02, 0.02, f"{dropped} ratio(s) <= 0 (regret <= 0) not drawn",
+                    transform=ax.transAxes, fontsize=6, color=VERMILLION)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(bound)
+        ax.set_title(textwrap.fill(bound.replace("_", " "), 30), fontsize=7)
         ax.set_xlabel(r"horizon $T$ (rounds)")
     axes[0].set_ylabel("measured regret / bound (max over seeds)")
     handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3,
-               frameon=False)
+               frameon=False, fontsize=6)
 
 
 def _tightness_settings(series: Mapping[str, Any]) -> dict[str, str]:
@@ -299,7 +307,7 @@ FIGURES = (
                "adversarial block-sign game; the dashed line at 1 is where a bound would fail; "
                "dotted (same colour): the minimax lower bound over the bound, the ratio a "
                "worst-case adversary forces on any method.",
-               draw_tightness, (FULL, 3.4), theory=True, settings=tightness_settings),
+               draw_tightness, (FULL, 4.4), theory=True, settings=tightness_settings),
     FigureSpec("counterexample_avg_regret", "counterexample_search",
                "Counterexample search: worst average regret",
                "For each optimizer searched (CMA-ES over periodic online convex sequences, "
