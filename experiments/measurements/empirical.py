@@ -48,10 +48,14 @@ class Faster:
 @dataclass(frozen=True)
 class DemonSweep:
     """Final MLP loss per momentum setting (None: diverged) and its log10 spread (None:
-    infinite, a setting diverged)."""
+    infinite, a setting diverged), with a bootstrap interval over the ``n_samples`` seeds
+    (resampled jointly across the settings: paired runs; None: infinite)."""
 
     final_loss_by_beta: tuple[float | None, ...]
     log10_spread: float | None
+    log10_spread_ci_low: float | None
+    log10_spread_ci_high: float | None
+    n_samples: int
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class EmpiricalMetrics(MeasurementRecord):
     momentum and learning-rate robustness sweeps, and the step-size spreads."""
 
     EXPERIMENT = "empirical"
-    VERSION = 1
+    VERSION = 2
     rosenbrock: dict[str, RosenbrockLoss]
     logistic: dict[str, FinalLoss]
     mlp: dict[str, FinalLoss]

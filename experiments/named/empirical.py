@@ -9,8 +9,12 @@
   Rosenbrock runs record their iterates; series ``rosenbrock_paths.<start>.<label> = {x, y}``
   is seed 0's path per optimizer, thinned to at most ``PATH_POINTS`` points.
 * ``demon_momentum_robustness`` (seed 002): final MLP loss across β_init ∈
-  {0.5, 0.7, 0.9, 0.95, 0.99} for DemonSGD and for SGD with constant momentum (heavy ball),
-  same lr; spread = log10(max/min) of the per-β medians (inf when a setting diverged).
+  {0.5, 0.7, 0.9, 0.95, 0.99} for DemonSGD, for SGD with constant momentum (heavy ball) at
+  the same constant lr, and for heavy ball with a decaying lr (lr/√t, the seed's comparator
+  "momentum SGD with learning rate decay schedule"; :data:`DEMON_BASELINES`), on every seed of
+  the scale; spread = log10(max/min) of the per-β medians (null = inf when a setting
+  diverged), with a 90 % bootstrap interval that resamples the seeds (the same seeds for every
+  β: paired), ``log10_spread_ci``.
 * ``ahb_lr_robustness`` (seed 001): final f - f* on a quadratic (d = 10, κ = 100) across
   lr ∈ {0.1, 0.5, 1, 2, 3, 4, 8}/L for AdaptiveHB and heavy ball with β = 0.9 (stable for
   lr < 2(1+β)/L = 3.8/L); a seed "converges" when f - f* ≤ 1e-8 · (f(x_0) - f*). Robustness to
@@ -89,6 +93,10 @@ HORIZON: dict[Scale, dict[str, int]] = {
 SEEDS: dict[Scale, tuple[int, ...]] = {"quick": (0, 1, 2, 3, 4), "full": tuple(range(20))}
 DEMON_BETAS = (0.5, 0.7, 0.9, 0.95, 0.99)
 DEMON_LR = 0.05
+#: label -> (optimizer, lr schedule) of the momentum-robustness sweep
+DEMON_BASELINES: dict[str, tuple[str, str]] = {"DemonSGD": ("DemonSGD", "constant"),
+                                               "HeavyBall": ("HeavyBall", "constant"),
+                                               "HeavyBall (lr decay)": ("HeavyBall", "inv_sqrt")}
 AHB_LR_FACTORS = (0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0)
 AHB_KAPPA = 100.0
 AHB_MOMENTUM = 0.9
@@ -117,10 +125,14 @@ def problem_spec(label: str, problem_label: str, scale: Scale) -> RunSpec:
                    record=("x",) if problem_label in ROSENBROCK_STARTS else ())
 
 
-def demon_spec(name: str, beta: float, scale: Scale) -> RunSpec:
+def demon_spec(label: str, beta: float, scale: Scale) -> RunSpec:
+    name, schedule = DEMON_BASELINES[label]
+    hyper: dict[str, Any] = {"lr": DEMON_LR, "momentum": beta}
+    if schedule != "constant":
+        hyper["lr_schedule"] = schedule
     return RunSpec(experiment=NAME, problem="digits_mlp", problem_params=MLP_PARAMS,
-                   optimizer=name, hyperparameters={"lr": DEMON_LR, "momentum": beta},
-                   seeds=SEEDS[scale][:3], horizon=HORIZON[scale]["mlp"])
+                   optimizer=name, hyperparameters=hyper,
+                   seeds=SEEDS[scale], horizon=HORIZON[scale]["mlp"])
 
 
 def ahb_spec(name: str, factor: float, scale: Scale) -> RunSpec:
@@ -141,7 +153,7 @@ def stepsize_spec(name: str, scale: Scale) -> RunSpec:
 def specs(scale: Scale) -> list[RunSpec]:
     check_scale(scale)
     out = [problem_spec(label, p, scale) for p in PROBLEM_SETUPS for label in LABELS]
-    out += [demon_spec(n, b, scale) for n in ("DemonSGD", "HeavyBall") for b in DEMON_BETAS]
+    out += [demon_spec(n, b, scale) for n in DEMON_BASELINES for b in DEMON_BETAS]
     out += [ahb_spec(n, f, scale) for n in ("AdaptiveHB", "HeavyBall") for f in AHB_LR_FACTORS]
     out += [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS]
     return out
@@ -206,14 +218,36 @@ def _spread(medians: list[float | None]) -> float:
     return float(np.log10(values.max() / values.min()))
 
 
+def spread_ci(finals: np.ndarray, n_boot: int = metrics.DEFAULT_BOOTSTRAP,
+              level: float = metrics.DEFAULT_LEVEL, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap interval (``level``, percentile) of the log10 spread of per-β medians:
+    ``finals`` is (β, seeds), the seeds resampled jointly across β (paired runs); a diverged
+    value (non-finite: nan counts as inf) enters the medians as inf, and a resample whose
+    medians are not all finite and positive has an infinite spread."""
+    finals = np.where(np.isfinite(finals), finals, np.inf)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, finals.shape[1], (n_boot, finals.shape[1]))
+    medians = np.median(finals[:, picks], axis=-1)                            # (β, n_boot)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spreads = np.where(np.all(np.isfinite(medians) & (medians > 0), axis=0),
+                           np.log10(medians.max(axis=0) / medians.min(axis=0)), np.inf)
+    low, high = np.quantile(spreads, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+    return float(low), float(high)
+
+
 def _demon(store: ResultStore, scale: Scale) -> tuple[DemonRobustness, list[RunRecord]]:
     sweeps: dict[str, DemonSweep] = {}
     records: list[RunRecord] = []
-    for name in ("DemonSGD", "HeavyBall"):
-        recs = load_records(store, [demon_spec(name, b, scale) for b in DEMON_BETAS])
+    for label in DEMON_BASELINES:
+        recs = load_records(store, [demon_spec(label, b, scale) for b in DEMON_BETAS])
         records += recs
         finals = [_final(_gap(r), stochastic=True)["final_loss_median"] for r in recs]
-        sweeps[name] = DemonSweep(tuple(finals), finite_or_none(_spread(finals)))
+        tail = max(1, int(TAIL_FRACTION * recs[0].losses.shape[1]))
+        per_seed = np.array([_gap(r)[:, -tail:].mean(axis=1) for r in recs])  # (β, seeds)
+        low, high = spread_ci(per_seed)
+        sweeps[label] = DemonSweep(tuple(finals), finite_or_none(_spread(finals)),
+                                   finite_or_none(low), finite_or_none(high),
+                                   int(per_seed.shape[1]))
     spreads = [_spread(list(sweeps[n].final_loss_by_beta)) for n in ("DemonSGD", "HeavyBall")]
     return DemonRobustness(betas=tuple(DEMON_BETAS), lr=DEMON_LR, problem="digits_mlp",
                            optimizers=sweeps,

@@ -64,6 +64,7 @@ LOOKS: dict[str, Look] = {
     "adabelief": Look(GREEN, "o"), "aida": Look(PURPLE, "o"),
     # heavy ball and the momentum schedules compared against it: different hues
     "heavyball": Look(BLACK, "o"), "adaptivehb": Look(GREEN, "^"), "demonsgd": Look(PURPLE, "s"),
+    "heavyballlrdecay": Look(BLACK, "v"),  # heavy ball with lr/sqrt(t): Demon's comparator
     "sgd": Look(GREY, "o"), "gd": Look(GREY, "s"),
 }
 """One look per optimizer and DWMGrad variant (keys as :func:`canonical` writes them)."""

@@ -192,7 +192,13 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     for task in ("rosenbrock", "logistic", "mlp"):
         assert set(m.task(task)) == set(empirical.LABELS)
     assert {"authors", "standard"} == set(m.rosenbrock["Adam"].by_start)
-    assert set(m.demon_momentum_robustness.optimizers) == {"DemonSGD", "HeavyBall"}
+    demon = m.demon_momentum_robustness.optimizers
+    assert set(demon) == {"DemonSGD", "HeavyBall", "HeavyBall (lr decay)"}
+    for sweep in demon.values():           # every seed of the scale, an interval around it
+        assert sweep.n_samples == 3
+        if sweep.log10_spread is not None and sweep.log10_spread_ci_high is not None:
+            assert sweep.log10_spread_ci_low is not None
+            assert sweep.log10_spread_ci_low <= sweep.log10_spread_ci_high
     assert set(m.ahb_lr_robustness.optimizers) == {"AdaptiveHB", "HeavyBall"}
     for name in ("Adam", "AdaBelief", "Aida"):
         assert m.stepsize_range.optimizers[name].log10_spread_median >= 0.0

@@ -259,8 +259,11 @@ def empirical() -> dict[str, Any]:
                             for p in problems},
         demon_momentum_robustness=DemonRobustness(
             betas=(0.5, 0.7, 0.9, 0.95, 0.99), lr=0.05, problem="digits_mlp",
-            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), 0.18),
-                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None), None)},
+            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), 0.18, 0.12, 0.24, 5),
+                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None), None, 0.5, None,
+                                                5),
+                        "HeavyBall (lr decay)": DemonSweep((0.25, 0.25, 0.3, 0.4, 0.6), 0.38,
+                                                           0.3, 0.45, 5)},
             demon_more_robust=True),
         ahb_lr_robustness=AhbRobustness(
             lr_over_L=(0.1, 0.5, 1.0, 2.0, 4.0, 8.0), problem="quadratic kappa=100",
