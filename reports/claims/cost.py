@@ -11,10 +11,12 @@ from reports.verdicts import Claim, ClaimSource, Evidence, Verdict, bound_ids, p
 
 COST_PROOFS = ("cost_model",)
 
-COST_EXPONENT_MAX = 1.15
-"""Step time growing like d^a with the CI of a above this would contradict O(n*d), unless the
-standard optimizer (Adam) shows an exponent within ``COST_EXPONENT_MAX - 1`` of it (then the
-growth comes from the harness shared by all optimizers)."""
+ORDER_BAND = (0.9, 1.1)
+"""Θ(n·d) is an order, an equality: each time exponent's CI (in d over d >= 10^4, and in n)
+must lie inside this band (two-sided); a CI that reaches outside it decides nothing."""
+HARNESS_TOL = 0.15
+"""A super-linear exponent that Adam shows too (within this of DWMGrad's) comes from the
+measurement harness shared by every optimizer, not from DWMGrad."""
 MEMORY_RTOL = 0.02
 COST_FILE = "measurements/cost_scaling.json"
 """Measured state bytes per parameter may exceed the model by per-tensor scalars."""
@@ -39,7 +41,24 @@ def _cost_model_evidence(r: ResultSet, optimizer: str) -> list[Evidence]:
 
 
 def _interval(fit: Fit) -> Interval:
-    return Interval(fit.slope, fit.ci_low, fit.ci_high)
+    return Interval(fit.slope, fit.ci_low, fit.ci_high, int(fit.n_samples))
+
+
+def order_position(iv: Interval) -> str:
+    """Where an exponent lies against ORDER_BAND: "inside" (its CI within the band), "above"
+    or "below" (entirely outside), "straddles"; "one instance" for a single timing
+    repetition, which has no interval and decides nothing."""
+    if iv.single:
+        return "one instance"
+    lo, hi = ORDER_BAND
+    low, high = iv.low, iv.high
+    if lo <= low and high <= hi:
+        return "inside"
+    if low > hi:
+        return "above"
+    if high < lo:
+        return "below"
+    return "straddles"
 
 
 def dwmgrad_cost(r: ResultSet) -> Verdict:
@@ -58,22 +77,37 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
                              f"{fmt(mine.state_bytes_per_param_measured)} / "
                              f"{fmt(mine.state_bytes_per_param_model)}", COST_FILE))
     evidence += _cost_model_evidence(r, key)
-    steep = [axis for axis, iv in fits.items() if iv.low > COST_EXPONENT_MAX]
-    if steep:
-        adam = table.get("Adam")
-        baseline = None if adam is None else {"d": _interval(adam.time_exponent_d),
-                                              "n": _interval(adam.time_exponent_n)}
-        worse = [a for a in steep if baseline is None
-                 or fits[a].value > baseline[a].value + COST_EXPONENT_MAX - 1]
-        text = ", ".join(f"{a} (a = {fits[a].text()})" for a in steep)
-        if worse:
-            return Verdict("violated", f"time grows faster than linearly in {text}, and faster "
-                           "than for Adam", tuple(evidence))
-        return Verdict("inconclusive", f"time grows faster than linearly in {text}, but about "
-                       f"as fast for Adam (within {COST_EXPONENT_MAX - 1:.2f}): an effect of the "
-                       "measurement harness, not of DWMGrad", tuple(evidence))
-    return Verdict("holds", "time grows at most linearly: the fitted exponent in d and in n "
-                   f"has its CI reaching below {COST_EXPONENT_MAX}", tuple(evidence))
+    position = {axis: order_position(iv) for axis, iv in fits.items()}
+    band = f"[{ORDER_BAND[0]}, {ORDER_BAND[1]}]"
+    adam = table.get("Adam")
+    baseline = None if adam is None else {"d": _interval(adam.time_exponent_d),
+                                          "n": _interval(adam.time_exponent_n)}
+    above = [a for a, p in position.items() if p == "above"]
+    mine_alone = [a for a in above if baseline is None
+                  or fits[a].value > baseline[a].value + HARNESS_TOL]
+    if mine_alone:
+        text = ", ".join(f"{a} (a = {fits[a].text()})" for a in mine_alone)
+        return Verdict("violated", f"time grows faster than linearly in {text}, CI above "
+                       f"{band}, and faster than for Adam (by more than {HARNESS_TOL})",
+                       tuple(evidence))
+    if all(p == "inside" for p in position.values()):
+        return Verdict("holds", "time is linear in d and in n: both exponents' CIs lie in "
+                       f"{band} (d: {fits['d'].text()}; n: {fits['n'].text()})",
+                       tuple(evidence))
+    reasons = []
+    for axis, p in position.items():
+        if p == "above":
+            reasons.append(f"{axis}: a = {fits[axis].text()} above {band}, but Adam's is as "
+                           f"steep (within {HARNESS_TOL}): the harness, not DWMGrad")
+        elif p == "below":
+            reasons.append(f"{axis}: a = {fits[axis].text()} below {band}: per-step overhead "
+                           "dominates at the measured sizes, the Θ(d) regime is not reached")
+        elif p == "straddles":
+            reasons.append(f"{axis}: the CI of a = {fits[axis].text()} reaches outside {band}")
+        elif p == "one instance":
+            reasons.append(f"{axis}: a = {fits[axis].text()} from one timing repetition, no "
+                           "interval")
+    return Verdict("inconclusive", "; ".join(reasons), tuple(evidence))
 
 
 def cost_model_memory(r: ResultSet) -> Verdict:
@@ -102,8 +136,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("dwmgrad-cost-linear", "DWMGrad costs O(n*d) time",
           seed(SEED_DWMGRAD, "analyze computational complexity, showing $O(n\\cdot d)$ time, "
                 "comparable to standard optimizers"),
-          "DWMGrad's time for n steps on d parameters grows at most linearly in d and in n, "
-          "like the standard optimizers.",
+          "DWMGrad's time for n steps on d parameters is Theta(n*d): the log-log exponents of "
+          "time in d (d >= 10^4) and in n have CIs inside [0.9, 1.1] (two-sided: an order is "
+          "an equality); a steeper growth that Adam shows too is the harness's.",
           bound_ids("cost_DWMGrad") + proof_ids(*COST_PROOFS), ("cost_scaling",),
           ("cost_scaling",), dwmgrad_cost),
     Claim("cost-model-memory", "The cost model predicts every optimizer's state memory",
