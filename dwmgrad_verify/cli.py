@@ -33,6 +33,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("experiments.replay_cli", "rerun a saved counterexample candidate and its controls"),
     "report": ("reports.cli", "rebuild the report from result files (runs nothing)"),
     "all": ("reports.all_command", "theory, checks, experiments and report in one command"),
+    "audit": ("reports.audit_command", "run the standard battery on any torch optimizer and "
+                                       "write its report"),
     "verify-results": ("experiments.verify", "list every problem in a result directory "
                                              "(exit 1 if any)"),
     "bench": ("benchmarks.cli", "benchmarks that print ratios measured in the same run"),

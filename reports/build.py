@@ -23,6 +23,7 @@ from pathlib import Path
 from reports.appendix import write_appendix
 from reports.claims import judge
 from reports.compose import claims_table, compose, make_tables
+from reports.contents import ReportContents, standard
 from reports.document import to_markdown
 from reports.figures import render_all
 from reports.html import page
@@ -52,10 +53,11 @@ LATEX_PREAMBLE = (r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{ge
                   r"\usepackage{booktabs}", r"\usepackage{array}", r"\usepackage{longtable}")
 
 
-def standalone_latex(tables: list[Path]) -> str:
+def standalone_latex(tables: list[Path], derivations: bool = True) -> str:
     """The document that inputs every table of ``tables/`` and the derivation appendix."""
-    body = [rf"\input{{{path.name}}}" for path in tables] + [r"\clearpage",
-                                                             r"\input{derivations.tex}"]
+    body = [rf"\input{{{path.name}}}" for path in tables]
+    if derivations:
+        body += [r"\clearpage", r"\input{derivations.tex}"]
     return "\n".join([*LATEX_PREAMBLE, r"\begin{document}", *body, r"\end{document}", ""])
 
 
@@ -63,25 +65,27 @@ SUMMARY_FILES = ("claims.json", "report.md", "index.html")
 """The files that state verdicts; a build that fails removes them (see :func:`build_report`)."""
 
 
-def build_report(out_dir: Path | str) -> ReportFiles:
-    """Build the report under ``out_dir``; if the build fails part way, the previous build's
-    claims.json, report.md and index.html are removed before the error propagates, so the
-    verdicts on disk never disagree with the figures and tables written before the failure."""
+def build_report(out_dir: Path | str, contents: ReportContents | None = None) -> ReportFiles:
+    """Build the report (``contents``, default :func:`reports.contents.standard`) under
+    ``out_dir``; if the build fails part way, the previous build's claims.json, report.md and
+    index.html are removed before the error propagates, so the verdicts on disk never
+    disagree with the figures and tables written before the failure."""
     root = Path(out_dir)
     try:
-        return _build(root)
+        return _build(root, contents or standard())
     except BaseException:
         for name in SUMMARY_FILES:
             (root / name).unlink(missing_ok=True)
         raise
 
 
-def _build(root: Path) -> ReportFiles:
-    write_appendix(root)
-    results = load_results(root)
-    judged = judge(results)
-    figures = render_all(results, root / "figures")
-    tables = make_tables(results)
+def _build(root: Path, contents: ReportContents) -> ReportFiles:
+    if contents.derivations:
+        write_appendix(root)
+    results = load_results(root, contents.experiments, contents.rerun)
+    judged = judge(results, contents.claims(results))
+    figures = render_all(results, root / "figures", contents.figures)
+    tables = make_tables(results, contents.tables)
     table_files = []
     for t in tables:
         if t.table is not None:
@@ -92,10 +96,12 @@ def _build(root: Path) -> ReportFiles:
     atomic_write_text(claims_tex, claims_table(judged).latex("p{0.28\\linewidth}p{0.2\\linewidth}"
                                                         "lp{0.4\\linewidth}"))
     table_files.append(claims_tex)
-    atomic_write_text(root / STANDALONE_TEX, standalone_latex(table_files))
+    atomic_write_text(root / STANDALONE_TEX, standalone_latex(table_files,
+                                                              contents.derivations))
     doc = claims_document(results, judged, figures, tables)
     validate_claims(doc)
-    blocks = compose(results, judged, figures, tables, root)
+    blocks = compose(results, judged, figures, tables, root, contents.title,
+                     contents.experiments, contents.derivations)
     claims_json, report_md, index_html = (root / name for name in SUMMARY_FILES)
     atomic_write_text(claims_json, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(report_md, to_markdown(blocks))

@@ -24,7 +24,7 @@ from reports.document import (
 from reports.figures import FigureResult
 from reports.results import CONTRACT_ERRORS, EXPERIMENT_NAMES, InvalidData, MissingResult, ResultSet
 from reports.sources import copy_source
-from reports.tables import TABLES, num
+from reports.tables import TABLES, TableSpec, num
 from reports.verdicts import JudgedClaim, count_statuses, tally_text
 
 EXPERIMENT_TITLES: dict[str, str] = {
@@ -47,9 +47,9 @@ class TableResult:
     reason: str = ""
 
 
-def make_tables(results: ResultSet) -> list[TableResult]:
+def make_tables(results: ResultSet, specs: Sequence[TableSpec] = TABLES) -> list[TableResult]:
     out = []
-    for spec in TABLES:
+    for spec in specs:
         try:
             out.append(TableResult(spec.name, spec.section, spec.make(results)))
         except MissingResult as exc:
@@ -150,11 +150,17 @@ def _diverged(results: ResultSet, name: str) -> list[Block]:
 
 
 def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence[FigureResult],
-            tables: Sequence[TableResult], root: Path) -> list[Block]:
+            tables: Sequence[TableResult], root: Path, title: str = "DWMGrad verification report",
+            experiments: Mapping[str, str] | None = None,
+            derivations: bool = True) -> list[Block]:
+    """The report's blocks; ``experiments`` maps each measurement to its section title
+    (default: the toolkit's experiments); ``derivations``: with the derivation appendix."""
     counts = summary_counts(judged)
     by_name = {f.spec.name: f for f in figures}
+    sections = dict(experiments) if experiments is not None else \
+        {name: EXPERIMENT_TITLES.get(name, name) for name in EXPERIMENT_NAMES}
     blocks: list[Block] = [
-        Heading(1, "DWMGrad verification report"),
+        Heading(1, title),
         Para([f"{len(judged)} claims: {tally_text(counts)}. Every verdict is computed from the "
               "result files in this directory only (", Link("inputs", "#inputs"), "); ",
               Link("claims.json", "claims.json"), " holds the same content for machines."]),
@@ -168,20 +174,11 @@ def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence
                Table(["input", "file", "status", "detail"],
                      [[r["name"], r["path"], r["status"], r["detail"]]
                       for r in results.inventory()])]
-    blocks.append(Heading(2, "Derivations and proof checks", "derivations"))
-    derivation = results.root / "theory" / "derivations.md"
-    if derivation.is_file():
-        blocks.append(MarkdownText(derivation.read_text(encoding="utf-8")))
-    else:
-        blocks.append(Para(["theory/derivations.md not found: the derivation appendix is "
-                            "missing (run `dwmgrad-verify all`)."]))
-    if (results.root / "tables" / "derivations.tex").is_file():
-        blocks.append(Para(["LaTeX appendix: ", Link("tables/derivations.tex",
-                                                     "tables/derivations.tex")]))
-    blocks += _section_tables(tables, ("theory", "checks"))
+    if derivations:
+        blocks += _derivations(results, tables)
     blocks.append(Heading(2, "Experiments", "experiments"))
-    for name in EXPERIMENT_NAMES:
-        blocks.append(Heading(3, EXPERIMENT_TITLES.get(name, name), f"exp-{name}"))
+    for name, section in sections.items():
+        blocks.append(Heading(3, section, f"exp-{name}"))
         try:
             m = results.measurement(name)
             blocks.append(Para([f"measurements/{name}.json: scale {m.get('scale')}, "
@@ -196,6 +193,20 @@ def compose(results: ResultSet, judged: Sequence[JudgedClaim], figures: Sequence
         blocks += _figure_blocks([f for f in figures if f.spec.experiment == name], root)
         blocks += _diverged(results, name)
     return blocks
+
+
+def _derivations(results: ResultSet, tables: Sequence[TableResult]) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Derivations and proof checks", "derivations")]
+    derivation = results.root / "theory" / "derivations.md"
+    if derivation.is_file():
+        blocks.append(MarkdownText(derivation.read_text(encoding="utf-8")))
+    else:
+        blocks.append(Para(["theory/derivations.md not found: the derivation appendix is "
+                            "missing (run `dwmgrad-verify all`)."]))
+    if (results.root / "tables" / "derivations.tex").is_file():
+        blocks.append(Para(["LaTeX appendix: ", Link("tables/derivations.tex",
+                                                     "tables/derivations.tex")]))
+    return blocks + _section_tables(tables, ("theory", "checks"))
 
 
 def _section_tables(tables: Sequence[TableResult], sections: Sequence[str]) -> list[Block]:

@@ -108,6 +108,8 @@ class ResultSet:
     bounds: Source
     checks: Source
     stage_errors: Mapping[str, str] = field(default_factory=dict)
+    rerun: str = ""
+    """The command that writes every missing measurement (empty: each experiment's own)."""
 
     def measurement(self, name: str) -> dict[str, Any]:
         """The measurement dict of experiment ``name``: :class:`MissingResult` when it was
@@ -136,7 +138,7 @@ class ResultSet:
 
     def run_command(self, name: str) -> str:
         """The command that writes ``measurements/<name>.json`` into this directory."""
-        return f"dwmgrad-verify run {name} --out {self.root}"
+        return self.rerun or f"dwmgrad-verify run {name} --out {self.root}"
 
     def series(self, name: str) -> Mapping[str, Any]:
         node = self.measurement(name).get("series")
@@ -221,13 +223,15 @@ def _relative(path: Path, root: Path) -> Path:
         return path
 
 
-def load_results(root: Path, experiments: Iterable[str] = EXPERIMENT_NAMES) -> ResultSet:
+def load_results(root: Path, experiments: Iterable[str] = EXPERIMENT_NAMES,
+                 rerun: str = "") -> ResultSet:
     """Read every result file under ``root``; absent and corrupt files are recorded, not
-    raised."""
+    raised. ``rerun``: the command that writes every missing measurement (default: each
+    experiment's ``dwmgrad-verify run NAME``)."""
     root = Path(root)
     measurements = {
         name: _load_json(name, root, f"measurements/{name}.json",
-                         f"dwmgrad-verify run {name} --out {root}")
+                         rerun or f"dwmgrad-verify run {name} --out {root}")
         for name in experiments
     }
     bounds = _load_json("theory", root, BOUNDS_FILE, f"dwmgrad-verify theory --out {root}")
@@ -236,4 +240,4 @@ def load_results(root: Path, experiments: Iterable[str] = EXPERIMENT_NAMES) -> R
     stage_errors: dict[str, str] = {}
     if stages.present and isinstance(stages.content, Mapping):
         stage_errors = {str(k): str(v) for k, v in stages.content.items() if v}
-    return ResultSet(root, measurements, bounds, checks, stage_errors)
+    return ResultSet(root, measurements, bounds, checks, stage_errors, rerun)

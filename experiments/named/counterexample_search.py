@@ -172,10 +172,12 @@ class Found:
         return out
 
 
-def _walk(store: ResultStore, scale: Scale, run: Run | None) -> list[Found]:
-    """Every target's CMA-ES path; each generation from the store, or run by ``run``."""
+def _walk(store: ResultStore, scale: Scale, run: Run | None,
+          chosen: Sequence[Setting] | None = None) -> list[Found]:
+    """Every target's (or ``chosen``'s) CMA-ES path; each generation from the store, or run
+    by ``run``."""
     found = []
-    for target in targets(scale):
+    for target in targets(scale) if chosen is None else chosen:
         search, path = _new_search(scale), Found(target)
         for _ in range(GENERATIONS[scale]):
             points = search.ask()
@@ -249,11 +251,13 @@ def _plan(found: list[Found], scale: Scale) -> Plan:
     return Plan(sequences, candidates, offset_free, runs)
 
 
-def search(store: ResultStore, scale: str, run: Run) -> None:
-    """Run every target's search, then the replays (stored runs are not repeated)."""
-    chosen = check_scale(scale)
-    plan = _plan(_walk(store, chosen, run), chosen)
-    run(plan.specs(chosen))
+def search(store: ResultStore, scale: str, run: Run,
+           chosen: Sequence[Setting] | None = None) -> None:
+    """Run every target's (or only ``chosen``'s) search, then the replays (stored runs are
+    not repeated)."""
+    checked = check_scale(scale)
+    plan = _plan(_walk(store, checked, run, chosen), checked)
+    run(plan.specs(checked))
 
 
 @dataclass(frozen=True)
@@ -397,14 +401,33 @@ def _judge(found: list[Found], plan: Plan, records: list[RunRecord], scale: Scal
     return tuple(results)
 
 
+@dataclass(frozen=True)
+class Judged:
+    """A search read back from the store: the paths, the replay plan and its records, and
+    every target's result."""
+
+    found: list[Found]
+    plan: Plan
+    records: list[RunRecord]
+    results: tuple[TargetResult, ...]
+
+
+def judged(store: ResultStore, scale: Scale, chosen: Sequence[Setting] | None = None
+           ) -> Judged:
+    """Retrace the search of every target (or ``chosen``) from the stored records and judge
+    its replays (FileNotFoundError when a run is missing)."""
+    found = _walk(store, scale, None, chosen)
+    plan = _plan(found, scale)
+    records = _records(store, plan.specs(scale), None)
+    return Judged(found, plan, records, _judge(found, plan, records, scale, store))
+
+
 def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     chosen = resolve_scale(store, specs, scale)
-    found = _walk(store, chosen, None)
-    plan = _plan(found, chosen)
-    replay_specs = plan.specs(chosen)
-    records = _records(store, replay_specs, None)
+    done = judged(store, chosen)
+    found, plan, records = done.found, done.plan, done.records
     result = CounterexampleSearch(chosen, T0[chosen], SequenceSpace(PERIOD[chosen]),
-                                  _judge(found, plan, records, chosen, store))
+                                  done.results)
     series = {"T": [T0[chosen], HORIZON_FACTOR * T0[chosen]],
               "search_scores": {p.target.label: p.scores for p in found},
               "floor": {t.setting.label: [c.verdict.floor for c in t.candidates]

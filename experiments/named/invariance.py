@@ -93,8 +93,14 @@ def transforms(game: str) -> list[tuple[str, str, float]]:
 
 def spec(label: str, game: str, scale: Scale) -> RunSpec:
     optimizer, hyper = settings()[label]
+    return game_spec(optimizer, hyper, game, scale)
+
+
+def game_spec(optimizer: str, hyper: Mapping[str, Any], game: str, scale: Scale,
+              experiment: str = NAME) -> RunSpec:
+    """``optimizer`` with ``hyper`` on ``game`` and its transformed copies (one instance each)."""
     chosen = transforms(game)
-    return RunSpec(experiment=NAME, problem="metamorphic",
+    return RunSpec(experiment=experiment, problem="metamorphic",
                    problem_params={"base": game, "base_params": GAMES[game], "base_seed": 0,
                                    "transforms": [{"kind": k, "value": v} for _, k, v in chosen]},
                    optimizer=optimizer, hyperparameters=hyper,

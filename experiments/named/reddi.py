@@ -90,7 +90,7 @@ def summarise(record: RunRecord) -> ReddiRun:
                     T=horizon)
 
 
-def _thin_series(record: RunRecord) -> dict[str, list[Any]]:
+def thin_series(record: RunRecord) -> dict[str, list[Any]]:
     x = np.median(record.vector("x")[:, :, 0], axis=0)
     idx = np.unique(np.geomspace(1, x.size, SERIES_POINTS).round().astype(int)) - 1
     return {"t": (idx + 1).tolist(), "x": finite_list(x[idx]),
@@ -110,7 +110,7 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         labelled[construction] = loaded
         records += loaded.values()
         runs[construction] = {label: summarise(r) for label, r in loaded.items()}
-        series[construction] = {label: _thin_series(r) for label, r in loaded.items()}
+        series[construction] = {label: thin_series(r) for label, r in loaded.items()}
     metrics = ReddiMetrics(**runs, expected=ReddiExpected(
         theorem1_regret_over_T=(2 * C - 4) / 3, adam_x=1.0, amsgrad_x=-1.0))
     return envelope(NAME, chosen, records, metrics, series, labelled)

@@ -92,6 +92,11 @@ def _check_plugin_claims() -> None:
 on_discovered(_check_plugin_claims)
 
 
-def judge(results: ResultSet) -> list[JudgedClaim]:
-    """Every registered claim with its verdict, in registry order."""
-    return [JudgedClaim(c, c.evaluate(results)) for c in claims()]
+def judge(results: ResultSet, chosen: tuple[Claim, ...] | None = None) -> list[JudgedClaim]:
+    """Every claim of ``chosen`` (default: every registered claim, :func:`claims`) with its
+    verdict, in order; ids must be unique."""
+    judged = claims() if chosen is None else chosen
+    ids = [c.id for c in judged]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate claim ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return [JudgedClaim(c, c.evaluate(results)) for c in judged]

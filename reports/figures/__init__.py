@@ -18,11 +18,12 @@ FIGURES: tuple[FigureSpec, ...] = (
 )
 
 
-def render_all(results: ResultSet, out_dir: Path) -> list[FigureResult]:
-    names = [f.name for f in FIGURES]
+def render_all(results: ResultSet, out_dir: Path,
+               specs: tuple[FigureSpec, ...] = FIGURES) -> list[FigureResult]:
+    names = [f.name for f in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate figure names: {names}")
-    return [render(spec, results, Path(out_dir)) for spec in FIGURES]
+    return [render(spec, results, Path(out_dir)) for spec in specs]
 
 
 __all__ = ["FIGURES", "FigureResult", "FigureSpec", "render_all"]

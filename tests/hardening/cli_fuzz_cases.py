@@ -149,6 +149,27 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
     cases += bench_cases(tmp, rng, benchmarks, optimizers)
     cases += replay_cases(tmp)
     cases += verify_results_cases(tmp)
+    cases += audit_cases(tmp, rng, out)
+    return cases
+
+
+def audit_cases(tmp: Path, rng: random.Random, out: str) -> list[BadCall]:
+    """Optimizers that do not import or are not optimizers, options that are not a JSON
+    object the class accepts, bad scales, worker counts and output directories."""
+    good = ("--optimizer", "torch.optim:Adagrad")
+    optimizers = ["nosuch:X", "torch.optim", "torch.optim:NoSuch", "torch.nn:Linear",
+                  "math:pi", ":Adagrad", "torch.optim:", "torch..optim:Adagrad"]
+    cases = [BadCall(("audit", "--optimizer", name, "--out", out), name) for name in optimizers]
+    options = ["notjson", "[0.1]", "0.1", '"lr"', '{"lr": NaN}', '{"lr": Infinity}',
+               '{"lr": "fast"}', '{"nosuch": 1}', '{"lr": -1}', "{'lr': 0.1}"]
+    cases += [BadCall(("audit", *good, "--options", text, "--out", out), text)
+              for text in options]
+    for _ in range(5):
+        scale = random_word(rng, {"quick", "full"})
+        cases.append(BadCall(("audit", *good, "--scale", scale, "--out", out), scale))
+    cases += [BadCall(("audit", *good, "--workers", count, "--out", out), count)
+              for count in BAD_COUNTS]
+    cases += [BadCall(("audit", *good, "--out", path), path) for path in bad_paths(tmp)]
     return cases
 
 

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 WORK = [
     ("theory.cli", "describe"), ("theory.cli", "write_results"),
     ("proofs_check.cli", "write_results"),
-    ("experiments.api", "run_specs"),
+    ("experiments.api", "run_specs"), ("experiments.audit.battery", "run_battery"),
     ("reports.build", "build_report"),
     ("benchmarks.optimizers", "measure"), ("benchmarks.engine", "run_engine_benchmark"),
     ("benchmarks.suite", "run_suite"), ("benchmarks.blocks", "measure_threads"),
@@ -152,6 +152,7 @@ def test_every_bad_command_line_is_one_clear_error_before_any_work(
 
 @pytest.mark.parametrize("argv", [
     ("theory",), ("check",), ("run", "lessard_cycle"), ("all",), ("report",),
+    ("audit", "--optimizer", "torch.optim:Adagrad", "--options", '{"lr": 0.1}'),
     ("bench", "optimizers", "--numel", "64", "--tensors", "2", "--repeats", "1"),
 ])
 def test_control_valid_command_lines_reach_the_work(argv: tuple[str, ...], fuzz_dir: Path,
@@ -160,7 +161,7 @@ def test_control_valid_command_lines_reach_the_work(argv: tuple[str, ...], fuzz_
     """The tripwires are in the path of real work: a valid command line trips one."""
     out = fuzz_dir / "control"
     out.mkdir(exist_ok=True)
-    extra = ("--out", str(out)) if argv[0] in ("run", "all", "report") else ()
+    extra = ("--out", str(out)) if argv[0] in ("run", "all", "report", "audit") else ()
     with pytest.raises(WorkStarted):
         main([*argv, *extra])
     assert tripwires

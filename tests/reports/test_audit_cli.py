@@ -1,0 +1,46 @@
+"""`dwmgrad-verify audit`: bad input is one line naming the value, exit 2, before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dwmgrad_verify.cli import main
+
+BAD = [
+    (["--optimizer", "nosuch:X"], "--optimizer 'nosuch:X': cannot import module 'nosuch'"),
+    (["--optimizer", "torch.optim"], "--optimizer 'torch.optim' is not an import path"),
+    (["--optimizer", "torch.optim:NoSuch"], "has no 'NoSuch'"),
+    (["--optimizer", "torch.nn:Linear"], "not a subclass of torch.optim.Optimizer"),
+    (["--optimizer", "torch.optim:Adagrad", "--options", "notjson"],
+     "--options 'notjson' is not valid JSON"),
+    (["--optimizer", "torch.optim:Adagrad", "--options", '{"lr": NaN}'],
+     "NaN is not a finite number"),
+    (["--optimizer", "torch.optim:Adagrad", "--options", "[0.1]"],
+     "--options '[0.1]' is a JSON list; expected a JSON object"),
+    (["--optimizer", "torch.optim:Adagrad", "--options", '{"lr": "fast"}'],
+     "rejected by torch.optim:Adagrad"),
+    (["--optimizer", "torch.optim:Adagrad", "--options", '{"nosuch": 1}'],
+     "unexpected keyword argument 'nosuch'"),
+    (["--optimizer", "torch.optim:Adagrad", "--scale", "huge"], "--scale 'huge' is not valid"),
+    (["--optimizer", "torch.optim:Adagrad", "--workers", "0"], "--workers"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_is_one_line_exit_2_before_any_work(
+        args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import experiments.audit.battery as battery
+
+    def no_work(*_: object, **__: object) -> None:
+        raise AssertionError("the battery started on bad input")
+
+    monkeypatch.setattr(battery, "run_battery", no_work)
+    out = tmp_path / "out"
+    assert main(["audit", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("dwmgrad-verify audit: error: ") and message in err
+    assert not out.exists()
