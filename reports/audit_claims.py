@@ -8,6 +8,8 @@ They read the ``measurements/audit_*.json`` records (:mod:`experiments.measureme
 
 from __future__ import annotations
 
+import re
+
 from experiments.measurements.audit import (
     AuditCostMetrics,
     AuditInvarianceMetrics,
@@ -197,12 +199,17 @@ def bound_verdict(rows: list[BoundRow], name: str) -> Verdict:
                    f"{best.ratio_max:.3g} ({best.problem}, T = {best.T})", evidence)
 
 
+def bound_claim_id(name: str) -> str:
+    """The claim id of user bound ``name`` (claim ids are lower-case letters, digits and -)."""
+    return "audit-bound-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed")
+
+
 def bound_claim(name: str, latex: str, reference: str) -> Claim:
     def rule(r: ResultSet) -> Verdict:
         m = r.record(AuditRegretMetrics)
         return bound_verdict([row for row in m.bound_rows if row.bound == name], name)
 
-    return Claim(f"audit-bound-{name}", f"User bound {name}",
+    return Claim(bound_claim_id(name), f"User bound {name}",
                  ClaimSource("literature", reference or "registered by the user", latex),
                  f"For every seed, problem and horizon of the regret suite, R_T <= {latex}.",
                  (name,), ("audit_regret",), ("audit_regret",), rule)

@@ -95,12 +95,17 @@ def audit(optimizer: str, options: Mapping[str, Any], out: str | os.PathLike[str
         raise UsageError(f"--scale {scale!r} is not valid; expected one of: {', '.join(SCALES)}")
     target = check_target(optimizer, options)
     from experiments.audit import battery, regret
+    from reports.audit_claims import bound_claim_id
 
     for bound in bounds:
         try:
             regret.check_bound(bound, target)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    ids = [bound_claim_id(b.name) for b in bounds]
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"bound names {[b.name for b in bounds]} give the claim ids {ids}; "
+                         "expected distinct names")
     root = result_dir(out, option="--out")
     from experiments.executors import make_executor
     from experiments.named.common import check_scale

@@ -88,6 +88,7 @@ def test_one_claim_per_user_bound_is_listed(tmp_path: Path) -> None:
     r = results(tmp_path, regret_record({"online_linear": RateFit(0.5, 0.4, 0.6, "")}))
     ids = [c.id for c in rules.audit_claims(r)]
     assert ids[-1] == "audit-bound-b" and len(ids) == len(rules.FIXED) + 1
+    assert rules.bound_claim_id("Adagrad_DHS 2011") == "audit-bound-adagrad-dhs-2011"
     assert rules.audit_claims(load_results(tmp_path / "empty", SECTIONS)) == rules.FIXED
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,30 @@ def test_bad_input_is_one_line_exit_2_before_any_work(
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("dwmgrad-verify audit: error: ") and message in err
     assert not out.exists()
+
+
+def _bound(name: str, symbol: str = "S") -> object:
+    import sympy as sp
+
+    from theory.core import Bound
+
+    s = sp.Symbol(symbol, positive=True)
+    return Bound(name, "R_T", 2 * s, {s: "meaning"}, (), "upper", "test")
+
+
+@pytest.mark.parametrize(("bounds", "message"), [
+    ([_bound("a_b"), _bound("a-b")], "expected distinct names"),
+    ([_bound("b", "K")], "uses symbol(s) ['K']"),
+])
+def test_bad_user_bounds_are_refused_before_any_work(
+        bounds: list[object], message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import experiments.audit.battery as battery
+    from reports.audit_command import audit
+    from verify_io.errors import UsageError
+
+    monkeypatch.setattr(battery, "run_battery", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(UsageError, match=re.escape(message)):
+        audit("torch.optim:Adagrad", {"lr": 0.1}, tmp_path / "out",
+              bounds=bounds)  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
