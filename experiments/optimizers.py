@@ -70,6 +70,23 @@ def check_optimizer_name(name: str) -> None:
                          f"{', '.join(optimizer_names())} or an import path PKG.MOD:CLASS")
 
 
+def check_steps(name: str, hyper: Mapping[str, Any]) -> None:
+    """ValueError naming ``hyper`` unless optimizer ``name`` accepts it and takes two finite
+    steps from finite gradients on a small parameter (one instance, float64)."""
+    param = torch.zeros(1, 3, dtype=torch.float64, requires_grad=True)
+    try:
+        optimizer = RunOptimizer(name, param, hyper, horizon=2)
+        for _ in range(2):
+            param.grad = torch.tensor([[1.0, -2.0, 0.5]], dtype=torch.float64)
+            optimizer.step(torch.ones(1, dtype=torch.float64))
+    except Exception as exc:  # noqa: BLE001 - any rejection is reported as the user's input
+        raise ValueError(f"options {dict(hyper)!r} rejected by {name}: "
+                         f"{type(exc).__name__}: {exc}") from None
+    if not bool(torch.isfinite(param).all()):
+        raise ValueError(f"options {dict(hyper)!r}: {name} made a non-finite step from finite "
+                         "gradients")
+
+
 class RunOptimizer:
     """One optimizer over a single (B, d) parameter tensor, B independent instances."""
 

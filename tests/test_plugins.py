@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
+from dwmgrad.hyperparams import lr_row, table
 from dwmgrad.registry import OPTIMIZER_REGISTRY, register_optimizer
 from experiments.named import register_experiment
 from experiments.problems import PROBLEMS, Problem, register_problem
@@ -167,3 +169,40 @@ def test_an_install_free_plugin_in_the_current_directory_is_found(tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     rows = {row["name"]: row for row in json.loads(proc.stdout)}
     assert rows["MyAdagrad"]["source"] == "--plugin my_adagrad"
+
+
+class LossScaled(torch.optim.Optimizer):
+    """x <- x - lr * loss * g: a loss-aware step (raises without the loss)."""
+
+    def __init__(self, params: object, lr: float = 0.1) -> None:
+        super().__init__(params, {"lr": lr})  # type: ignore[arg-type]
+
+    @torch.no_grad()
+    def step(self, closure: object = None, loss: torch.Tensor | None = None) -> None:
+        if loss is None:
+            raise ValueError("LossScaled needs the loss")
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.sub_(group["lr"] * loss * p.grad)
+
+
+def test_a_loss_aware_plugin_optimizer_gets_each_instance_its_own_loss() -> None:
+    """A plugin optimizer registered with ``needs_loss=True`` (default ``separate``
+    instances) steps each instance with that instance's loss: a batched run equals its
+    instances run alone (a step given the batch's losses, or none, would not)."""
+    from experiments.runner import run_spec
+    from experiments.spec import RunSpec
+
+    register_optimizer("LossScaled", LossScaled, hyperparameters=table(lr_row()),
+                       example_kwargs={"lr": 0.1}, needs_loss=True)
+    try:
+        spec = RunSpec(experiment="t", problem="online_quadratic", optimizer="LossScaled",
+                       problem_params={"d": 3}, hyperparameters={"lr": 0.05}, seeds=(0, 1, 2),
+                       horizon=10)
+        batched = run_spec(spec)
+        for i, seed in enumerate(spec.seeds):
+            alone = run_spec(spec.with_changes(seeds=[seed]))
+            np.testing.assert_array_equal(alone.losses[0], batched.losses[i])
+        assert len({float(row[-1]) for row in batched.losses}) == 3
+    finally:
+        del OPTIMIZER_REGISTRY["LossScaled"]

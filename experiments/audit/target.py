@@ -1,4 +1,4 @@
-"""The audited optimizer: an import path and its constructor options."""
+"""The audited optimizer: a registered name or an import path, and its constructor options."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from experiments.measurements.audit import Audited
+from experiments.named import cost_scaling, online
 from experiments.named.counterexample_criterion import Setting
 from experiments.spec import RunSpec
+
+COMPARATORS = ("AMSGrad", online.ANALYSED, cost_scaling.REFERENCE)
+"""Labels of the battery's own comparators (the search's controls, the cost reference)."""
 
 
 @dataclass(frozen=True)
 class Target:
-    """``optimizer`` is ``PKG.MOD:CLASS`` (:mod:`experiments.external`); ``options`` its
-    constructor keywords, canonicalised like every spec's hyperparameters."""
+    """``optimizer`` is a registered name or ``PKG.MOD:CLASS`` (:mod:`experiments.external`);
+    ``options`` its constructor keywords, canonicalised like every spec's hyperparameters."""
 
     optimizer: str
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -27,8 +31,11 @@ class Target:
 
     @property
     def label(self) -> str:
-        """The class name, as the report names the optimizer."""
-        return self.optimizer.rpartition(":")[2]
+        """The class or registered name, as the report names the optimizer; ``NAME
+        (audited)`` when a comparator of the battery has that label (auditing AMSGrad or SGD
+        must not merge its series with the comparator's)."""
+        name = self.optimizer.rpartition(":")[2]
+        return f"{name} (audited)" if name in COMPARATORS else name
 
     def options_json(self) -> str:
         return json.dumps(RunSpec(experiment="audit", problem="online_linear",

@@ -59,7 +59,7 @@ from experiments.named.counterexample_criterion import (
     replay_spec,
 )
 from experiments.named.sequence_space import Search, SequenceSpace
-from experiments.optimizers import package_optimizers
+from experiments.optimizers import registry
 from experiments.problems.periodic import gradient_bound
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
@@ -112,7 +112,7 @@ def controls(target: Setting) -> tuple[Setting, ...]:
 
 
 def reads_losses(setting: Setting) -> bool:
-    info = package_optimizers().get(setting.optimizer)
+    info = registry().get(setting.optimizer)
     return bool(info is not None and info.needs_loss)
 
 

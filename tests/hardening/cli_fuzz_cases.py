@@ -149,17 +149,24 @@ def generate(tmp: Path, *, lists: set[str], experiments: set[str], scales: set[s
     cases += bench_cases(tmp, rng, benchmarks, optimizers)
     cases += replay_cases(tmp)
     cases += verify_results_cases(tmp)
-    cases += audit_cases(tmp, rng, out)
+    cases += audit_cases(tmp, rng, out, optimizers)
     return cases
 
 
-def audit_cases(tmp: Path, rng: random.Random, out: str) -> list[BadCall]:
-    """Optimizers that do not import or are not optimizers, options that are not a JSON
-    object the class accepts, bad scales, worker counts and output directories."""
+def audit_cases(tmp: Path, rng: random.Random, out: str,
+                registered: set[str]) -> list[BadCall]:
+    """Optimizers that are not registered, do not import or are not optimizers, options that
+    are not a JSON object the optimizer accepts, bounds that are not registered, bad scales,
+    worker counts and output directories."""
     good = ("--optimizer", "torch.optim:Adagrad")
     optimizers = ["nosuch:X", "torch.optim", "torch.optim:NoSuch", "torch.nn:Linear",
                   "math:pi", ":Adagrad", "torch.optim:", "torch..optim:Adagrad"]
+    optimizers += [word for word in (random_word(rng, registered) for _ in range(5)) if word]
     cases = [BadCall(("audit", "--optimizer", name, "--out", out), name) for name in optimizers]
+    cases += [BadCall(("audit", "--optimizer", "Adam", "--options", text, "--out", out), text)
+              for text in ('{"lr": -1}', '{"betas": [0.9]}', '{"amsgrad": true}')]
+    cases += [BadCall(("audit", *good, "--bound", name, "--out", out), name)
+              for name in ("nosuch", "dwmgrad_regret")]
     options = ["notjson", "[0.1]", "0.1", '"lr"', '{"lr": NaN}', '{"lr": Infinity}',
                '{"lr": "fast"}', '{"nosuch": 1}', '{"lr": -1}', "{'lr': 0.1}"]
     cases += [BadCall(("audit", *good, "--options", text, "--out", out), text)

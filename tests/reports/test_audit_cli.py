@@ -11,7 +11,8 @@ from dwmgrad_verify.cli import main
 
 BAD = [
     (["--optimizer", "nosuch:X"], "--optimizer 'nosuch:X': cannot import module 'nosuch'"),
-    (["--optimizer", "torch.optim"], "--optimizer 'torch.optim' is not an import path"),
+    (["--optimizer", "torch.optim"], "--optimizer 'torch.optim' is neither a registered "
+                                     "optimizer"),
     (["--optimizer", "torch.optim:NoSuch"], "has no 'NoSuch'"),
     (["--optimizer", "torch.nn:Linear"], "not a subclass of torch.optim.Optimizer"),
     (["--optimizer", "torch.optim:Adagrad", "--options", "notjson"],
@@ -26,6 +27,13 @@ BAD = [
      "unexpected keyword argument 'nosuch'"),
     (["--optimizer", "torch.optim:Adagrad", "--scale", "huge"], "--scale 'huge' is not valid"),
     (["--optimizer", "torch.optim:Adagrad", "--workers", "0"], "--workers"),
+    (["--optimizer", "NoSuch"], "--optimizer 'NoSuch' is neither a registered optimizer"),
+    (["--optimizer", "Adam", "--options", '{"lr": -1}'], "rejected by Adam: ValueError: "
+     "Invalid lr: -1"),
+    (["--optimizer", "Adam", "--options", '{"amsgrad": true}'], "fixed to {'amsgrad': False}"),
+    (["--optimizer", "Adam", "--bound", "nosuch"], "--bound 'nosuch' is not a registered bound"),
+    (["--optimizer", "Adam", "--bound", "dwmgrad_regret"],
+     "bound 'dwmgrad_regret' uses symbol(s) ['alpha',"),
 ]
 
 
@@ -72,3 +80,42 @@ def test_bad_user_bounds_are_refused_before_any_work(
         audit("torch.optim:Adagrad", {"lr": 0.1}, tmp_path / "out",
               bounds=bounds)  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_registered_optimizer_and_bound_reach_the_battery(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--optimizer NAME`` audits a registered optimizer, ``--bound NAME`` passes the
+    registered bound (here put in the registry as a plugin would) to the battery."""
+    import experiments.audit.battery as battery
+    from theory.registry import BOUND_REGISTRY, bounds
+
+    class Started(Exception):
+        pass
+
+    seen: dict[str, object] = {}
+
+    def started(target: object, store: object, scale: str, executor: object,
+                chosen: list[object], progress: bool) -> None:
+        seen.update(target=target, bounds=chosen)
+        raise Started
+
+    bounds()                                      # the built-ins first
+    user = _bound("my_bound")
+    monkeypatch.setitem(BOUND_REGISTRY, "my_bound", user)
+    monkeypatch.setattr(battery, "run_battery", started)
+    with pytest.raises(Started):
+        main(["audit", "--optimizer", "HeavyBall", "--options", '{"lr": 0.05}',
+              "--bound", "my_bound", "--out", str(tmp_path / "out")])
+    assert seen["bounds"] == [user]
+    assert seen["target"].optimizer == "HeavyBall"  # type: ignore[attr-defined]
+    assert seen["target"].label == "HeavyBall"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("optimizer", "label"), [
+    ("AMSGrad", "AMSGrad (audited)"), ("torch.optim:SGD", "SGD (audited)"),
+    ("HeavyBall", "HeavyBall"), ("torch.optim:Adagrad", "Adagrad")])
+def test_an_audited_optimizer_is_never_labelled_as_a_comparator(optimizer: str,
+                                                                 label: str) -> None:
+    from experiments.audit.target import Target
+
+    assert Target(optimizer, {"lr": 0.01}).label == label
