@@ -22,8 +22,9 @@ from experiments.measurements.audit import (
 from reports.audit_claims import audit_claims
 from reports.contents import ReportContents
 from reports.document import Cell, Math, Table
+from reports.figures.canvas import FigureSpec
 from reports.figures.online import CONSTRUCTIONS
-from reports.figures.style import FigureSpec, floats, series_xy
+from reports.figures.style import floats, series_xy
 from reports.results import MissingResult, ResultSet
 from reports.tables import TableSpec, num
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from reports.figures.style import FigureSpec
+from reports.figures.canvas import FigureSpec
 from reports.results import ResultSet
 from reports.tables import TableSpec
 from reports.verdicts import Claim

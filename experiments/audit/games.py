@@ -88,7 +88,8 @@ def measure_invariance(store: ResultStore, target: Target, scale: Scale) -> dict
     table = audit.table()[target.label]
     result = AuditInvarianceMetrics(
         target.audited(), audit.horizon, table,
-        tuple(InvarianceRow(r.game, r.transform, finite_or_none(r.worst), r.kind)
+        tuple(InvarianceRow(r.game, r.transform, finite_or_none(invariance.worst_change(r)),
+                           invariance.row_class(r))
               for r in rows))
     series = audit.series()
     series["worst_change"] = [finite_list(row) for row in series["worst_change"]]

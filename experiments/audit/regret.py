@@ -130,8 +130,8 @@ def user_bound(bound: Bound) -> UserBound:
 
 def _tail_fit(grid: list[int], regret: np.ndarray) -> RateFit:
     fit = dwmgrad_regret.power_fit(grid, regret, max(dwmgrad_regret.FIT_FROM, grid[-1] // 10))
-    return RateFit(fit.get("slope"), fit.get("ci_low"), fit.get("ci_high"),
-                   str(fit.get("note", f"tail fit over T in {fit.get('fit_T')}")))
+    return RateFit(fit.slope, fit.ci_low, fit.ci_high,
+                   fit.note or f"tail fit over T in {list(fit.fit_T or ())}")
 
 
 def measure(store: ResultStore, target: Target, scale: Scale,

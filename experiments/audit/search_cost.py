@@ -39,11 +39,10 @@ def search(store: ResultStore, target: Target, scale: Scale, run: Run) -> None:
 def measure_search(store: ResultStore, target: Target, scale: Scale) -> dict[str, Any]:
     done = counterexample_search.judged(store, scale, [target.setting()])
     (result,) = done.results
-    entry = result.as_dict(counterexample_search.T0[scale])
-    summary = counterexample_search.TargetSummary.of(target.label, entry)
-    record = AuditSearchMetrics(target.audited(), summary.found, int(entry["n_found"]),
-                                summary.evaluations, summary.avg_regret_by_T, summary.final_x,
-                                summary.conditions, summary.replay, CRITERION_TEXT)
+    entry = result.entry(counterexample_search.T0[scale])
+    record = AuditSearchMetrics(target.audited(), entry.found, entry.n_found, entry.evaluations,
+                                entry.avg_regret_by_T, entry.final_x, entry.conditions,
+                                entry.replay, CRITERION_TEXT)
     series = {"search_scores": {target.label: done.found[0].scores}}
     return envelope(SEARCH, scale, done.records, record, series)
 

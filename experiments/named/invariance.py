@@ -20,6 +20,7 @@ shown to pass where invariance is known and to flag what is not invariant.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
