@@ -22,7 +22,7 @@ from experiments.measurements.audit import (
 from experiments.named.invariance import CLASSES, OFFSETS
 from reports.claims.common import fmt, fmt_map
 from reports.results import InvalidData, MissingResult, ResultSet
-from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict
+from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict, bound_ids
 
 LINEAR_SLOPE = 0.95
 """A tail regret slope whose whole interval is at or above this is linear regret."""
@@ -212,7 +212,7 @@ def bound_claim(name: str, latex: str, reference: str) -> Claim:
     return Claim(bound_claim_id(name), f"User bound {name}",
                  ClaimSource("literature", reference or "registered by the user", latex),
                  f"For every seed, problem and horizon of the regret suite, R_T <= {latex}.",
-                 (name,), ("audit_regret",), ("audit_regret",), rule)
+                 bound_ids(name), ("audit_regret",), ("audit_regret",), rule)
 
 
 FIXED: tuple[Claim, ...] = (

@@ -206,3 +206,26 @@ def test_a_loss_aware_plugin_optimizer_gets_each_instance_its_own_loss() -> None
         assert len({float(row[-1]) for row in batched.losses}) == 3
     finally:
         del OPTIMIZER_REGISTRY["LossScaled"]
+
+
+@pytest.mark.parametrize("theory", [("bound:nosuch",), ("dwmgrad_regret",)])
+def test_a_plugin_claim_on_an_unregistered_id_is_refused(
+        theory: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin claim's ``theory`` must hold registered ids (``bound:NAME``), like the
+    built-in claims': an unknown bound, or a bound's bare name, stops the plugin."""
+    from reports.claims import CLAIM_REGISTRY
+
+    module = f"dwmgrad_bad_claim_{len(theory[0])}"
+    (tmp_path / f"{module}.py").write_text(
+        "from reports.claims import register_claim\n"
+        "from reports.verdicts import Claim, ClaimSource, Verdict\n"
+        f"register_claim(Claim('bad-claim', 't', ClaimSource('derived', 'd', 's'), 's',\n"
+        f"                     {theory!r}, ('lessard_cycle',), (),\n"
+        "                     lambda r: Verdict('holds', '')))\n")
+    monkeypatch.setenv(PLUGINS_ENV, "")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(PluginError, match=rf"claim 'bad-claim' rests on \['{theory[0]}'\]"):
+            discover([module])
+    finally:
+        CLAIM_REGISTRY.pop("bad-claim", None)

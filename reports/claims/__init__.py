@@ -24,7 +24,7 @@ from types import ModuleType
 from experiments.named import EXPERIMENTS
 from reports.claims import aida, cost, demon, dwmgrad, heavy_ball, invariance, proofs, reddi
 from reports.results import ResultSet
-from reports.verdicts import Claim, JudgedClaim
+from reports.verdicts import Claim, JudgedClaim, bound_ids, proof_ids
 from verify_io.plugins import PluginError, Registry, built_in, on_discovered
 
 SUBJECTS: tuple[ModuleType, ...] = (dwmgrad, cost, heavy_ball, reddi, invariance, demon, aida,
@@ -69,7 +69,8 @@ def claims() -> tuple[Claim, ...]:
 
 
 def _check_plugin_claims() -> None:
-    """A plugin claim's experiments, bounds and proofs must be registered (by name)."""
+    """A plugin claim's experiments must be registered, and its ``theory`` ids name registered
+    bounds and proofs (``bound:NAME``, ``proof:NAME``, like the built-in claims')."""
     from proofs_check.registry import proof_names
     from theory.registry import bounds
 
@@ -82,11 +83,13 @@ def _check_plugin_claims() -> None:
             raise PluginError(f"plugin {origin.where} ({origin.how}): claim {claim.id!r} rests on "
                               f"experiment(s) {unknown}; registered: {sorted(EXPERIMENTS)}")
         if known_bounds is None:
-            known_bounds = {b.name for b in bounds()} | set(proof_names())
+            known_bounds = set(bound_ids(*(b.name for b in bounds()))) | set(
+                proof_ids(*proof_names()))
         missing = [t for t in claim.theory if t not in known_bounds]
         if missing:
             raise PluginError(f"plugin {origin.where} ({origin.how}): claim {claim.id!r} rests on "
-                              f"bound(s) or proof(s) {missing}, not registered")
+                              f"{missing}; expected ids of registered bounds and proofs "
+                              "('bound:NAME', 'proof:NAME', reports.verdicts.bound_ids)")
 
 
 on_discovered(_check_plugin_claims)

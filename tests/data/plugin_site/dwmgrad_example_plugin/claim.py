@@ -6,7 +6,7 @@ from dwmgrad_example_plugin.bound import PLATEAU
 from dwmgrad_example_plugin.measurement import PlateauMetrics
 from reports.claims import register_claim
 from reports.results import ResultSet
-from reports.verdicts import Claim, ClaimSource, Evidence, Verdict
+from reports.verdicts import Claim, ClaimSource, Evidence, Verdict, bound_ids
 
 
 def plateau_rule(results: ResultSet) -> Verdict:
@@ -24,7 +24,7 @@ register_claim(Claim(
     title="Sign descent settles within d L lr^2 / 2 of f* (test plugin)",
     source=ClaimSource("derived", "tests/data/plugin_site", "the plateau bound"),
     statement="After ||x_0||_inf / lr steps, sign descent keeps f(x_T) - f* <= d L lr^2 / 2.",
-    theory=("sign_descent_plateau",),
+    theory=bound_ids("sign_descent_plateau"),
     experiments=("example_sign_descent",),
     figures=(),
     rule=plateau_rule,
