@@ -24,6 +24,10 @@ from reports.results import load_results
 from reports.schema import load_schema, validate_claims
 from reports.tables import TABLES
 
+# Every test of this module that uses the shared built_report runs in one xdist worker, so
+# the report (about 23 s of CPU) is built once per run, not once per worker.
+pytestmark = pytest.mark.xdist_group("built_report")
+
 REQUIRED_CLAIMS = {
     "dwmgrad-convergence-published", "dwmgrad-convergence-analysed", "dwmgrad-cost-linear",
     "dwmgrad-faster-small-scale", "polyak-rate", "lessard-cycle", "reddi-adam-failure",

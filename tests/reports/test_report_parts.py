@@ -18,6 +18,10 @@ from reports.markup import inline_latex, latex_escape, markdown_html, mathml
 from reports.readme_snippet import COMMAND, write_section
 from reports.results import load_results
 
+# Every test of this module that uses the shared built_report runs in one xdist worker, so
+# the report (about 23 s of CPU) is built once per run, not once per worker.
+pytestmark = pytest.mark.xdist_group("built_report")
+
 
 def test_the_caption_names_the_hyperparameters_once_or_per_panel() -> None:
     assert settings_caption({"a": {"Adam": {"lr": 0.001, "betas": (0.9, 0.999)}, "GD": {}},
