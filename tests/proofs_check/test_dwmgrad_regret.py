@@ -12,7 +12,6 @@ from proofs_check import dwmgrad_regret as dr
 from proofs_check import dwmgrad_trajectories as runs
 from proofs_check.core import check_trajectory, relative_slack
 
-
 SLOW_STEPS = {"L10", "rate"}
 """Steps whose check takes 13 s and 6 s of CPU (sympy simplify): in CI's slow step, and in
 every `check` and `all`."""
