@@ -7,7 +7,9 @@
 - linear rates ``e_k ~ c * rho^k`` fitted on a window of steps, plainly or allowing the
   Jordan-block factor ``e_k ~ c * k^p * rho^k`` that heavy ball shows at the extreme
   eigenvalues (algorithms.md §2);
-- steps to reach a threshold, and a bootstrap interval of a statistic over seeds.
+- steps to reach a threshold, and a bootstrap interval of a statistic over seeds;
+- the step at which a run diverged (:func:`diverged_steps`, the one definition every sweep
+  uses).
 
 Every function takes numpy arrays and returns plain floats or small frozen dataclasses with
 ``as_dict()`` so that measurements are JSON-able.
@@ -220,6 +222,29 @@ def steps_to_threshold(curves: ArrayLike, threshold: float) -> NDArray[np.int64]
     hit = c <= threshold
     first = np.argmax(hit, axis=1)
     return np.where(hit.any(axis=1), first, -1).astype(np.int64)
+
+
+BLOWUP = 1e10
+"""A value above BLOWUP times its size at step 1 has blown up (:func:`diverged_steps`)."""
+
+
+def diverged_steps(curves: ArrayLike, blowup: float = BLOWUP) -> NDArray[np.int64]:
+    """The step (1-based, like the runner's ``diverged_at``) at which each curve (row: one
+    seed's f - f* or loss per step) diverged: the first value that is not finite or exceeds
+    ``blowup`` times the absolute value at step 1; 0 where the curve never does. A curve
+    starting at 0 diverges only by a non-finite value."""
+    c = _as_2d(curves, "curves")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(c) | ((c[:, :1] != 0) & (np.abs(c) > blowup * np.abs(c[:, :1])))
+    return np.where(bad.any(axis=1), bad.argmax(axis=1) + 1, 0).astype(np.int64)
+
+
+def first_divergence(curves: ArrayLike, blowup: float = BLOWUP) -> int | None:
+    """The step at which the first of the curves diverged (:func:`diverged_steps`); None
+    when none did: the step a sweep records for one setting over its seeds."""
+    steps = diverged_steps(curves, blowup)
+    hit = steps[steps > 0]
+    return int(hit.min()) if hit.size else None
 
 
 def log10_spread(values: ArrayLike, low_q: float = 0.05, high_q: float = 0.95) -> float:

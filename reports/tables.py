@@ -162,28 +162,42 @@ def faster_table(r: ResultSet) -> Table:
                  "tab:faster")
 
 
-def _sweep_table(xs: tuple[float, ...], x_name: str, curves: Mapping[str, tuple[float | None,
-                                                                              ...]],
-                 caption: str, label: str) -> Table:
-    rows = [[name] + ["diverged" if v is None else num(v, 3) for v in ys]
-            for name, ys in sorted(curves.items())]
-    return Table([f"optimizer \\ {x_name}"] + [num(x) for x in xs], rows, caption, label)
+def _sweep_table(xs: tuple[float, ...], x_name: str,
+                 curves: Mapping[str, tuple[tuple[float | None, ...], tuple[int | None, ...]]],
+                 caption: str, label: str, extra: Mapping[str, Mapping[str, str]] | None = None
+                 ) -> Table:
+    """One row per optimizer: its final value per setting ("diverged at step k" where it
+    diverged), then the ``extra`` columns (column -> optimizer -> text)."""
+    columns = dict(extra or {})
+    rows = [[name] + [f"diverged at step {k}" if k is not None else num(v, 3)
+                      for v, k in zip(ys, steps, strict=True)]
+            + [columns[c].get(name, "-") for c in columns]
+            for name, (ys, steps) in sorted(curves.items())]
+    return Table([f"optimizer \\ {x_name}"] + [num(x) for x in xs] + list(columns), rows,
+                 caption, label)
 
 
 def demon_table(r: ResultSet) -> Table:
     sweep = r.record(EmpiricalMetrics).demon_momentum_robustness
     return _sweep_table(sweep.betas, "betas",
-                        {n: e.final_loss_by_beta for n, e in sweep.optimizers.items()},
+                        {n: (e.final_loss_by_beta, e.diverged_at_step_by_beta)
+                         for n, e in sweep.optimizers.items()},
                         "Final MLP loss over the momentum setting (Demon: beta_init).",
                         "tab:demon")
 
 
 def ahb_table(r: ResultSet) -> Table:
     sweep = r.record(EmpiricalMetrics).ahb_lr_robustness
+    edges = {n: ("-" if e.edge.low is None else num(e.edge.low)) + " .. " +
+             ("above the grid" if e.edge.high is None else num(e.edge.high))
+             for n, e in sweep.optimizers.items()}
     return _sweep_table(sweep.lr_over_L, "lr_over_L",
-                        {n: e.final_gap_by_lr for n, e in sweep.optimizers.items()},
-                        "Final f - f* on a quadratic over the learning rate (times L).",
-                        "tab:ahb")
+                        {n: (e.final_gap_by_lr, e.diverged_at_step_by_lr)
+                         for n, e in sweep.optimizers.items()},
+                        "Final f - f* on a quadratic over the learning rate (times L), and the "
+                        "largest converging lr L bracketed by bisection (converges at the "
+                        f"first, not at the second; tolerance {sweep.tolerance:g}).", "tab:ahb",
+                        {"edge (bisection)": edges})
 
 
 def stepsize_table(r: ResultSet) -> Table:

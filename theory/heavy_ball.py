@@ -19,6 +19,9 @@ one matrix per eigenvalue ``λ ∈ [μ, L]``. Everything below is derived from t
 * at the endpoints the double root makes ``M`` a Jordan block: ``M^k = ρ^k I + kρ^{k−1} N``
   with ``N² = 0``, so the error decays like ``k ρ*^k``; a rate fitted by least squares on
   ``log(k ρ^k)`` over steps 200..400 at κ = 100 is 0.8210, not 0.8182;
+* stability edge: for 0 ≤ β < 1 a root reaches z = −1 when αλ = 2(1 + β) (the other
+  boundary, z = +1, needs αλ = 0), so heavy ball converges on every λ ∈ [μ, L] iff
+  ``αL < 2(1 + β)`` (:func:`stability_edge`; the lr sweep's reference line);
 * gradient descent with ``α = 2/(L + μ)`` has rate ``(κ − 1)/(κ + 1)`` > ρ* for κ > 1;
 * seed 001's adaptive rule ``β_k = clip((1 − √(α h_k))², 0, β_max)`` gives ``β_k ≤ β*`` at
   ``α = α*`` whenever ``h_k ∈ [μ, L]``, which the exact secant ``‖A d‖/‖d‖`` satisfies. The
@@ -78,6 +81,19 @@ def trace_coefficient(a: sp.Expr = alpha, b: sp.Expr = beta, eig: sp.Expr = lam)
 def discriminant(a: sp.Expr = alpha, b: sp.Expr = beta, eig: sp.Expr = lam) -> sp.Expr:
     """Discriminant ``T² − 4β`` of the characteristic polynomial; < 0 means complex roots."""
     return sp.discriminant(characteristic_polynomial(a, b, eig), z)
+
+
+def stability_edge_expr() -> sp.Expr:
+    """``αλ`` at which the characteristic polynomial has the root z = −1 (solved, not typed
+    in): 2(1 + β)."""
+    (edge,) = sp.solve(characteristic_polynomial().subs(z, -1), alpha)
+    return sp.simplify(edge * lam)
+
+
+def stability_edge(momentum: float) -> float:
+    """The largest stable ``lr·L`` of heavy ball with momentum β on a quadratic with largest
+    eigenvalue L: 2(1 + β) (:func:`stability_edge_expr` at β = ``momentum``)."""
+    return float(stability_edge_expr().subs(beta, momentum))
 
 
 def _polyak_tuning() -> tuple[sp.Expr, sp.Expr]:

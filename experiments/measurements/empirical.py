@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from experiments.measurements import MeasurementRecord
+from experiments.measurements import InvalidData, MeasurementRecord
 
 TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
 """The tasks with a final-loss table (:meth:`EmpiricalMetrics.task`)."""
@@ -16,14 +16,16 @@ TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
 class FinalLoss:
     """One optimizer on one problem: the final f - f* (the loss where f* is unknown; the mean
     of the last steps on stochastic problems), median over seeds with its bootstrap CI over
-    ``n_samples`` seeds, all None when ``diverged_seeds`` > 0; the median steps to reach
-    ``threshold`` (None when a seed never does)."""
+    ``n_samples`` seeds, all None when ``diverged_seeds`` > 0, the first of which diverged at
+    step ``diverged_at_step`` (``experiments.metrics.first_divergence``); the median steps to
+    reach ``threshold`` (None when a seed never does)."""
 
     final_loss_median: float | None
     ci_low: float | None
     ci_high: float | None
     n_samples: int | None
     diverged_seeds: int
+    diverged_at_step: int | None
     steps_to_threshold_median: float | None
     threshold: float
 
@@ -47,11 +49,14 @@ class Faster:
 
 @dataclass(frozen=True)
 class DemonSweep:
-    """Final MLP loss per momentum setting (None: diverged) and its log10 spread (None:
+    """Final MLP loss per momentum setting (None: diverged, at the step
+    ``diverged_at_step_by_beta`` gives, ``experiments.metrics.first_divergence``) and its log10
+    spread (None:
     infinite, a setting diverged), with a bootstrap interval over the ``n_samples`` seeds
     (resampled jointly across the settings: paired runs; None: infinite)."""
 
     final_loss_by_beta: tuple[float | None, ...]
+    diverged_at_step_by_beta: tuple[int | None, ...]
     log10_spread: float | None
     log10_spread_ci_low: float | None
     log10_spread_ci_high: float | None
@@ -68,22 +73,51 @@ class DemonRobustness:
 
 
 @dataclass(frozen=True)
+class LrEdge:
+    """The largest converging lr·L refined by bisection (``experiments.named.ahb_lr``): every
+    seed converges at ``low``, not at ``high``, and high - low ≤ tolerance · high. ``low``
+    None: not even the grid's smallest lr converges; ``high`` None: the grid's largest does
+    (the edge lies above the grid). Every probe of the bisection, in order: its lr·L, whether
+    it converged, its final f - f* (None: diverged) and the step it diverged at (None:
+    it did not)."""
+
+    low: float | None
+    high: float | None
+    probe_lr_over_L: tuple[float, ...]
+    probe_converged: tuple[bool, ...]
+    probe_final_gap: tuple[float | None, ...]
+    probe_diverged_at_step: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
 class AhbSweep:
-    """Final f - f* per learning rate (None: diverged), the fraction of seeds converged at
-    each, how many converge on every seed, and the largest such (None: none does)."""
+    """Final f - f* per learning rate of the coarse grid (None: diverged, at
+    ``diverged_at_step_by_lr``), the fraction of seeds converged at each, how many converge on
+    every seed, the largest such, and the bisected edge (the one the claim reads)."""
 
     final_gap_by_lr: tuple[float | None, ...]
     fraction_converged_by_lr: tuple[float, ...]
+    diverged_at_step_by_lr: tuple[int | None, ...]
     n_lr_converged: int
     largest_converging_lr_over_L: float | None
+    edge: LrEdge
 
 
 @dataclass(frozen=True)
 class AhbRobustness:
+    """The learning-rate sweep: the grid (lr·L), the problem, heavy ball's momentum (its
+    theoretical edge is 2(1+β)), per optimizer its sweep; a seed converges at f - f* ≤
+    ``converged_below`` · (f(x_0) - f*) by step ``horizon``, diverges above ``blowup`` times
+    its start (or non-finite); the bisection's relative ``tolerance``."""
+
     lr_over_L: tuple[float, ...]
     problem: str
     heavy_ball_momentum: float
     optimizers: dict[str, AhbSweep]
+    converged_below: float
+    blowup: float
+    tolerance: float
+    horizon: int
     ahb_more_robust: bool
 
 
@@ -112,7 +146,7 @@ class EmpiricalMetrics(MeasurementRecord):
     momentum and learning-rate robustness sweeps, and the step-size spreads."""
 
     EXPERIMENT = "empirical"
-    VERSION = 2
+    VERSION = 3
     rosenbrock: dict[str, RosenbrockLoss]
     logistic: dict[str, FinalLoss]
     mlp: dict[str, FinalLoss]
@@ -126,3 +160,57 @@ class EmpiricalMetrics(MeasurementRecord):
         tables: dict[str, Mapping[str, FinalLoss]] = {
             "rosenbrock": self.rosenbrock, "logistic": self.logistic, "mlp": self.mlp}
         return tables[name]
+
+    def check(self, file: str) -> None:
+        """Every diverged sweep setting has its step (1 ≤ k), and only those: a final value
+        None without a step, or a step beside a final value, is invalid data."""
+        horizon = self.ahb_lr_robustness.horizon
+        sweeps: list[tuple[str, tuple[float | None, ...], tuple[int | None, ...],
+                           int | None]] = []
+        for name, demon in self.demon_momentum_robustness.optimizers.items():
+            sweeps.append((f"demon_momentum_robustness.optimizers.{name}",
+                           demon.final_loss_by_beta, demon.diverged_at_step_by_beta, None))
+        for name, ahb in self.ahb_lr_robustness.optimizers.items():
+            where = f"ahb_lr_robustness.optimizers.{name}"
+            sweeps.append((where, ahb.final_gap_by_lr, ahb.diverged_at_step_by_lr, horizon))
+            sweeps.append((f"{where}.edge", ahb.edge.probe_final_gap,
+                           ahb.edge.probe_diverged_at_step, horizon))
+            edge = ahb.edge
+            if edge.low is not None and edge.high is not None and not edge.low < edge.high:
+                raise InvalidData(file, f"metrics.{where}.edge: low {edge.low!r} is not below "
+                                        f"high {edge.high!r}")
+            if not len(edge.probe_lr_over_L) == len(edge.probe_converged) == len(
+                    edge.probe_final_gap):
+                raise InvalidData(file, f"metrics.{where}.edge: the probes' fields differ in "
+                                        "length")
+        for task in TASKS:
+            for label, loss in self.task(task).items():
+                losses = [(f"{task}.{label}", loss)] + [
+                    (f"{task}.{label}.by_start.{start}", by_start) for start, by_start in
+                    (loss.by_start.items() if isinstance(loss, RosenbrockLoss) else ())]
+                for where, one in losses:
+                    sweeps.append((where, (one.final_loss_median,), (one.diverged_at_step,),
+                                   None))
+                    if (one.diverged_seeds > 0) != (one.diverged_at_step is not None):
+                        raise InvalidData(file, f"metrics.{where}: {one.diverged_seeds} "
+                                                f"diverged seeds and divergence step "
+                                                f"{one.diverged_at_step!r}")
+        for where, finals, steps, last in sweeps:
+            check_diverged_steps(file, f"metrics.{where}", finals, steps, last)
+
+
+def check_diverged_steps(file: str, where: str, finals: tuple[float | None, ...],
+                         steps: tuple[int | None, ...], horizon: int | None) -> None:
+    """``steps[i]`` is the step at which setting i diverged (None: it did not): one per
+    setting, an integer in [1, horizon], given exactly where ``finals[i]`` is None."""
+    if len(steps) != len(finals):
+        raise InvalidData(file, f"{where}: {len(steps)} divergence steps for {len(finals)} "
+                                "settings")
+    for i, (final, step) in enumerate(zip(finals, steps, strict=True)):
+        if step is not None and (step < 1 or (horizon is not None and step > horizon)):
+            raise InvalidData(file, f"{where}: setting {i} diverged at step {step}, expected "
+                                    f"a step in [1, {horizon or 'T'}]")
+        if (final is None) != (step is not None):
+            raise InvalidData(file, f"{where}: setting {i} has final value {final!r} and "
+                                    f"divergence step {step!r}; a diverged setting has no "
+                                    "final value and a step, any other a final value and none")

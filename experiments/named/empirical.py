@@ -13,13 +13,14 @@
   the same constant lr, and for heavy ball with a decaying lr (lr/√t, the seed's comparator
   "momentum SGD with learning rate decay schedule"; :data:`DEMON_BASELINES`), on every seed of
   the scale; spread = log10(max/min) of the per-β medians (null = inf when a setting
-  diverged), with a 90 % bootstrap interval that resamples the seeds (the same seeds for every
-  β: paired), ``log10_spread_ci``.
+  diverged; the step it diverged at is recorded, ``experiments.metrics.first_divergence``),
+  with a 90 % bootstrap interval that resamples the seeds (the same seeds for every β:
+  paired), ``log10_spread_ci``.
 * ``ahb_lr_robustness`` (seed 001): final f - f* on a quadratic (d = 10, κ = 100) across
   lr ∈ {0.1, 0.5, 1, 2, 3, 4, 8}/L for AdaptiveHB and heavy ball with β = 0.9 (stable for
-  lr < 2(1+β)/L = 3.8/L); a seed "converges" when f - f* ≤ 1e-8 · (f(x_0) - f*). Robustness to
-  large learning rates = the largest lr from which the sweep up converges on every seed
-  (``largest_converging_lr_over_L``); ``ahb_more_robust`` compares those.
+  lr < 2(1+β)/L = 3.8/L), and each one's largest converging lr refined by bisection
+  (:mod:`experiments.named.ahb_lr`, run by :func:`search`); ``ahb_more_robust`` compares the
+  bisected edges.
 * ``stepsize_range`` (seed 003): at the end of a logistic-regression run, the per-coordinate
   step multipliers (α/(1-β1^t))/(√(ŝ_t/(1-β2^t)) + ε) of Adam (ŝ = v), AdaBelief (ŝ = s) and
   Aida (ŝ = s, no outer ε) (algorithms.md §4); spread = width in decades of their central
@@ -39,8 +40,6 @@ import torch
 
 from experiments import metrics
 from experiments.measurements.empirical import (
-    AhbRobustness,
-    AhbSweep,
     DemonRobustness,
     DemonSweep,
     EmpiricalMetrics,
@@ -50,6 +49,7 @@ from experiments.measurements.empirical import (
     StepsizeRange,
     StepsizeSpread,
 )
+from experiments.named import ahb_lr
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -97,10 +97,6 @@ DEMON_LR = 0.05
 DEMON_BASELINES: dict[str, tuple[str, str]] = {"DemonSGD": ("DemonSGD", "constant"),
                                                "HeavyBall": ("HeavyBall", "constant"),
                                                "HeavyBall (lr decay)": ("HeavyBall", "inv_sqrt")}
-AHB_LR_FACTORS = (0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0)
-AHB_KAPPA = 100.0
-AHB_MOMENTUM = 0.9
-AHB_CONVERGED = 1e-8
 STEPSIZE_OPTIMIZERS = ("Adam", "AdaBelief", "Aida")
 #: problem label -> start as the report's Rosenbrock-paths panels name it; these runs record x
 ROSENBROCK_STARTS = {"rosenbrock_authors": "(1, 2)", "rosenbrock_standard": "(-1.2, 1)"}
@@ -135,15 +131,6 @@ def demon_spec(label: str, beta: float, scale: Scale) -> RunSpec:
                    seeds=SEEDS[scale], horizon=HORIZON[scale]["mlp"])
 
 
-def ahb_spec(name: str, factor: float, scale: Scale) -> RunSpec:
-    hyper: dict[str, Any] = {"lr": factor / AHB_KAPPA}
-    if name == "HeavyBall":
-        hyper["momentum"] = AHB_MOMENTUM
-    return RunSpec(experiment=NAME, problem="quadratic",
-                   problem_params={"d": 10, "mu": 1.0, "L": AHB_KAPPA}, optimizer=name,
-                   hyperparameters=hyper, seeds=SEEDS[scale], horizon=HORIZON[scale]["logistic"])
-
-
 def stepsize_spec(name: str, scale: Scale) -> RunSpec:
     return RunSpec(experiment=NAME, problem="logistic", problem_params={"start_scale": 0.1},
                    optimizer=name, hyperparameters={"lr": 1e-2}, seeds=SEEDS[scale][:3],
@@ -154,9 +141,15 @@ def specs(scale: Scale) -> list[RunSpec]:
     check_scale(scale)
     out = [problem_spec(label, p, scale) for p in PROBLEM_SETUPS for label in LABELS]
     out += [demon_spec(n, b, scale) for n in DEMON_BASELINES for b in DEMON_BETAS]
-    out += [ahb_spec(n, f, scale) for n in ("AdaptiveHB", "HeavyBall") for f in AHB_LR_FACTORS]
+    out += ahb_lr.grid_specs(NAME, SEEDS[scale], HORIZON[scale]["logistic"])
     out += [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS]
     return out
+
+
+def search(store: ResultStore, scale: str, run: ahb_lr.Run) -> None:
+    """The adaptive part: the bisection of the learning-rate edges (:mod:`.ahb_lr`)."""
+    chosen = check_scale(scale)
+    ahb_lr.search(NAME, store, SEEDS[chosen], HORIZON[chosen]["logistic"], run)
 
 
 def _gap(record: RunRecord) -> np.ndarray:
@@ -166,14 +159,17 @@ def _gap(record: RunRecord) -> np.ndarray:
 
 
 def _final(values: np.ndarray, stochastic: bool = False) -> dict[str, Any]:
-    tail = max(1, int(TAIL_FRACTION * values.shape[1])) if stochastic else 1
-    last = values[:, -tail:].mean(axis=1)
-    if not np.all(np.isfinite(last)):
+    """The FinalLoss fields of one run: all None, with the count of diverged seeds and the
+    step the first diverged at, when a seed diverged (``metrics.diverged_steps``)."""
+    diverged = metrics.diverged_steps(values)
+    if np.any(diverged > 0):
         return {"final_loss_median": None, "ci_low": None, "ci_high": None, "n_samples": None,
-                "diverged_seeds": int(np.sum(~np.isfinite(last)))}
-    ci = metrics.bootstrap_ci(last)
+                "diverged_seeds": int(np.sum(diverged > 0)),
+                "diverged_at_step": int(diverged[diverged > 0].min())}
+    tail = max(1, int(TAIL_FRACTION * values.shape[1])) if stochastic else 1
+    ci = metrics.bootstrap_ci(values[:, -tail:].mean(axis=1))
     return {"final_loss_median": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
-            "n_samples": int(ci.n_samples), "diverged_seeds": 0}
+            "n_samples": int(ci.n_samples), "diverged_seeds": 0, "diverged_at_step": None}
 
 
 def _problem_block(store: ResultStore, problem_label: str, scale: Scale
@@ -241,43 +237,19 @@ def _demon(store: ResultStore, scale: Scale) -> tuple[DemonRobustness, list[RunR
     for label in DEMON_BASELINES:
         recs = load_records(store, [demon_spec(label, b, scale) for b in DEMON_BETAS])
         records += recs
-        finals = [_final(_gap(r), stochastic=True)["final_loss_median"] for r in recs]
+        summaries = [_final(_gap(r), stochastic=True) for r in recs]
+        finals = [s["final_loss_median"] for s in summaries]
+        steps = [s["diverged_at_step"] for s in summaries]
         tail = max(1, int(TAIL_FRACTION * recs[0].losses.shape[1]))
         per_seed = np.array([_gap(r)[:, -tail:].mean(axis=1) for r in recs])  # (β, seeds)
         low, high = spread_ci(per_seed)
-        sweeps[label] = DemonSweep(tuple(finals), finite_or_none(_spread(finals)),
+        sweeps[label] = DemonSweep(tuple(finals), tuple(steps), finite_or_none(_spread(finals)),
                                    finite_or_none(low), finite_or_none(high),
                                    int(per_seed.shape[1]))
     spreads = [_spread(list(sweeps[n].final_loss_by_beta)) for n in ("DemonSGD", "HeavyBall")]
     return DemonRobustness(betas=tuple(DEMON_BETAS), lr=DEMON_LR, problem="digits_mlp",
                            optimizers=sweeps,
                            demon_more_robust=bool(spreads[0] < spreads[1])), records
-
-
-def _ahb(store: ResultStore, scale: Scale) -> tuple[AhbRobustness, list[RunRecord]]:
-    sweeps: dict[str, AhbSweep] = {}
-    records: list[RunRecord] = []
-    largest: dict[str, float | None] = {}
-    for name in ("AdaptiveHB", "HeavyBall"):
-        recs = load_records(store, [ahb_spec(name, f, scale) for f in AHB_LR_FACTORS])
-        records += recs
-        finals, converged = [], []
-        for r in recs:
-            gap = _gap(r)
-            finals.append(_final(gap)["final_loss_median"])
-            ok = np.isfinite(gap[:, -1]) & (gap[:, -1] <= AHB_CONVERGED * gap[:, 0])
-            converged.append(float(ok.mean()))
-        largest[name] = max((f for f, c in zip(AHB_LR_FACTORS, converged, strict=True)
-                             if c == 1.0), default=None)
-        sweeps[name] = AhbSweep(final_gap_by_lr=tuple(finals),
-                                fraction_converged_by_lr=tuple(converged),
-                                n_lr_converged=sum(c == 1.0 for c in converged),
-                                largest_converging_lr_over_L=largest[name])
-    ahb, hb = largest["AdaptiveHB"], largest["HeavyBall"]
-    return AhbRobustness(lr_over_L=tuple(AHB_LR_FACTORS), problem="quadratic kappa=100",
-                         heavy_ball_momentum=AHB_MOMENTUM, optimizers=sweeps,
-                         ahb_more_robust=bool(ahb is not None and (hb is None or ahb > hb))
-                         ), records
 
 
 def step_multipliers(record: RunRecord) -> np.ndarray:
@@ -345,7 +317,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
                         dwmgrad_rank=_rank(series[p]["steps"], "DWMGrad"),
                         n_optimizers=len(LABELS)) for p in PROBLEM_SETUPS}
     demon, demon_records = _demon(store, chosen)
-    ahb, ahb_records = _ahb(store, chosen)
+    ahb, ahb_records = ahb_lr.measure_block(NAME, store, SEEDS[chosen],
+                                            HORIZON[chosen]["logistic"])
     stepsize, stepsize_series, stepsize_records = _stepsize(store, chosen)
     records += demon_records + ahb_records + stepsize_records
     metrics_out = EmpiricalMetrics(

@@ -41,6 +41,7 @@ from reports.figures.style import (
 )
 from reports.results import MissingResult, ResultSet
 from reports.rules import EMPIRICAL_TASKS
+from theory.heavy_ball import stability_edge
 
 CURVE_GROUPS = (
     ("DWMGrad, Adam, AMSGrad", ("dwmgrad", "dwmgradlossdecrease", "dwmgradlossincrease",
@@ -140,8 +141,12 @@ def draw_final_loss(results: ResultSet, fig: Figure) -> None:
                 continue
             med, lo, hi = _interval(table[name])
             if math.isinf(med):
-                mark(ax, [0.97], [i], f"{name}: diverged", marker="x", ms=6,
-                     color=look(name).color, transform=ax.get_yaxis_transform())
+                edge = ax.get_yaxis_transform()
+                mark(ax, [0.97], [i], f"{name}: diverged (right edge; step annotated)",
+                     marker="x", ms=6, color=look(name).color, transform=edge)
+                ax.annotate(f"diverged at step {table[name].diverged_at_step}", (0.93, i),
+                            xycoords=edge, ha="right", va="center", fontsize=6,
+                            color=look(name).color)
                 continue
             ax.hlines(i, lo, hi, color=look(name).color, lw=1.2, gid=f"band:{name}")
             measured(ax, name, [med], [i], name, ls="none")
@@ -177,26 +182,39 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
                title="spread: width of the central 90%")
 
 
-DIVERGED_AT = 1e10
-"""A sweep value above this (or non-finite) is a diverged run: marked at the axes' top edge."""
+def mark_diverged(ax: Axes, name: str, xs: Sequence[float], steps: Sequence[int]) -> None:
+    """``name``'s diverged runs at ``xs``: open markers at the axes' top edge (never at a
+    made-up value), each with "diverged at step k" beside it."""
+    edge = ax.get_xaxis_transform()
+    mark(ax, list(xs), [0.97] * len(xs), f"{name}: diverged (top edge; step annotated)",
+         marker=look(name).marker, mfc="none", ms=7, color=look(name).color, transform=edge)
+    for x, step in zip(xs, steps, strict=True):
+        ax.annotate(f"diverged at step {step}", (x, 0.93), xycoords=edge, rotation=90,
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="top",
+                    fontsize=6, color=look(name).color)
 
 
-def _sweep(fig: Figure, xs: list[float], curves: Mapping[str, tuple[float | None, ...]],
-           xlabel: str, ylabel: str) -> Axes:
+Sweep = tuple[Sequence[float], Sequence[float | None], Sequence[int | None]]
+"""One optimizer's sweep: settings, final values (None: diverged) and divergence steps."""
+
+
+def _sweep(fig: Figure, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -> Axes:
     ax = fig.subplots()
-    if not curves:
+    if not sweeps:
         raise MissingResult(f"empirical.metrics: no sweep for {xlabel}")
-    values = {n: [math.nan if y is None else y for y in ys] for n, ys in sorted(curves.items())}
-    for name, ys in values.items():
-        ok = [math.isfinite(y) and y <= DIVERGED_AT for y in ys]
-        measured(ax, name, [x for x, k in zip(xs, ok, strict=True) if k],
-                 [y for y, k in zip(ys, ok, strict=True) if k], name)
-        bad = [x for x, k in zip(xs, ok, strict=True) if not k]
-        if bad:
-            mark(ax, bad, [0.97] * len(bad), f"{name}: diverged (marked at the top edge)",
-                 marker=look(name).marker, mfc="none", ms=7, color=look(name).color,
-                 transform=ax.get_xaxis_transform())
-    if positive_span_decades(xs) >= 1 and min(xs) > 0:
+    every_x: list[float] = []
+    for name, (xs, ys, steps) in sorted(sweeps.items()):
+        if not len(xs) == len(ys) == len(steps):
+            raise MissingResult(f"empirical.metrics: {name}'s sweep over {xlabel} has "
+                                f"{len(xs)} settings, {len(ys)} values, {len(steps)} steps")
+        every_x += list(xs)
+        points = sorted(zip(xs, ys, steps, strict=True))
+        kept = [(x, y) for x, y, k in points if k is None and y is not None]
+        measured(ax, name, [x for x, _ in kept], [y for _, y in kept], name)
+        gone = [(x, k) for x, _, k in points if k is not None]
+        if gone:
+            mark_diverged(ax, name, [x for x, _ in gone], [k for _, k in gone])
+    if positive_span_decades(every_x) >= 1 and min(every_x) > 0:
         ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -206,10 +224,9 @@ def _sweep(fig: Figure, xs: list[float], curves: Mapping[str, tuple[float | None
 
 def draw_demon(results: ResultSet, fig: Figure) -> None:
     sweep = results.record(EmpiricalMetrics).demon_momentum_robustness
-    _sweep(fig, list(sweep.betas),
-           {n: e.final_loss_by_beta for n, e in sweep.optimizers.items()},
-           r"momentum $\beta$ ($\beta_{init}$ for Demon)",
-           "final MLP loss (median over seeds)")
+    _sweep(fig, {n: (sweep.betas, e.final_loss_by_beta, e.diverged_at_step_by_beta)
+                 for n, e in sweep.optimizers.items()},
+           r"momentum $\beta$ ($\beta_{init}$ for Demon)", "final MLP loss (median over seeds)")
     fig.legend(loc="outside lower center", frameon=False)
 
 
@@ -222,20 +239,34 @@ def ahb_settings(results: ResultSet) -> str:
     sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
     return settings_caption({"": {
         n: {"momentum": sweep.heavy_ball_momentum if canonical(n) == "heavyball"
-            else "adaptive"} for n in sweep.optimizers}})
+            else "adaptive"} for n in sweep.optimizers}}) + (
+        f" A seed converges when f - f* <= {sweep.converged_below:g} (f(x0) - f*) at T = "
+        f"{sweep.horizon}; a run diverged at step k when f - f* first exceeds "
+        f"{sweep.blowup:g} times its start (or is not finite) at step k; bisection to "
+        f"{sweep.tolerance:g} of the lr.")
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
+    """The coarse grid and the bisection's probes of each optimizer, its bisected edge (the
+    largest converging lr L, dotted) and heavy ball's theoretical edge 2(1 + beta)."""
     sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
-    ax = _sweep(fig, list(sweep.lr_over_L),
-                {n: e.final_gap_by_lr for n, e in sweep.optimizers.items()},
+    ax = _sweep(fig, {n: ((*sweep.lr_over_L, *e.edge.probe_lr_over_L),
+                          (*e.final_gap_by_lr, *e.edge.probe_final_gap),
+                          (*e.diverged_at_step_by_lr, *e.edge.probe_diverged_at_step))
+                      for n, e in sweep.optimizers.items()},
                 r"learning rate $\times L$",
                 r"final $f - f^*$ on the quadratic (median over seeds)")
-    beta = sweep.heavy_ball_momentum
-    if isinstance(beta, int | float):   # heavy ball on a quadratic is stable iff lr L < 2(1+b)
-        theory_vline(ax, 2 * (1 + float(beta)),
-                     rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = {2 * (1 + beta):.3g}",
-                     owner="HeavyBall")
+    for name, entry in sorted(sweep.optimizers.items()):
+        edge = entry.edge
+        if edge.low is not None:
+            above = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
+            mark(ax, [edge.low, edge.low], [0.0, 1.0],
+                 f"{name}: largest converging lr L (bisected) {edge.low:.4g}, {above}",
+                 marker="none", linestyle=":", lw=1.2, color=look(name).color,
+                 transform=ax.get_xaxis_transform())
+    edge_value = stability_edge(sweep.heavy_ball_momentum)
+    theory_vline(ax, edge_value, rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = "
+                 f"{edge_value:.3g}", owner="HeavyBall")
     fig.legend(loc="outside lower center", frameon=False)
 
 
@@ -249,7 +280,8 @@ FIGURES = (
                settings=lambda results: problem_settings(results, ())),
     FigureSpec("empirical_final_loss", "empirical", "Final loss per optimizer",
                "Final suboptimality (loss for the MLP): median over seeds with its 90% "
-               "bootstrap CI (bar); a cross at the right edge marks a run with diverged seeds.",
+               "bootstrap CI (bar); a cross at the right edge marks a run with diverged seeds, "
+               "with the step the first diverged at.",
                draw_final_loss, (FULL, 3.4), bands=True),
     FigureSpec("rosenbrock_paths", "empirical", "Rosenbrock paths",
                "Paths of the optimizers on the Rosenbrock function from the authors' start "
@@ -265,12 +297,15 @@ FIGURES = (
                    {"": labelled_hyperparameters(results, "empirical", "stepsize")})),
     FigureSpec("demon_robustness", "empirical", "Sensitivity to the momentum setting",
                "Final MLP loss against the momentum parameter for Demon SGDM and heavy-ball SGD "
-               "at the same learning rate (open markers at the top edge: diverged).",
+               "at the same learning rate (open markers at the top edge: diverged, with the "
+               "step).",
                draw_demon, (COLUMN, 3.4), settings=demon_settings),
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
                "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum "
-               "(open markers at the top edge: diverged); dashed: heavy ball's stability edge "
-               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 3.8), theory=True,
+               "over the coarse grid and the bisection's probes near each optimizer's edge (open "
+               "markers at the top edge: diverged, with the step); dotted: each optimizer's "
+               "largest converging lr L found by bisection; dashed: heavy ball's stability "
+               "edge lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 4.4), theory=True,
                settings=ahb_settings),
 )

@@ -13,7 +13,10 @@
 * two theory lines in one axes that look the same (colour, line style, marker) but say
   different things;
 * a hyperparameter in a legend (``name=value``, or panels' values joined by ``|``): settings
-  belong to the caption (:attr:`FigureSpec.settings`).
+  belong to the caption (:attr:`FigureSpec.settings`);
+* a diverged run drawn at a made-up value: a mark whose label says "diverged" must sit at
+  an axes edge (one of its coordinates in axes units), and the axes must say "diverged at
+  step k" beside each of its points.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from reports.figures.style import BAND, FIT, MARK, MEASURED
 HYPERPARAMETER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*=[^\s=]| \| ")
 """A setting written into a legend: ``lr=0.01`` (no spaces round the sign, as code writes
 it; mathematics is spaced: ``$x = +1$``) or values of several panels joined by ``|``."""
+
+DIVERGED_AT_STEP = re.compile(r"diverged at step \d+")
+"""The annotation every diverged point carries."""
 
 ROLES = (MEASURED, "theory", BAND, FIT, MARK)
 """The ``gid`` prefixes a line of a figure may carry (:mod:`reports.figures.style`)."""
@@ -56,6 +62,19 @@ def _legend_texts(fig: Figure) -> set[str]:
 
 def _measured(ax: Axes) -> list[Line2D]:
     return [ln for ln in ax.get_lines() if _role(ln.get_gid()) == MEASURED]
+
+
+def _diverged_faults(ax: Axes, where: str) -> list[str]:
+    """A diverged run is marked at an axes edge, each point with its step."""
+    marks = [ln for ln in ax.get_lines() if _role(ln.get_gid()) == MARK
+             and "diverged" in str(ln.get_label())]
+    out = [f"{where}: {ln.get_label()!r} is drawn at data values, not at an axes edge"
+           for ln in marks if ln.get_transform() == ax.transData]
+    points = sum(len(ln.get_xdata()) for ln in marks)
+    steps = sum(bool(DIVERGED_AT_STEP.search(t.get_text())) for t in ax.texts)
+    if steps < points:
+        out.append(f"{where}: {points} diverged points but {steps} 'diverged at step k' notes")
+    return out
 
 
 def faults(spec: FigureSpec, fig: Figure) -> list[str]:
@@ -98,6 +117,7 @@ def faults(spec: FigureSpec, fig: Figure) -> list[str]:
                            f"look the same {drawn_as}")
         if spec.theory and _measured(ax) and not theory_lines:
             out.append(f"{where}: measurements without their theory line")
+        out += _diverged_faults(ax, where)
         wants_band = spec.bands is True or (isinstance(spec.bands, tuple) and i in spec.bands)
         if wants_band and _measured(ax) and not any(
                 _role(c.get_gid()) == BAND for c in ax.collections):

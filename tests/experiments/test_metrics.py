@@ -90,3 +90,15 @@ def test_suboptimality_distance_threshold_and_spread() -> None:
     curves = np.array([[5.0, 3.0, 1.0, 0.5], [5.0, 4.0, 4.0, 4.0]])
     np.testing.assert_array_equal(metrics.steps_to_threshold(curves, 1.0), [2, -1])
     assert metrics.log10_spread(np.logspace(-3, 1, 1001), 0.0, 1.0) == pytest.approx(4.0)
+
+
+def test_diverged_steps_first_non_finite_or_blown_up_value() -> None:
+    curves = np.array([[1.0, 2.0, 3.0, np.nan, 1.0],       # not finite at step 4
+                       [2.0, 1.0, 2e10 + 1.0, 1.0, 1.0],   # above 1e10 x its start at step 3
+                       [2.0, 1.0, 2e10, 1e9, np.inf],       # at 1e10 x start is not above it
+                       [0.0, 5.0, 1e30, 1.0, 1.0],          # a zero start: only non-finite
+                       [1.0, 0.5, 0.25, 0.1, 0.05]])        # never
+    assert metrics.diverged_steps(curves).tolist() == [4, 3, 5, 0, 0]
+    assert metrics.first_divergence(curves) == 3
+    assert metrics.first_divergence(curves[3:]) is None
+    assert metrics.diverged_steps(curves[1:2], blowup=1e12).tolist() == [0]

@@ -7,6 +7,7 @@ scale-dependent tables are the same objects ``specs`` and ``measure`` read.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ from experiments.named import (
     lessard_cycle,
     reddi,
 )
+from experiments.named.common import load_records
+from experiments.records import RunRecord
 from experiments.runner import run_specs
+from experiments.spec import RunSpec
 from experiments.store import ResultStore
 
 
@@ -44,6 +48,14 @@ ENVELOPE = {"experiment", "scale", "created", "metrics", "series", "runs", "dive
 def run_and_measure(module: Any, root: Path) -> dict[str, Any]:
     store = ResultStore(root)
     run_specs(module.specs("quick"), store, progress=False)
+    adaptive = getattr(module, "search", None)
+    if adaptive is not None:        # as experiments.api runs it: the adaptive runs, stored
+
+        def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
+            run_specs(list(specs), store, progress=False)
+            return load_records(store, specs)
+
+        adaptive(store, "quick", run)
     out = module.measure(store)
     assert ENVELOPE <= set(out) and out["experiment"] == module.NAME and out["scale"] == "quick"
     json.dumps(out, allow_nan=False)          # JSON-able, no NaN

@@ -47,6 +47,7 @@ from experiments.measurements.empirical import (
     EmpiricalMetrics,
     Faster,
     FinalLoss,
+    LrEdge,
     RosenbrockLoss,
     StepsizeRange,
     StepsizeSpread,
@@ -244,11 +245,12 @@ def empirical() -> dict[str, Any]:
             "HeavyBall": 0.3, "AdaBelief": 0.18, "Aida": 0.17, "DemonSGD": 0.25,
             "DemonAdam": 0.15, "AdaptiveHB": 0.22, "AdamAHB": 0.2, "AMSGrad": 0.21}
     block = {o: FinalLoss(final_loss_median=v, ci_low=0.95 * v, ci_high=1.05 * v,
-                          n_samples=None, diverged_seeds=0,
+                          n_samples=None, diverged_seeds=0, diverged_at_step=None,
                           steps_to_threshold_median=1000 * v, threshold=1e-3)
              for o, v in base.items()}
     block["SGD"] = FinalLoss(final_loss_median=None, ci_low=None, ci_high=None, n_samples=None,
-                             diverged_seeds=2, steps_to_threshold_median=None, threshold=1e-3)
+                             diverged_seeds=2, diverged_at_step=84,
+                             steps_to_threshold_median=None, threshold=1e-3)
     problems = ("rosenbrock_authors", "rosenbrock_standard", "logistic", "mlp")
     metrics = EmpiricalMetrics(
         rosenbrock={o: RosenbrockLoss(**asdict(e), by_start={"authors": e, "standard": e})
@@ -259,19 +261,27 @@ def empirical() -> dict[str, Any]:
                             for p in problems},
         demon_momentum_robustness=DemonRobustness(
             betas=(0.5, 0.7, 0.9, 0.95, 0.99), lr=0.05, problem="digits_mlp",
-            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), 0.18, 0.12, 0.24, 5),
-                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None), None, 0.5, None,
+            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), (None,) * 5, 0.18,
+                                               0.12, 0.24, 5),
+                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None),
+                                                (None, None, None, None, 37), None, 0.5, None,
                                                 5),
-                        "HeavyBall (lr decay)": DemonSweep((0.25, 0.25, 0.3, 0.4, 0.6), 0.38,
-                                                           0.3, 0.45, 5)},
+                        "HeavyBall (lr decay)": DemonSweep((0.25, 0.25, 0.3, 0.4, 0.6),
+                                                           (None,) * 5, 0.38, 0.3, 0.45, 5)},
             demon_more_robust=True),
         ahb_lr_robustness=AhbRobustness(
             lr_over_L=(0.1, 0.5, 1.0, 2.0, 4.0, 8.0), problem="quadratic kappa=100",
             heavy_ball_momentum=0.9,
-            optimizers={"AdaptiveHB": AhbSweep((1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2),
-                                               (0, 1, 1, 1, 1, 0), 4, 4.0),
-                        "HeavyBall": AhbSweep((1e-3, 1e-9, 1e-9, None, None, None),
-                                              (0, 1, 1, 0, 0, 0), 2, 1.0)},
+            optimizers={"AdaptiveHB": AhbSweep(
+                (1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2), (0, 1, 1, 1, 1, 0), (None,) * 6, 4, 4.0,
+                LrEdge(4.0, 4.03125, (6.0, 5.0, 4.5, 4.25, 4.125, 4.0625, 4.03125), (False,) * 7,
+                       (None, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8), (31, *(None,) * 6))),
+                        "HeavyBall": AhbSweep(
+                (1e-3, 1e-9, 1e-9, None, None, None), (0, 1, 1, 0, 0, 0),
+                (None, None, None, 212, 40, 12), 2, 1.0,
+                LrEdge(1.984375, 2.0, (1.5, 1.75, 1.875, 1.9375, 1.96875, 1.984375), (True,) * 6,
+                       (1e-9,) * 6, (None,) * 6))},
+            converged_below=1e-8, blowup=1e10, tolerance=0.01, horizon=400,
             ahb_more_robust=True),
         stepsize_range=StepsizeRange(
             optimizers={name: StepsizeSpread(m, m - 0.1, m + 0.1, 8, (m - 3, m, m + 1))

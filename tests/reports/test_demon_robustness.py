@@ -18,7 +18,8 @@ from reports.verdicts import Verdict
 
 def _spread(value: float | None, low: float | None, high: float | None,
             n: int = 5) -> dict[str, Any]:
-    return {"final_loss_by_beta": [0.2] * 5, "log10_spread": value,
+    return {"final_loss_by_beta": [0.2] * 5, "diverged_at_step_by_beta": [None] * 5,
+            "log10_spread": value,
             "log10_spread_ci_low": low, "log10_spread_ci_high": high, "n_samples": n}
 
 

@@ -43,7 +43,8 @@ def test_slower_on_every_problem_is_violated() -> None:
 
 def _loss(median: float, low: float, high: float) -> FinalLoss:
     return FinalLoss(final_loss_median=median, ci_low=low, ci_high=high, n_samples=5,
-                     diverged_seeds=0, steps_to_threshold_median=None, threshold=0.3)
+                     diverged_seeds=0, diverged_at_step=None, steps_to_threshold_median=None,
+                     threshold=0.3)
 
 
 class _FullRecord:

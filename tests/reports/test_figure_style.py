@@ -137,3 +137,20 @@ def test_two_theory_lines_alike_fail(results: ResultSet) -> None:
         ln.set_marker("none")
     found = faults(SPECS["regret_vs_bound"], fig)
     assert found and all("look the same" in f and "theory lines" in f for f in found), found
+
+
+def test_a_diverged_run_at_a_made_up_value_or_without_its_step_fails(results: ResultSet) -> None:
+    """Diverged runs sit at an axes edge with "diverged at step k" (demon_robustness marks
+    HeavyBall at beta = 0.99); drawn at a data value, or without the note, it fails."""
+    spec = SPECS["demon_robustness"]
+    fig = draw(spec, results)
+    ax = fig.axes[0]
+    (diverged,) = [ln for ln in ax.get_lines() if "diverged" in str(ln.get_label())]
+    assert [t.get_text() for t in ax.texts] == ["diverged at step 37"]
+    ax.texts[0].set_text("diverged")
+    assert faults(spec, fig) == [f"{spec.name}, axes 0 (untitled): 1 diverged points but 0 "
+                                 "'diverged at step k' notes"]
+    ax.texts[0].set_text("diverged at step 37")
+    diverged.set_transform(ax.transData)          # e.g. at y = 1e12, a value never measured
+    assert faults(spec, fig) == [f"{spec.name}, axes 0 (untitled): {diverged.get_label()!r} "
+                                 "is drawn at data values, not at an axes edge"]

@@ -127,3 +127,17 @@ def test_pepit_wrapper_rejects_bad_input(bad: dict[str, float]) -> None:
     args.update(bad)
     with pytest.raises(ValueError, match=next(iter(bad)).split("_")[0]):
         hb.pepit_heavy_ball_worst_case(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_stability_edge_is_where_the_spectral_radius_reaches_one(momentum: float) -> None:
+    """2(1 + beta), solved from the characteristic polynomial: the iteration matrix on the
+    largest eigenvalue has spectral radius < 1 just below the edge and > 1 just above it."""
+    edge = hb.stability_edge(momentum)
+    assert edge == pytest.approx(2 * (1 + momentum))
+
+    def radius(alpha_lambda: float) -> float:
+        matrix = np.array([[1 + momentum - alpha_lambda, -momentum], [1.0, 0.0]])
+        return float(np.abs(np.linalg.eigvals(matrix)).max())
+
+    assert radius(edge * 0.999) < 1 < radius(edge * 1.001)
