@@ -22,6 +22,7 @@ from experiments.measurements.audit import (
 from experiments.named.invariance import CLASSES, OFFSETS
 from reports.claims.common import fmt, fmt_map
 from reports.results import InvalidData, MissingResult, ResultSet
+from reports.rules import interval_text
 from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict, bound_ids
 
 LINEAR_SLOPE = 0.95
@@ -49,7 +50,7 @@ def regret_sublinear(r: ResultSet) -> Verdict:
     for problem, fit in m.tail_fits.items():
         top = max((p.regret_max for p in m.rows if p.problem == problem), default=0.0)
         evidence.append(Evidence(f"{problem}: tail slope of R_T [90 % CI]",
-                                 f"{fmt(fit.slope)} [{fmt(fit.ci_low)}, {fmt(fit.ci_high)}]"
+                                 interval_text(fit.slope, fit.ci_low, fit.ci_high, None)
                                  if fit.slope is not None else fit.note, REGRET_FILE))
         if fit.slope is None or fit.ci_low is None or fit.ci_high is None:
             if top > 0:
@@ -57,8 +58,8 @@ def regret_sublinear(r: ResultSet) -> Verdict:
         elif fit.ci_low >= LINEAR_SLOPE:
             linear.append(f"{problem} (slope {fit.slope:.3g})")
         elif fit.ci_high >= LINEAR_SLOPE:
-            open_.append(f"{problem}: slope interval [{fit.ci_low:.3g}, {fit.ci_high:.3g}] "
-                         f"reaches {LINEAR_SLOPE}")
+            slope = interval_text(fit.slope, fit.ci_low, fit.ci_high, None, ".3g")
+            open_.append(f"{problem}: slope {slope} reaches {LINEAR_SLOPE}")
     if linear:
         return Verdict("violated", "regret grows linearly on " + ", ".join(linear),
                        tuple(evidence))
@@ -153,16 +154,18 @@ def cost_linear(r: ResultSet) -> Verdict:
     fit = m.time_exponent_d
     source = "measurements/audit_cost.json"
     evidence = (Evidence("time exponent in d [90 % CI]",
-                         f"{fit.slope:.3g} [{fit.ci_low:.3g}, {fit.ci_high:.3g}]", source),
+                         interval_text(fit.slope, fit.ci_low, fit.ci_high, fit.n_samples, ".3g"),
+                         source),
                 Evidence("state bytes per parameter", m.state_bytes_per_param, source),
                 Evidence("step time at the largest d / SGD's",
                          m.step_time_s[-1] / m.reference_step_time_s[-1], source))
     if fit.ci_low > LINEAR_COST:
         return Verdict("violated", f"time per step grows like d^{fit.slope:.3g}", evidence)
     if fit.ci_high > LINEAR_COST:
-        return Verdict("inconclusive", f"exponent interval [{fit.ci_low:.3g}, "
-                       f"{fit.ci_high:.3g}] reaches {LINEAR_COST} (timings on a shared "
-                       "machine; settled at full scale)", evidence)
+        return Verdict("inconclusive", "exponent "
+                       f"{interval_text(fit.slope, fit.ci_low, fit.ci_high, fit.n_samples, '.3g')}"
+                       f" reaches {LINEAR_COST} (timings on a shared machine; settled at full "
+                       "scale)", evidence)
     return Verdict("holds", f"time per step grows like d^{fit.slope:.3g}", evidence)
 
 

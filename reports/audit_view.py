@@ -18,6 +18,7 @@ from experiments.measurements.audit import (
     AuditReddiMetrics,
     AuditRegretMetrics,
     AuditSearchMetrics,
+    RateFit,
 )
 from reports.audit_claims import audit_claims
 from reports.contents import ReportContents
@@ -26,6 +27,7 @@ from reports.figures.canvas import FigureSpec
 from reports.figures.online import CONSTRUCTIONS
 from reports.figures.style import floats, series_xy
 from reports.results import MissingResult, ResultSet
+from reports.rules import interval_suffix, interval_text
 from reports.tables import TableSpec, num
 
 SECTIONS: dict[str, str] = {
@@ -113,12 +115,9 @@ FIGURES: tuple[FigureSpec, ...] = (
 def regret_table(r: ResultSet) -> Table:
     m = r.record(AuditRegretMetrics)
     last = {p.problem: p for p in m.rows}
-    rows = [[problem, str(p.T), num(p.regret_median), f"[{num(p.regret_q10)}, "
-             f"{num(p.regret_q90)}]", num(p.trivial),
-             "-" if m.tail_fits[problem].slope is None else
-             f"{num(m.tail_fits[problem].slope, 3)} [{num(m.tail_fits[problem].ci_low, 3)}, "
-             f"{num(m.tail_fits[problem].ci_high, 3)}]"]
-            for problem, p in last.items()]
+    rows = [[problem, str(p.T), num(p.regret_median),
+             interval_suffix(p.regret_q10, p.regret_q90, None).strip(), num(p.trivial),
+             _slope(m.tail_fits[problem])] for problem, p in last.items()]
     return Table(["problem", Math("T"), [Math("R_T"), " median"], "10-90 %",
                   Math("T d G_\\infty D_\\infty"), "tail slope [90 % CI]"], rows,
                  f"{m.target.label}: regret at the longest horizon and its tail slope.",
@@ -176,14 +175,20 @@ def invariance_table(r: ResultSet) -> Table:
                  "tab:audit-invariance")
 
 
+def _slope(fit: RateFit) -> str:
+    return "-" if fit.slope is None else interval_text(fit.slope, fit.ci_low, fit.ci_high, None,
+                                                       ".3g")
+
+
 def cost_table(r: ResultSet) -> Table:
     m = r.record(AuditCostMetrics)
+    fit = m.time_exponent_d
+    exponent = interval_text(fit.slope, fit.ci_low, fit.ci_high, fit.n_samples, ".3g")
     rows = [[str(d), num(t), num(ref)] for d, t, ref in
             zip(m.dims, m.step_time_s, m.reference_step_time_s, strict=True)]
     return Table([Math("d"), "step time (s)", "SGD step time (s)"], rows,
-                 f"{m.target.label}: time per step, exponent {num(m.time_exponent_d.slope, 3)} "
-                 f"[{num(m.time_exponent_d.ci_low, 3)}, {num(m.time_exponent_d.ci_high, 3)}] "
-                 f"for d >= 10^4; state {num(m.state_bytes_per_param)} bytes per parameter.",
+                 f"{m.target.label}: time per step, exponent {exponent} for d >= 10^4; "
+                 f"state {num(m.state_bytes_per_param)} bytes per parameter.",
                  "tab:audit-cost")
 
 

@@ -65,9 +65,28 @@ class Interval:
     def text(self) -> str:
         if math.isinf(self.value):
             return "diverged"
-        if self.single:
-            return f"{self.value:.4g} (one instance)"
-        return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}]"
+        return interval_text(self.value, self.low, self.high, self.instances)
+
+
+def interval_suffix(low: float | None, high: float | None, instances: float | None,
+                    spec: str = ".4g") -> str:
+    """What follows a point value: " [low, high]"; where there is no interval an exact
+    value's note, " (one instance)" or " (exact: all N instances equal)" for a zero-width
+    interval (a deterministic result), never a degenerate " [v, v]"; "" without bounds."""
+    if instances == 1:
+        return " (one instance)"
+    if low is None or high is None:
+        return ""
+    if format(low, spec) == format(high, spec):
+        count = "" if instances is None else f" {int(instances)}"
+        return f" (exact: all{count} instances equal)"
+    return f" [{format(low, spec)}, {format(high, spec)}]"
+
+
+def interval_text(value: float, low: float | None, high: float | None,
+                  instances: float | None, spec: str = ".4g") -> str:
+    """``value`` with :func:`interval_suffix`."""
+    return format(value, spec) + interval_suffix(low, high, instances, spec)
 
 
 Outcome = Literal["better", "worse", "tie", "one instance"]

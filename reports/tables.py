@@ -23,7 +23,7 @@ from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.reddi import CONSTRUCTIONS
 from reports.document import Math, Table
 from reports.results import ResultSet
-from reports.rules import EMPIRICAL_TASKS
+from reports.rules import EMPIRICAL_TASKS, interval_text
 
 
 def num(v: Any, digits: int = 4) -> str:
@@ -39,7 +39,8 @@ def ci(d: Mapping[str, Any], value_key: str = "slope") -> str:
         return "-"
     if d[value_key] is None:
         return "diverged" if d.get("diverged_seeds") else "-"
-    return f"{num(d[value_key], 3)} [{num(d.get('ci_low'), 3)}, {num(d.get('ci_high'), 3)}]"
+    return interval_text(d[value_key], d.get("ci_low"), d.get("ci_high"), d.get("n_samples"),
+                         ".3g")
 
 
 def heavy_ball_table(r: ResultSet) -> Table:
@@ -73,6 +74,19 @@ def reddi_table(r: ResultSet) -> Table:
     return Table(["construction", "optimizer", ["final ", Math("x"), " (", Math("x^* = -1"), ")"],
                   Math("R_T / T")], rows,
                  "Reddi et al.'s constructions: final iterate and average regret.", "tab:reddi")
+
+
+def reddi_outcomes_table(r: ResultSet) -> Table:
+    outcomes = r.record(ReddiMetrics).outcomes
+    rows = [[label, condition, f"{s.values[0]:g} .. {s.values[-1]:g}", str(len(s.values)),
+             str(s.at_plus_one), str(s.at_minus_one), str(s.elsewhere)]
+            for label, by_condition in outcomes.shares.items()
+            for condition, s in by_condition.items()]
+    return Table(["optimizer", "condition", "values", "rows", ["at ", Math("+1")],
+                  ["at ", Math("x^* = -1")], "elsewhere"], rows,
+                  f"Reddi et al.'s Theorem 1 game: where each optimizer ends (within "
+                  f"{outcomes.x_atol:g}, T = {outcomes.T}) when only the start or a constant loss "
+                  "offset changes (exact counts of deterministic runs).", "tab:reddi-outcomes")
 
 
 def regret_table(r: ResultSet) -> Table:
@@ -238,6 +252,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("heavy_ball_rate", "heavy_ball_rate", heavy_ball_table),
     TableSpec("lessard_cycle", "lessard_cycle", lessard_table),
     TableSpec("reddi", "reddi", reddi_table),
+    TableSpec("reddi_outcomes", "reddi", reddi_outcomes_table),
     TableSpec("dwmgrad_regret", "dwmgrad_regret", regret_table),
     TableSpec("bound_tightness", "bound_tightness", tightness_table),
     TableSpec("counterexample_search", "counterexample_search", counterexample_table),

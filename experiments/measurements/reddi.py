@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from experiments.measurements import MeasurementRecord
+from experiments.measurements import InvalidData, MeasurementRecord
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,67 @@ class ReddiExpected:
     amsgrad_x: float
 
 
+def outcome_counts(final_x: tuple[float | None, ...], x_atol: float) -> tuple[int, int, int]:
+    """(rows ending within ``x_atol`` of +1, of -1, elsewhere; a None iterate is elsewhere)."""
+    plus = sum(x is not None and abs(x - 1.0) <= x_atol for x in final_x)
+    minus = sum(x is not None and abs(x + 1.0) <= x_atol for x in final_x)
+    return plus, minus, len(final_x) - plus - minus
+
+
+@dataclass(frozen=True)
+class OutcomeShare:
+    """Where one optimizer ends on Theorem 1's game when one condition that changes no
+    gradient (a loss offset) or only the start varies: per row, the condition's ``values``,
+    the final iterate x_T (None: not finite) and R_T/T; how many rows end within ``x_atol``
+    of +1 (the worst point), of -1 (x*, converged), and elsewhere. Deterministic runs: exact
+    counts, no interval."""
+
+    condition: str
+    values: tuple[float, ...]
+    final_x: tuple[float | None, ...]
+    regret_over_T: tuple[float | None, ...]
+    at_plus_one: int
+    at_minus_one: int
+    elsewhere: int
+
+
+@dataclass(frozen=True)
+class ReddiOutcomes:
+    """Outcome shares on ``game`` at horizon ``T``: label -> condition -> share."""
+
+    game: str
+    T: int
+    x_atol: float
+    shares: dict[str, dict[str, OutcomeShare]]
+
+
 @dataclass(frozen=True)
 class ReddiMetrics(MeasurementRecord):
-    """The metrics of ``measurements/reddi.json``: per construction, {optimizer label: run}."""
+    """The metrics of ``measurements/reddi.json``: per construction, {optimizer label: run},
+    and the outcome shares over starts and loss offsets."""
 
     EXPERIMENT = "reddi"
-    VERSION = 1
+    VERSION = 2
     theorem1: dict[str, ReddiRun]
     section5_online: dict[str, ReddiRun]
     section5_stochastic: dict[str, ReddiRun]
     expected: ReddiExpected
+    outcomes: ReddiOutcomes
+
+    def check(self, file: str) -> None:
+        """Each share's rows agree in number and its counts are those of its final iterates."""
+        for label, by_condition in self.outcomes.shares.items():
+            for condition, share in by_condition.items():
+                where = f"metrics.outcomes.shares.{label}.{condition}"
+                rows = len(share.values)
+                if not rows == len(share.final_x) == len(share.regret_over_T):
+                    raise InvalidData(file, f"{where}: values, final_x and regret_over_T "
+                                            "differ in length")
+                counts = (share.at_plus_one, share.at_minus_one, share.elsewhere)
+                recount = outcome_counts(share.final_x, self.outcomes.x_atol)
+                if counts != recount:
+                    raise InvalidData(file, f"{where}: counts (+1, -1, elsewhere) {counts} are "
+                                            f"not those of its {rows} final iterates {recount}")
 
     def construction(self, name: str) -> dict[str, ReddiRun]:
         """{optimizer label: run} of construction ``name`` (a key of :data:`CONSTRUCTIONS`)."""

@@ -12,6 +12,10 @@ on the box [-1, 1] (the runner projects every iterate), problems of
 Adam and AMSGrad use α = 0.5 (the paper's α was not available to us); the package's
 optimizers run with the settings of :mod:`experiments.named.online`. Regret is against the
 best point of the box for the realised losses (``regret`` recorded by the runner).
+
+``outcomes``: on Theorem 1's game, the share of 21 starts and of 21 loss offsets from which
+each DWMGrad window rule (and the analysed DWMGrad, Adam, AMSGrad) ends at +1, at -1 or
+elsewhere (:mod:`experiments.named.reddi_outcomes`; the horizon of the package's optimizers).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
-from experiments.named import online
+from experiments.named import online, reddi_outcomes
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -74,8 +78,14 @@ def construction_specs(construction: str, scale: Scale,
     }
 
 
+def outcome_specs(scale: Scale) -> dict[str, RunSpec]:
+    """label -> the run of the outcome shares (:mod:`.reddi_outcomes`)."""
+    return reddi_outcomes.specs(NAME, scale, HORIZON[check_scale(scale)]["theorem1"][1])
+
+
 def specs(scale: Scale) -> list[RunSpec]:
-    return [s for c in CONSTRUCTIONS for s in construction_specs(c, scale).values()]
+    return [s for c in CONSTRUCTIONS for s in construction_specs(c, scale).values()] + list(
+        outcome_specs(scale).values())
 
 
 def summarise(record: RunRecord) -> ReddiRun:
@@ -111,6 +121,11 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         records += loaded.values()
         runs[construction] = {label: summarise(r) for label, r in loaded.items()}
         series[construction] = {label: thin_series(r) for label, r in loaded.items()}
+    by_label = outcome_specs(chosen)
+    shares = dict(zip(by_label, load_records(store, list(by_label.values())), strict=True))
+    records += shares.values()
+    labelled["outcomes"] = shares
     metrics = ReddiMetrics(**runs, expected=ReddiExpected(
-        theorem1_regret_over_T=(2 * C - 4) / 3, adam_x=1.0, amsgrad_x=-1.0))
+        theorem1_regret_over_T=(2 * C - 4) / 3, adam_x=1.0, amsgrad_x=-1.0),
+        outcomes=reddi_outcomes.outcomes(shares, HORIZON[chosen]["theorem1"][1]))
     return envelope(NAME, chosen, records, metrics, series, labelled)

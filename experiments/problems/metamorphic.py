@@ -14,7 +14,10 @@ the learner's point mapped back into the base game,
 * ``permute``: the coordinates are reversed (perm(i) = d - 1 - i): gradients and iterates are
   permuted, the regret is unchanged;
 * ``reflect``: y = -x' on the symmetric box (sign = -1): gradients and iterates change sign,
-  the regret is unchanged.
+  the regret is unchanged;
+* ``start`` v: no transformation of the losses; the row starts at x_1 = v (every coordinate,
+  inside the box) instead of the base game's start. A condition, not an invariance: rows
+  that differ only in their start show how much the start decides the outcome.
 
 An optimizer equivariant to a transformation plays y'_t = x_t (the base game's iterate) and
 suffers regret R'_T = scale · R_T. The quantity ``mapped_gap`` (record it by name) is
@@ -34,7 +37,7 @@ import torch
 from experiments.problems.base import Problem
 from experiments.problems.randomness import counter_uniform
 
-KINDS = ("identity", "offset", "round_offset", "scale", "permute", "reflect")
+KINDS = ("identity", "offset", "round_offset", "scale", "permute", "reflect", "start")
 
 
 def validate_transform(transform: Any) -> dict[str, Any]:
@@ -100,9 +103,19 @@ class Metamorphic(Problem):
         self._round = np.array([v if k == "round_offset" else 0.0
                                 for k, v in zip(kinds, values, strict=True)])
         self._base_seed = torch.tensor([int(self.params["base_seed"])], dtype=torch.int64)
+        outside = [v for k, v in zip(kinds, values, strict=True)
+                   if k == "start" and not base.box[0] <= v <= base.box[1]]
+        if outside:
+            raise ValueError(f"Invalid transform value: {outside[0]!r}; a start must lie in "
+                             f"the box {list(base.box)}")
+        self._start = {row: v for row, (k, v) in enumerate(zip(kinds, values, strict=True))
+                       if k == "start"}
 
     def _offsets(self, steps: torch.Tensor) -> np.ndarray:
-        """c_t of every row for ``steps``: shape (B, len(steps)), float64."""
+        """c_t of every row for ``steps``: shape (B, len(steps)), float64 (the per-round
+        draws only when a row has a per-round offset)."""
+        if not self._round.any():
+            return np.repeat(self._offset[:, None], len(steps), axis=1)
         u = counter_uniform(self._base_seed, "metamorphic_offset", steps, 1)[0, :, 0].numpy()
         return self._offset[:, None] + self._round[:, None] * (2.0 * u[None, :] - 1.0)
 
@@ -122,7 +135,10 @@ class Metamorphic(Problem):
 
     def x0(self, seeds: Any = None) -> torch.Tensor:
         start = self.base.x0().expand(self.batch, self.dim) * self._sign
-        return torch.zeros_like(start).scatter(1, self._perm, start)
+        start = torch.zeros_like(start).scatter(1, self._perm, start)
+        for row, value in self._start.items():
+            start[row] = value
+        return start
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
         raise NotImplementedError  # x0 is the base game's, transformed

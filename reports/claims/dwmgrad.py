@@ -20,6 +20,7 @@ from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.online import ANALYSED as ANALYSED_LABEL
 from experiments.named.online import PUBLISHED
 from experiments.named.published_controls import PUBLISHED_LR
+from experiments.named.reddi_outcomes import PUBLISHED_RULES
 from reports.claims.common import SEED_DWMGRAD, fmt, fmt_map, seed
 from reports.claims.dwmgrad_controls import (
     LINEAR_REGRET_EXPONENT,
@@ -32,7 +33,12 @@ from reports.claims.dwmgrad_controls import (
     fitted,
 )
 from reports.claims.invariance import offset_condition
-from reports.claims.reddi import REDDI_CONSTRUCTIONS, search_evidence
+from reports.claims.reddi import (
+    REDDI_CONSTRUCTIONS,
+    decided_by,
+    outcome_evidence,
+    search_evidence,
+)
 from reports.results import InvalidData, MissingResult, ResultSet
 from reports.rules import (
     Interval,
@@ -137,6 +143,12 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
             evidence.append(Evidence(f"Reddi {construction}, {PUBLISHED}: final x (x* = -1), "
                                      f"R_T/T", f"{fmt(run.final_x)}, {fmt(run.regret_over_T)}",
                                      "measurements/reddi.json"))
+    for label in (PUBLISHED_RULES if reddi is not None else ()):
+        evidence += outcome_evidence(reddi, label)
+        if decided_by(reddi, label):
+            notes.append(f"on Reddi's Theorem 1 game where {label} ends is decided by "
+                         f"{' and by '.join(decided_by(reddi, label))}: its Reddi results hold "
+                         "only for the start and loss values stated")
     for label in ("DWMGrad", *(n for n, t in search.items() if t.optimizer == "DWMGrad")):
         condition = optional(partial(offset_condition, r, label))
         if condition is not None and condition not in evidence:

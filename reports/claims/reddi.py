@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from experiments.measurements.counterexample_search import CounterexampleSearchMetrics, TargetEntry
-from experiments.measurements.reddi import ReddiMetrics
+from experiments.measurements.reddi import OutcomeShare, ReddiMetrics
 from experiments.named.counterexample_search import ADAM_REDDI
 from experiments.named.reddi import CONSTRUCTIONS
 from reports.claims.common import fmt, fmt_map
@@ -52,6 +52,7 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
                                      "measurements/reddi.json"))
             if abs(ratio - 2 / 3) > REDDI_RATIO_ATOL:
                 wrong.append(f"Adam's R_T/T on theorem1 is {ratio:.3g}, not 2/3")
+    evidence += [e for label in ("Adam", "AMSGrad") for e in outcome_evidence(metrics, label)]
     if wrong:
         return Verdict("violated", "; ".join(wrong + unfinished), tuple(evidence))
     if unfinished:
@@ -60,6 +61,31 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
                        tuple(evidence))
     return Verdict("holds", "Adam ends at +1 (R_T/T near 2/3 on Theorem 1) and AMSGrad at -1 "
                    "on all three constructions", tuple(evidence))
+
+
+def share_text(share: OutcomeShare) -> str:
+    """Exact counts over the rows (deterministic runs: no interval)."""
+    n = len(share.values)
+    return (f"{share.at_plus_one}/{n} end at +1, {share.at_minus_one}/{n} at -1 (x*), "
+            f"{share.elsewhere}/{n} elsewhere ({share.condition}s "
+            f"{share.values[0]:g} .. {share.values[-1]:g})")
+
+
+def outcome_evidence(metrics: ReddiMetrics, label: str) -> list[Evidence]:
+    """The outcome shares of ``label`` on Theorem 1's game, one line per condition."""
+    outcomes = metrics.outcomes
+    return [Evidence(f"Reddi {outcomes.game}, {label}: where it ends over {len(share.values)} "
+                     f"{condition}s (T = {outcomes.T}, within {outcomes.x_atol:g})",
+                     share_text(share), "measurements/reddi.json")
+            for condition, share in outcomes.shares.get(label, {}).items()]
+
+
+def decided_by(metrics: ReddiMetrics, label: str) -> list[str]:
+    """The conditions (start, loss offset) that alone decide where ``label`` ends: some rows
+    end at +1 and others do not."""
+    return [f"{condition} ({share.at_plus_one} of {len(share.values)} end at +1)"
+            for condition, share in metrics.outcomes.shares.get(label, {}).items()
+            if 0 < share.at_plus_one < len(share.values)]
 
 
 def search_evidence(label: str, target: TargetEntry) -> Evidence:

@@ -29,13 +29,15 @@ from reports.figures.style import (
     theory,
 )
 from reports.results import MissingResult, ResultSet
+from reports.rules import interval_suffix
 
 ANCHOR = "DWMGrad"
 """The optimizer the claim is about: the cost model's line goes through its largest point."""
 
 
 def _fit_text(fit: Fit | None) -> str:
-    return f" {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]" if fit is not None else ""
+    return (f" {fit.slope:.2f}" + interval_suffix(fit.ci_low, fit.ci_high, fit.n_samples, ".2f")
+            if fit is not None else "")
 
 
 def _timings(ax: Axes, x: np.ndarray, table: Mapping[str, Any], what: str,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -70,7 +71,7 @@ def _diverged_faults(ax: Axes, where: str) -> list[str]:
              and "diverged" in str(ln.get_label())]
     out = [f"{where}: {ln.get_label()!r} is drawn at data values, not at an axes edge"
            for ln in marks if ln.get_transform() == ax.transData]
-    points = sum(len(ln.get_xdata()) for ln in marks)
+    points = sum(int(np.size(ln.get_xdata())) for ln in marks)
     steps = sum(bool(DIVERGED_AT_STEP.search(t.get_text())) for t in ax.texts)
     if steps < points:
         out.append(f"{where}: {points} diverged points but {steps} 'diverged at step k' notes")

@@ -33,6 +33,7 @@ from reports.figures.style import (
     theory_hline,
 )
 from reports.results import InvalidData, MissingResult, ResultSet
+from reports.rules import interval_suffix
 
 REGRET_FILE = "measurements/dwmgrad_regret.json"
 GROUPS = (("settings without a derived bound", False), ("settings a derived bound covers", True))
@@ -55,7 +56,8 @@ def _fit_line(T: np.ndarray, med: np.ndarray, fit: PowerFit | None) -> tuple[
     x, y = np.log(T[keep]), np.log(med[keep])
     if fit is not None and fit.slope is not None:
         a = fit.slope
-        label = f"fit $T^{{{a:.2f}}}$ [{fit.ci_low:.2f}, {fit.ci_high:.2f}]"
+        label = f"fit $T^{{{a:.2f}}}$" + interval_suffix(fit.ci_low, fit.ci_high,
+                                                          fit.n_samples, ".2f")
     else:
         a = float(np.polyfit(x, y, 1)[0])
         label = f"fit $T^{{{a:.2f}}}$ (fit here)"

@@ -91,3 +91,19 @@ def test_measure_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert all(k.holds for k in record.known_invariances)
     assert record.offset_sensitive == ("DWMGrad",)
     assert len(m["series"]["worst_change"]) == 2
+
+
+def test_a_start_row_starts_there_and_plays_the_same_game() -> None:
+    rows = [{"kind": "identity", "value": 0.0}, {"kind": "start", "value": -0.5},
+            {"kind": "offset", "value": 2.0}]
+    game = make_problem("metamorphic", (0, 1, 2), {"base": "reddi_theorem1",
+                                                    "base_params": {"C": 3.0, "x0": 1.0},
+                                                    "transforms": rows})
+    assert game.x0().squeeze(-1).tolist() == [1.0, -0.5, 1.0]
+    x = torch.tensor([[0.3], [0.3], [0.3]], dtype=torch.float64)
+    assert game.grad(x, 1).squeeze(-1).tolist() == [3.0, 3.0, 3.0]
+    assert game.loss(x, 1).tolist() == pytest.approx([0.9, 0.9, 2.9])
+    with pytest.raises(ValueError, match="a start must lie in the box"):
+        make_problem("metamorphic", (0, 1), {"base": "reddi_theorem1",
+                                             "transforms": [rows[0], {"kind": "start",
+                                                                      "value": 1.5}]})

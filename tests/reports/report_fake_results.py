@@ -53,7 +53,15 @@ from experiments.measurements.empirical import (
     StepsizeSpread,
 )
 from experiments.measurements.invariance import InvarianceMetrics, KnownInvariance
-from experiments.measurements.reddi import ReddiExpected, ReddiMetrics, ReddiRun
+from experiments.measurements.reddi import (
+    OutcomeShare,
+    ReddiExpected,
+    ReddiMetrics,
+    ReddiOutcomes,
+    ReddiRun,
+    outcome_counts,
+)
+from experiments.named import reddi_outcomes
 from experiments.named.published_controls import settings, table_row
 
 OPTIMIZERS = ("DWMGrad", "Adam", "AMSGrad", "SGD", "HeavyBall", "AdaBelief", "Aida",
@@ -104,8 +112,29 @@ def reddi() -> dict[str, Any]:
             runs[construction][opt] = ReddiRun(end, ratio, (end,), (ratio,), 3000)
             series[construction][opt] = {"t": t.tolist(), "x": x.tolist(),
                                          "regret_over_t": (0.5 + 0 * t).tolist()}
-    metrics = ReddiMetrics(**runs, expected=ReddiExpected(2 / 3, 1.0, -1.0))
+    metrics = ReddiMetrics(**runs, expected=ReddiExpected(2 / 3, 1.0, -1.0),
+                           outcomes=fake_outcomes())
     return _measurement("reddi", metrics, series)
+
+
+def fake_share(condition: str, values: tuple[float, ...], ends: list[float]) -> OutcomeShare:
+    xs = tuple(ends)
+    return OutcomeShare(condition, values, xs, tuple(0.6 if x > 0 else 0.01 for x in xs),
+                        *outcome_counts(xs, 0.1))
+
+
+def fake_outcomes() -> ReddiOutcomes:
+    """Shares shaped like the quick run's: DWMGrad's loss rule ends at +1 from the positive
+    starts and the non-positive offsets, Adam always at +1, AMSGrad always at -1."""
+    starts, offsets = reddi_outcomes.STARTS, reddi_outcomes.OFFSETS
+    shares = {"DWMGrad (loss)": {
+        "start": fake_share("start", starts, [1.0 if v > 0 else -1.0 for v in starts]),
+        "loss offset": fake_share("loss offset", offsets,
+                                  [1.0 if v <= 0 else -1.0 for v in offsets])}}
+    for label, end in (("Adam", 1.0), ("AMSGrad", -1.0)):
+        shares[label] = {"start": fake_share("start", starts, [end] * len(starts)),
+                         "loss offset": fake_share("loss offset", offsets, [end] * len(offsets))}
+    return ReddiOutcomes("theorem1", 3000, 0.1, shares)
 
 
 def fake_controls(published: float = 1.0, control: float = 0.5,
