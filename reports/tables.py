@@ -15,7 +15,7 @@ from experiments.measurements.bound_tightness import BoundTightnessMetrics
 from experiments.measurements.cost_scaling import CostScalingMetrics
 from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
 from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
-from experiments.measurements.empirical import EmpiricalMetrics
+from experiments.measurements.empirical import EmpiricalMetrics, LrEdge
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
 from experiments.measurements.invariance import InvarianceMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
@@ -202,16 +202,21 @@ def demon_table(r: ResultSet) -> Table:
 
 def ahb_table(r: ResultSet) -> Table:
     sweep = r.record(EmpiricalMetrics).ahb_lr_robustness
-    edges = {n: ("-" if e.edge.low is None else num(e.edge.low)) + " .. " +
-             ("above the grid" if e.edge.high is None else num(e.edge.high))
-             for n, e in sweep.optimizers.items()}
+    def bracket(edge: LrEdge) -> str:
+        return (("-" if edge.low is None else num(edge.low)) + " .. " +
+                ("above the grid" if edge.high is None else num(edge.high)))
+
     return _sweep_table(sweep.lr_over_L, "lr_over_L",
                         {n: (e.final_gap_by_lr, e.diverged_at_step_by_lr)
                          for n, e in sweep.optimizers.items()},
                         "Final f - f* on a quadratic over the learning rate (times L), and the "
-                        "largest converging lr L bracketed by bisection (converges at the "
-                        f"first, not at the second; tolerance {sweep.tolerance:g}).", "tab:ahb",
-                        {"edge (bisection)": edges})
+                        "largest stable and largest converging lr L, bracketed by bisection "
+                        f"(passes at the first, not at the second; tolerance {sweep.tolerance:g}"
+                        ").", "tab:ahb",
+                        {"stable edge": {n: bracket(e.stable_edge)
+                                         for n, e in sweep.optimizers.items()},
+                         "converging edge": {n: bracket(e.converging_edge)
+                                             for n, e in sweep.optimizers.items()}})
 
 
 def stepsize_table(r: ResultSet) -> Table:

@@ -74,17 +74,17 @@ class DemonRobustness:
 
 @dataclass(frozen=True)
 class LrEdge:
-    """The largest converging lr·L refined by bisection (``experiments.named.ahb_lr``): every
-    seed converges at ``low``, not at ``high``, and high - low ≤ tolerance · high. ``low``
-    None: not even the grid's smallest lr converges; ``high`` None: the grid's largest does
-    (the edge lies above the grid). Every probe of the bisection, in order: its lr·L, whether
-    it converged, its final f - f* (None: diverged) and the step it diverged at (None:
-    it did not)."""
+    """The largest lr·L that passes a criterion (stable, or converging), refined by bisection
+    (``experiments.named.ahb_lr``): it passes at ``low``, not at ``high``, and high - low ≤
+    tolerance · high. ``low`` None: not even the grid's smallest lr passes; ``high`` None: the
+    grid's largest does (the edge lies above the grid). Every probe of the bisection, in
+    order: its lr·L, whether it passed, its final f - f* (None: diverged) and the step it
+    diverged at (None: it did not)."""
 
     low: float | None
     high: float | None
     probe_lr_over_L: tuple[float, ...]
-    probe_converged: tuple[bool, ...]
+    probe_passed: tuple[bool, ...]
     probe_final_gap: tuple[float | None, ...]
     probe_diverged_at_step: tuple[int | None, ...]
 
@@ -93,14 +93,16 @@ class LrEdge:
 class AhbSweep:
     """Final f - f* per learning rate of the coarse grid (None: diverged, at
     ``diverged_at_step_by_lr``), the fraction of seeds converged at each, how many converge on
-    every seed, the largest such, and the bisected edge (the one the claim reads)."""
+    every seed, the largest such, and the bisected edges: the largest stable lr (the claim
+    decides on it) and the largest converging lr."""
 
     final_gap_by_lr: tuple[float | None, ...]
     fraction_converged_by_lr: tuple[float, ...]
     diverged_at_step_by_lr: tuple[int | None, ...]
     n_lr_converged: int
     largest_converging_lr_over_L: float | None
-    edge: LrEdge
+    stable_edge: LrEdge
+    converging_edge: LrEdge
 
 
 @dataclass(frozen=True)
@@ -173,16 +175,17 @@ class EmpiricalMetrics(MeasurementRecord):
         for name, ahb in self.ahb_lr_robustness.optimizers.items():
             where = f"ahb_lr_robustness.optimizers.{name}"
             sweeps.append((where, ahb.final_gap_by_lr, ahb.diverged_at_step_by_lr, horizon))
-            sweeps.append((f"{where}.edge", ahb.edge.probe_final_gap,
-                           ahb.edge.probe_diverged_at_step, horizon))
-            edge = ahb.edge
-            if edge.low is not None and edge.high is not None and not edge.low < edge.high:
-                raise InvalidData(file, f"metrics.{where}.edge: low {edge.low!r} is not below "
-                                        f"high {edge.high!r}")
-            if not len(edge.probe_lr_over_L) == len(edge.probe_converged) == len(
-                    edge.probe_final_gap):
-                raise InvalidData(file, f"metrics.{where}.edge: the probes' fields differ in "
-                                        "length")
+            for key, edge in (("stable_edge", ahb.stable_edge),
+                              ("converging_edge", ahb.converging_edge)):
+                sweeps.append((f"{where}.{key}", edge.probe_final_gap,
+                               edge.probe_diverged_at_step, horizon))
+                if edge.low is not None and edge.high is not None and not edge.low < edge.high:
+                    raise InvalidData(file, f"metrics.{where}.{key}: low {edge.low!r} is not "
+                                            f"below high {edge.high!r}")
+                if not len(edge.probe_lr_over_L) == len(edge.probe_passed) == len(
+                        edge.probe_final_gap):
+                    raise InvalidData(file, f"metrics.{where}.{key}: the probes' fields "
+                                            "differ in length")
         for task in TASKS:
             for label, loss in self.task(task).items():
                 losses = [(f"{task}.{label}", loss)] + [

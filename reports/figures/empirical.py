@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from experiments.measurements.empirical import EmpiricalMetrics, FinalLoss
+from experiments.measurements.empirical import AhbSweep, EmpiricalMetrics, FinalLoss
 from reports.figures.canvas import FigureSpec
 from reports.figures.style import (
     COLUMN,
@@ -242,26 +242,33 @@ def ahb_settings(results: ResultSet) -> str:
             else "adaptive"} for n in sweep.optimizers}}) + (
         f" A seed converges when f - f* <= {sweep.converged_below:g} (f(x0) - f*) at T = "
         f"{sweep.horizon}; a run diverged at step k when f - f* first exceeds "
-        f"{sweep.blowup:g} times its start (or is not finite) at step k; bisection to "
-        f"{sweep.tolerance:g} of the lr.")
+        f"{sweep.blowup:g} times its start (or is not finite) at step k, and is stable when no "
+        f"seed diverged and each ends below its start; bisection to {sweep.tolerance:g} of the "
+        "lr.")
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
-    """The coarse grid and the bisection's probes of each optimizer, its bisected edge (the
-    largest converging lr L, dotted) and heavy ball's theoretical edge 2(1 + beta)."""
+    """The coarse grid and the bisections' probes of each optimizer, its bisected stability
+    edge (dotted) and heavy ball's theoretical edge 2(1 + beta)."""
     sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
-    ax = _sweep(fig, {n: ((*sweep.lr_over_L, *e.edge.probe_lr_over_L),
-                          (*e.final_gap_by_lr, *e.edge.probe_final_gap),
-                          (*e.diverged_at_step_by_lr, *e.edge.probe_diverged_at_step))
-                      for n, e in sweep.optimizers.items()},
+    def points(e: AhbSweep) -> Sweep:
+        """The grid and every probe of both bisections, each setting once."""
+        rows = dict(zip(sweep.lr_over_L, zip(e.final_gap_by_lr, e.diverged_at_step_by_lr,
+                                             strict=True), strict=True))
+        for edge in (e.stable_edge, e.converging_edge):
+            rows |= dict(zip(edge.probe_lr_over_L, zip(
+                edge.probe_final_gap, edge.probe_diverged_at_step, strict=True), strict=True))
+        return (list(rows), [v for v, _ in rows.values()], [k for _, k in rows.values()])
+
+    ax = _sweep(fig, {n: points(e) for n, e in sweep.optimizers.items()},
                 r"learning rate $\times L$",
                 r"final $f - f^*$ on the quadratic (median over seeds)")
     for name, entry in sorted(sweep.optimizers.items()):
-        edge = entry.edge
+        edge = entry.stable_edge
         if edge.low is not None:
             above = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
             mark(ax, [edge.low, edge.low], [0.0, 1.0],
-                 f"{name}: largest converging lr L (bisected) {edge.low:.4g}, {above}",
+                 f"{name}: largest stable lr L (bisected) {edge.low:.4g}, {above}",
                  marker="none", linestyle=":", lw=1.2, color=look(name).color,
                  transform=ax.get_xaxis_transform())
     edge_value = stability_edge(sweep.heavy_ball_momentum)
@@ -303,9 +310,9 @@ FIGURES = (
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
                "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum "
-               "over the coarse grid and the bisection's probes near each optimizer's edge (open "
+               "over the coarse grid and the bisections' probes near each optimizer's edges (open "
                "markers at the top edge: diverged, with the step); dotted: each optimizer's "
-               "largest converging lr L found by bisection; dashed: heavy ball's stability "
-               "edge lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 4.4), theory=True,
+               "largest stable lr L found by bisection; dashed: heavy ball's stability edge "
+               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 4.4), theory=True,
                settings=ahb_settings),
 )

@@ -303,13 +303,14 @@ def empirical() -> dict[str, Any]:
             heavy_ball_momentum=0.9,
             optimizers={"AdaptiveHB": AhbSweep(
                 (1e-3, 1e-9, 1e-10, 1e-10, 1e-9, 1e-2), (0, 1, 1, 1, 1, 0), (None,) * 6, 4, 4.0,
-                LrEdge(4.0, 4.03125, (6.0, 5.0, 4.5, 4.25, 4.125, 4.0625, 4.03125), (False,) * 7,
-                       (None, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8), (31, *(None,) * 6))),
+                *(LrEdge(4.0, 4.03125, (6.0, 5.0, 4.5, 4.25, 4.125, 4.0625, 4.03125),
+                         (False,) * 7, (None, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8),
+                         (31, *(None,) * 6)),) * 2),
                         "HeavyBall": AhbSweep(
                 (1e-3, 1e-9, 1e-9, None, None, None), (0, 1, 1, 0, 0, 0),
                 (None, None, None, 212, 40, 12), 2, 1.0,
-                LrEdge(1.984375, 2.0, (1.5, 1.75, 1.875, 1.9375, 1.96875, 1.984375), (True,) * 6,
-                       (1e-9,) * 6, (None,) * 6))},
+                *(LrEdge(1.984375, 2.0, (1.5, 1.75, 1.875, 1.9375, 1.96875, 1.984375),
+                         (True,) * 6, (1e-9,) * 6, (None,) * 6),) * 2)},
             converged_below=1e-8, blowup=1e10, tolerance=0.01, horizon=400,
             ahb_more_robust=True),
         stepsize_range=StepsizeRange(

@@ -26,9 +26,12 @@ def _sweep(largest_on_grid: float, low: float | None, high: float | None) -> dic
             "diverged_at_step_by_lr": [None] * len(GRID),
             "n_lr_converged": int(sum(converged)),
             "largest_converging_lr_over_L": largest_on_grid,
-            "edge": {"low": low, "high": high, "probe_lr_over_L": [3.5],
-                     "probe_converged": [True], "probe_final_gap": [1e-12],
-                     "probe_diverged_at_step": [None]}}
+            "stable_edge": _edge(low, high), "converging_edge": _edge(3.0, 3.5)}
+
+
+def _edge(low: float | None, high: float | None) -> dict[str, Any]:
+    return {"low": low, "high": high, "probe_lr_over_L": [3.5], "probe_passed": [True],
+            "probe_final_gap": [1e-12], "probe_diverged_at_step": [None]}
 
 
 def _write(root: Path, edit: Any) -> Verdict:
@@ -92,7 +95,8 @@ def test_a_malformed_divergence_step_is_invalid_data(result_dir: Path, where: st
 
 def test_a_bracket_that_is_not_one_is_invalid_data(result_dir: Path) -> None:
     verdict = _verdict(result_dir, _sweep(3.0, 3.9, 3.8), _sweep(3.0, 3.78125, 3.8125))
-    assert verdict.status == "invalid data" and "not below high" in verdict.reason
+    assert verdict.status == "invalid data" and "stable_edge: low 3.9 is not below high 3.8" \
+        in verdict.reason
 
 
 def _factor(spec: RunSpec) -> float:
@@ -102,11 +106,10 @@ def _factor(spec: RunSpec) -> float:
 @pytest.mark.parametrize(("edge", "bracket"), [
     (3.55, (3.53125, 3.5625)), (3.8, (3.78125, 3.8125)), (9.0, (8.0, None)),
     (0.05, (None, 0.1))])
-def test_bisection_brackets_the_edge(monkeypatch: pytest.MonkeyPatch, edge: float,
+def test_bisection_brackets_the_edge(edge: float,
                                      bracket: tuple[float | None, float | None]) -> None:
-    """With 'converges iff lr L < edge', the bisection from the grid closes on the edge to
+    """With 'passes iff lr L < edge', the bisection from the grid closes on the edge to
     the tolerance; a tie on the grid (3.55 and 3.8 both between 3 and 4) is separated."""
-    monkeypatch.setattr(ahb_lr, "converges", lambda spec: _factor(spec) < edge)
     fetched: list[float] = []
 
     def fetch(specs: Any) -> list[Any]:
@@ -114,7 +117,8 @@ def test_bisection_brackets_the_edge(monkeypatch: pytest.MonkeyPatch, edge: floa
         return list(specs)                       # the spec stands in for its record
 
     grid = {"HeavyBall": [ahb_lr.spec("t", "HeavyBall", f, (0,), 10) for f in GRID]}
-    low, high, probes = ahb_lr.bisect("t", grid, (0,), 10, fetch)["HeavyBall"]  # type: ignore[arg-type]
+    low, high, probes = ahb_lr.bisect("t", grid, (0,), 10, fetch,  # type: ignore[arg-type]
+                                      lambda spec: _factor(spec) < edge)["HeavyBall"]
     assert (low, high) == bracket
     assert [f for f, _ in probes] == pytest.approx(fetched)
     if low is not None and high is not None:
