@@ -95,6 +95,15 @@ def test_reddi_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             assert {"final_x", "regret_over_T"} <= set(entry)
             assert -1.0 <= entry["final_x"] <= 1.0
         assert set(out["series"][construction]) == set(block)
+    shares = out["metrics"]["outcomes"]["shares"]
+    assert set(shares) == {"DWMGrad (loss)", "DWMGrad (loss_decrease)",
+                           "DWMGrad (loss_increase)", "DWMGrad (analysed)", "Adam", "AMSGrad"}
+    for by_condition in shares.values():          # >= 20 starts and offsets, exact counts
+        assert set(by_condition) == {"start", "loss offset"}
+        for share in by_condition.values():
+            assert len(share["values"]) >= 20 and len(share["final_x"]) == len(share["values"])
+            assert share["at_plus_one"] + share["at_minus_one"] + share["elsewhere"] == len(
+                share["values"])
 
 
 def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
