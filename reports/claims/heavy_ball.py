@@ -210,10 +210,11 @@ def edge_text(edge: LrEdge) -> str:
 
 def ahb_lr_robustness(r: ResultSet) -> Verdict:
     """Decided on the bisected stability edges (the largest lr·L at which no seed diverges
-    within T and each ends below its start), never on the coarse grid: holds when AdaptiveHB's bracket lies above heavy
-    ball's, violated when below, inconclusive when they overlap (equal within the bisection's
-    tolerance). Heavy ball's theoretical edge 2(1+β) is the reference beside them; the
-    largest lr converging to the stated level is reported too (a stricter criterion)."""
+    within T and each ends below its start), never on the coarse grid: holds when AdaptiveHB's
+    bracket lies above heavy ball's, violated when below, inconclusive when they overlap
+    (equal within the bisection's tolerance). Heavy ball's theoretical edge 2(1+β) is the
+    reference beside them; the largest lr converging to the stated level is reported too (a
+    stricter criterion)."""
     sweep = r.record(EmpiricalMetrics).ahb_lr_robustness
     where = "metrics.ahb_lr_robustness.optimizers"
     ahb_sweep = entry(sweep.optimizers, "AdaptiveHB", EMPIRICAL_FILE, where)
@@ -238,9 +239,9 @@ def ahb_lr_robustness(r: ResultSet) -> Verdict:
                  edge_text(hb_sweep.converging_edge), source),
         Evidence("criteria", f"stable: no seed diverges by T = {sweep.horizon} (diverged at "
                  f"step k: f - f* first above {sweep.blowup:g} times its start, or not finite, "
-                 f"at step k) and each ends below its start; converging: every seed ends with f - f* <= "
-                 f"{sweep.converged_below:g} (f(x_0) - f*); bisection until high - low <= "
-                 f"{sweep.tolerance:g} high", source),
+                 f"at step k) and each ends below its start; converging: every seed ends with "
+                 f"f - f* <= {sweep.converged_below:g} (f(x_0) - f*); bisection until "
+                 f"high - low <= {sweep.tolerance:g} high", source),
         Evidence("coarse grid lr L (context; not decisive)", fmt(list(sweep.lr_over_L)), source),
         *(Evidence(f"{name}: largest converging grid lr L", fmt(s.largest_converging_lr_over_L),
                    source) for name, s in sweep.optimizers.items()),
@@ -310,10 +311,9 @@ CLAIMS: tuple[Claim, ...] = (
                 "to large learning rates"),
           "On a quadratic, the largest learning rate at which SGD with the adaptive momentum is "
           "stable (no seed diverges and each ends below its start), refined by bisection to 1%, "
-          "is larger than heavy ball's "
-          "with a fixed momentum (whose theoretical edge is lr L = 2(1 + beta)); brackets that "
-          "overlap are equal within the tolerance: inconclusive. The largest learning rate that "
-          "converges to 1e-8 of the start is reported beside it.",
+          "is larger than heavy ball's with a fixed momentum (whose theoretical edge is lr L = "
+          "2(1 + beta)); brackets that overlap are equal within the tolerance: inconclusive. The "
+          "largest learning rate that converges to 1e-8 of the start is reported beside it.",
           (), ("empirical",), ("ahb_lr_robustness",), ahb_lr_robustness),
     Claim("ahb-faster", "Adaptive heavy ball converges faster than fixed-momentum SGD",
           seed(SEED_AHB, "SGD and Adam with the newly designed adaptive momentum ... converge "
