@@ -182,28 +182,29 @@ def draw_stepsizes(results: ResultSet, fig: Figure) -> None:
                title="spread: width of the central 90%")
 
 
-def mark_diverged(ax: Axes, name: str, xs: Sequence[float], steps: Sequence[int]) -> None:
+def mark_diverged(ax: Axes, name: str, xs: Sequence[float], steps: Sequence[int],
+                  slot: int = 0) -> None:
     """``name``'s diverged runs at ``xs``: open markers at the axes' top edge (never at a
-    made-up value), each with "diverged at step k" beside it."""
+    made-up value), each with "diverged at step k" beside it (series ``slot`` further right,
+    so that two series diverging at one setting keep their notes apart)."""
     edge = ax.get_xaxis_transform()
     mark(ax, list(xs), [0.97] * len(xs), f"{name}: diverged (top edge; step annotated)",
          marker=look(name).marker, mfc="none", ms=7, color=look(name).color, transform=edge)
     for x, step in zip(xs, steps, strict=True):
         ax.annotate(f"diverged at step {step}", (x, 0.93), xycoords=edge, rotation=90,
-                    xytext=(4, 0), textcoords="offset points", ha="left", va="top",
-                    fontsize=6, color=look(name).color)
+                    xytext=(3 + 7 * slot, 0), textcoords="offset points", ha="left",
+                    va="top", fontsize=6, color=look(name).color)
 
 
 Sweep = tuple[Sequence[float], Sequence[float | None], Sequence[int | None]]
 """One optimizer's sweep: settings, final values (None: diverged) and divergence steps."""
 
 
-def _sweep(fig: Figure, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -> Axes:
-    ax = fig.subplots()
+def _sweep(ax: Axes, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -> Axes:
     if not sweeps:
         raise MissingResult(f"empirical.metrics: no sweep for {xlabel}")
     every_x: list[float] = []
-    for name, (xs, ys, steps) in sorted(sweeps.items()):
+    for slot, (name, (xs, ys, steps)) in enumerate(sorted(sweeps.items())):
         if not len(xs) == len(ys) == len(steps):
             raise MissingResult(f"empirical.metrics: {name}'s sweep over {xlabel} has "
                                 f"{len(xs)} settings, {len(ys)} values, {len(steps)} steps")
@@ -213,7 +214,7 @@ def _sweep(fig: Figure, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -
         measured(ax, name, [x for x, _ in kept], [y for _, y in kept], name)
         gone = [(x, k) for x, _, k in points if k is not None]
         if gone:
-            mark_diverged(ax, name, [x for x, _ in gone], [k for _, k in gone])
+            mark_diverged(ax, name, [x for x, _ in gone], [k for _, k in gone], slot)
     if positive_span_decades(every_x) >= 1 and min(every_x) > 0:
         ax.set_xscale("log")
     ax.set_yscale("log")
@@ -224,8 +225,8 @@ def _sweep(fig: Figure, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -
 
 def draw_demon(results: ResultSet, fig: Figure) -> None:
     sweep = results.record(EmpiricalMetrics).demon_momentum_robustness
-    _sweep(fig, {n: (sweep.betas, e.final_loss_by_beta, e.diverged_at_step_by_beta)
-                 for n, e in sweep.optimizers.items()},
+    _sweep(fig.subplots(), {n: (sweep.betas, e.final_loss_by_beta, e.diverged_at_step_by_beta)
+                            for n, e in sweep.optimizers.items()},
            r"momentum $\beta$ ($\beta_{init}$ for Demon)", "final MLP loss (median over seeds)")
     fig.legend(loc="outside lower center", frameon=False)
 
@@ -248,33 +249,49 @@ def ahb_settings(results: ResultSet) -> str:
 
 
 def draw_ahb(results: ResultSet, fig: Figure) -> None:
-    """The coarse grid and the bisections' probes of each optimizer, its bisected stability
-    edge (dotted) and heavy ball's theoretical edge 2(1 + beta)."""
+    """Left: the coarse grid; right: near the edges, the grid's settings there and every probe
+    of both bisections. Each optimizer's bisected stability edge (dotted) and heavy ball's
+    theoretical edge 2(1 + beta) (dashed) on both."""
     sweep = results.record(EmpiricalMetrics).ahb_lr_robustness
-    def points(e: AhbSweep) -> Sweep:
-        """The grid and every probe of both bisections, each setting once."""
-        rows = dict(zip(sweep.lr_over_L, zip(e.final_gap_by_lr, e.diverged_at_step_by_lr,
-                                             strict=True), strict=True))
+    coarse, near = fig.subplots(1, 2, sharey=True)
+
+    def grid(e: AhbSweep) -> Sweep:
+        return sweep.lr_over_L, e.final_gap_by_lr, e.diverged_at_step_by_lr
+
+    def probed(e: AhbSweep, low: float, high: float) -> Sweep:
+        """The grid's settings in [low, high] and every probe, each setting once."""
+        rows = {x: (v, k) for x, v, k in zip(*grid(e), strict=True) if low <= x <= high}
         for edge in (e.stable_edge, e.converging_edge):
             rows |= dict(zip(edge.probe_lr_over_L, zip(
                 edge.probe_final_gap, edge.probe_diverged_at_step, strict=True), strict=True))
-        return (list(rows), [v for v, _ in rows.values()], [k for _, k in rows.values()])
+        return list(rows), [v for v, _ in rows.values()], [k for _, k in rows.values()]
 
-    ax = _sweep(fig, {n: points(e) for n, e in sweep.optimizers.items()},
-                r"learning rate $\times L$",
-                r"final $f - f^*$ on the quadratic (median over seeds)")
-    for name, entry in sorted(sweep.optimizers.items()):
-        edge = entry.stable_edge
-        if edge.low is not None:
-            above = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
-            mark(ax, [edge.low, edge.low], [0.0, 1.0],
-                 f"{name}: largest stable lr L (bisected) {edge.low:.4g}, {above}",
-                 marker="none", linestyle=":", lw=1.2, color=look(name).color,
-                 transform=ax.get_xaxis_transform())
+    xlabel, ylabel = r"learning rate $\times L$", r"final $f - f^*$ (median over seeds)"
+    _sweep(coarse, {n: grid(e) for n, e in sweep.optimizers.items()}, xlabel, ylabel)
     edge_value = stability_edge(sweep.heavy_ball_momentum)
-    theory_vline(ax, edge_value, rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = "
-                 f"{edge_value:.3g}", owner="HeavyBall")
-    fig.legend(loc="outside lower center", frameon=False)
+    probes = [x for e in sweep.optimizers.values() for edge in (e.stable_edge,
+              e.converging_edge) for x in edge.probe_lr_over_L] + [edge_value]
+    above = [x for x in sweep.lr_over_L if x > max(probes)]   # the grid setting past them
+    low, high = min(probes), min(above, default=max(probes))
+    _sweep(near, {n: probed(e, low, high) for n, e in sweep.optimizers.items()}, xlabel, "")
+    near.set_xscale("linear")
+    coarse.set_title("coarse grid", fontsize=9)
+    near.set_title("near the edges: bisection probes", fontsize=9)
+    for ax in (coarse, near):
+        for name, entry in sorted(sweep.optimizers.items()):
+            edge = entry.stable_edge
+            if edge.low is not None:
+                above = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
+                mark(ax, [edge.low, edge.low], [0.0, 1.0],
+                     f"{name}: largest stable lr L (bisected) {edge.low:.4g}, {above}",
+                     marker="none", linestyle=":", lw=1.2, color=look(name).color,
+                     transform=ax.get_xaxis_transform())
+        theory_vline(ax, edge_value, rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = "
+                     f"{edge_value:.3g}", owner="HeavyBall")
+    handles = {str(ln.get_label()): ln for ax in (coarse, near) for ln in ax.get_lines()
+               if not str(ln.get_label()).startswith("_")}
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=2,
+               frameon=False)
 
 
 FIGURES = (
@@ -309,10 +326,10 @@ FIGURES = (
                draw_demon, (COLUMN, 3.4), settings=demon_settings),
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
-               "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum "
-               "over the coarse grid and the bisections' probes near each optimizer's edges (open "
+               "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum: "
+               "the coarse grid (left) and the bisections' probes near the edges (right; open "
                "markers at the top edge: diverged, with the step); dotted: each optimizer's "
                "largest stable lr L found by bisection; dashed: heavy ball's stability edge "
-               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (COLUMN, 4.4), theory=True,
+               "lr L = 2(1 + beta) on a quadratic.", draw_ahb, (FULL, 4.2), theory=True,
                settings=ahb_settings),
 )
