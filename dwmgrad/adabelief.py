@@ -56,17 +56,18 @@ HYPERPARAMETERS = table(lr_row(), betas_row(), eps_row(), per_instance_row())
 
 def belief_corrections(step: Vec, *, lr: Coef, log_beta1: Coef, log_beta2: Coef
                        ) -> tuple[Vec, Vec]:
-    """t <- t + 1 in place, and the step's bias corrections of AdaBelief and Aida:
-    ``size`` = -lr/(1 - beta1^t) and ``root_bc2`` = sqrt(1 - beta2^t).
+    """t <- t + 1 in place, and the step's coefficients of AdaBelief and Aida:
+    ``step_size`` = lr·sqrt(1 - beta2^t)/(1 - beta1^t) and ``root_bc2`` = sqrt(1 - beta2^t).
 
     The corrections 1 - beta^t come from :func:`dwmgrad.tensor_list.power_minus_one` (exact
     in float32 even for a beta within 2**-24 of 1). Run once per tensor and step by
-    :func:`dwmgrad.drivers.per_tensor`, outside the elementwise update.
+    :func:`dwmgrad.drivers.per_tensor`, outside the elementwise update, which then divides
+    by nothing but its denominator (see :func:`belief_step_`).
     """
     step.add_(1)
-    size = power_minus_one(log_beta1, step).reciprocal_().mul_(-lr)  # type: ignore[arg-type]
     root_bc2 = power_minus_one(log_beta2, step).neg_().sqrt_()
-    return size, root_bc2
+    step_size = power_minus_one(log_beta1, step).reciprocal_().mul_(-lr).mul_(root_bc2)  # type: ignore[arg-type]
+    return step_size, root_bc2
 
 
 def first_moment_(g: Vec, m: Vec, *, beta1: Coef) -> None:
@@ -75,33 +76,35 @@ def first_moment_(g: Vec, m: Vec, *, beta1: Coef) -> None:
 
 
 def belief_step_(
-    p: Vec, m: Vec, s: Vec, belief: Vec, size: Vec, root_bc2: Vec, *, beta2: Coef, eps: Coef,
-    outer_eps: Coef | None,
+    p: Vec, m: Vec, s: Vec, belief: Vec, step_size: Vec, root_bc2: Vec, *, beta2: Coef,
+    eps: Coef, outer_eps: Coef | None,
 ) -> None:
-    """The second-moment and parameter update shared by AdaBelief and Aida, in place.
+    r"""The second-moment and parameter update shared by AdaBelief and Aida, in place.
 
     s <- beta2 s + (1-beta2) r^2 + eps;
-    theta <- theta + size · m / (sqrt(s)/root_bc2 + outer_eps),
-    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida), ``size``
-    and ``root_bc2`` the step's corrections (:func:`belief_corrections`: size =
-    -lr/(1-beta1^t), root_bc2 = sqrt(1-beta2^t)) and ``outer_eps`` None means no outer
-    epsilon (Aida).
+    theta <- theta - step_size · m / (sqrt(s) + outer_eps·root_bc2),
+    where r = ``belief`` (g - m for AdaBelief, the projected difference for Aida),
+    ``step_size`` and ``root_bc2`` the step's coefficients (:func:`belief_corrections`) and
+    ``outer_eps`` None means no outer epsilon (Aida). This is the rule's
+    :math:`\theta - \frac{\alpha}{1-\beta_1^t} m / (\sqrt{s}/\sqrt{1-\beta_2^t} +
+    \epsilon)` with numerator and denominator multiplied by :math:`\sqrt{1-\beta_2^t}`:
+    one vector division per element instead of two.
     """
     addcmul_scaled_(s.mul_(beta2), belief, belief, 1 - beta2).add_(eps)  # type: ignore[operator]
-    denom = s.sqrt().div_(root_bc2)
+    denom = s.sqrt()
     if outer_eps is not None:
-        denom.add_(outer_eps)
-    p.sub_(m.mul(size).div_(denom))
+        denom.add_(root_bc2 * outer_eps)  # type: ignore[operator]
+    p.sub_(m.mul(step_size).div_(denom))
 
 
 def adabelief_tensor_step(
-    p: Vec, g: Vec, m: Vec, s: Vec, size: Vec, root_bc2: Vec, *, beta1: Coef, beta2: Coef,
-    eps: Coef,
+    p: Vec, g: Vec, m: Vec, s: Vec, step_size: Vec, root_bc2: Vec, *, beta1: Coef,
+    beta2: Coef, eps: Coef,
 ) -> None:
-    """One AdaBelief step of one tensor (or list), in place, given the step's corrections
+    """One AdaBelief step of one tensor (or list), in place, given the step's coefficients
     (:func:`belief_corrections`)."""
     first_moment_(g, m, beta1=beta1)
-    belief_step_(p, m, s, g - m, size, root_bc2, beta2=beta2, eps=eps, outer_eps=eps)  # type: ignore[operator]
+    belief_step_(p, m, s, g - m, step_size, root_bc2, beta2=beta2, eps=eps, outer_eps=eps)  # type: ignore[operator]
 
 
 def belief_coefficients(group: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -137,9 +140,9 @@ class AdaBelief(TensorListOptimizer):
     def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
         m, s, steps = self._state_lists(params, ("m", "s", "step"), _init_state)
         corrections, coefficients = belief_coefficients(group)
-        size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
+        step_size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
         self._run(group, adabelief_tensor_step,
-                  [params, [p.grad for p in params], m, s, size, root_bc2],  # type: ignore[misc]
+                  [params, [p.grad for p in params], m, s, step_size, root_bc2],  # type: ignore[misc]
                   coefficients)
 
 

@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from dwmgrad.base import TensorListOptimizer, zero_step
-from dwmgrad.demon import adam_denominator
+from dwmgrad.demon import adam_correction, adam_denominator
 from dwmgrad.drivers import reduce
 from dwmgrad.hyperparams import eps_row, lr_row, per_instance_row, table, unit_row
 from dwmgrad.tensor_list import Coef, Vec, add_scaled_, coefficient, log_of, row_sum, rows
@@ -99,11 +99,13 @@ def adaptive_hb_tensor_step(p: Vec, g: Vec, v: Vec, g_prev: Vec, step: Vec, *, b
     step.add_(1)
 
 
-def adam_ahb_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, g_prev: Vec, d: Vec, step: Vec, *,
-                         beta: Coef, lr: Coef, beta2: Coef, log_beta2: Coef, eps: Coef) -> None:
-    """Adam step with beta1 = beta (0-d or (B,)); stores the displacement in ``d``."""
+def adam_ahb_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, g_prev: Vec, d: Vec,
+                         inv_root_bc2: Vec, *, beta: Coef, lr: Coef, beta2: Coef, eps: Coef
+                         ) -> None:
+    """Adam step with beta1 = beta (0-d or (B,)), given the bias correction of the second
+    moment (:func:`dwmgrad.demon.adam_correction`); stores the displacement in ``d``."""
     m.lerp_(g, rows(1 - beta, p))  # type: ignore[arg-type, operator]  # beta m + (1 - beta) g
-    denom = adam_denominator(g, v, step, beta2=beta2, log_beta2=log_beta2, eps=eps)
+    denom = adam_denominator(g, v, inv_root_bc2, beta2=beta2, eps=eps)
     d.copy_(m).div_(denom).mul_(-lr)  # type: ignore[arg-type, operator]
     p.add_(d)  # type: ignore[arg-type]
     g_prev.copy_(g)  # type: ignore[arg-type]
@@ -228,8 +230,10 @@ class AdamAHB(_SecantMomentumOptimizer):
             params, ("m", "v", "g_prev", "d", "step"), self._new_state
         )
         beta2 = float(group["beta2"])
+        (inv_root_bc2,) = self._per_tensor(group, adam_correction, steps,
+                                           {"log_beta2": log_of(beta2)})
         self._run(group, adam_ahb_tensor_step,
-                  [params, [p.grad for p in params], m, v, g_prev, d, steps],  # type: ignore[misc]
+                  [params, [p.grad for p in params], m, v, g_prev, d, inv_root_bc2],  # type: ignore[misc]
                   {"beta": beta, "lr": coefficient(group["lr"]), "beta2": beta2,
-                   "log_beta2": log_of(beta2), "eps": float(group["eps"])},
+                   "eps": float(group["eps"])},
                   split=beta.dim() == 0)

@@ -17,7 +17,10 @@ with :math:`\alpha` (lr), :math:`(\beta_1, \beta_2)` (betas), :math:`\epsilon` (
 :math:`\xi` (xi). As in the authors' code, :math:`\epsilon` is added to the state every step
 and there is no outer :math:`\epsilon`; K = 0 gives AdaBelief without the outer
 :math:`\epsilon`. The K projections are computed in closed form
-(:func:`projected_difference`: three inner products per layer whatever K). With K = 2 and
+(:func:`projected_difference`: three inner products per layer whatever K). A step is two
+passes over each layer: :func:`aida_projection` (updates m, returns the layer's projection
+coefficients) and :func:`aida_tensor_step` (s and θ), on every path (see
+:mod:`dwmgrad.drivers`). With K = 2 and
 :math:`\xi \to 0`, :math:`b - a = \cos^2\angle(g_t, m_t)\,(m_t - g_t)`. Since
 :math:`\hat s_t \ge \epsilon/(1-\beta_2)`, each coordinate's step
 multiplier is at most :math:`(\alpha/(1-\beta_1^t))\sqrt{(1-\beta_2)/\epsilon}`.
@@ -34,6 +37,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from dwmgrad import drivers
 from dwmgrad.adabelief import (
     belief_coefficients,
     belief_corrections,
@@ -44,7 +48,14 @@ from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, per_instance_row, table
 from dwmgrad.tensor_list import Coef, Vec, as_dtype, dtype_of, row_sum, rows
 
-__all__ = ["HYPERPARAMETERS", "Aida", "aida_tensor_step", "projected_difference"]
+__all__ = [
+    "HYPERPARAMETERS",
+    "Aida",
+    "aida_projection",
+    "aida_tensor_step",
+    "projected_difference",
+    "projection_coefficients",
+]
 
 HYPERPARAMETERS = table(
     lr_row(),
@@ -56,25 +67,24 @@ HYPERPARAMETERS = table(
 )
 
 
-def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool) -> Vec:
-    r""":math:`b_K - a_K` after K simultaneous mutual projections of a = g and b = m, layer
-    by layer (per instance row if ``per_instance``), in closed form.
+def projection_coefficients(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
+                            ) -> tuple[Vec, Vec]:
+    r"""The coefficients :math:`(p_K, q_K)` of K >= 1 simultaneous mutual projections of
+    a = g and b = m, layer by layer (per instance row if ``per_instance``), in closed form,
+    in the layer's dtype: :math:`a_K = p_K g`, :math:`b_K = q_K m`.
 
-    Every projection scales a and b, so :math:`a_K = p_K g` and :math:`b_K = q_K m` with
-    :math:`c = p q \langle g, m\rangle`,
+    Every projection scales a and b, so with :math:`c = p q \langle g, m\rangle`,
     :math:`p \leftarrow p\,c/(p^2\|g\|^2 + \xi)`, :math:`q \leftarrow q\,c/(q^2\|m\|^2 + \xi)`:
     three reductions whatever K, and the K projections are O(1) work per layer (the direct
     form needs 3K reductions and 4K passes over the layer). Each coefficient divides first,
     ``p / (p²‖g‖² + ξ) · c``, as the direct form divides ``a / (‖a‖² + ξ)`` before multiplying
     by c: every intermediate stays bounded where the result is representable.
     """
-    if k == 0:
-        return m - g  # type: ignore[operator, no-any-return]
-    # The per-layer coefficients p and q in float64: they span far more than the layer's own
-    # dtype (float32: |g| = 1e-30 after |m| = 1e17 gives p = 1e17 and q = 1e-48 while p·g and
-    # q·m are ordinary numbers); overflowing them in float32 gave inf·0 = NaN. ξ too: on the
-    # fused path it is a shape-(1,) tensor of the layer's dtype, and a 0-d float64 sum plus a
-    # (1,) float32 tensor is float32 by torch's type promotion.
+    # p and q in float64: they span far more than the layer's own dtype (float32: |g| = 1e-30
+    # after |m| = 1e17 gives p = 1e17 and q = 1e-48 while p·g and q·m are ordinary numbers);
+    # overflowing them in float32 gave inf·0 = NaN. ξ too: on the fused path it is a
+    # shape-(1,) tensor of the layer's dtype, and a 0-d float64 sum plus a (1,) float32 tensor
+    # is float32 by torch's type promotion.
     gg, mm, gm = (as_dtype(row_sum(x * y, per_instance), torch.float64)  # type: ignore[operator]
                   for x, y in ((g, g), (m, m), (g, m)))
     xi = as_dtype(xi, torch.float64)
@@ -82,19 +92,44 @@ def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
     for _ in range(k - 1):
         c = p * q * gm
         p, q = p / (p * p * gg + xi) * c, q / (q * q * mm + xi) * c
-    return m * rows(as_dtype(q, dtype_of(m)), m) - g * rows(as_dtype(p, dtype_of(g)), g)  # type: ignore[operator, no-any-return]
+    return as_dtype(p, dtype_of(g)), as_dtype(q, dtype_of(m))
 
+
+def _difference(g: Vec, m: Vec, p_k: Vec | None, q_k: Vec | None) -> Vec:
+    """b_K - a_K = q_K m - p_K g (m - g without projections)."""
+    if p_k is None or q_k is None:
+        return m - g  # type: ignore[operator, no-any-return]
+    return m * rows(q_k, m) - g * rows(p_k, g)  # type: ignore[operator, no-any-return]
+
+
+def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool) -> Vec:
+    """:math:`b_K - a_K` after K simultaneous mutual projections of a = g and b = m, layer
+    by layer (per instance row if ``per_instance``), from :func:`projection_coefficients`."""
+    if k == 0:
+        return _difference(g, m, None, None)
+    return _difference(g, m, *projection_coefficients(g, m, k=k, xi=xi,
+                                                      per_instance=per_instance))
+
+
+def aida_projection(g: Vec, m: Vec, *, beta1: Coef, k: int, xi: Coef, per_instance: bool
+                    ) -> tuple[Vec, ...]:
+    """The first pass of one Aida step over a layer (or a list of layers): m <- beta1 m +
+    (1 - beta1) g in place, and the layer's (p_K, q_K) (none for K = 0)."""
+    first_moment_(g, m, beta1=beta1)
+    if k == 0:
+        return ()
+    return projection_coefficients(g, m, k=k, xi=xi, per_instance=per_instance)
 
 
 def aida_tensor_step(
-    p: Vec, g: Vec, m: Vec, s: Vec, size: Vec, root_bc2: Vec, *, beta1: Coef, beta2: Coef,
-    eps: Coef, k: int, xi: Coef, per_instance: bool,
+    p: Vec, g: Vec, m: Vec, s: Vec, step_size: Vec, root_bc2: Vec, p_k: Vec | None = None,
+    q_k: Vec | None = None, *, beta2: Coef, eps: Coef,
 ) -> None:
-    """One Aida step of one tensor (a layer; or a list of layers), in place, given the
-    step's corrections (:func:`dwmgrad.adabelief.belief_corrections`)."""
-    first_moment_(g, m, beta1=beta1)
-    belief = projected_difference(g, m, k=k, xi=xi, per_instance=per_instance)
-    belief_step_(p, m, s, belief, size, root_bc2, beta2=beta2, eps=eps, outer_eps=None)
+    """The second pass of one Aida step over a layer (or a list of layers), in place, given
+    the step's coefficients (:func:`dwmgrad.adabelief.belief_corrections`) and the layer's
+    projections (:func:`aida_projection`, which updated m)."""
+    belief_step_(p, m, s, _difference(g, m, p_k, q_k), step_size, root_bc2, beta2=beta2,
+                 eps=eps, outer_eps=None)
 
 
 class Aida(TensorListOptimizer):
@@ -130,10 +165,14 @@ class Aida(TensorListOptimizer):
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "s": torch.zeros_like(p)},
         )
         corrections, coefficients = belief_coefficients(group)
-        size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
+        step_size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
+        grads: list[Tensor] = [p.grad for p in params]  # type: ignore[misc]
+        projections = drivers.per_layer(
+            self._path(group, params), aida_projection, [grads, m],
+            {"beta1": coefficients["beta1"], "k": group["k"], "xi": float(group["xi"]),
+             "per_instance": group["per_instance"]})
         self._run(
-            group, aida_tensor_step, [params, [p.grad for p in params], m, s, size, root_bc2],  # type: ignore[misc]
-            {**coefficients, "k": group["k"], "xi": float(group["xi"]),
-             "per_instance": group["per_instance"]},
-            split=False,  # the projections reduce over each whole layer
+            group, aida_tensor_step, [params, grads, m, s, step_size, root_bc2, *projections],
+            {"beta2": coefficients["beta2"], "eps": coefficients["eps"]},
+            split=False,  # the projections are per layer (and per instance row)
         )

@@ -30,7 +30,9 @@ factor and no bias correction of :math:`m`; only :math:`v` is bias-corrected. (O
 library multiplies the *parameters* by :math:`\beta` instead of a velocity; that is not
 Demon.) Both rules are elementwise, so with ``per_instance=True`` (its shape contract
 checked) the instances are independent as they are. Paths: for-loop, ``foreach=True``,
-``fused=True`` (compiled), each from one per-tensor function (see :mod:`dwmgrad.drivers`).
+``fused=True`` (compiled), each from one per-tensor function, with each tensor's
+:math:`\beta(k)` and bias correction computed before it (:func:`demon_sgd_correction`,
+:func:`demon_correction`; see :mod:`dwmgrad.drivers`).
 
 Example::
 
@@ -70,9 +72,12 @@ __all__ = [
     "DEMON_SGD_HYPERPARAMETERS",
     "DemonAdam",
     "DemonSGD",
+    "adam_correction",
     "adam_denominator",
     "demon_adam_tensor_step",
     "demon_beta",
+    "demon_correction",
+    "demon_sgd_correction",
     "demon_sgd_tensor_step",
 ]
 
@@ -89,34 +94,59 @@ def demon_beta(k: Vec, total_steps: int, beta_init: Coef) -> Vec:
     return remaining.mul(beta_init).div_(remaining.mul(beta_init).add_(1 - beta_init))  # type: ignore[arg-type, operator, return-value]
 
 
-def adam_denominator(g: Vec, v: Vec, step: Vec, *, beta2: Coef, log_beta2: Coef, eps: Coef
-                     ) -> Vec:
-    r"""Adam's second moment, shared by DemonAdam and AdamAHB: update ``v`` and ``step`` in
-    place and return the denominator (a new tensor).
+def adam_correction(step: Vec, *, log_beta2: Coef) -> tuple[Vec]:
+    r"""t <- t + 1 in place, and :math:`1/\sqrt{1-\beta_2^t}`, the bias correction of
+    Adam's second moment as a factor of :math:`\sqrt{v_t}` (shared by DemonAdam and
+    AdamAHB), with :math:`1-\beta_2^t` from :func:`dwmgrad.tensor_list.power_minus_one`
+    (finite in float32 for every valid beta2). Run once per tensor and step by
+    :func:`dwmgrad.drivers.per_tensor`, outside the elementwise update."""
+    step.add_(1)
+    return (power_minus_one(log_beta2, step).neg_().rsqrt_(),)  # type: ignore[arg-type]
 
-    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`, :math:`t \leftarrow t + 1`, and the
-    result is :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon`, with :math:`1-\beta_2^t` from
-    :func:`dwmgrad.tensor_list.power_minus_one` (finite in float32 for every valid beta2).
+
+def demon_correction(step: Vec, *, total_steps: int, beta_init: Coef, log_beta2: Coef
+                     ) -> tuple[Vec, Vec]:
+    """DemonAdam's per-tensor coefficients: beta(k) for the k = t steps taken so far, then
+    :func:`adam_correction` (t <- t + 1)."""
+    beta = demon_beta(step, total_steps, beta_init)
+    (inv_root_bc2,) = adam_correction(step, log_beta2=log_beta2)
+    return beta, inv_root_bc2
+
+
+def adam_denominator(g: Vec, v: Vec, inv_root_bc2: Vec, *, beta2: Coef, eps: Coef) -> Vec:
+    r"""Adam's second moment, shared by DemonAdam and AdamAHB: update ``v`` in place and
+    return the denominator (a new tensor).
+
+    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2` and the result is
+    :math:`\sqrt{v_t/(1-\beta_2^t)} + \epsilon`, computed as
+    :math:`\sqrt{v_t}\cdot` ``inv_root_bc2`` :math:`+ \epsilon` with ``inv_root_bc2`` =
+    :math:`1/\sqrt{1-\beta_2^t}` from :func:`adam_correction` (a multiplication instead of a
+    vector division).
     """
     addcmul_scaled_(v.mul_(beta2), g, g, 1 - beta2)  # type: ignore[operator]
-    step.add_(1)
-    return v.div(power_minus_one(log_beta2, step).neg_()).sqrt_().add_(eps)  # type: ignore[arg-type, return-value]
+    return v.sqrt().mul_(inv_root_bc2).add_(eps)  # type: ignore[arg-type, return-value]
 
 
-def demon_sgd_tensor_step(p: Vec, g: Vec, v: Vec, step: Vec, *, lr: Coef, momentum: Coef,
-                          total_steps: int) -> None:
-    """One Demon SGDM step in place: v <- beta(k) v - lr g; theta <- theta + v; k <- k + 1."""
-    add_scaled_(v.mul_(demon_beta(step, total_steps, momentum)), g, -lr)  # type: ignore[arg-type, operator]
+def demon_sgd_tensor_step(p: Vec, g: Vec, v: Vec, beta: Vec, *, lr: Coef) -> None:
+    """One Demon SGDM step in place: v <- beta(k) v - lr g; theta <- theta + v, with
+    beta(k) from :func:`demon_sgd_correction`."""
+    add_scaled_(v.mul_(beta), g, -lr)  # type: ignore[operator]
     p.add_(v)  # type: ignore[arg-type]
+
+
+def demon_sgd_correction(step: Vec, *, total_steps: int, beta_init: Coef) -> tuple[Vec]:
+    """DemonSGD's per-tensor coefficient beta(k) for the k steps taken so far; k <- k + 1."""
+    beta = demon_beta(step, total_steps, beta_init)
     step.add_(1)
+    return (beta,)
 
 
-def demon_adam_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, step: Vec, *, lr: Coef,
-                           beta1: Coef, beta2: Coef, log_beta2: Coef, eps: Coef,
-                           total_steps: int) -> None:
-    """One Demon Adam step in place (see the module docstring for the rule)."""
-    m.mul_(demon_beta(step, total_steps, beta1)).add_(g)  # type: ignore[arg-type]
-    denom = adam_denominator(g, v, step, beta2=beta2, log_beta2=log_beta2, eps=eps)
+def demon_adam_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, beta: Vec, inv_root_bc2: Vec, *,
+                           lr: Coef, beta2: Coef, eps: Coef) -> None:
+    """One Demon Adam step in place (see the module docstring for the rule), given the
+    step's coefficients (:func:`demon_correction`)."""
+    m.mul_(beta).add_(g)
+    denom = adam_denominator(g, v, inv_root_bc2, beta2=beta2, eps=eps)
     addcdiv_scaled_(p, m, denom, -lr)  # type: ignore[operator]
 
 
@@ -147,9 +177,11 @@ class DemonSGD(TensorListOptimizer):
         v, steps = self._state_lists(
             params, ("v", "step"), lambda p: {"step": zero_step(p), "v": torch.zeros_like(p)}
         )
-        self._run(group, demon_sgd_tensor_step, [params, [p.grad for p in params], v, steps],  # type: ignore[misc]
-                  {"lr": coefficient(group["lr"]), "momentum": float(group["momentum"]),
-                   "total_steps": group["total_steps"]})
+        (beta,) = self._per_tensor(group, demon_sgd_correction, steps,
+                                   {"total_steps": group["total_steps"],
+                                    "beta_init": float(group["momentum"])})
+        self._run(group, demon_sgd_tensor_step, [params, [p.grad for p in params], v, beta],  # type: ignore[misc]
+                  {"lr": coefficient(group["lr"])})
 
 
 class DemonAdam(TensorListOptimizer):
@@ -183,7 +215,9 @@ class DemonAdam(TensorListOptimizer):
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "v": torch.zeros_like(p)},
         )
         beta1, beta2 = (float(b) for b in group["betas"])
-        self._run(group, demon_adam_tensor_step, [params, [p.grad for p in params], m, v, steps],  # type: ignore[misc]
-                  {"lr": coefficient(group["lr"]), "beta1": beta1, "beta2": beta2,
-                   "log_beta2": log_of(beta2), "eps": float(group["eps"]),
-                   "total_steps": group["total_steps"]})
+        beta, inv_root_bc2 = self._per_tensor(
+            group, demon_correction, steps,
+            {"total_steps": group["total_steps"], "beta_init": beta1, "log_beta2": log_of(beta2)})
+        self._run(group, demon_adam_tensor_step,
+                  [params, [p.grad for p in params], m, v, beta, inv_root_bc2],  # type: ignore[misc]
+                  {"lr": coefficient(group["lr"]), "beta2": beta2, "eps": float(group["eps"])})

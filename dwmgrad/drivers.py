@@ -23,15 +23,22 @@ parameters, ``lists[1]`` their gradients, then one list per state key):
   object, is not shared between optimizers.
 
 ``per_tensor`` computes the 0-d coefficients each tensor's update needs from its 0-d state
-(the bias corrections of its step counter), once per step and outside the compiled kernel:
-inside it, inductor recomputed them (``expm1``, ``sqrt``, a division) in every vector
-iteration of the elementwise loop (the C++ compiler cannot hoist them: their inputs may alias
-the buffers the loop writes). The coefficients are passed to ``run`` as lists, one 0-d tensor
-per parameter, which the compiled update reads as inputs (so no recompilation).
+(the bias corrections of its step counter), once per step and outside the update's compiled
+kernel (on the fused path in a compiled kernel of its own): inside it, inductor recomputed
+them (``expm1``, ``sqrt``, a division) in every vector iteration of the elementwise loop (the
+C++ compiler cannot hoist them: their inputs may alias the buffers the loop writes). The
+coefficients are passed to ``run`` as lists, one 0-d tensor per parameter, which the compiled
+update reads as inputs (so no recompilation). For the same reason the update divides by
+per-tensor coefficients nowhere: a division by a coefficient is written as a multiplication
+by its reciprocal, computed here (a vector division costs several times a multiplication).
 
 ``reduce`` runs a per-tensor function that returns sums (one per problem instance) and adds
 them up over all tensors, on any of the three paths (AdaptiveHB's norms over all
-parameters).
+parameters). ``per_layer`` runs a per-tensor function that returns values of each tensor
+(e.g. coefficients from sums over the tensor, Aida's projections) and returns them per tensor,
+like ``per_tensor``; compiled, those values are outputs of the kernel, computed once per
+tensor: read from a reduction inside the update's kernel, inductor recomputed them in every
+vector iteration of the elementwise loop (Aida's four float64 divisions per tensor).
 
 The default path (``foreach=None, fused=None``) is the fastest uncompiled path measured on
 the device's kind by ``dwmgrad-verify bench optimizers`` (``--defaults-out``), committed in
@@ -60,6 +67,7 @@ __all__ = [
     "cpu_block_numel",
     "default_path",
     "group_by_device_and_dtype",
+    "per_layer",
     "per_tensor",
     "reduce",
     "run",
@@ -193,6 +201,27 @@ def _foreach_sum(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapp
     return totals if totals is not None else []
 
 
+def _forloop_map(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
+                 ) -> list[tuple[Tensor, ...]]:
+    values: list[tuple[Tensor, ...]] = [()] * len(lists[0])
+    for (device, _), indices in _index_groups(lists[0]).items():
+        coefs = _on(device, coefficients)
+        for index in indices:
+            values[index] = tuple(part(*(lst[index] for lst in lists), **coefs))
+    return values
+
+
+def _foreach_map(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
+                 ) -> list[tuple[Tensor, ...]]:
+    values: list[tuple[Tensor, ...]] = [()] * len(lists[0])
+    for (device, _), indices in _index_groups(lists[0]).items():
+        coefs = _on(device, coefficients)
+        results = part(*(TensorList([lst[i] for i in indices]) for lst in lists), **coefs)
+        for position, index in enumerate(indices):
+            values[index] = tuple(x.tensors[position] for x in results)
+    return values
+
+
 def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """``fn`` with a code object of its own (dynamo keeps its graphs per code object)."""
     code = fn.__code__.replace(co_name=name)
@@ -245,16 +274,36 @@ def run(path: str, update: Update, lists: Sequence[list[Tensor]],
         _forloop(update, lists, coefficients)
 
 
+def per_layer(path: str, part: Update, lists: Sequence[list[Tensor]],
+              coefficients: Mapping[str, Any]) -> list[list[Tensor]]:
+    """The lists of values ``part(*column, **coefficients)`` returns for every column of
+    ``lists`` (a tuple per column, the same number of values for every column; it may update
+    its tensors in place), one list per returned value, in the order of the columns (which
+    must not be empty). Compiled on the fused path, once per device and dtype on the foreach
+    path, once per column on the for-loop path."""
+    if path == "fused":
+        tensors, coefs = _compile_ready(lists, coefficients)
+        values = _compiled(part, _forloop_map)(part, tensors, coefs)
+    elif path == "foreach":
+        values = _foreach_map(part, lists, coefficients)
+    else:
+        values = _forloop_map(part, lists, coefficients)
+    return [list(column) for column in zip(*values, strict=True)]
+
+
 def per_tensor(path: str, scalars: Update, counters: list[Tensor],
                coefficients: Mapping[str, Any]) -> list[list[Tensor]]:
     """The lists of 0-d coefficients ``scalars(counter, **coefficients)`` returns (a tuple
     per counter; it may update the counter in place), one list per returned value, in the
     order of ``counters`` (which must not be empty).
 
-    The for-loop path calls it once per counter (the reference); the foreach and fused paths
-    once per device and dtype on a :class:`TensorList` (``torch._foreach_*`` ops, not
-    compiled: the compiled update reads the results as inputs).
+    The for-loop path calls it once per counter (the reference); the foreach path once per
+    device and dtype on a :class:`TensorList` (``torch._foreach_*`` ops); the fused path
+    compiles it on its own (:func:`per_layer`: one call instead of a dozen eager foreach
+    calls per step), so the compiled update reads the results as inputs.
     """
+    if path == "fused":
+        return per_layer(path, scalars, [counters], coefficients)
     values: list[tuple[Tensor, ...]] = [()] * len(counters)
     for (device, _), indices in _index_groups(counters).items():
         coefs = _on(device, coefficients)

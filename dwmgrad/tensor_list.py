@@ -158,6 +158,10 @@ class TensorList:
         torch._foreach_sqrt_(self.tensors)
         return self
 
+    def rsqrt_(self) -> TensorList:
+        torch._foreach_rsqrt_(self.tensors)
+        return self
+
     def neg_(self) -> TensorList:
         torch._foreach_neg_(self.tensors)
         return self
@@ -251,9 +255,10 @@ def addcmul_scaled_(x: Vec, y: Vec, z: Vec, c: Coef) -> Vec:
 
 
 def addcdiv_scaled_(x: Vec, y: Vec, z: Vec, c: Coef) -> Vec:
-    """x <- x + c·y/z, in place."""
+    """x <- x + c·y/z, in place. A tensor ``c`` scales y (a multiplication; dividing z by c
+    would cost the compiled kernel a second vector division per element)."""
     if not isinstance(c, float | int):
-        return x.addcdiv_(y, z.div_(c))  # type: ignore[arg-type, operator, return-value]
+        return x.addcdiv_(y * c, z)  # type: ignore[arg-type, operator, return-value]
     return x.addcdiv_(y, z, value=c)  # type: ignore[arg-type, return-value]
 
 

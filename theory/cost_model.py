@@ -247,12 +247,11 @@ _BELIEF_STEP = (  # dwmgrad.adabelief.belief_step_, shared by AdaBelief and Aida
     _p("addcmul_.default", 2, scaled=True, computes="+ (1 − β₂) r²"),
     _p("add_.Tensor", 1, computes="+ ε (state)"),
     _p("sqrt.default", 1, computes="√s"),
-    _p("div_.Tensor", 1, computes="/ √(1 − β₂^t)"),
-    _p(_MUL_IN, 1, computes="m · α/(1 − β₁^t)"),
+    _p(_MUL_IN, 1, computes="m · α√(1 − β₂^t)/(1 − β₁^t)"),
     _p("div_.Tensor", 2, computes="/ denominator"),
     _p("sub_.Tensor", 2, computes="θ −="),
 )
-_OUTER_EPS = _p("add_.Tensor", 1, computes="+ outer ε")
+_OUTER_EPS = _p("add_.Tensor", 1, computes="+ outer ε·√(1 − β₂^t)")
 _FIRST_MOMENT = (
     _p("lerp_.Scalar", 2, computes="m + (1 − β₁)(g − m)"),
 )
@@ -266,8 +265,8 @@ _ADAM_SECOND_MOMENT = (
     _p("addcmul_.default", 2, scaled=True, computes="+ (1 − β₂) g²"),
 )
 _ADAM_DENOMINATOR = (
-    _p(_DIV_IN, 1, computes="v/(1 − β₂^t)"),
-    _p("sqrt_.default", 1, computes="√"),
+    _p("sqrt.default", 1, computes="√v"),
+    _p("mul_.Tensor", 1, computes="· 1/√(1 − β₂^t)"),
     _p("add_.Tensor", 1, computes="+ ε"),
 )
 
@@ -282,8 +281,8 @@ _DWMGRAD_PASSES = (
 )
 _CONSTANT_LR_STEP = _p("addcdiv_.default", 3, scaled=True, computes="+ α g/(√s + ε)")
 _DECAYING_LR_STEP = (
-    _p("div_.Tensor", 1, computes="(√ŝ + ε)/α_t"),
-    _p("addcdiv_.default", 3, computes="+ g/((√ŝ + ε)/α_t)"),
+    _p(_MUL_IN, 1, computes="α_t g"),
+    _p("addcdiv_.default", 3, computes="+ α_t g/(√ŝ + ε)"),
 )
 _DWMGRAD_S = (s1, s * (omega - 1) / omega + g**2 / omega)
 
@@ -323,8 +322,9 @@ MODELS: dict[str, CostModel] = {
         state={m: "m", s: "s"},
         passes=(*_FIRST_MOMENT, _p("sub.Tensor", 2, computes="r = g − m"), *_BELIEF_STEP,
                 _OUTER_EPS),
-        scalar_ops=9 * P,
-        notes="per tensor: step counter, β₁^t, β₂^t and the two corrections (0-d ops)",
+        scalar_ops=11 * P,
+        notes="per tensor: step counter, β₁^t, β₂^t, the step size α√(1 − β₂^t)/(1 − β₁^t) "
+              "and the outer ε·√(1 − β₂^t) (0-d ops)",
     ),
     "Aida": CostModel(
         "Aida", "spec §4 (seed 003, Zhang, Niwa, Kleijn, arXiv 2203.13273, authors' code)",
@@ -342,7 +342,7 @@ MODELS: dict[str, CostModel] = {
             _p("sub.Tensor", 2, computes="r = b_K − a_K"),
             *_BELIEF_STEP,
         ),
-        scalar_ops=(9 + 4 * PROJECTING + 12 * (K - PROJECTING)) * P,
+        scalar_ops=(10 + 4 * PROJECTING + 12 * (K - PROJECTING)) * P,
         reductions=((g, g), (m1, m1), (g, m1)),
         notes="the code computes the K projections in closed form (dwmgrad.aida."
               "projected_difference): ⟨g,g⟩, ⟨m,m⟩, ⟨g,m⟩ whatever K (none for K = 0), then "
@@ -373,9 +373,9 @@ MODELS: dict[str, CostModel] = {
             *_ADAM_DENOMINATOR,
             _p("addcdiv_.default", 3, scaled=True, computes="θ − η m/denominator"),
         ),
-        scalar_ops=12 * P,
-        notes="per tensor: step counter, β_t, and 1 − β₂^t = −expm1(t·log β₂) (3 0-d ops, "
-              "finite in float32 for β₂ next to 1)",
+        scalar_ops=13 * P,
+        notes="per tensor: step counter, β_t, and 1/√(1 − β₂^t) with 1 − β₂^t = "
+              "−expm1(t·log β₂) (4 0-d ops, finite in float32 for β₂ next to 1)",
     ),
     "AdaptiveHB": CostModel(
         "AdaptiveHB", "spec §2 (seed 001, Sun et al., arXiv 2110.09057; a reconstruction)",
@@ -410,7 +410,7 @@ MODELS: dict[str, CostModel] = {
             _p("add_.Tensor", 2, computes="θ + d"),
             _p("copy_.default", 2, computes="g_prev ← g"),
         ),
-        scalar_ops=13 + 7 * P,
+        scalar_ops=13 + 8 * P,
         reductions=((g - g_prev, g - g_prev), (disp, disp)),
     ),
     "Adam": CostModel(
