@@ -228,13 +228,28 @@ def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     return types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
 
 
+ONE_TENSOR_PER_LOOP: dict[str, str | int | bool | Callable[..., Any]] = {
+    "cpp.max_horizontal_fusion_size": 1}
+"""TorchInductor option (listed by ``torch._inductor.list_options()``, passed through
+``torch.compile(options=...)``) for the elementwise updates: on CPU, inductor otherwise fuses
+the loops of equally sized tensors pairwise, one loop then streaming 14 arrays (DWMGrad) to
+22 (AdamAHB), more than a core's L1 ways when they share their alignment; one loop per tensor
+was faster for every elementwise update in interleaved timings on the 2-core machine (issue
+16; the ratios are in the commit that set it). Not for
+reductions: there it also splits the sums over one tensor (Aida's three) into loops of their
+own, each reading the tensor again."""
+
+
 @functools.cache
 def _compiled(update: Update, driver: Callable[..., Any]) -> Callable[..., Any]:
     """``driver`` for ``update``, compiled once per (update, driver) on first use, for static
     shapes: after a second shape dynamo would otherwise recompile with dynamic shapes, and
     Inductor 2.13 then failed on Aida's per-instance reductions (KeyError 'buf3' in the slow
-    suite when other tests had compiled other shapes first)."""
-    return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"), dynamic=False)
+    suite when other tests had compiled other shapes first). The elementwise driver compiles
+    with :data:`ONE_TENSOR_PER_LOOP`."""
+    options = ONE_TENSOR_PER_LOOP if driver is _forloop else None
+    return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"), dynamic=False,
+                         options=options)
 
 
 def _compile_ready(lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any]
