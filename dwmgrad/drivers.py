@@ -232,12 +232,12 @@ ONE_TENSOR_PER_LOOP: dict[str, str | int | bool | Callable[..., Any]] = {
     "cpp.max_horizontal_fusion_size": 1}
 """TorchInductor option (listed by ``torch._inductor.list_options()``, passed through
 ``torch.compile(options=...)``) for the elementwise updates: on CPU, inductor otherwise fuses
-the loops of equally sized tensors pairwise, one loop then streaming 14 arrays (DWMGrad) to
-22 (AdamAHB), more than a core's L1 ways when they share their alignment; one loop per tensor
-was faster for every elementwise update in interleaved timings on the 2-core machine (issue
-16; the ratios are in the commit that set it). Not for
-reductions: there it also splits the sums over one tensor (Aida's three) into loops of their
-own, each reading the tensor again."""
+the loops of equally sized tensors pairwise, one loop then reading and writing 14 streams
+(DWMGrad) to 18 (AdamAHB), more than a core's L1 ways when they share their alignment; one
+loop per tensor was faster for every elementwise update in interleaved timings on the 2-core
+machine (issue 16; the ratios are in the commit that set it). Not for reductions: there it
+also splits the sums over one tensor (Aida's three) into loops of their own, each reading the
+tensor again."""
 
 
 @functools.cache
