@@ -281,9 +281,9 @@ def draw_ahb(results: ResultSet, fig: Figure) -> None:
         for name, entry in sorted(sweep.optimizers.items()):
             edge = entry.stable_edge
             if edge.low is not None:
-                above = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
+                bracket = "above the grid" if edge.high is None else f"< {edge.high:.4g}"
                 mark(ax, [edge.low, edge.low], [0.0, 1.0],
-                     f"{name}: largest stable lr L (bisected) {edge.low:.4g}, {above}",
+                     f"{name}: largest stable lr L (bisected) {edge.low:.4g}, {bracket}",
                      marker="none", linestyle=":", lw=1.2, color=look(name).color,
                      transform=ax.get_xaxis_transform())
         theory_vline(ax, edge_value, rf"heavy ball stability edge lr$\,L = 2(1+\beta)$ = "
