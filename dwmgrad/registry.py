@@ -1,8 +1,9 @@
 """The optimizer registry and its registration function, the one plugins use too.
 
 Every optimizer a run can name is an :class:`OptimizerInfo` in :data:`OPTIMIZER_REGISTRY`,
-added by :func:`register_optimizer`: the package's own (registered below; :data:`OPTIMIZERS`
-holds them, for the generic tests and the benchmark), the ``torch.optim`` baselines (Adam,
+added by :func:`register_optimizer`: the package's own (registered below by
+:func:`register_built_in`; :data:`OPTIMIZERS` holds them, for the generic tests, the benchmark
+and the experiments generic over optimizers), the ``torch.optim`` baselines (Adam,
 AMSGrad, SGD, heavy ball; used as they are, so they are the reference implementations) and
 any plugin's (``docs/plugins.md``). Each entry carries the factory, its table of valid
 hyperparameters, a valid example setting, the implementation paths, whether ``step`` takes
@@ -25,7 +26,13 @@ from dwmgrad.hyperparams import table as hyper_table
 from verify_io.plugins import Registry, built_in
 
 __all__ = ["OPTIMIZERS", "OPTIMIZER_REGISTRY", "HyperParam", "Instances", "OptimizerInfo",
-           "path_kwargs", "register_optimizer"]
+           "StepKind", "path_kwargs", "register_built_in", "register_optimizer"]
+
+StepKind = Literal["normalised", "gradient"]
+"""How an optimizer's step scales with the gradient: ``normalised`` (adaptive or sign
+methods: a step of about lr whatever the gradient's size) or ``gradient`` (SGD-type: the
+step is lr times a raw gradient or a momentum of them). The generic experiments give each
+kind its own learning rate (e.g. :mod:`experiments.named.online`)."""
 
 Instances = Literal["per_instance", "elementwise", "separate"]
 """How a run of B instances as one (B, d) tensor keeps them independent: ``per_instance``
@@ -63,6 +70,7 @@ class OptimizerInfo:
     instances: Instances = "per_instance"
     fixed: Mapping[str, object] = field(default_factory=dict)
     momentum: Callable[[Mapping[str, Any]], float] | None = field(default=None, compare=False)
+    step_kind: StepKind = "normalised"
 
     def accepted(self) -> list[str]:
         """The hyperparameter names a run may set."""
@@ -91,6 +99,7 @@ class OptimizerInfo:
             "paths": list(self.paths),
             "needs_loss": self.needs_loss,
             "instances": self.instances,
+            "step_kind": self.step_kind,
             "fixed": {k: _jsonable(v) for k, v in self.fixed.items()},
             "example_kwargs": {k: _jsonable(v) for k, v in self.example_kwargs.items()},
             "hyperparameters": {
@@ -130,6 +139,9 @@ def _check(name: str, info: OptimizerInfo) -> None:
     unknown_paths = sorted(set(info.paths) - set(PATHS))
     if unknown_paths:
         raise ValueError(f"{name!r}: paths {unknown_paths}; expected some of {list(PATHS)}")
+    if info.step_kind not in ("normalised", "gradient"):
+        raise ValueError(f"{name!r}: step_kind={info.step_kind!r}; expected 'normalised' or "
+                         "'gradient'")
     if info.momentum is not None and not callable(info.momentum):
         raise TypeError(f"{name!r}: momentum must be a function of the hyperparameters")
 
@@ -144,12 +156,14 @@ def register_optimizer(name: str, factory: Callable[..., torch.optim.Optimizer],
                        needs_loss: bool = False, instances: Instances = "separate",
                        fixed: Mapping[str, object] | None = None,
                        momentum: Callable[[Mapping[str, Any]], float] | None = None,
-                       paths: tuple[str, ...] = (), reference: str = "") -> OptimizerInfo:
+                       paths: tuple[str, ...] = (), reference: str = "",
+                       step_kind: StepKind = "normalised") -> OptimizerInfo:
     """Register ``factory`` (a ``torch.optim.Optimizer`` class or any function
     ``factory(params, **hyperparameters)`` returning one) as optimizer ``name``.
 
     ``needs_loss``: the step is loss-aware (``step(loss=...)`` receives the per-instance
-    loss). ``instances``: see :data:`Instances`. The other arguments are :class:`OptimizerInfo`'s.
+    loss). ``instances``: see :data:`Instances`; ``step_kind``: see :data:`StepKind`. The
+    other arguments are :class:`OptimizerInfo`'s.
     Raises ``ValueError``/``TypeError`` (a :class:`~verify_io.plugins.PluginError` naming the
     plugin when a plugin registers) for a malformed entry or a name already taken.
     """
@@ -157,7 +171,7 @@ def register_optimizer(name: str, factory: Callable[..., torch.optim.Optimizer],
                          hyperparameters=dict(hyperparameters or {}),
                          example_kwargs=dict(example_kwargs or {}), paths=paths,
                          needs_loss=needs_loss, reference=reference, instances=instances,
-                         fixed=dict(fixed or {}), momentum=momentum)
+                         fixed=dict(fixed or {}), momentum=momentum, step_kind=step_kind)
     return OPTIMIZER_REGISTRY.add(name, info)
 
 
@@ -172,11 +186,24 @@ def path_kwargs(path: str) -> dict[str, object]:
     raise ValueError(f"Invalid path: {path!r}; expected one of {', '.join(PATHS)}")
 
 
-def _package(name: str, cls: type[torch.optim.Optimizer], table: dict[str, HyperParam],
-             example: dict[str, object], needs_loss: bool, reference: str) -> OptimizerInfo:
-    return register_optimizer(name, cls, hyperparameters=table, example_kwargs=example,
+OPTIMIZERS: dict[str, OptimizerInfo] = {}
+"""The package's own optimizers, in registration order (:func:`register_built_in`): the generic
+optimizer tests, the benchmark and every experiment that is generic over optimizers iterate
+these."""
+
+
+def register_built_in(name: str, cls: type[torch.optim.Optimizer], table: dict[str, HyperParam],
+                      example: dict[str, object], needs_loss: bool, reference: str,
+                      step_kind: StepKind = "normalised") -> OptimizerInfo:
+    """Register one of the package's optimizers (a :class:`~dwmgrad.base.TensorListOptimizer`
+    with every path and ``per_instance``) and add it to :data:`OPTIMIZERS`. A new built-in
+    needs this call, its module, its NumPy transcription (tests/optimizers) and its cost
+    model (theory.cost_model); the generic experiments, figures and claims then include it."""
+    info = register_optimizer(name, cls, hyperparameters=table, example_kwargs=example,
                               needs_loss=needs_loss, instances="per_instance", paths=PATHS,
-                              reference=reference)
+                              reference=reference, step_kind=step_kind)
+    OPTIMIZERS[name] = info
+    return info
 
 
 _TORCH = "torch.optim, used as is (baseline)"
@@ -189,28 +216,27 @@ def _first_beta(hyper: Mapping[str, Any]) -> float:
 
 
 with built_in():
-    _PACKAGE = (
-        _package("DWMGrad", dwmgrad.DWMGrad, dwmgrad.HYPERPARAMETERS, {"lr": 1e-3}, True,
-                 "Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)"),
-        _package("AdaBelief", adabelief.AdaBelief, adabelief.HYPERPARAMETERS, {"lr": 1e-3},
-                 False, "Zhuang et al., NeurIPS 2020, arXiv 2010.07468 (authors' package "
-                 "semantics)"),
-        _package("Aida", aida.Aida, aida.HYPERPARAMETERS, {"lr": 1e-3}, False,
-                 "Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)"),
-        _package("DemonSGD", demon.DemonSGD, demon.DEMON_SGD_HYPERPARAMETERS,
-                 {"lr": 0.01, "total_steps": 100}, False,
-                 "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952"),
-        _package("DemonAdam", demon.DemonAdam, demon.DEMON_ADAM_HYPERPARAMETERS,
-                 {"lr": 1e-3, "total_steps": 100}, False,
-                 "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented "
-                 "choice)"),
-        _package("AdaptiveHB", adaptive_hb.AdaptiveHB, adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS,
-                 {"lr": 0.01}, False,
-                 "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)"),
-        _package("AdamAHB", adaptive_hb.AdamAHB, adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
-                 {"lr": 1e-3}, False,
-                 "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)"),
-    )
+    register_built_in("DWMGrad", dwmgrad.DWMGrad, dwmgrad.HYPERPARAMETERS, {"lr": 1e-3}, True,
+                      "Wang, Li, Zeng, arXiv 2510.25042 (window rules from the authors' code)")
+    register_built_in("AdaBelief", adabelief.AdaBelief, adabelief.HYPERPARAMETERS,
+                      {"lr": 1e-3}, False, "Zhuang et al., NeurIPS 2020, arXiv 2010.07468 "
+                      "(authors' package semantics)")
+    register_built_in("Aida", aida.Aida, aida.HYPERPARAMETERS, {"lr": 1e-3}, False,
+                      "Zhang, Niwa, Kleijn, arXiv 2203.13273 (following the authors' code)")
+    register_built_in("DemonSGD", demon.DemonSGD, demon.DEMON_SGD_HYPERPARAMETERS,
+                      {"lr": 0.01, "total_steps": 100}, False,
+                      "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952", step_kind="gradient")
+    register_built_in("DemonAdam", demon.DemonAdam, demon.DEMON_ADAM_HYPERPARAMETERS,
+                      {"lr": 1e-3, "total_steps": 100}, False,
+                      "Chen, Wolfe, Li, Kyrillidis, arXiv 1910.04952 (m convention: documented "
+                      "choice)")
+    register_built_in("AdaptiveHB", adaptive_hb.AdaptiveHB,
+                      adaptive_hb.ADAPTIVE_HB_HYPERPARAMETERS, {"lr": 0.01}, False,
+                      "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (clipping reconstructed)",
+                      step_kind="gradient")
+    register_built_in("AdamAHB", adaptive_hb.AdamAHB, adaptive_hb.ADAM_AHB_HYPERPARAMETERS,
+                      {"lr": 1e-3}, False,
+                      "Sun, Ling, Shi, Li, Wang, arXiv 2110.09057 (secant rule as Adam beta1)")
     register_optimizer("Adam", torch.optim.Adam, instances="elementwise",
                        hyperparameters=_adam_table,
                        example_kwargs={"lr": 1e-3}, fixed={"amsgrad": False},
@@ -222,14 +248,11 @@ with built_in():
     register_optimizer("SGD", torch.optim.SGD, instances="elementwise",
                        hyperparameters=hyper_table(lr_row(), _weight_decay),
                        example_kwargs={"lr": 0.01}, fixed={"momentum": 0.0},
-                       momentum=lambda hyper: 0.0, reference=_TORCH)
+                       momentum=lambda hyper: 0.0, reference=_TORCH, step_kind="gradient")
     register_optimizer("HeavyBall", torch.optim.SGD, instances="elementwise",
                        hyperparameters=hyper_table(lr_row(), unit_row("momentum"),
                                                    _weight_decay),
                        example_kwargs={"lr": 0.01, "momentum": 0.9},
                        fixed={"dampening": 0.0, "nesterov": False},
                        momentum=lambda hyper: float(hyper.get("momentum", 0.0)),
-                       reference=_TORCH)
-
-OPTIMIZERS: dict[str, OptimizerInfo] = {info.name: info for info in _PACKAGE}
-"""The package's own optimizers (the generic optimizer tests and the benchmark iterate these)."""
+                       reference=_TORCH, step_kind="gradient")

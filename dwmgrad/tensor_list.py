@@ -5,7 +5,8 @@ and its state (see :mod:`dwmgrad.drivers`). The same function runs on plain tens
 for-loop path, and the compiled path, where TorchInductor fuses it into one kernel per
 tensor) and on :class:`TensorList` (the foreach path), whose methods apply each operation to
 a whole list with one ``torch._foreach_*`` call. So the math uses only operations both
-provide: the ``Tensor`` methods :class:`TensorList` implements, and the functions below for
+provide: the ``Tensor`` methods :class:`TensorList` answers (those it spells out, and any other
+with a ``torch._foreach_*`` op, e.g. ``sign_``), and the functions below for
 the few that ``Tensor`` lacks or spells differently (a scaled add whose scale may be a
 tensor, a reduction per problem instance, a coefficient broadcast over instance rows).
 
@@ -18,7 +19,7 @@ scaled operations accept both.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import torch
@@ -181,6 +182,23 @@ class TensorList:
     def copy_(self, other: TensorList) -> TensorList:
         torch._foreach_copy_(self.tensors, other.tensors)
         return self
+
+    # -- any other Tensor method torch has a foreach op for (sign_, abs, exp_, ...) --
+    def __getattr__(self, name: str) -> Callable[..., TensorList]:
+        """``x.name(*operands)`` as ``torch._foreach_<name>(x.tensors, *operands)`` (operands
+        as above), for a ``Tensor`` method this class does not spell out: a new update rule
+        can use it without extending this class. In place (``name`` ends in ``_``) it returns
+        ``self``. AttributeError for a name with no such op."""
+        op = getattr(torch, f"_foreach_{name}", None)
+        if op is None:
+            raise AttributeError(f"TensorList has no method {name!r}: torch has no "
+                                 f"_foreach_{name} op")
+
+        def apply(*operands: Any) -> TensorList:
+            out = op(self.tensors, *(self._operand(x) for x in operands))
+            return self if name.endswith("_") else TensorList(out)
+
+        return apply
 
 
 Vec = TypeVar("Vec", Tensor, TensorList)

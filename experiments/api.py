@@ -149,11 +149,16 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
     raising, so one broken experiment does not lose the others.
     """
     modules = validate_request(names, scale, out_dir, device, workers, executor, ray_address)
-    specs = collect_specs(modules, scale, device)
+    timed = {name: m for name, m in modules.items() if getattr(m, "TIMED", False)}
+    specs = collect_specs({n: m for n, m in modules.items() if n not in timed}, scale, device)
+    timed_specs = collect_specs(timed, scale, device)
     store = ResultStore(out_dir, device=None if device == "cpu" else device)
     engine = make_executor(workers, executor, ray_address)
     try:
         run_specs(specs, store, engine, progress=progress)
+        # Timings: after every other run, one at a time, in this process and in the listed
+        # order (their repeats interleaved), so no concurrent run shares the memory bus.
+        run_specs(timed_specs, store, SequentialExecutor(), progress=progress)
     except NewerFormatError as exc:     # raised while finding the pending specs: no run made
         raise UsageError(str(exc)) from None
     results: dict[str, dict[str, Any]] = {}

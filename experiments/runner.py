@@ -33,6 +33,7 @@ from torch.autograd import DeviceType
 
 from experiments import metrics
 from experiments.baselines import ScheduledOptimizer
+from experiments.machine import last_level_cache
 from experiments.optimizers import RunOptimizer, check_optimizer_name
 from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
@@ -195,6 +196,8 @@ def run_spec(spec: RunSpec) -> RunRecord:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
         torch.cuda.synchronize(device)
+    step_times: list[float] | None = [] if "step_times" in spec.record else None
+    step_cpu: list[float] = []
     setup_s = time.perf_counter() - start
     loop_start = time.perf_counter()
     for t in range(1, horizon + 1):
@@ -209,7 +212,17 @@ def run_spec(spec: RunSpec) -> RunRecord:
         for name, fn in measured.items():
             series[name][t - 1] = fn(x, grad)
         param.grad = grad
-        optimizer.step(loss)
+        if step_times is None:
+            optimizer.step(loss)
+        else:
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            step_start, cpu_start = time.perf_counter(), time.thread_time()
+            optimizer.step(loss)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            step_times.append(time.perf_counter() - step_start)
+            step_cpu.append(time.thread_time() - cpu_start)
         if box is not None:
             with torch.no_grad():
                 param.clamp_(box[0], box[1])
@@ -248,6 +261,10 @@ def run_spec(spec: RunSpec) -> RunRecord:
         "peak_memory_bytes": (torch.cuda.max_memory_allocated(device)
                               if device.type == "cuda" else None),
     }
+    if step_times is not None:
+        timings["optimizer_step_s"], timings["optimizer_step_cpu_s"] = step_times, step_cpu
+        cache = last_level_cache()
+        timings["llc_bytes"], timings["llc_source"] = cache.size_bytes, cache.source
     if "peak_memory" in spec.record:
         if device.type == "cuda":
             timings["peak_memory_method"] = "torch.cuda.max_memory_allocated (whole run)"

@@ -36,8 +36,13 @@ GENERIC_QUANTITIES = ("x", "grad", "grad_norm", "window", "momentum", "regret", 
 #: Whole-run measurements a spec can request in ``record`` (they go to the record's
 #: ``timings``, not to per-step columns): "peak_memory", the peak bytes of one extra optimizer
 #: step measured outside the timed loop (on CPU with torch.profiler; see
-#: ``experiments.runner``).
-RUN_MEASUREMENTS = ("peak_memory",)
+#: ``experiments.runner``); "step_times", the wall time of each ``optimizer.step`` call alone
+#: (``timings["optimizer_step_s"]``, one per step, without the problem's gradient and the
+#: runner's bookkeeping), the CPU time of the calling thread over the same call
+#: (``timings["optimizer_step_cpu_s"]``, ``time.thread_time``: user + system, not counting
+#: time the thread waited while other processes ran) and the machine's last-level cache
+#: (``timings["llc_bytes"]``, :func:`experiments.machine.last_level_cache`).
+RUN_MEASUREMENTS = ("peak_memory", "step_times")
 STATE_PREFIX = "state:"
 
 

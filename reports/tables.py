@@ -145,10 +145,12 @@ def counterexample_table(r: ResultSet) -> Table:
 
 def cost_table(r: ResultSet) -> Table:
     m = r.record(CostScalingMetrics).optimizers
-    rows = [[name, ci(asdict(e.time_exponent_d)), ci(asdict(e.time_exponent_n)),
+    rows = [[name, "no fit" if e.time_exponent_d is None else ci(asdict(e.time_exponent_d)),
+             ci(asdict(e.time_exponent_n)),
              num(e.state_bytes_per_param_measured), num(e.state_bytes_per_param_model)]
             for name, e in sorted(m.items())]
-    return Table(["optimizer", "time exponent in d", "time exponent in n",
+    return Table(["optimizer", "time exponent in d (beyond the cache, overhead subtracted)",
+                  "time exponent in n",
                   "state B/param (measured)", "state B/param (model)"], rows,
                  "Cost scaling: fitted exponents (bootstrap CI) and state memory vs the cost "
                  "model.", "tab:cost")

@@ -3,7 +3,9 @@
 Each is a module with ``NAME``, ``DESCRIPTION``, ``specs(scale) -> list[RunSpec]`` and
 ``measure(store, scale=None) -> dict`` (the measurement JSON described in ``docs/results.md``,
 computed from the result files only), added by :func:`register_experiment`, the function
-plugins call too (``docs/plugins.md``).
+plugins call too (``docs/plugins.md``). A module with ``TIMED = True`` measures wall-clock
+time: ``run``/``all`` run its specs after every other run, one at a time in the calling
+process, in the order ``specs`` lists them (:func:`experiments.api.run_experiments`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ from experiments.named.common import (
     load_records,
     resolve_scale,
 )
-from experiments.optimizers import RunOptimizer
+from experiments.optimizers import RunOptimizer, package_optimizers, registry
 from experiments.problems import make_problem
 from experiments.records import RunRecord
 from experiments.spec import RunSpec
@@ -72,9 +72,18 @@ MLP_PARAMS: dict[str, Any] = {"hidden": 32, "batch_size": 128}
 #: minibatch losses are noisy: the "final" loss of a stochastic run is the mean of its last
 #: TAIL_FRACTION of steps (one step for deterministic problems)
 TAIL_FRACTION = 0.1
-SGD_TYPE = ("DemonSGD", "AdaptiveHB", "HeavyBall", "SGD")
-LABELS = ("DWMGrad", "DWMGrad:loss_decrease", "AdaBelief", "Aida", "DemonSGD", "DemonAdam",
-          "AdaptiveHB", "AdamAHB", "Adam", "AMSGrad", "SGD", "HeavyBall")
+BASELINES = ("Adam", "AMSGrad", "SGD", "HeavyBall")
+
+
+def labels() -> tuple[str, ...]:
+    """Every built-in optimizer (``dwmgrad.registry.OPTIMIZERS``, in order), DWMGrad's
+    loss-decrease window rule right after DWMGrad, then the torch baselines."""
+    out: list[str] = []
+    for name in package_optimizers():
+        out += [name, f"{name}:loss_decrease"] if name == "DWMGrad" else [name]
+    return (*out, *BASELINES)
+
+
 #: problem label -> (problem, params, adaptive lr, SGD-type lr, threshold on f - f*)
 PROBLEM_SETUPS: dict[str, tuple[str, dict[str, Any], float, float, float]] = {
     "rosenbrock_authors": ("rosenbrock", {"start": "authors", "start_noise": 0.01},
@@ -112,7 +121,7 @@ def optimizer_of(label: str) -> tuple[str, dict[str, Any]]:
 def problem_spec(label: str, problem_label: str, scale: Scale) -> RunSpec:
     problem, params, lr_adaptive, lr_sgd, _ = PROBLEM_SETUPS[problem_label]
     name, extra = optimizer_of(label)
-    hyper = {"lr": lr_sgd if name in SGD_TYPE else lr_adaptive, **extra}
+    hyper = {"lr": lr_sgd if registry()[name].step_kind == "gradient" else lr_adaptive, **extra}
     if name == "HeavyBall":
         hyper["momentum"] = 0.9
     return RunSpec(experiment=NAME, problem=problem, problem_params=params, optimizer=name,
@@ -139,7 +148,7 @@ def stepsize_spec(name: str, scale: Scale) -> RunSpec:
 
 def specs(scale: Scale) -> list[RunSpec]:
     check_scale(scale)
-    out = [problem_spec(label, p, scale) for p in PROBLEM_SETUPS for label in LABELS]
+    out = [problem_spec(label, p, scale) for p in PROBLEM_SETUPS for label in labels()]
     out += [demon_spec(n, b, scale) for n in DEMON_BASELINES for b in DEMON_BETAS]
     out += ahb_lr.grid_specs(NAME, SEEDS[scale], HORIZON[scale]["logistic"])
     out += [stepsize_spec(n, scale) for n in STEPSIZE_OPTIMIZERS]
@@ -175,11 +184,11 @@ def _final(values: np.ndarray, stochastic: bool = False) -> dict[str, Any]:
 def _problem_block(store: ResultStore, problem_label: str, scale: Scale
                    ) -> tuple[dict[str, FinalLoss], dict[str, Any], list[RunRecord]]:
     threshold = PROBLEM_SETUPS[problem_label][4]
-    records = load_records(store, [problem_spec(lbl, problem_label, scale) for lbl in LABELS])
+    records = load_records(store, [problem_spec(lbl, problem_label, scale) for lbl in labels()])
     out: dict[str, FinalLoss] = {}
     steps: dict[str, float | None] = {}
     curves: dict[str, list[float | None]] = {}
-    for label, record in zip(LABELS, records, strict=True):
+    for label, record in zip(labels(), records, strict=True):
         gap = _gap(record)
         hit = metrics.steps_to_threshold(np.nan_to_num(gap, nan=np.inf), threshold)
         reached = hit[hit >= 0] + 1
@@ -312,10 +321,10 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     rosenbrock = {label: RosenbrockLoss(
         **asdict(blocks["rosenbrock_authors"][label]),
         by_start={"authors": blocks["rosenbrock_authors"][label],
-                  "standard": blocks["rosenbrock_standard"][label]}) for label in LABELS}
+                  "standard": blocks["rosenbrock_standard"][label]}) for label in labels()}
     faster = {p: Faster(steps_to_threshold=series[p]["steps"],
                         dwmgrad_rank=_rank(series[p]["steps"], "DWMGrad"),
-                        n_optimizers=len(LABELS)) for p in PROBLEM_SETUPS}
+                        n_optimizers=len(labels())) for p in PROBLEM_SETUPS}
     demon, demon_records = _demon(store, chosen)
     ahb, ahb_records = ahb_lr.measure_block(NAME, store, SEEDS[chosen],
                                             HORIZON[chosen]["logistic"])
@@ -326,11 +335,11 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
         faster_convergence=faster, demon_momentum_robustness=demon, ahb_lr_robustness=ahb,
         stepsize_range=stepsize)
     paths = {start: {label: rosenbrock_path(r)
-                     for label, r in zip(LABELS, by_problem[p], strict=True)}
+                     for label, r in zip(labels(), by_problem[p], strict=True)}
              for p, start in ROSENBROCK_STARTS.items()}
     out_series = {"curves": {p: series[p]["curves"] for p in PROBLEM_SETUPS},
                   "log10_step_multipliers": stepsize_series, "rosenbrock_paths": paths}
-    labelled = {"problems": {p: dict(zip(LABELS, by_problem[p], strict=True))
+    labelled = {"problems": {p: dict(zip(labels(), by_problem[p], strict=True))
                              for p in PROBLEM_SETUPS},
                 "stepsize": dict(zip(STEPSIZE_OPTIMIZERS, stepsize_records, strict=True))}
     return envelope(NAME, chosen, records, metrics_out, out_series, labelled)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import torch
 
+from experiments.machine import last_level_cache
 from experiments.measurements.bound_tightness import BoundTightnessMetrics, TightnessEntry
 from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
 from experiments.measurements.empirical import EmpiricalMetrics
@@ -176,25 +177,36 @@ def test_tightness_table_takes_each_bounds_largest_ratio_and_flags_an_excess() -
 
 
 def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cost_scaling, "OPTIMIZERS", {"DWMGrad": {"lr": 1e-3},
-                                                     "Adam": {"lr": 1e-3}})
-    monkeypatch.setitem(cost_scaling.DIMS, "quick", (10, 100, 1000))
+    monkeypatch.setattr(cost_scaling, "optimizers",
+                        lambda: {"DWMGrad": {"lr": 1e-3}, "Adam": {"lr": 1e-3}})
+    monkeypatch.setitem(cost_scaling.DIMS, "quick", (100, 1000))
+    monkeypatch.setitem(cost_scaling.BEYOND_CACHE_DIMS, "quick", (3000,))
+    monkeypatch.setattr(cost_scaling, "CACHE_MARGIN", 0.0)      # the tiny sizes count as beyond
+    monkeypatch.setitem(cost_scaling.BEYOND_CACHE_STEPS, "quick", 3)
+    monkeypatch.setattr(cost_scaling, "WINDOWS", (1, 4))
+    monkeypatch.setattr(cost_scaling, "WINDOW_DIM", 1000)
     monkeypatch.setitem(cost_scaling.STEPS, "quick", 3)
     monkeypatch.setitem(cost_scaling.REPEATS, "quick", 2)
     monkeypatch.setattr(cost_scaling, "N_SWEEP", (3, 9))
     monkeypatch.setattr(cost_scaling, "LARGE_D", 10)
-    m = run_and_measure(cost_scaling, tmp_path)["metrics"]["optimizers"]
+    out = run_and_measure(cost_scaling, tmp_path)
+    m = out["metrics"]["optimizers"]
     assert set(m) == {"DWMGrad", "Adam"}
+    assert out["metrics"]["llc_bytes"] == last_level_cache().size_bytes
     for name in ("DWMGrad", "Adam"):
         entry = m[name]
-        for key in ("time_exponent_d", "time_exponent_n"):
-            assert {"slope", "ci_low", "ci_high"} <= set(entry[key])
+        fit = entry["time_exponent_d"]      # None when the tiny sizes' noise beats the overhead
+        assert fit is None and entry["time_exponent_d_note"] or {"slope", "ci_low"} <= set(fit)
+        assert entry["fitted_dims"] == [100, 1000, 3000]           # never the overhead size
+        assert {"slope", "ci_low", "ci_high"} <= set(entry["time_exponent_n"])
         assert entry["state_bytes_per_param_model"] == 8.0
         assert entry["state_bytes_per_param_measured"] == pytest.approx(8.0, abs=0.1)
         assert entry["peak_memory_method"] == "torch.profiler (CPU)"
         measured = entry["peak_memory_measured_bytes"]
-        assert len(measured) == 3 and measured[-1] > entry["peak_memory_estimate_bytes"]
+        assert len(measured) == 4 and measured[-1] > entry["peak_memory_estimate_bytes"]
         assert {"slope", "ci_low", "ci_high"} <= set(entry["memory_exponent_d"])
+    assert out["metrics"]["window"]["windows"] == [1, 4]
+    assert len(out["series"]["window_step_time_s"]["median"]) == 2
 
 
 def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,13 +217,13 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     paths = out["series"]["rosenbrock_paths"]
     assert set(paths) == {"(1, 2)", "(-1.2, 1)"}
     for start, (x0, y0) in (("(1, 2)", (1.0, 2.0)), ("(-1.2, 1)", (-1.2, 1.0))):
-        assert set(paths[start]) == set(empirical.LABELS)
+        assert set(paths[start]) == set(empirical.labels())
         path = paths[start]["DWMGrad"]
         assert len(path["x"]) == len(path["y"]) == 15        # short runs are not thinned
         assert path["x"][0] == pytest.approx(x0, abs=0.05)   # start noise 0.01
         assert path["y"][0] == pytest.approx(y0, abs=0.05)
     for task in ("rosenbrock", "logistic", "mlp"):
-        assert set(m.task(task)) == set(empirical.LABELS)
+        assert set(m.task(task)) == set(empirical.labels())
     assert {"authors", "standard"} == set(m.rosenbrock["Adam"].by_start)
     demon = m.demon_momentum_robustness.optimizers
     assert set(demon) == {"DemonSGD", "HeavyBall", "HeavyBall (lr decay)"}

@@ -25,7 +25,12 @@ from experiments.measurements.bound_tightness import (
     TightnessEntry,
     TightnessTarget,
 )
-from experiments.measurements.cost_scaling import CostEntry, CostScalingMetrics, Fit
+from experiments.measurements.cost_scaling import (
+    CostEntry,
+    CostScalingMetrics,
+    Fit,
+    WindowCost,
+)
 from experiments.measurements.counterexample_search import (
     CounterexampleSearchMetrics,
     Criterion,
@@ -243,30 +248,45 @@ def invariance() -> dict[str, Any]:
 
 def cost_scaling() -> dict[str, Any]:
     entries: dict[str, CostEntry] = {}
-    d = np.geomspace(100, 1e6, 5)
-    n = np.array([10.0, 100.0, 1000.0])
-    series: dict[str, Any] = {"d": d.tolist(), "n": n.tolist(), "step_time_s": {},
-                              "run_time_s": {}, "state_bytes": {},
+    d = np.array([10.0, 1e3, 1e5, 4194304.0, 8388608.0, 16777216.0])
+    n = np.array([9.0, 99.0, 999.0])
+    windows = (1, 10, 100, 1000)
+    series: dict[str, Any] = {"d": d.tolist(), "n": n.tolist(), "window": list(windows),
+                              "window_dim": 4194304, "llc_bytes": 2**25,
+                              "step_time_s": {}, "net_step_time_s": {}, "run_time_s": {},
+                              "state_bytes": {}, "fitted_dims": {}, "overhead_s": {},
                               "SGD": (1e-6 + 1e-10 * d).tolist()}
     for i, opt in enumerate(("DWMGrad", "Adam", "AdaBelief", "Aida")):
         fit = Fit(0.97, -12.0, 0.93, 1.01, 0.9, 3.0)
         entries[opt] = CostEntry(
-            time_exponent_d=fit, time_exponent_d_all=fit,
-            time_exponent_n=Fit(1.0, -12.0, 0.93, 1.01, 0.9, 3.0),
+            time_exponent_d=fit, time_exponent_d_note="",
+            fitted_dims=(4194304, 8388608, 16777216), overhead_step_s=2e-6,
+            overhead_share_at_fit=0.01, time_exponent_d_raw=fit, wall_time_exponent_d=fit,
+            time_exponent_d_all=fit,
+            time_exponent_n=Fit(1.0, -12.0, 0.93, 1.01, 0.9, 3.0), first_step_s=1e-4,
             state_bytes_per_param_measured=8.0, state_bytes_per_param_model=8.0,
             state_matches_model=True, state_exponent_d=1.0, step_time_s_at_max_d=1e-3,
-            problem_share_at_max_d=0.5, traffic_bytes_per_param_model=28.0,
+            sgd_step_ratio_at_max_d=0.5, traffic_bytes_per_param_model=28.0,
             effective_GBps_at_max_d=10.0, peak_memory_estimate_bytes=1.6e7,
             peak_memory_estimate_method="accounting", peak_memory_measured_bytes=(1.6e7,),
             peak_memory_method="torch.profiler (CPU)", memory_exponent_d=fit)
         median = 2e-6 + (1 + i) * 1e-9 * d
-        series["step_time_s"][opt] = {"median": median.tolist(), "min": (0.9 * median).tolist(),
-                                      "max": (1.2 * median).tolist()}
-        run = 1e-3 + (1 + i) * 1e-5 * n
+        for key, values in (("step_time_s", median), ("net_step_time_s", median - 2e-6)):
+            series[key][opt] = {"median": values.tolist(), "min": (0.9 * values).tolist(),
+                                "max": (1.2 * values).tolist()}
+        run = (1 + i) * 1e-5 * n
         series["run_time_s"][opt] = {"median": run.tolist(), "min": (0.9 * run).tolist(),
                                      "max": (1.1 * run).tolist()}
         series["state_bytes"][opt] = (8 * d).tolist()
-    return _measurement("cost_scaling", CostScalingMetrics(entries), series)
+        series["fitted_dims"][opt] = [4194304, 8388608, 16777216]
+        series["overhead_s"][opt] = 2e-6
+    flat = np.full(len(windows), 5e-3)
+    series["window_step_time_s"] = {"median": flat.tolist(), "min": (0.9 * flat).tolist(),
+                                    "max": (1.1 * flat).tolist()}
+    window = WindowCost("DWMGrad", 4194304, windows, Fit(0.0, -5.3, -0.02, 0.02, 0.9, 3.0), "")
+    return _measurement("cost_scaling", CostScalingMetrics(entries, window, 2**25,
+                                                           "/sys/... (L3)", 2.0,
+                                                           "optimizer_step_cpu_s"), series)
 
 
 def empirical() -> dict[str, Any]:

@@ -66,8 +66,14 @@ def _tiny(mp: pytest.MonkeyPatch) -> None:
     mp.setitem(lessard_cycle.GRID_POINTS, "quick", 2)
     mp.setitem(lessard_cycle.HORIZON, "quick", 200)
     mp.setitem(reddi.HORIZON, "quick", {c: (60, 30) for c in reddi.CONSTRUCTIONS})
-    mp.setattr(cost_scaling, "OPTIMIZERS", {"DWMGrad": {"lr": 1e-3}, "Adam": {"lr": 1e-3}})
-    mp.setitem(cost_scaling.DIMS, "quick", (10, 100, 1000))
+    mp.setattr(cost_scaling, "optimizers",
+               lambda: {"DWMGrad": {"lr": 1e-3}, "Adam": {"lr": 1e-3}})
+    mp.setitem(cost_scaling.DIMS, "quick", (100, 1000))
+    mp.setitem(cost_scaling.BEYOND_CACHE_DIMS, "quick", (3000,))
+    mp.setattr(cost_scaling, "CACHE_MARGIN", 0.0)      # the tiny sizes count as beyond
+    mp.setitem(cost_scaling.BEYOND_CACHE_STEPS, "quick", 3)
+    mp.setattr(cost_scaling, "WINDOWS", (1, 4))
+    mp.setattr(cost_scaling, "WINDOW_DIM", 1000)
     mp.setitem(cost_scaling.STEPS, "quick", 3)
     mp.setitem(cost_scaling.REPEATS, "quick", 2)
     mp.setattr(cost_scaling, "N_SWEEP", (3, 9))
