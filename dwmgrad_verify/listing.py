@@ -5,13 +5,18 @@
 ``experiments`` (:mod:`experiments.named`), ``bounds`` (:mod:`theory.registry`) and
 ``claims`` (:mod:`reports.claims`, one module per subject). ``--json`` prints the full rows.
 
-Building the rows imports the registries (torch, sympy: seconds). The rows are therefore
-cached, keyed by the SHA-256 of every source file of the project's packages, the Python
-version and the torch and sympy versions (what the rows are computed from), in
-``$DWMGRAD_VERIFY_CACHE`` (default ``$XDG_CACHE_HOME/dwmgrad-verify`` or
-``~/.cache/dwmgrad-verify``): a repeated ``list`` reads the cache and imports none of them.
-Any change of the sources makes a new key; ``--fresh`` ignores the cache. A cache that cannot
-be written is skipped (the list is printed all the same); an unreadable entry is recomputed.
+Building the rows imports the registries (torch, sympy: seconds). So the package ships the
+built-in rows of every list (``list_rows.json``, written by ``python -m
+dwmgrad_verify.listing``), each with the SHA-256 of the sources it is computed from
+(:data:`ROW_SOURCES`, the torch and sympy versions): a ``list`` with no plugin whose sources
+still match reads them and imports none of the registries, the first call after install
+included. Otherwise the rows are computed and cached, keyed by the SHA-256 of every source
+file of the project's packages, the Python version and the torch and sympy versions (what
+the rows are computed from), in ``$DWMGRAD_VERIFY_CACHE`` (default
+``$XDG_CACHE_HOME/dwmgrad-verify`` or ``~/.cache/dwmgrad-verify``): a repeated ``list``
+reads the cache and imports none of them. Any change of the sources makes a new key;
+``--fresh`` ignores the cache and the shipped rows. A cache that cannot be written is skipped
+(the list is printed all the same); an unreadable entry is recomputed.
 Plugins (``docs/plugins.md``) are part of the key: every entry point and ``--plugin``
 module, with its sources' hash (:func:`verify_io.plugins.fingerprint`). Each row's
 ``source`` says where the entry came from: ``built-in``, ``entry point DIST: VALUE [GROUP]``
@@ -29,6 +34,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
@@ -118,6 +124,70 @@ COLUMNS: dict[str, list[tuple[str, Callable[[Row], object]]]] = {
 }
 
 
+SHIPPED = Path(__file__).with_name("list_rows.json")
+"""The built-in rows shipped with the package: {what: {"key": row_key(what), "rows": [...]}}."""
+ROW_SOURCES: dict[str, tuple[str, ...]] = {
+    "optimizers": ("dwmgrad",), "problems": ("experiments.problems",),
+    "experiments": ("experiments.named",), "bounds": ("theory",), "claims": ("reports.claims",)}
+"""The packages each list's rows are computed from (besides this module and verify_io)."""
+
+
+def _digest(digest: Any, packages: tuple[str, ...]) -> None:
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(location).rglob("*")):
+                if path.suffix in (".py", ".json") and path.is_file():
+                    digest.update(f"{package}/{path.relative_to(location)}".encode())
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _versions(digest: Any) -> None:
+    for dist in ("torch", "sympy"):
+        try:
+            digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist}=absent".encode())
+
+
+def row_key(what: str) -> str:
+    """SHA-256 of the sources list ``what``'s built-in rows are computed from
+    (:data:`ROW_SOURCES`, verify_io, this module) and the torch and sympy versions."""
+    digest = hashlib.sha256(what.encode())
+    _versions(digest)
+    _digest(digest, (*ROW_SOURCES[what], "verify_io"))
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def shipped_rows(what: str, path: Path | None = None) -> list[Row] | None:
+    """The shipped rows of ``what`` if the file holds them under the current
+    :func:`row_key` and no plugin is present; None otherwise (unreadable file included)."""
+    if fingerprint():
+        return None
+    try:
+        entry = json.loads((path or SHIPPED).read_text(encoding="utf-8")).get(what)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if (not isinstance(entry, dict) or entry.get("key") != row_key(what)
+            or not isinstance(entry.get("rows"), list)):
+        return None
+    rows_: list[Row] = entry["rows"]
+    return rows_
+
+
+def write_shipped(path: Path | None = None) -> Path:
+    """Compute every list's built-in rows (no plugin may be loaded) and write them with their
+    keys to ``path`` (default :data:`SHIPPED`)."""
+    if fingerprint():
+        raise UsageError("plugins are present: the shipped rows hold the built-ins only")
+    doc = {what: {"key": row_key(what), "rows": json.loads(json.dumps(lister(), default=str))}
+           for what, lister in LISTERS.items()}
+    target = path or SHIPPED
+    atomic_write_text(target, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return target
+
+
 def cache_dir() -> Path:
     if os.environ.get("DWMGRAD_VERIFY_CACHE"):
         return Path(os.environ["DWMGRAD_VERIFY_CACHE"])
@@ -131,23 +201,17 @@ def cache_key() -> str:
     digest = hashlib.sha256(sys.version.encode())
     for plugin in fingerprint():
         digest.update(plugin.encode())
-    for dist in ("torch", "sympy"):
-        try:
-            digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{dist}=absent".encode())
-    for package in SOURCE_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            for path in sorted(Path(location).rglob("*")):
-                if path.suffix in (".py", ".json") and path.is_file():
-                    digest.update(f"{package}/{path.relative_to(location)}".encode())
-                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+    _versions(digest)
+    _digest(digest, SOURCE_PACKAGES)
     return digest.hexdigest()[:16]
 
 
 def rows(what: str, *, fresh: bool = False) -> list[Row]:
-    """The rows of list ``what``, from the cache unless ``fresh`` or not cached yet."""
+    """The rows of list ``what``: the shipped ones if current (:func:`shipped_rows`), else
+    from the cache, computed when ``fresh`` or not cached yet."""
+    shipped = None if fresh else shipped_rows(what)
+    if shipped is not None:
+        return shipped
     path = cache_dir() / f"list-{what}-{cache_key()}.json"
     if not fresh and path.is_file():
         try:
@@ -182,3 +246,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_table([header for header, _ in columns],
                        [[value(row) for _, value in columns] for row in found]))
     return 0
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_shipped()}")

@@ -13,12 +13,18 @@ import pytest
 
 from dwmgrad_verify import listing
 from dwmgrad_verify.cli import SUBCOMMANDS, main
+from verify_io.errors import UsageError
 
 LISTS = ["optimizers", "problems", "experiments", "bounds", "claims"]
 #: Runs main() on each argv in a fresh interpreter and prints {argv: heavy modules loaded}.
+#: An optional second argument is the shipped rows file the lists read (listing.SHIPPED).
 PROBE = """
 import contextlib, io, json, sys
+from pathlib import Path
+from dwmgrad_verify import listing
 from dwmgrad_verify.cli import main
+if len(sys.argv) > 2:
+    listing.SHIPPED = Path(sys.argv[2])
 loaded = {}
 for argv in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(io.StringIO()):
@@ -34,13 +40,17 @@ print(json.dumps(loaded))
 
 @pytest.fixture
 def list_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty list cache, and no shipped rows in this process (the cache is what is tested)."""
     monkeypatch.setenv("DWMGRAD_VERIFY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(listing, "SHIPPED", tmp_path / "no_shipped_rows.json")
     return tmp_path / "cache"
 
 
-def _heavy_imports(argvs: list[list[str]]) -> dict[str, list[str]]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argvs)], capture_output=True,
-                          text=True, check=True, env=dict(os.environ))
+def _heavy_imports(argvs: list[list[str]], shipped: Path | None = None
+                   ) -> dict[str, list[str]]:
+    extra = [] if shipped is None else [str(shipped)]
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argvs), *extra],
+                          capture_output=True, text=True, check=True, env=dict(os.environ))
     result: dict[str, list[str]] = json.loads(proc.stdout)
     return result
 
@@ -57,6 +67,67 @@ def test_help_and_cached_lists_import_no_torch_sympy_or_matplotlib(
 
 def test_the_import_probe_sees_a_list_built_from_the_registries(list_cache: Path) -> None:
     assert "torch" in _heavy_imports([["list", "optimizers", "--fresh"]])["list optimizers --fresh"]
+
+
+def test_first_lists_after_install_read_the_shipped_rows_and_import_no_torch(
+        list_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty cache (a fresh install): every list reads the shipped rows, which equal the
+    rows the registries give."""
+    shipped = listing.write_shipped(tmp_path / "list_rows.json")
+    argvs = [["list", what] for what in LISTS]
+    assert _heavy_imports(argvs, shipped) == {" ".join(argv): [] for argv in argvs}
+    assert not list_cache.exists()                           # nothing was computed or cached
+    for what in LISTS:
+        assert listing.shipped_rows(what, shipped) == json.loads(
+            json.dumps(listing.LISTERS[what](), default=str))
+
+
+@pytest.mark.parametrize("damage", ["key", "corrupt", "missing list"])
+def test_shipped_rows_of_other_sources_or_unreadable_are_not_used(
+        list_cache: Path, tmp_path: Path, damage: str) -> None:
+    shipped = listing.write_shipped(tmp_path / "list_rows.json")
+    doc = json.loads(shipped.read_text())
+    if damage == "key":                     # written from other sources than these
+        doc["optimizers"]["key"] = "0" * 16
+        shipped.write_text(json.dumps(doc))
+    elif damage == "corrupt":
+        shipped.write_text(shipped.read_text()[:100])
+    else:
+        del doc["optimizers"]
+        shipped.write_text(json.dumps(doc))
+    assert listing.shipped_rows("optimizers", shipped) is None
+    assert "torch" in _heavy_imports([["list", "optimizers"]], shipped)["list optimizers"]
+
+
+def test_shipped_rows_are_not_used_beside_a_plugin(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = listing.write_shipped(tmp_path / "list_rows.json")
+    assert listing.shipped_rows("optimizers", shipped) is not None
+    monkeypatch.setattr(listing, "fingerprint", lambda: ["a plugin"])
+    assert listing.shipped_rows("optimizers", shipped) is None
+    with pytest.raises(UsageError, match="plugins are present"):
+        listing.write_shipped(tmp_path / "other.json")
+
+
+def test_row_keys_follow_their_own_sources_only(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "rows_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(listing.ROW_SOURCES, "optimizers", ("rows_pkg",))
+    before = {what: listing.row_key(what) for what in LISTS}
+    (package / "__init__.py").write_text("X = 2\n")
+    after = {what: listing.row_key(what) for what in LISTS}
+    assert [w for w in LISTS if before[w] != after[w]] == ["optimizers"]
+
+
+@pytest.mark.slow
+def test_the_shipped_rows_are_current() -> None:
+    """The committed list_rows.json matches the sources (else the first list after install
+    imports the registries): regenerate it with ``python -m dwmgrad_verify.listing``."""
+    stale = [what for what in LISTS if listing.shipped_rows(what) is None]
+    assert not stale, f"stale shipped rows {stale}: run python -m dwmgrad_verify.listing"
 
 
 def test_list_rows_are_cached_until_fresh_or_unreadable(
