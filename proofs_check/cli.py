@@ -1,11 +1,12 @@
 """`dwmgrad-verify check [--json] [--out DIR] [--proof NAME]
-[--mutants [--per-target N | --per-module N [--seed S]]]`.
+[--mutants [--per-target N | --per-module N [--seed S]] [--workers W]]`.
 
 Checks every proof step; with ``--mutants`` instead runs the mutation test of the checker
 (:mod:`proofs_check.mutants`: every registered lemma object mutated at every site and every
 lemma inequality and domain relation swapped; or ``N`` evenly spread mutants per object with
 ``--per-target N``; or a fixed seeded sample of ``N`` per proof module with ``--per-module N``,
-what CI's slow test runs; slow, not part of ``all``) and prints one line per mutant, then the
+what CI's slow test runs; slow, not part of ``all``; ``--workers W`` runs W mutants side by
+side, each in its own process) and prints one line per mutant, then the
 mutation score and the kill rate per proof module, the surviving false mutants with why and
 the still-true mutants with their slack.
 
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from verify_io.errors import UsageError
 from verify_io.files import atomic_write_text
+from verify_io.options import worker_count
 from verify_io.paths import path_argument, result_dir
 
 if TYPE_CHECKING:
@@ -97,6 +99,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --mutants: a fixed seeded sample of N mutants per proof module")
     parser.add_argument("--seed", type=_nonnegative, metavar="S",
                         help="with --per-module: the sample's seed (default 0, CI's sample)")
+    parser.add_argument("--workers", metavar="W",
+                        help="with --mutants: mutants run side by side (default 1)")
 
 
 def _positive(text: str) -> int:
@@ -119,7 +123,8 @@ def _nonnegative(text: str) -> int:
     return value
 
 
-def _run_mutants(per_target: int | None, per_module: int | None, seed: int | None) -> int:
+def _run_mutants(per_target: int | None, per_module: int | None, seed: int | None,
+                 workers: int) -> int:
     from proofs_check import mutants
 
     every = mutants.mutants()
@@ -130,7 +135,7 @@ def _run_mutants(per_target: int | None, per_module: int | None, seed: int | Non
     def show(o: mutants.Outcome) -> None:
         print(f"{o.truth:<10} reported {o.reported:<12} {o.mutant.name}", flush=True)
 
-    for line in mutants.report(mutants.run_all(chosen, progress=show)):
+    for line in mutants.report(mutants.run_all(chosen, progress=show, workers=workers)):
         print(line)
     return 0
 
@@ -142,10 +147,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--per-target N and --per-module N exclude each other")
     if args.seed is not None and args.per_module is None:
         raise UsageError("--seed S goes with --per-module N")
+    if args.workers is not None and not args.mutants:
+        raise UsageError("--workers W goes with --mutants")
     if args.mutants:
         if args.out is not None or args.proof is not None or args.json:
             raise UsageError("--mutants takes no --out, --proof or --json")
-        return _run_mutants(args.per_target, args.per_module, args.seed)
+        workers = 1 if args.workers is None else worker_count("--workers", args.workers)
+        return _run_mutants(args.per_target, args.per_module, args.seed, workers)
     if args.out is not None:
         result_dir(args.out, option="--out")
     if not args.json:

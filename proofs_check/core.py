@@ -30,6 +30,8 @@ expects the steps that use them to fail.
 from __future__ import annotations
 
 import functools
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -40,7 +42,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import sympy as sp
 
-from proofs_check.falsify import Domain, falsify
+from proofs_check.falsify import Domain, falsify, undefined_side
 
 Instance = dict[str, "float | list[float]"]
 #: How a (sub-)check was decided, from the strongest to the weakest evidence.
@@ -205,6 +207,10 @@ def check_symbolic(
 
 def _symbolic(proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
               relation: Relation, squares: bool) -> StepResult:
+    undefined = undefined_side(sp.sympify(lhs), sp.sympify(rhs))
+    if undefined is not None:
+        return StepResult(proof, step, statement, "symbolic", "violated", float("-inf"), 0,
+                          detail=undefined)
     how = ""
     if squares:
         if not (_decide_nonnegative(lhs) and _decide_nonnegative(rhs)):
@@ -220,6 +226,39 @@ def _symbolic(proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
                       detail=f"{how}rhs - lhs simplifies to {diff}")
 
 
+#: CPU seconds sympy may spend on one inequality of :func:`check_inequality` before the
+#: numeric falsification decides it (a mutated expression can send simplify into hours).
+SYMBOLIC_CPU_LIMIT = 60.0
+
+
+class CheckTimeout(Exception):
+    """A check ran out of its CPU budget (:func:`cpu_budget`)."""
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`CheckTimeout` inside the block once it has used ``seconds`` of process
+    CPU time (``ITIMER_PROF``). Only in the main thread and when no such timer is armed
+    already; elsewhere the block runs unlimited."""
+    usable = (threading.current_thread() is threading.main_thread()
+              and hasattr(signal, "ITIMER_PROF")
+              and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise CheckTimeout(f"no decision within {seconds:g} s of CPU")
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0.0)
+        signal.signal(signal.SIGPROF, previous)
+
+
 def check_inequality(
     proof: str, step: str, statement: str, lhs: sp.Expr, rhs: sp.Expr, relation: Relation,
     domain: Domain, *, squares: bool = False, seed: int = 0, tol: float = 1e-9,
@@ -227,15 +266,21 @@ def check_inequality(
     """Decide ``lhs <relation> rhs`` on ``domain``: sympy first, numeric falsification second.
 
     sympy verified: ``symbolic``, verified. sympy proved the opposite: the falsification
-    exhibits the instance (``violated``; the method says which decided it). sympy undecided:
+    exhibits the instance (``violated``; the method says which decided it). sympy undecided
+    (or out of :data:`SYMBOLIC_CPU_LIMIT` seconds of CPU):
     :func:`~proofs_check.falsify.falsify` maximises lhs - rhs over the domain and reports
     ``violated`` with the worst instance, ``verified`` numerically with n and the worst
     (relative) slack, or ``inconclusive`` with the reason. ``squares`` is passed to
     :func:`check_symbolic` (the falsification always compares the sides themselves).
     """
     _record(Statement(sp.sympify(lhs), sp.sympify(rhs), relation, domain))
-    symbolic = _symbolic(proof, step, statement, lhs, rhs, relation, squares)
-    if symbolic.status == "verified":
+    try:
+        with cpu_budget(SYMBOLIC_CPU_LIMIT):
+            symbolic = _symbolic(proof, step, statement, lhs, rhs, relation, squares)
+    except CheckTimeout as exc:
+        symbolic = StepResult(proof, step, statement, "symbolic", "inconclusive", float("nan"),
+                              0, detail=f"sympy: {exc}")
+    if symbolic.status == "verified" or undefined_side(sp.sympify(lhs), sp.sympify(rhs)):
         return symbolic
     found = falsify(lhs, rhs, relation, domain, seed=seed, tol=tol)
     instance = dict(found.instance) if found.instance is not None else None
@@ -307,6 +352,11 @@ def _judge(
     if n == 0:
         return StepResult(proof, step, statement, method, "inconclusive", float("nan"), 0,
                           detail="no instances")
+    if np.any(slack == -np.inf):     # relative_slack: a side is not a real number there
+        i = int(np.argmax(slack == -np.inf))
+        return StepResult(proof, step, statement, method, "violated", float("-inf"), n,
+                          _instance(instances, i, n),
+                          detail="a side is not a real number at this instance")
     bad = ~np.isfinite(slack)
     if bad.any():
         ce = _instance(instances, int(np.argmax(bad)), n)
@@ -358,8 +408,15 @@ def check_recorded_step(
     return check_trajectory(proof, name, statement, slack, records(per_coordinate), tol=tol)
 
 
-def relative_slack(lhs: np.ndarray | float, rhs: np.ndarray | float) -> np.ndarray:
+def relative_slack(lhs: np.ndarray | float | complex, rhs: np.ndarray | float | complex
+                   ) -> np.ndarray:
     """``(rhs - lhs) / max(1, |lhs|, |rhs|)``: a slack whose tolerance is relative for large
-    quantities and absolute near zero (float64 rounding scales with the magnitudes)."""
-    left, right = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
-    return (right - left) / np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    quantities and absolute near zero (float64 rounding scales with the magnitudes). Where a
+    side is not a real number (a non-negligible imaginary part) the slack is -inf: no real
+    inequality holds there, and :func:`check_numeric` reports the step violated."""
+    left_c, right_c = np.asarray(lhs, dtype=complex), np.asarray(rhs, dtype=complex)
+    left, right = left_c.real, right_c.real
+    slack = (right - left) / np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    nonreal = ((np.abs(left_c.imag) > 1e-12 * np.maximum(1.0, np.abs(left)))
+               | (np.abs(right_c.imag) > 1e-12 * np.maximum(1.0, np.abs(right))))
+    return np.where(nonreal, -np.inf, slack)

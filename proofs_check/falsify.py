@@ -175,8 +175,38 @@ def _numeric(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Callable[..., np.nd
 
 def _real(values: np.ndarray) -> np.ndarray:
     """Real parts where the imaginary part is negligible, NaN where a value is complex."""
-    ok = np.abs(values.imag) <= 1e-12 * np.maximum(1.0, np.abs(values.real))
-    return np.where(ok, values.real, np.nan)
+    return np.where(_nonreal(values), np.nan, values.real)
+
+
+def _nonreal(values: np.ndarray) -> np.ndarray:
+    """Finite values whose imaginary part is not negligible (a bound that is not a real
+    number there, e.g. (1 - gamma lambda)^(3/2) with the 1 removed)."""
+    finite = np.isfinite(values.real) & np.isfinite(values.imag)
+    return finite & (np.abs(values.imag) > 1e-12 * np.maximum(1.0, np.abs(values.real)))
+
+
+def undefined_side(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
+    """Which side is undefined everywhere (sympy's zoo or nan, e.g. a mutated denominator
+    1 - gamma with gamma dropped), or None: such a statement is false, not undecidable."""
+    for name, side in (("lhs", lhs), ("rhs", rhs)):
+        if side.has(sp.zoo, sp.nan):
+            return f"{name} = {side} is not a number (zoo/nan)"
+    return None
+
+
+def nonreal_exact(lhs: sp.Expr, rhs: sp.Expr, point: dict[sp.Symbol, float]) -> str | None:
+    """Which side is not real at ``point`` at 30 and at 60 digits (its value), or None."""
+    try:
+        for name, side in (("lhs", lhs), ("rhs", rhs)):
+            values = []
+            for digits in (30, 60):
+                subs = {s: sp.Float(value, digits + 10) for s, value in point.items()}
+                values.append(complex(side.evalf(digits, subs=subs)))
+            if all(abs(v.imag) > 1e-20 * max(1.0, abs(v.real)) for v in values):
+                return f"{name} = {values[-1]:.6g} is not real"
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return None
 
 
 def exact_slack(lhs: sp.Expr, rhs: sp.Expr, relation: Relation,
@@ -213,6 +243,9 @@ def falsify(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, domain: Domain, *, n
     points, and every evaluation of ``starts`` Powell searches started at the worst points.
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    undefined = undefined_side(lhs, rhs)
+    if undefined is not None:
+        return Falsification("violated", float("-inf"), 0, {}, undefined)
     free = lhs.free_symbols | rhs.free_symbols
     try:
         box, defaulted = domain.covering(free)
@@ -238,7 +271,10 @@ def falsify(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, domain: Domain, *, n
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                out = _relative(_real(left(*cols)), _real(right(*cols)), relation)
+                lv, rv = left(*cols), right(*cols)
+                out = _relative(_real(lv), _real(rv), relation)
+                if relation == "<=":    # an order between non-reals is no inequality
+                    out = np.where(_nonreal(lv) | _nonreal(rv), -np.inf, out)
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 return np.full(points.shape[0], np.nan)
             for ok in allowed:
@@ -291,6 +327,14 @@ def _judge(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, box: Domain,
     note = f"domain: {box.describe()}"
     if defaulted:
         note += f"; default ranges for {', '.join(map(str, defaulted))}"
+    for i in np.flatnonzero(slacks == -np.inf)[:5]:   # a side not real there: confirm exactly
+        point = dict(zip(symbols, map(float, points[i]), strict=True))
+        why = nonreal_exact(lhs, rhs, point)
+        if why is not None:
+            return Falsification("violated", float("-inf"), n,
+                                 {str(s): v for s, v in point.items()},
+                                 f"numeric falsification: {why} at this instance (at 30 and 60 "
+                                 f"digits): the statement is not an inequality of reals; {note}")
     if n == 0 or finite.sum() < 0.5 * n:
         return Falsification("inconclusive", float("nan"), n, None,
                              f"not finite at {n - int(finite.sum())} of {n} instances; {note}")

@@ -32,8 +32,14 @@ those steps made (recorded by :func:`proofs_check.core.recording`) is re-evaluat
 product grid over its domain of at most 60,000 points with candidates confirmed by sympy at 25
 and 50 digits, and every random-instance slack on 20,000 fresh instances with another seed. A
 mutant is *false* when a violating instance is exhibited, otherwise *still true* (with the
-smallest relative slack seen). Score = false mutants the checker reports violated / false
-mutants. ``dwmgrad-verify check --mutants`` prints it with every surviving false mutant (and
+smallest relative slack seen); a side that is not a real number (an imaginary bound) or is
+undefined (sympy's ``zoo``) makes a statement false. Score = false mutants the checker reports
+violated / false mutants. Checks that raise are reported "error" and checks that exhaust
+:data:`CPU_LIMIT` "timeout" (SIGXCPU interrupts them; the oracle gets :data:`ORACLE_CPU`
+more): both are survivors, still classified by the oracle on the statements recorded so far
+(a child that sends nothing is counted false, against the score). ``check_inequality``
+itself gives sympy :data:`~proofs_check.core.SYMBOLIC_CPU_LIMIT` seconds per inequality and
+then falsifies numerically, so a slow simplification is decided rather than timed out. ``dwmgrad-verify check --mutants`` prints it with every surviving false mutant (and
 why: the checker's verdict on its steps) and every still-true mutant with its slack.
 """
 
@@ -45,17 +51,21 @@ import inspect
 import itertools
 import multiprocessing
 import resource
+import signal
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from types import ModuleType
 from typing import Literal
 
 import numpy as np
 import sympy as sp
 
-from proofs_check.core import ProofStep, StepResult, recording
+from proofs_check.core import CheckTimeout, ProofStep, StepResult, recording
 from proofs_check.core import Statement as Claim
 from proofs_check.falsify import Domain
 
@@ -321,20 +331,39 @@ def dependent_steps(mutant: Mutant, module: ModuleType) -> list[ProofStep]:
 
 # --- the independent oracle ----------------------------------------------------------------
 def _precise_slack(claim: Claim, point: dict[sp.Symbol, float], digits: int) -> float:
+    """The relative slack at ``point`` with ``digits`` digits; -inf when a side of an
+    inequality is not real there (no inequality of reals holds)."""
     assert claim.lhs is not None and claim.rhs is not None
     subs = {s: sp.Float(v, digits + 10) for s, v in point.items()}
     left = complex(claim.lhs.evalf(digits, subs=subs))
     right = complex(claim.rhs.evalf(digits, subs=subs))
-    gap = complex((claim.rhs - claim.lhs).evalf(digits, subs=subs)).real
+    gap = complex((claim.rhs - claim.lhs).evalf(digits, subs=subs))
     scale = max(abs(left), abs(right))
+    if claim.relation == "<=" and any(abs(v.imag) > 1e-20 * max(1.0, abs(v.real))
+                                      for v in (left, right)):
+        return float("-inf")
     if scale == 0:
         return 0.0
-    return (gap if claim.relation == "<=" else -abs(gap)) / scale
+    return (gap.real if claim.relation == "<=" else -abs(gap)) / scale
+
+
+def _confirmed(claim: Claim, point: dict[sp.Symbol, float]) -> float | None:
+    """The slack at ``point`` at 25 and 50 digits when both show a violation, else None."""
+    try:
+        coarse, fine = (_precise_slack(claim, point, d) for d in (25, 50))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if fine == coarse == float("-inf") or (
+            fine < -ORACLE_TOL and abs(fine - coarse) <= 1e-6 * abs(fine)):
+        return fine
+    return None
 
 
 def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
     """Smallest relative slack of an expression claim on a grid; the violating point if any."""
     assert claim.lhs is not None and claim.rhs is not None
+    if claim.lhs.has(sp.zoo, sp.nan) or claim.rhs.has(sp.zoo, sp.nan):
+        return float("-inf"), {}                 # undefined everywhere: not a true statement
     try:
         box, _ = (claim.domain or Domain()).covering(claim.lhs.free_symbols
                                                      | claim.rhs.free_symbols)
@@ -342,7 +371,8 @@ def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
         return float("inf"), None
     symbols = [v.symbol for v in box.variables]
     if not symbols:
-        return _precise_slack(claim, {}, 50), None
+        constant = _confirmed(claim, {})
+        return (constant, {}) if constant is not None else (_precise_slack(claim, {}, 50), None)
     per_axis = max(2, min(50, int(GRID_POINTS ** (1 / len(symbols)))))
     axes = [np.unique(np.concatenate([v.at(np.linspace(0, 1, per_axis)), v.corners()]))
             for v in box.variables]
@@ -355,15 +385,18 @@ def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
         try:
             left = np.asarray(sp.lambdify(symbols, claim.lhs, "numpy")(*cols), dtype=complex)
             right = np.asarray(sp.lambdify(symbols, claim.rhs, "numpy")(*cols), dtype=complex)
-        except (TypeError, ValueError, NameError, ZeroDivisionError, OverflowError):
+        except (TypeError, ValueError, NameError, ZeroDivisionError, OverflowError, KeyError):
             return float("inf"), None
         left, right = np.broadcast_to(left, cols[0].shape), np.broadcast_to(right, cols[0].shape)
         real = (np.abs(left.imag) <= 1e-12 * np.abs(left.real) + 1e-300) & \
                (np.abs(right.imag) <= 1e-12 * np.abs(right.real) + 1e-300)
-        scale = np.maximum(np.abs(left.real), np.abs(right.real))
-        gap = right.real - left.real if claim.relation == "<=" else -np.abs(right.real - left.real)
-        slack = np.where(real & np.isfinite(scale) & (scale > 0), gap / np.where(
-            scale > 0, scale, 1.0), np.inf)
+        finite = np.isfinite(left) & np.isfinite(right)
+        scale = np.maximum(np.abs(left), np.abs(right))
+        if claim.relation == "<=":   # a side that is not real: no inequality of reals holds
+            gap = np.where(real, right.real - left.real, -np.inf)
+        else:                        # an identity may hold between complex values
+            gap = -np.abs(right - left)
+        slack = np.where(finite & (scale > 0), gap / np.where(scale > 0, scale, 1.0), np.inf)
         for c in box.constraints:
             slack = np.where(np.asarray(sp.lambdify(symbols, c, "numpy")(*cols), dtype=bool),
                              slack, np.inf)
@@ -372,12 +405,9 @@ def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
         if slack[i] >= -ORACLE_TOL:
             break
         point = dict(zip(symbols, map(float, points[i]), strict=True))
-        try:
-            coarse, fine = (_precise_slack(claim, point, d) for d in (25, 50))
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if fine < -ORACLE_TOL and abs(fine - coarse) <= 1e-6 * abs(fine):
-            return fine, {str(s): v for s, v in point.items()}
+        confirmed = _confirmed(claim, point)
+        if confirmed is not None:
+            return confirmed, {str(s): v for s, v in point.items()}
     finite = slack[np.isfinite(slack) & (slack >= -ORACLE_TOL)]
     return (float(finite.min()) if finite.size else float("inf")), None
 
@@ -452,47 +482,99 @@ def in_place(mutant: Mutant) -> Iterator[ModuleType]:
 
 
 def run_mutant(mutant: Mutant) -> Outcome:
-    """Check the steps that use the target with the mutant in its place, classify it."""
+    """Check the steps that use the target with the mutant in its place, classify it.
+
+    A step that raises is the checker failing to decide (reported "error"); a step
+    interrupted by :class:`~proofs_check.core.CheckTimeout` (the CPU limit of
+    :func:`run_isolated`) ends the checks (reported "timeout"). Either way the oracle still
+    classifies the mutant on every statement recorded so far."""
     with in_place(mutant) as module:
         steps = dependent_steps(mutant, module)
         results: list[StepResult] = []
+        stopped = ""
         with recording() as claims:
             for step in steps:
-                results.append(step.check())
+                try:
+                    results.append(step.check())
+                except CheckTimeout as exc:
+                    stopped = f"timeout: {step.name}: {exc}"
+                    break
+                except Exception as exc:  # noqa: BLE001 - a crash is the checker's failure
+                    stopped = f"error: {step.name} raised {type(exc).__name__}: {exc}"
+                    break
                 if results[-1].status == "violated" and oracle(claims)[0] == "false":
                     break  # caught, and the oracle already exhibits a violation
         truth, slack, detail = oracle(claims)  # with the mutant in place (numeric twins)
     reported, why = _reported(results)
+    if stopped and reported != "violated":
+        reported, why = stopped.split(":", 1)[0], stopped[:300]
     return Outcome(mutant, truth, slack, detail, reported, why,
                    tuple(f"{s.proof}:{s.name}" for s in steps))
 
 
-def run_isolated(mutant: Mutant, cpu_seconds: int = CPU_LIMIT) -> Outcome:
-    """:func:`run_mutant` in a forked child limited to ``cpu_seconds`` of CPU: sympy can take
-    unbounded time on a mutated expression. A child that runs out is a surviving mutant
-    (reported "timeout"), classified by the oracle on the statement alone when possible."""
+#: CPU seconds left to the oracle after the checks of a mutant ran out of theirs.
+ORACLE_CPU = 120
+
+
+def _child(mutant: Mutant, cpu_seconds: int, send: Connection) -> None:
+    """Run :func:`run_mutant` under RLIMIT_CPU: at ``cpu_seconds`` SIGXCPU interrupts the
+    checks (:class:`CheckTimeout`, once), leaving :data:`ORACLE_CPU` seconds to classify."""
+    def expire(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+        raise CheckTimeout(f"the checker did not finish within {cpu_seconds} s of CPU")
+
+    signal.signal(signal.SIGXCPU, expire)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + ORACLE_CPU))
+    try:
+        send.send(run_mutant(mutant))
+    except CheckTimeout as exc:   # outside the steps (the oracle itself, or a stand-in)
+        send.send(("timeout", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as the checker's error
+        send.send(("error", f"the mutant's run raised {type(exc).__name__}: {exc}"))
+
+
+def _unclassified(mutant: Mutant, reported: str, why: str) -> Outcome:
+    return Outcome(mutant, "false", float("nan"), f"not classified: {why}", reported, why, ())
+
+
+def _start(mutant: Mutant, cpu_seconds: int) -> tuple[BaseProcess, Connection]:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-
-    def child() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        send.send(run_mutant(mutant))
-
-    process = context.Process(target=child, daemon=True)
+    process = context.Process(target=_child, args=(mutant, cpu_seconds, send), daemon=True)
     process.start()
     send.close()
+    return process, receive
+
+
+def _finish(mutant: Mutant, process: BaseProcess, receive: Connection,
+            cpu_seconds: int) -> Outcome:
+    """The child's outcome (it has sent, died, or passed the wall limit)."""
     try:
-        outcome = receive.recv() if receive.poll(WALL_LIMIT) else None
-    except EOFError:  # the child died (CPU limit) before sending
-        outcome = None
+        received = receive.recv() if receive.poll(0) else None
+    except EOFError:  # the child died (hard CPU limit) before sending
+        received = None
     process.join(5)
     if process.is_alive():
         process.kill()
         process.join()
-    if isinstance(outcome, Outcome):
-        return outcome
-    return Outcome(mutant, "false", float("nan"), "not classified: the checker ran out of time",
-                   "timeout", f"the checker did not finish within {cpu_seconds} s of CPU", ())
+    receive.close()
+    if isinstance(received, Outcome):
+        return received
+    if isinstance(received, tuple):
+        kind, why = received
+        return _unclassified(mutant, str(kind), str(why)[:300])
+    return _unclassified(mutant, "timeout", f"the checks and the oracle did not finish within "
+                                            f"{cpu_seconds} + {ORACLE_CPU} s of CPU")
+
+
+def run_isolated(mutant: Mutant, cpu_seconds: int = CPU_LIMIT) -> Outcome:
+    """:func:`run_mutant` in a forked child limited to ``cpu_seconds`` of CPU for the checks
+    (sympy can take unbounded time on a mutated expression) and :data:`ORACLE_CPU` more for
+    the oracle. Checks that run out are reported "timeout", still classified by the oracle; a
+    child that sends nothing is an unclassified survivor, counted as false."""
+    process, receive = _start(mutant, cpu_seconds)
+    receive.poll(WALL_LIMIT)
+    return _finish(mutant, process, receive, cpu_seconds)
 
 
 def _reported(results: Sequence[StepResult]) -> tuple[str, str]:
@@ -507,14 +589,27 @@ def _reported(results: Sequence[StepResult]) -> tuple[str, str]:
 
 
 def run_all(chosen: Sequence[Mutant] | None = None,
-            progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    out = []
-    for mutant in mutants() if chosen is None else chosen:
-        outcome = run_isolated(mutant)
-        out.append(outcome)
-        if progress is not None:
-            progress(outcome)
-    return out
+            progress: Callable[[Outcome], None] | None = None, workers: int = 1,
+            cpu_seconds: int = CPU_LIMIT) -> list[Outcome]:
+    """Every mutant (or ``chosen``) in its own child (:func:`run_isolated`), ``workers`` at
+    a time; outcomes in the mutants' order, ``progress`` called as each finishes."""
+    todo = list(enumerate(mutants() if chosen is None else chosen))[::-1]
+    running: dict[Connection, tuple[int, Mutant, BaseProcess, float]] = {}
+    done: dict[int, Outcome] = {}
+    while todo or running:
+        while todo and len(running) < workers:
+            i, mutant = todo.pop()
+            process, receive = _start(mutant, cpu_seconds)
+            running[receive] = (i, mutant, process, time.monotonic())
+        ready = set(wait(list(running), timeout=5.0))
+        now = time.monotonic()
+        for receive, (i, mutant, process, started) in list(running.items()):
+            if receive in ready or now - started > WALL_LIMIT or not process.is_alive():
+                del running[receive]
+                done[i] = _finish(mutant, process, receive, cpu_seconds)
+                if progress is not None:
+                    progress(done[i])
+    return [done[i] for i in sorted(done)]
 
 
 @dataclass(frozen=True)

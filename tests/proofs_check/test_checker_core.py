@@ -8,12 +8,14 @@ import sympy as sp
 
 from proofs_check.core import (
     StepResult,
+    check_inequality,
     check_numeric,
     check_symbolic,
     check_trajectory,
     combine,
     relative_slack,
 )
+from proofs_check.falsify import Domain, Var
 
 
 def _unit_interval(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -100,3 +102,41 @@ def test_combine_is_verified_only_if_every_part_is() -> None:
 def test_relative_slack_is_relative_for_large_values_only() -> None:
     assert relative_slack(1e6, 2e6) == pytest.approx(0.5)
     assert relative_slack(0.1, 0.3) == pytest.approx(0.2)
+
+
+def test_a_bound_that_is_not_a_real_number_is_violated_not_a_crash() -> None:
+    # (1 - gamma)^(3/2) with the 1 removed is imaginary: no inequality of reals holds.
+    assert relative_slack(1.0, 2.0j)[()] == -np.inf
+    result = check_numeric("demo", "complex", "x <= i x", lambda x: relative_slack(x, 1j * x),
+                           _unit_interval)
+    assert result.status == "violated" and result.counterexample is not None
+    assert "not a real number" in result.detail
+
+
+def test_an_undefined_side_is_violated_before_any_evaluation() -> None:
+    # a dropped factor can make a denominator 1 - 1 = 0: sympy's zoo, which lambdify cannot
+    # print (KeyError 'ComplexInfinity' crashed the falsification before)
+    x = sp.Symbol("x", positive=True)
+    for check in (lambda: check_symbolic("demo", "zoo", "x <= zoo", x, sp.zoo * x, "<="),
+                  lambda: check_inequality("demo", "zoo", "x <= zoo", x, sp.zoo * x, "<=",
+                                           Domain((Var(x, 1e-3, 2.0),)))):
+        result = check()
+        assert result.status == "violated" and "zoo" in result.detail
+
+
+def test_sympy_out_of_its_cpu_budget_leaves_the_decision_to_falsification(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs_check.core as core
+
+    def sympy_that_never_finishes(*args: object, **kwargs: object) -> StepResult:
+        while True:
+            pass
+
+    monkeypatch.setattr(core, "_symbolic", sympy_that_never_finishes)
+    monkeypatch.setattr(core, "SYMBOLIC_CPU_LIMIT", 0.3)
+    x = sp.Symbol("x", positive=True)
+    box = Domain((Var(x, 1e-3, 2.0),))
+    false = check_inequality("demo", "slow", "x^2 <= x", x**2, x, "<=", box)
+    assert false.status == "violated" and "no decision within 0.3 s of CPU" in false.detail
+    true = check_inequality("demo", "slow", "x <= 2x", x, 2 * x, "<=", box)
+    assert true.status == "verified" and true.method == "falsification"

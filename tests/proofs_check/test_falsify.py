@@ -74,3 +74,12 @@ def test_check_inequality_says_how_it_decided() -> None:
     numerically = check_inequality("demo", "s", "x^2 <= 2x + 1", x**2, 2 * x + 1, "<=", ON_0_2)
     assert numerically.status == "verified" and numerically.instances > 2000
     assert numerically.decision.startswith("numeric falsification 1 (n=")
+
+
+def test_a_side_that_is_not_real_is_a_violation_confirmed_exactly() -> None:
+    # what sympy makes of sqrt(2)(-gamma lambda)^(-3/2)...: an explicit imaginary bound
+    found = falsify(x, sp.I * (x + 1), "<=", ON_0_2)
+    assert found.status == "violated" and "not real" in found.detail
+    assert found.instance is not None
+    # only an order needs reals: an identity between equal complex values is not violated
+    assert falsify(sp.I * x, sp.I * x, "==", ON_0_2).status != "violated"

@@ -104,6 +104,71 @@ def test_a_wrong_aida_cap_is_false_and_caught() -> None:
     assert ids.AIDA_CAP != mutant.expr  # restored
 
 
+def test_the_oracle_calls_an_imaginary_or_undefined_bound_false() -> None:
+    """MOMENTUM_TERM_STEP without the 1 of (1 - gamma lambda)^(3/2) is imaginary: the checker
+    reported it violated while the oracle, skipping non-real grid points, called it still true
+    (the one false alarm of the last full run). A false constant statement and a side that is
+    zoo (a denominator 1 - 1) were never classified false either."""
+    box = Domain((Var(x, 1e-3, 2.0),))
+    assert mt.oracle([Statement(x, sp.I * x, "<=", box)])[0] == "false"
+    assert mt.oracle([Statement(sp.Integer(2), sp.Integer(1), "<=")])[0] == "false"
+    assert mt.oracle([Statement(x, sp.zoo * x, "<=", box)])[0] == "false"
+    assert mt.oracle([Statement(sp.I * x, sp.I * x, "==", box)])[0] == "still true"
+    mutant = next(m for m in mt.mutants()
+                  if m.name == "MOMENTUM_TERM_STEP: remove term 1")
+    outcome = mt.run_mutant(mutant)
+    assert outcome.truth == "false" and outcome.caught, outcome
+
+
+def test_a_step_that_crashes_is_an_error_still_classified(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash of the checker (the 7 'timeouts' of the last run were a TypeError on a complex
+    value and KeyErrors on zoo) is reported as an error, and the oracle still classifies."""
+    box = Domain((Var(x, 1e-3, 2.0),))
+
+    def crashing_step() -> mt.StepResult:
+        from proofs_check.core import check_inequality
+        check_inequality("demo", "s", "x^2 <= x", x**2, x, "<=", box)   # recorded
+        raise TypeError("float() argument must be a string or a real number, not 'complex'")
+
+    step = mt.ProofStep("demo", "s", "x^2 <= x", crashing_step)
+    monkeypatch.setattr(mt, "dependent_steps", lambda mutant, module: [step])
+    mutant = next(m for m in mt.mutants() if m.target == "STEP_TERM_STEP")
+    outcome = mt.run_mutant(mutant)
+    assert outcome.reported == "error" and "TypeError" in outcome.checker_detail, outcome
+    assert outcome.truth == "false" and "fails at" in outcome.oracle_detail
+
+
+def test_checks_out_of_cpu_are_a_timeout_the_oracle_still_classifies(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    box = Domain((Var(x, 1e-3, 2.0),))
+
+    def step_that_never_finishes() -> mt.StepResult:
+        from proofs_check.core import check_inequality
+        check_inequality("demo", "s", "x^2 <= x", x**2, x, "<=", box)   # recorded
+        while True:
+            pass
+
+    step = mt.ProofStep("demo", "s", "x^2 <= x", step_that_never_finishes)
+    monkeypatch.setattr(mt, "dependent_steps", lambda mutant, module: [step])
+    mutant = next(m for m in mt.mutants() if m.target == "STEP_TERM_STEP")
+    outcome = mt.run_isolated(mutant, cpu_seconds=2)
+    assert outcome.reported == "timeout" and not outcome.caught, outcome
+    assert outcome.truth == "false" and "fails at" in outcome.oracle_detail
+
+
+def test_workers_run_mutants_side_by_side_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    def quick(mutant: mt.Mutant) -> mt.Outcome:
+        return mt.Outcome(mutant, "false", -1.0, "", "violated", "", ())
+
+    monkeypatch.setattr(mt, "run_mutant", quick)
+    chosen = mt.mutants()[:5]
+    seen: list[str] = []
+    outcomes = mt.run_all(chosen, progress=lambda o: seen.append(o.mutant.name), workers=2)
+    assert [o.mutant for o in outcomes] == chosen and sorted(seen) == sorted(
+        m.name for m in chosen)
+
+
 def test_a_mutant_whose_checks_run_out_of_cpu_survives_as_timeout(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The forked child runs this stand-in for the checker, which never finishes: whether the
@@ -125,6 +190,10 @@ def test_mutants_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["check", "--per-module", "2"]) == 2
     assert main(["check", "--mutants", "--per-module", "2", "--per-target", "2"]) == 2
     assert main(["check", "--mutants", "--seed", "3"]) == 2
+    assert main(["check", "--workers", "2"]) == 2                       # without --mutants
+    for bad in ("0", "two", "100000"):
+        assert main(["check", "--mutants", "--workers", bad]) == 2
+    assert "--workers" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["check", "--mutants", "--per-target", "0"])
     assert "per-target" in capsys.readouterr().err
