@@ -39,7 +39,8 @@ violated / false mutants. Checks that raise are reported "error" and checks that
 more): both are survivors, still classified by the oracle on the statements recorded so far
 (a child that sends nothing is counted false, against the score). ``check_inequality``
 itself gives sympy :data:`~proofs_check.core.SYMBOLIC_CPU_LIMIT` seconds per inequality and
-then falsifies numerically, so a slow simplification is decided rather than timed out. ``dwmgrad-verify check --mutants`` prints it with every surviving false mutant (and
+then falsifies numerically, so a slow simplification is decided rather than timed out.
+``dwmgrad-verify check --mutants`` prints it with every surviving false mutant (and
 why: the checker's verdict on its steps) and every still-true mutant with its slack.
 """
 

@@ -16,6 +16,7 @@ class TightnessEntry:
 
     bound: str
     setting: str
+    source: str
     game: str
     T: int
     regret: float
@@ -25,12 +26,18 @@ class TightnessEntry:
     exceeds_one: bool
 
 
+SOURCES = ("suite", "adversarial game", "counterexample search")
+"""Where an entry's games come from: dwmgrad_regret's problem suite, the adversarial games,
+the sequences the counterexample search replayed."""
+
+
 @dataclass(frozen=True)
 class TightnessRow:
-    """Per bound: its entry with the largest ratio, whether any of its entries exceeds 1
-    and how many entries (instances) it was measured on."""
+    """Per bound (or per bound and source): its entry with the largest ratio, whether any
+    of its entries exceeds 1 and how many entries (instances) it was measured on."""
 
     bound: str
+    source: str
     setting: str
     game: str
     T: int
@@ -58,15 +65,21 @@ class TightnessTarget:
 @dataclass(frozen=True)
 class BoundTightnessMetrics(MeasurementRecord):
     """Every entry, the tightness table (one row per bound, in order of first appearance),
-    whether any bound is exceeded, and the target."""
+    the same per bound and source, whether any bound is exceeded, and the target."""
 
     EXPERIMENT = "bound_tightness"
-    VERSION = 1
+    VERSION = 2
     entries: tuple[TightnessEntry, ...]
     table: tuple[TightnessRow, ...]
+    by_source: tuple[TightnessRow, ...]
     any_exceeds_one: bool
     target: TightnessTarget
 
     def check(self, file: str) -> None:
-        if not self.entries or not self.table:
-            raise InvalidData(file, "metrics.entries and metrics.table must not be empty")
+        if not self.entries or not self.table or not self.by_source:
+            raise InvalidData(file, "metrics.entries, metrics.table and metrics.by_source "
+                                    "must not be empty")
+        unknown = {e.source for e in self.entries} - set(SOURCES)
+        if unknown:
+            raise InvalidData(file, f"metrics.entries has source(s) {sorted(unknown)}; "
+                                    f"expected one of {list(SOURCES)}")

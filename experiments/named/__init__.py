@@ -50,8 +50,10 @@ def register_experiment(module: ModuleType) -> ModuleType:
 
 
 with built_in():
-    for _module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, bound_tightness,
-                    counterexample_search, invariance, cost_scaling, empirical):
+    # In this order they are measured: bound_tightness reads dwmgrad_regret's runs and the
+    # sequences of counterexample_search's measurement.
+    for _module in (heavy_ball_rate, lessard_cycle, reddi, dwmgrad_regret, counterexample_search,
+                    bound_tightness, invariance, cost_scaling, empirical):
         register_experiment(_module)
 
 __all__ = ["EXPERIMENTS", "register_experiment"]

@@ -6,6 +6,7 @@ scale-dependent tables are the same objects ``specs`` and ``measure`` read.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from experiments.measurements.empirical import EmpiricalMetrics
 from experiments.named import (
     bound_tightness,
     cost_scaling,
+    counterexample_search,
     dwmgrad_regret,
     empirical,
     heavy_ball_rate,
@@ -139,36 +141,95 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert m.bound_holds is True
 
 
+def _tightness_inputs(root: Path, monkeypatch: pytest.MonkeyPatch) -> ResultStore:
+    """Tiny dwmgrad_regret runs and a tiny counterexample search with its measurement file:
+    what bound_tightness reads."""
+    for table, value in ((counterexample_search.T0, 4), (counterexample_search.GENERATIONS, 2),
+                         (counterexample_search.POPSIZE, 4), (counterexample_search.REPLAYED, 1)):
+        monkeypatch.setitem(table, "quick", value)
+    monkeypatch.setitem(bound_tightness.HORIZON, "quick", 60)
+    monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 60)
+    monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0,))
+    store = ResultStore(root)
+    run_specs(dwmgrad_regret.specs("quick"), store, progress=False)
+    run_specs(bound_tightness.specs("quick"), store, progress=False)
+    with pytest.raises(FileNotFoundError, match="counterexample_search"):
+        bound_tightness.measure(store)                      # the search's sequences are needed
+    counterexample_search.search(store, "quick", _run_in(store))
+    store.write_measurement("counterexample_search", counterexample_search.measure(store))
+    bound_tightness.search(store, "quick", _run_in(store))
+    return store
+
+
+def _run_in(store: ResultStore) -> Any:
+    def run(specs: Any) -> list[Any]:
+        run_specs(specs, store, progress=False)
+        return [store.load(s) for s in specs]
+    return run
+
+
 def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reports.results import load_results
     from reports.tables import tightness_table
 
     monkeypatch.setitem(bound_tightness.HORIZON, "quick", 60)
-    monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 60)
-    monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0,))
     with pytest.raises(FileNotFoundError, match="dwmgrad_regret"):
-        run_and_measure(bound_tightness, tmp_path)          # the suite's runs are needed
-    run_specs(dwmgrad_regret.specs("quick"), ResultStore(tmp_path), progress=False)
-    out = run_and_measure(bound_tightness, tmp_path)
+        run_and_measure(bound_tightness, tmp_path / "empty")   # the suite's runs are needed
+    store = _tightness_inputs(tmp_path, monkeypatch)
+    out = bound_tightness.measure(store)
     m = BoundTightnessMetrics.from_measurement(out, "bound_tightness.json")
     assert {row.bound for row in m.table} == {
         "dwmgrad_regret", "dwmgrad_constant_momentum_regret",
         "dwmgrad_constant_momentum_regret_data"}
+    # the data-dependent bound needs gradients and second moments: not recorded by the suite
+    assert {(row.bound, row.source) for row in m.by_source} == {
+        (row.bound, source) for row in m.table for source in bound_tightness.SOURCES} - {
+        ("dwmgrad_constant_momentum_regret_data", bound_tightness.SUITE)}
+    searched = [e for e in m.entries if e.source == bound_tightness.SEARCH]
+    assert len(searched) == sum(len(s.alphas) for s in bound_tightness.SETTINGS)
+    assert all(e.game.startswith("measurements/counterexamples/") for e in searched)
     assert m.any_exceeds_one is False and all(0 < e.ratio <= 1 for e in m.entries)
     for entry in out["series"]["ratio_by_T"].values():  # every bound above the minimax floor
         assert len(entry["lower_over_bound"]) == len(entry["T"])
         assert all(0 < x < 1 for x in entry["lower_over_bound"])
-    # The report's table comes from the file alone and equals the measurement's own table.
-    (tmp_path / "measurements").mkdir(exist_ok=True)
-    (tmp_path / "measurements" / "bound_tightness.json").write_text(json.dumps(out))
+    # The report's table comes from the file alone and equals the measurement's own tables.
+    store.write_measurement("bound_tightness", out)
     table = tightness_table(load_results(tmp_path, ["bound_tightness"]))
-    assert [row[0] for row in table.rows] == [row.bound for row in m.table]
-    assert [row[1] for row in table.rows] == [f"{row.ratio:.3g}" for row in m.table]
+    assert [row[:3] for row in table.rows] == [
+        [row.bound, row.source, f"{row.ratio:.3g}"] for row in m.by_source]
+    assert sum(row[-1] == "yes" for row in table.rows) == len(m.table)
+
+
+def test_a_bound_below_the_measured_regret_is_reported_exceeded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fed a bound 1000 times too small, the measurement flags every instance above it, and
+    the claim resting on it reads violated."""
+    from reports.claims import judge
+    from reports.results import load_results
+
+    bound = bound_tightness.SETTINGS[1].bound
+    small = dataclasses.replace(bound, expr=bound.expr / 1000, _numeric=None,
+                                _trivial_numeric=None)
+    monkeypatch.setattr(bound_tightness, "SETTINGS", (
+        bound_tightness.SETTINGS[0], dataclasses.replace(bound_tightness.SETTINGS[1],
+                                                         bound=small),
+        bound_tightness.SETTINGS[2]))
+    store = _tightness_inputs(tmp_path, monkeypatch)
+    m = BoundTightnessMetrics.from_measurement(bound_tightness.measure(store), "b.json")
+    exceeded = {(row.bound, row.source) for row in m.by_source if row.exceeds_one}
+    assert {(bound.name, source) for source in (bound_tightness.GAME, bound_tightness.SEARCH)
+            } <= exceeded and m.any_exceeds_one
+    store.write_measurement("bound_tightness", bound_tightness.measure(store))
+    store.write_measurement("dwmgrad_regret", dwmgrad_regret.measure(store))
+    verdict = {j.claim.id: j.verdict for j in judge(load_results(tmp_path))}[
+        "dwmgrad-constant-momentum-bound"]
+    assert verdict.status == "violated" and "bound_tightness.json" in verdict.reason
 
 
 def test_tightness_table_takes_each_bounds_largest_ratio_and_flags_an_excess() -> None:
-    entries = [TightnessEntry(bound=b, setting=s, game="g", T=10, ratio=r, regret=r,
+    entries = [TightnessEntry(bound=b, setting=s, source="suite", game="g", T=10, ratio=r,
+                              regret=r,
                               bound_value=1.0, bound_over_trivial=0.1, exceeds_one=r > 1)
                for b, s, r in (("a", "x", 0.2), ("a", "y", 0.5), ("b", "x", 1.5))]
     table = bound_tightness.tightness_table(entries)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_fake_results import dwmgrad_regret
+from report_fake_results import bound_tightness, dwmgrad_regret
 
 from reports.claims import judge
 from reports.results import load_results
@@ -103,3 +103,22 @@ def test_the_tuned_variant_is_not_read_as_the_analysed_one(result_dir: Path) -> 
     judged = _judge_with(result_dir, constant_only_vacuous)
     assert judged["dwmgrad-constant-momentum-bound"].status == "vacuous"
     assert judged["dwmgrad-convergence-analysed"].status == "holds"
+
+
+@pytest.mark.parametrize("ratio", [1.5, 1.0001])
+def test_a_bound_exceeded_on_a_searched_sequence_is_violated(result_dir: Path,
+                                                             ratio: float) -> None:
+    """"No instance exceeds 1" is a real check: bound_tightness fed a sequence of the
+    counterexample search on which the constant-momentum bound is exceeded makes the claim
+    violated, naming the sequence's replay file, while the λ < 1 bound's claim still holds."""
+    doc = bound_tightness(exceeded=ratio)
+    (result_dir / "measurements" / "bound_tightness.json").write_text(json.dumps(doc))
+    judged = _judge_with(result_dir, lambda row: None)
+    verdict = judged["dwmgrad-constant-momentum-bound"]
+    assert verdict.status == "violated"
+    assert "measurements/counterexamples/DWMGrad-0.json (counterexample search" in verdict.reason
+    assert judged["dwmgrad-convergence-analysed"].status == "holds"
+    below = bound_tightness(exceeded=0.99)
+    (result_dir / "measurements" / "bound_tightness.json").write_text(json.dumps(below))
+    assert _judge_with(result_dir, lambda row: None)[
+        "dwmgrad-constant-momentum-bound"].status == "holds"

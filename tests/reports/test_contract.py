@@ -48,12 +48,12 @@ from reports.verdicts import STATUSES, Claim, ClaimSource, Verdict
 RECORDS: dict[str, type[MeasurementRecord]] = {
     "heavy_ball_rate": HeavyBallRateMetrics, "lessard_cycle": LessardCycleMetrics,
     "reddi": ReddiMetrics, "dwmgrad_regret": DwmgradRegretMetrics,
-    "bound_tightness": BoundTightnessMetrics,
-    "counterexample_search": CounterexampleSearchMetrics, "invariance": InvarianceMetrics,
+    "counterexample_search": CounterexampleSearchMetrics,
+    "bound_tightness": BoundTightnessMetrics, "invariance": InvarianceMetrics,
     "cost_scaling": CostScalingMetrics, "empirical": EmpiricalMetrics,
 }
 """Every experiment and its typed record, in the order they run (bound_tightness reads
-dwmgrad_regret's runs)."""
+dwmgrad_regret's runs and counterexample_search's measurement)."""
 
 
 def test_every_experiment_has_a_typed_record() -> None:
