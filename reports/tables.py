@@ -118,6 +118,23 @@ def invariance_table(r: ResultSet) -> Table:
                  "D_inf, 'up to eps' = to 1e-5, else 'sensitive'.", "tab:invariance")
 
 
+def pepit_table(r: ResultSet) -> Table:
+    """Every PEPit worst case of ``heavy_ball_rate``: accepted, or rejected with its reasons."""
+    rows = [[f"{p.kappa:g}", p.method, p.function_class.replace("_", " "), str(p.steps),
+             num(p.worst_case, 4) if p.worst_case is not None else "-", num(p.exact_quadratic, 4),
+             num(p.worst_case / p.exact_quadratic, 4) if p.worst_case is not None else "-",
+             p.solver, "accepted" if p.accepted else "rejected: " + "; ".join(p.problems)]
+            for p in r.record(HeavyBallRateMetrics).pepit]
+    return Table(["kappa", "method", "function class", "N", "PEPit worst ||x_N - x*||^2",
+                  "exact over quadratics", "PEPit / exact", "solver", "verdict"], rows,
+                 "PEPit's worst case (||x_0 - x*|| <= 1, x_{-1} = x_0) at the tuning of the "
+                 "rate figure, beside the exact worst case over quadratics "
+                 "(max_lambda p_N(lambda)^2). A solve is accepted only when its solver status, "
+                 "duality gap, dual certificate and feasibility are accurate and it agrees "
+                 "with the exact value over quadratics (is not below it over the larger class); "
+                 "rejected solves are listed with the reason.", "tab:pepit")
+
+
 def tightness_table(r: ResultSet) -> Table:
     """Per registered regret bound and source (problem suite, adversarial games,
     counterexample search), the largest measured/bound ratio; "yes" in the last column marks
@@ -263,6 +280,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("bounds", "theory", bounds_table),
     TableSpec("checks", "checks", checks_table),
     TableSpec("heavy_ball_rate", "heavy_ball_rate", heavy_ball_table),
+    TableSpec("pepit_worst_case", "heavy_ball_rate", pepit_table),
     TableSpec("lessard_cycle", "lessard_cycle", lessard_table),
     TableSpec("reddi", "reddi", reddi_table),
     TableSpec("reddi_outcomes", "reddi", reddi_outcomes_table),

@@ -13,6 +13,13 @@ m = :func:`transient_end` = round(20/(-ln ρ*)) (κ = 100 gives exactly the publ
 [200, 400]): the fit starts after the transient (ρ*^k ≤ e^-20) and each row records the
 smallest error in its window, which must stay above :data:`FLOAT64_FLOOR`; gradient descent
 on k ∈ [m', 2m'] with m' = round(5/(-ln q)), q = (κ-1)/(κ+1).
+
+Beside them (``metrics.pepit``, :func:`pepit_rows`): PEPit's worst case of ‖x_N - x*‖² for
+N in :data:`PEPIT_STEPS`, for heavy ball at the same (α*, β*) over quadratics and over smooth
+strongly convex functions, and for gradient descent over the latter
+(:mod:`theory.pepit_worst_case`: a solve is kept only when its own primal/dual diagnostics
+are accurate and it agrees with the exact worst case over quadratics; a rejected one is kept
+with its reasons). These are computed, not run: a few seconds of SDP solves per κ.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from experiments import metrics
-from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics, RateRow
+from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics, PepitRow, RateRow
 from experiments.named.common import (
     Scale,
     check_scale,
@@ -38,6 +45,7 @@ from experiments.records import RunRecord
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
 from theory import heavy_ball as hb
+from theory import pepit_worst_case as pep
 
 NAME = "heavy_ball_rate"
 DESCRIPTION = "Polyak heavy ball and GD on quadratics over kappa: measured rate vs rho*"
@@ -48,6 +56,8 @@ SEEDS = (0, 1, 2, 3, 4)
 SERIES_POINTS = 400
 TRANSIENT_EFOLDS = 20.0
 """The transient is over once ρ*^k ≤ e^-TRANSIENT_EFOLDS; a rate fit must start after it."""
+PEPIT_STEPS: dict[Scale, tuple[int, ...]] = {"quick": (2, 4, 8, 12), "full": (2, 4, 8, 12)}
+"""Horizons N of PEPit's worst cases (an SDP of size ~N per solve: seconds in all)."""
 FLOAT64_FLOOR = math.sqrt(sys.float_info.min)
 """‖x_k‖ squares each coordinate: below √(smallest normal float64) ≈ 1.5e-154 the squares
 leave the normal range and the recorded error loses precision (a fit must stay above it)."""
@@ -112,6 +122,27 @@ def fitted_rates(record: RunRecord, window: tuple[int, int], jordan: bool) -> np
     return np.array([metrics.fit_linear_rate(e, *window, jordan=jordan).rho for e in errors])
 
 
+def pepit_rows(kappa: float, steps: tuple[int, ...]) -> list[PepitRow]:
+    """PEPit's worst cases at κ (μ = 1, L = κ): heavy ball at Polyak's tuning over quadratics
+    (checked against the exact worst case) and over smooth strongly convex functions, and
+    gradient descent with step 2/(L+μ) over smooth strongly convex functions."""
+    alpha, beta, _ = polyak_tuning(1.0, kappa)
+    cases: list[tuple[str, float, float, pep.FunctionClass]] = [
+        ("heavy ball", alpha, beta, "quadratic"),
+        ("heavy ball", alpha, beta, "smooth_strongly_convex"),
+        ("GD", gd_step(1.0, kappa), 0.0, "smooth_strongly_convex")]
+    rows = []
+    for method, a, b, function_class in cases:
+        for n in steps:
+            ref = pep.reference(a, b, 1.0, kappa, n, function_class)
+            rows.append(PepitRow(kappa=kappa, method=method, function_class=function_class,
+                                 steps=n, worst_case=(None if ref.worst_case is None
+                                             else finite_or_none(ref.worst_case)),
+                                 exact_quadratic=ref.exact_quadratic, accepted=ref.accepted,
+                                 solver=ref.solver, problems=ref.problems))
+    return rows
+
+
 def _thin(values: np.ndarray) -> tuple[list[int], list[float | None]]:
     idx = np.unique(np.linspace(0, values.size - 1, SERIES_POINTS).round().astype(int))
     return idx.tolist(), finite_list(values[idx])
@@ -122,7 +153,9 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     rows: list[RateRow] = []
     curves: dict[str, Any] = {}
     records: list[RunRecord] = []
+    pepit: list[PepitRow] = []
     for kappa in KAPPAS[chosen]:
+        pepit += pepit_rows(kappa, PEPIT_STEPS[chosen])
         hb, gd = load_records(store, spec_pair(kappa))
         records += [hb, gd]
         hb_window, gd_window_ = heavy_ball_window(kappa), gd_window(kappa)
@@ -154,4 +187,5 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
               "rho_star": [r.rho_star for r in rows],
               "rate_measured": [r.rate_measured for r in rows],
               "rate_fit_jordan": [r.rate_fit_jordan for r in rows]}
-    return envelope(NAME, chosen, records, HeavyBallRateMetrics(tuple(rows)), series)
+    return envelope(NAME, chosen, records, HeavyBallRateMetrics(tuple(rows), tuple(pepit)),
+                    series)

@@ -21,6 +21,7 @@ from reports.figures.style import (
     COLUMN,
     FULL,
     OKABE_ITO,
+    VERMILLION,
     band,
     floats,
     legend,
@@ -106,6 +107,64 @@ def draw_error_curves(results: ResultSet, fig: Figure) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
 
 
+PEPIT_LINES = (("heavy ball", "quadratic", HEAVY_BALL,
+                "heavy ball: PEPit worst case over quadratics (agrees with the exact one)"),
+               ("heavy ball", "smooth_strongly_convex", None,
+                "heavy ball: PEPit worst case over smooth strongly convex f"),
+               ("GD", "smooth_strongly_convex", GD,
+                "GD: PEPit worst case over smooth strongly convex f"))
+"""The PEPit lines drawn: (method, function class, owner of the colour, label)."""
+
+
+def draw_pepit(results: ResultSet, fig: Figure) -> None:
+    """Per κ, the first N steps: measured errors (median over seeds, relative to the start),
+    ρ*^k, and PEPit's accepted worst cases sqrt(τ_N); rejected solves counted on the panel."""
+    curves = results.series("heavy_ball_rate").get("error_curves")
+    if not isinstance(curves, Mapping) or not curves:
+        raise MissingResult("heavy_ball_rate.series.error_curves absent")
+    metrics = results.record(HeavyBallRateMetrics)
+    rows = {r.kappa: r for r in metrics.rows}
+    if not metrics.pepit:
+        raise MissingResult("heavy_ball_rate.metrics.pepit is empty")
+    last = max(p.steps for p in metrics.pepit)
+    kappas = sorted(curves, key=float)
+    axes = fig.subplots(1, len(kappas), squeeze=False, sharey=True)[0]
+    for ax, kappa in zip(axes, kappas, strict=True):
+        row = rows.get(float(kappa))
+        if row is None:
+            raise InvalidData("measurements/heavy_ball_rate.json",
+                              f"series.error_curves has kappa {kappa}, metrics.rows has not")
+        for method, entry in sorted(curves[kappa].items()):
+            steps, err = series_xy(entry, "k", "error",
+                                   f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
+            k, e = np.array(steps), np.array(err)
+            early = k <= last
+            measured(ax, HEAVY_BALL if method == "heavy_ball" else GD, k[early],
+                     e[early] / e[0], CURVE_LABELS.get(method, method) + " (measured)")
+        k = np.arange(0, last + 1)
+        theory(ax, k, row.rho_star**k, r"heavy ball rate $\rho^{*k}$", kind="reference",
+               owner=HEAVY_BALL)
+        pepit = [p for p in metrics.pepit if p.kappa == float(kappa)]
+        for method, function_class, owner, label in PEPIT_LINES:
+            accepted = sorted((p.steps, p.worst_case) for p in pepit
+                              if p.method == method and p.function_class == function_class
+                              and p.accepted and p.worst_case is not None)
+            if accepted:
+                theory(ax, [n for n, _ in accepted], [tau**0.5 for _, tau in accepted], label,
+                       owner=owner, **({"marker": "s"} if owner is None else {}))
+        rejected = sum(not p.accepted for p in pepit)
+        if rejected:
+            ax.text(0.02, 0.02, f"{rejected} PEPit solve(s) rejected (inaccurate; see table)",
+                    transform=ax.transAxes, fontsize=6, color=VERMILLION)
+        ax.set_yscale("log")
+        ax.set_title(rf"$\kappa$ = {float(kappa):g}")
+        ax.set_xlabel("iteration k = N")
+    axes[0].set_ylabel(r"$\|x_k - x^*\| / \|x_0 - x^*\|$")
+    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=2,
+               frameon=False)
+
+
 CURVE_LABELS = {"heavy_ball": r"heavy ball ($\alpha^*, \beta^*$)",
                 "gd": r"GD (step $2/(L+\mu)$)"}
 
@@ -163,6 +222,16 @@ FIGURES = (
                "((kappa-1)/(kappa+1))^k ||x_0 - x*||; dotted: heavy ball's theory rate rho*^k "
                "(a rate without a constant, drawn through the last point above 1e-10 of the "
                "start).", draw_error_curves, (FULL, 2.8), theory=True),
+    FigureSpec("heavy_ball_pepit", "heavy_ball_rate", "Heavy ball: measured, rho* and PEPit",
+               "The first steps of the error curves (median over seeds, relative to the start) "
+               "beside heavy ball's rate rho*^k and PEPit's worst case of ||x_N - x*|| / "
+               "||x_0 - x*|| at the same tuning (dashed): heavy ball over quadratics (each "
+               "solve accepted only if its solver status, duality gap, dual certificate and "
+               "feasibility are accurate and it agrees with the exact worst case "
+               "max_lambda |p_N(lambda)|), heavy ball over smooth strongly convex functions "
+               "(black squares: not a contraction at Polyak's tuning) and GD over them. "
+               "Rejected solves are counted on the panel and listed in the PEPit table.",
+               draw_pepit, (FULL, 3.0), theory=True),
     FigureSpec("lessard_cycle", "lessard_cycle", "Heavy ball on Lessard et al.'s function",
                "Iterates of heavy ball (alpha = 1/9, beta = 4/9) on Lessard, Recht and Packard's "
                "function from several starts x0 = x1; dotted lines: the published 3-cycle.",
