@@ -195,16 +195,34 @@ def search(store: ResultStore, scale: str, run: search_experiment.Run) -> None:
 
 
 # --- measuring -------------------------------------------------------------------------------
-def _values(setting: Setting, record: RunRecord, T: int, seed: int, G_inf: float
+@dataclass(frozen=True)
+class RunData:
+    """What the bounds read from one run: its dimension and box, per seed the regret and the
+    arrays behind the data symbols (gradients, second moments, windows)."""
+
+    d: int
+    D_inf: float
+    grad: np.ndarray
+    s_hat: np.ndarray
+    window: np.ndarray
+    regret: np.ndarray
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunData:
+        problem = make_problem(record.spec.problem, record.spec.seeds[:1],
+                               record.spec.problem_params)
+        return cls(problem.dim, float(problem.D_inf),  # type: ignore[attr-defined]
+                   record.vector("grad"), record.vector("state:s_hat"),
+                   record.quantity("window"), record.quantity("regret"))
+
+
+def _values(setting: Setting, run: RunData, alpha: float, T: int, seed: int, G_inf: float
             ) -> dict[str, float]:
     """Every symbol the setting's bound may need at horizon T for one seed (data symbols
     from the run)."""
-    problem = make_problem(record.spec.problem, record.spec.seeds[:1], record.spec.problem_params)
-    hyper = record.spec.hyperparameters
-    s_hat, g = record.vector("state:s_hat")[seed, :T], record.vector("grad")[seed, :T]
-    stats = cm.run_statistics(g, s_hat, record.quantity("window")[seed, :T], EPS)
-    values = {"T": T, "d": problem.dim, "D_inf": problem.D_inf,  # type: ignore[attr-defined]
-              "G_inf": G_inf, "alpha": float(hyper["lr"]),
+    stats = cm.run_statistics(run.grad[seed, :T], run.s_hat[seed, :T], run.window[seed, :T],
+                              EPS)
+    values = {"T": T, "d": run.d, "D_inf": run.D_inf, "G_inf": G_inf, "alpha": alpha,
               "gamma": GAMMA, "epsilon": EPS, "delta": DELTA,
               "lambda": setting.momentum_decay, **stats}
     return {name: values[name] for name in setting.bound.arg_names}
@@ -269,16 +287,15 @@ def _setting_label(setting: Setting, alpha: float) -> str:
 def _instances(setting: Setting, record: RunRecord, grid: list[int], G_inf: list[float],
                games: list[str]) -> Instances:
     """``setting``'s bound on every seed of ``record`` (seed s has gradient bound G_inf[s])."""
-    regret = record.quantity("regret")[:, np.array(grid) - 1]
-    values = [[_values(setting, record, T, seed, G_inf[seed]) for T in grid]
+    run = RunData.of(record)
+    alpha = float(record.spec.hyperparameters["lr"])
+    values = [[_values(setting, run, alpha, T, seed, G_inf[seed]) for T in grid]
               for seed in range(len(G_inf))]
     bounds = np.array([[float(setting.bound.evaluate(**v)) for v in row] for row in values])
     trivial = np.array([[setting.bound.trivial_value(**v) for v in row] for row in values],
                        dtype=float)
-    problem = make_problem(record.spec.problem, record.spec.seeds[:1], record.spec.problem_params)
-    lower = np.array([_lower(problem.dim, G, problem.D_inf, grid)  # type: ignore[attr-defined]
-                      for G in G_inf])
-    return Instances(regret, bounds, trivial, lower, games)
+    lower = np.array([_lower(run.d, G, run.D_inf, grid) for G in G_inf])
+    return Instances(run.regret[:, np.array(grid) - 1], bounds, trivial, lower, games)
 
 
 def _own_entries(store: ResultStore, scale: Scale, grid: list[int]) -> tuple[

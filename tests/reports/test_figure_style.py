@@ -24,6 +24,7 @@ from reports.results import ResultSet, load_results
 SPECS = {spec.name: spec for spec in FIGURES}
 WITH_THEORY = {"regret_vs_bound", "dwmgrad_window_momentum", "bound_tightness",
                "counterexample_avg_regret", "heavy_ball_rates", "heavy_ball_error_curves",
+               "heavy_ball_pepit",
                "lessard_cycle", "reddi_trajectories", "cost_scaling", "ahb_lr_robustness"}
 """The figures whose data has a theory counterpart (rates, envelopes, bounds, edges, rules)."""
 
