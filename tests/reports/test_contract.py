@@ -202,7 +202,7 @@ def test_a_record_of_another_version_is_invalid_data(result_copy: Path) -> None:
     verdict = _verdicts(result_copy)["polyak-rate"]
     assert verdict.status == "invalid data"
     assert verdict.reason == ("measurements/heavy_ball_rate.json: metrics_version is 99; "
-                              "HeavyBallRateMetrics reads version 1")
+                              f"HeavyBallRateMetrics reads version {HeavyBallRateMetrics.VERSION}")
 
 
 def test_a_missing_experiment_is_not_run_with_its_command(result_copy: Path) -> None:
