@@ -122,8 +122,11 @@ def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
     if adaptive is not None:
         # A search runs a few specs per generation; a local pool would spawn fresh interpreters
         # (each importing torch) every generation, which cost most of the search's time. In
-        # this process, with one torch thread, the runs are byte-identical.
-        engine = SequentialExecutor() if isinstance(executor, ProcessPoolExecutor) else executor
+        # this process, with one torch thread, the runs are byte-identical. A module whose
+        # search is one batch of runs (SEARCH_IN_ONE_BATCH) keeps the pool: one spawn.
+        in_process = isinstance(executor, ProcessPoolExecutor) and not getattr(
+            module, "SEARCH_IN_ONE_BATCH", False)
+        engine = SequentialExecutor() if in_process else executor
 
         def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
             moved = [s if s.device == device else s.with_changes(device=device) for s in specs]

@@ -1,4 +1,5 @@
-"""Building blocks the claim rules share: names, intervals, comparisons, proof-step tallies.
+"""Building blocks the claim rules share: names, intervals, proof-step tallies (comparisons:
+:mod:`reports.comparison`).
 
 Each helper reads only a :class:`~reports.results.ResultSet` (or values taken from it) and
 raises :class:`~reports.results.MissingResult` for an absent result (the rule becomes
@@ -8,11 +9,11 @@ raises :class:`~reports.results.MissingResult` for an absent result (the rule be
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from experiments.measurements.empirical import TASKS, EmpiricalMetrics, FinalLoss, RosenbrockLoss
+from experiments.measurements.empirical import TASKS
 from reports.results import CHECKS_FILE, InvalidData, MissingResult, ResultSet
 from reports.verdicts import Counterexample, Evidence, Status, Verdict
 
@@ -40,22 +41,13 @@ class Interval:
 
     ``instances`` is how many independent instances (seeds, timing repetitions) the interval
     is taken over, when the result file says (``n_samples``). One instance makes it an exact
-    value of that instance, shown as such, never a degenerate ``[v, v]`` interval, and
-    :func:`compare` does not decide a comparison on it."""
+    value of that instance, shown as such, never a degenerate ``[v, v]`` interval, and no
+    rule decides on it."""
 
     value: float
     low: float
     high: float
     instances: int | None = None
-
-    @classmethod
-    def final_loss(cls, loss: FinalLoss, what: str) -> Interval:
-        """A final loss with its CI; a run with diverged seeds (median None) is +inf."""
-        if loss.final_loss_median is None or loss.ci_low is None or loss.ci_high is None:
-            if loss.diverged_seeds:
-                return cls(math.inf, math.inf, math.inf)
-            raise InvalidData(EMPIRICAL_FILE, f"{what} has no final loss and no diverged seed")
-        return cls(loss.final_loss_median, loss.ci_low, loss.ci_high, loss.n_samples)
 
     @property
     def single(self) -> bool:
@@ -89,175 +81,8 @@ def interval_text(value: float, low: float | None, high: float | None,
     return format(value, spec) + interval_suffix(low, high, instances, spec)
 
 
-Outcome = Literal["better", "worse", "tie", "one instance"]
-
-
-def compare(challenger: Interval, baseline: Interval) -> Outcome:
-    """Lower is better; ``better``/``worse`` only when the intervals do not overlap (a
-    diverged run is worse than a finite one). A side measured on one instance has no
-    interval: the comparison is ``one instance`` (undecided), never decided on ``[v, v]``."""
-    if math.isinf(challenger.value) or math.isinf(baseline.value):
-        if math.isinf(challenger.value) and math.isinf(baseline.value):
-            return "tie"
-        return "worse" if math.isinf(challenger.value) else "better"
-    if challenger.single or baseline.single:
-        return "one instance"
-    if challenger.high < baseline.low:
-        return "better"
-    if challenger.low > baseline.high:
-        return "worse"
-    return "tie"
-
-
 EMPIRICAL_TASKS: tuple[str, ...] = TASKS
 EMPIRICAL_FILE = "measurements/empirical.json"
-
-
-@dataclass(frozen=True)
-class TaskComparison:
-    task: str
-    outcome: Outcome
-    challenger: Interval
-    baseline: Interval
-
-
-def compare_final_losses(results: ResultSet, challenger: str, baseline: str,
-                         tasks: Iterable[str] = EMPIRICAL_TASKS) -> list[TaskComparison]:
-    """Final-loss medians with CIs of two optimizers on each empirical task (lower is better)."""
-    out = []
-    record = results.record(EmpiricalMetrics)
-    for task in tasks:
-        table = record.task(task)
-        where = f"metrics.{task}"
-        ch = entry(table, challenger, EMPIRICAL_FILE, where)
-        base = entry(table, baseline, EMPIRICAL_FILE, where)
-        ci_ch = Interval.final_loss(ch, f"{where}.{challenger}")
-        ci_base = Interval.final_loss(base, f"{where}.{baseline}")
-        out.append(TaskComparison(task, compare(ci_ch, ci_base), ci_ch, ci_base))
-    return out
-
-
-def comparison_evidence(comps: Iterable[TaskComparison], challenger: str,
-                        baseline: str) -> tuple[Evidence, ...]:
-    return tuple(
-        Evidence(f"{c.task}: final loss {challenger} vs {baseline}",
-                 f"{c.challenger.text()} vs {c.baseline.text()} -> {c.outcome}",
-                 f"measurements/empirical.json: metrics.{c.task}")
-        for c in comps
-    )
-
-
-def better_or_matches(results: ResultSet, challenger: str, baselines: Iterable[str],
-                      need_one_win: bool) -> Verdict:
-    """Verdict for "``challenger`` trains better than (or matches) ``baselines``".
-
-    Violated when the challenger is significantly worse than a baseline on some task;
-    holds when it is never worse and (if ``need_one_win``) significantly better somewhere;
-    otherwise inconclusive (every difference within the confidence intervals).
-    """
-    evidence: list[Evidence] = []
-    outcomes: list[str] = []
-    for base in baselines:
-        comps = compare_final_losses(results, challenger, base)
-        evidence.extend(comparison_evidence(comps, challenger, base))
-        outcomes.extend(f"{c.outcome}:{c.task} vs {base}" for c in comps)
-    worse = [o.split(":", 1)[1] for o in outcomes if o.startswith("worse")]
-    better = [o.split(":", 1)[1] for o in outcomes if o.startswith("better")]
-    single = [o.split(":", 1)[1] for o in outcomes if o.startswith("one instance")]
-    if worse:
-        return Verdict("violated", f"{challenger} is significantly worse on {', '.join(worse)}",
-                       tuple(evidence))
-    if single:
-        return Verdict("inconclusive", f"one instance: no interval to compare on "
-                       f"{', '.join(single)}", tuple(evidence))
-    if better or not need_one_win:
-        won = f"better on {', '.join(better)}" if better else "within the CIs everywhere"
-        return Verdict("holds", f"{challenger} is never significantly worse; {won}",
-                       tuple(evidence))
-    return Verdict("inconclusive",
-                   f"{challenger} matches its baselines within the confidence intervals on every "
-                   "task: no faster convergence resolved at this scale", tuple(evidence))
-
-
-def faster_than(results: ResultSet, challenger: str, baseline: str) -> Verdict:
-    """Verdict for "``challenger`` converges faster than ``baseline``": steps to reach each
-    problem's threshold on f - f* (median over seeds; never reached counts as slowest).
-
-    The claim is universal, so one problem where the challenger is slower *and* its final
-    loss is worse with disjoint CIs (:func:`compare`) violates it; so does being slower on
-    more than half of the problems. Holds when it is faster or tied on every problem, faster
-    on one, and its final loss is nowhere worse with disjoint CIs; inconclusive otherwise.
-    """
-    table = results.record(EmpiricalMetrics).faster_convergence
-    evidence: list[Evidence] = []
-    faster, slower = [], []
-    for problem, row in table.items():
-        steps = row.steps_to_threshold
-        where = f"metrics.faster_convergence.{problem}.steps_to_threshold"
-        a = entry(steps, challenger, EMPIRICAL_FILE, where)
-        b = entry(steps, baseline, EMPIRICAL_FILE, where)
-        evidence.append(Evidence(f"{problem}: steps to threshold, {challenger} vs {baseline}",
-                                 f"{_steps(a)} vs {_steps(b)}",
-                                 "measurements/empirical.json: metrics.faster_convergence"))
-        a_val = math.inf if a is None else a
-        b_val = math.inf if b is None else b
-        if a_val < b_val:
-            faster.append(problem)
-        elif a_val > b_val:
-            slower.append(problem)
-    if not table:
-        raise InvalidData("measurements/empirical.json", "metrics.faster_convergence is empty")
-    losses: list[TaskComparison] = []
-    try:
-        losses = problem_final_losses(results, challenger, baseline, tuple(table))
-        evidence.extend(comparison_evidence(losses, challenger, baseline))
-    except MissingResult as exc:
-        evidence.append(Evidence("final losses", f"absent: {exc}", "measurements/empirical.json"))
-    worse = [f"{c.task} (final loss {c.challenger.text()} vs {c.baseline.text()})"
-             for c in losses if c.outcome == "worse"]
-    decisive = [f"{c.task} (final loss {c.challenger.text()} vs {c.baseline.text()})"
-                for c in losses if c.outcome == "worse" and c.task in slower]
-    if decisive:
-        return Verdict("violated", f"{challenger} is slower than {baseline} with a worse final "
-                       f"loss (disjoint CIs) on {'; '.join(decisive)}", tuple(evidence))
-    if 2 * len(slower) > len(table):
-        return Verdict("violated", f"{challenger} is slower than {baseline} on "
-                       f"{len(slower)} of {len(table)} problems ({', '.join(slower)})",
-                       tuple(evidence))
-    if faster and not slower and not worse:
-        return Verdict("holds", f"{challenger} reaches the threshold first on "
-                       f"{', '.join(faster)} and never later", tuple(evidence))
-    return Verdict("inconclusive", f"mixed: {challenger} faster on {', '.join(faster) or 'none'}, "
-                   f"slower on {', '.join(slower) or 'none'}"
-                   + (f"; final loss worse (disjoint CIs) on {'; '.join(worse)}" if worse else ""),
-                   tuple(evidence))
-
-
-def problem_final_losses(results: ResultSet, challenger: str, baseline: str,
-                         problems: tuple[str, ...]) -> list[TaskComparison]:
-    """Final-loss comparisons on the problems of ``faster_convergence`` (a Rosenbrock problem
-    reads its start's row of the rosenbrock table), each named after its problem."""
-    record = results.record(EmpiricalMetrics)
-    out = []
-    for problem in problems:
-        task, _, start = problem.partition("_")
-        where = f"metrics.{task}"
-        ch = entry(record.task(task), challenger, EMPIRICAL_FILE, where)
-        base = entry(record.task(task), baseline, EMPIRICAL_FILE, where)
-        if start:
-            if not isinstance(ch, RosenbrockLoss) or not isinstance(base, RosenbrockLoss):
-                raise InvalidData(EMPIRICAL_FILE, f"{where} has no per-start final losses")
-            where += f".by_start.{start}"
-            ch = entry(ch.by_start, start, EMPIRICAL_FILE, f"{where}.{challenger}")
-            base = entry(base.by_start, start, EMPIRICAL_FILE, f"{where}.{baseline}")
-        ci_ch = Interval.final_loss(ch, f"{where}.{challenger}")
-        ci_base = Interval.final_loss(base, f"{where}.{baseline}")
-        out.append(TaskComparison(problem, compare(ci_ch, ci_base), ci_ch, ci_base))
-    return out
-
-
-def _steps(value: float | None) -> str:
-    return "never" if value is None else f"{value:.0f}"
 
 
 def proof_steps(results: ResultSet, proofs: tuple[str, ...], what: str) -> list[dict[str, Any]]:

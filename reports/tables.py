@@ -7,6 +7,7 @@ report shows it, ``tables/<name>.tex`` holds it as booktabs LaTeX), or raises
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from experiments.measurements.bound_tightness import BoundTightnessMetrics
 from experiments.measurements.cost_scaling import CostScalingMetrics
 from experiments.measurements.counterexample_search import CounterexampleSearchMetrics
 from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
-from experiments.measurements.empirical import EmpiricalMetrics, LrEdge
+from experiments.measurements.empirical import EmpiricalMetrics, LrEdge, RosenbrockLoss, TunedLr
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
 from experiments.measurements.invariance import InvarianceMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
@@ -201,6 +202,50 @@ def faster_table(r: ResultSet) -> Table:
                  "tab:faster")
 
 
+def _tuned_cells(t: TunedLr | None, lr: float = math.nan) -> list[str]:
+    if t is None:
+        return ["not tuned (no claim compares it)", num(lr, 3), "-"]
+    scores = ", ".join(f"{num(lr, 3)}: {'diverged' if v is None else num(v, 3)}"
+                       for lr, v in zip(t.grid, t.scores, strict=True))
+    return [scores, num(t.chosen_lr, 3) + (" (grid edge)" if t.at_grid_edge else ""),
+            ", ".join(map(str, t.tuning_seeds))]
+
+
+def tuning_table(r: ResultSet) -> Table:
+    record = r.record(EmpiricalMetrics)
+    rows = []
+    for problem in record.faster_convergence:
+        task, _, start = problem.partition("_")
+        for name, loss in sorted(record.task(task).items()):
+            chosen = loss.by_start[start] if start and isinstance(loss, RosenbrockLoss) else loss
+            rows.append([problem, name, *_tuned_cells(chosen.tuned, chosen.lr)])
+    demon = record.demon_momentum_robustness
+    rows += [[f"momentum sweep (tuned at beta {num(s.tuned_at_beta)})", name,
+              *_tuned_cells(s.tuned)] for name, s in sorted(demon.optimizers.items())]
+    return Table(["problem", "optimizer", "lr: mean log10 final value over the tuning seeds",
+                  "chosen lr", "tuning seeds"], rows,
+                 "Learning rates tuned on seeds disjoint from the evaluation seeds: the grid, "
+                 "each lr's score (lower is better; diverged: a tuning seed diverged) and the "
+                 "chosen lr (grid edge: the best lr may lie outside the grid).", "tab:tuning")
+
+
+def ahb_controls_table(r: ResultSet) -> Table:
+    record = r.record(EmpiricalMetrics)
+    controls = record.ahb_controls
+    rows = [[f"{name}, minibatch (128)", num(record.mlp[name].lr, 3),
+             ci(asdict(record.mlp[name]), "final_loss_median"),
+             num(record.mlp[name].steps_to_threshold_median)]
+            for name in ("AdaptiveHB", "HeavyBall", "SGD") if name in record.mlp]
+    rows += [[f"{name}, full batch", num(loss.lr, 3),
+              ci(asdict(loss), "final_loss_median"), num(loss.steps_to_threshold_median)]
+             for name, loss in sorted(controls.full_batch.items())]
+    return Table(["MLP run", "lr (tuned on minibatches)", "final loss [CI]",
+                  "steps to threshold (median)"], rows,
+                 f"Adaptive heavy ball's controls: median beta_k {num(controls.momentum_median, 3)}"
+                 f" on minibatches, {num(controls.full_batch_momentum_median, 3)} on full "
+                 "batches.", "tab:ahb-controls")
+
+
 def _sweep_table(xs: tuple[float, ...], x_name: str,
                  curves: Mapping[str, tuple[tuple[float | None, ...], tuple[int | None, ...]]],
                  caption: str, label: str, extra: Mapping[str, Mapping[str, str]] | None = None
@@ -294,4 +339,6 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("demon_momentum_robustness", "empirical", demon_table),
     TableSpec("ahb_lr_robustness", "empirical", ahb_table),
     TableSpec("stepsize_range", "empirical", stepsize_table),
+    TableSpec("lr_tuning", "empirical", tuning_table),
+    TableSpec("ahb_controls", "empirical", ahb_controls_table),
 )

@@ -13,12 +13,30 @@ TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
 
 
 @dataclass(frozen=True)
+class TunedLr:
+    """The lr of one optimizer on one problem, chosen from ``grid`` on ``tuning_seeds``
+    (disjoint from the evaluation seeds): ``scores[i]`` is the mean over the tuning seeds of
+    log10 of the final value at ``grid[i]`` (None: a tuning seed diverged); the smallest score
+    wins (ties: the smaller lr). ``at_grid_edge``: the chosen lr is the grid's smallest or
+    largest, so the best lr may lie outside the grid."""
+
+    grid: tuple[float, ...]
+    scores: tuple[float | None, ...]
+    chosen_lr: float
+    at_grid_edge: bool
+    tuning_seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class FinalLoss:
-    """One optimizer on one problem: the final f - f* (the loss where f* is unknown; the mean
-    of the last steps on stochastic problems), median over seeds with its bootstrap CI over
-    ``n_samples`` seeds, all None when ``diverged_seeds`` > 0, the first of which diverged at
-    step ``diverged_at_step`` (``experiments.metrics.first_divergence``); the median steps to
-    reach ``threshold`` (None when a seed never does)."""
+    """One optimizer on one problem at ``lr`` (its tuned lr, ``tuned``; None: its default lr,
+    not tuned because no claim compares it), on the evaluation seeds: the final f - f* (the
+    loss where f* is unknown; the mean of the last steps on stochastic problems), median over
+    seeds with its bootstrap CI over ``n_samples`` seeds, all None when ``diverged_seeds`` > 0,
+    the first of which diverged at step ``diverged_at_step``; the median steps to reach
+    ``threshold`` (None when a seed never does). Per evaluation seed (in ``seeds`` order):
+    ``final_by_seed`` (None: diverged) and ``steps_by_seed`` (None: never reached within the
+    horizon), which the comparison rules resample."""
 
     final_loss_median: float | None
     ci_low: float | None
@@ -28,6 +46,12 @@ class FinalLoss:
     diverged_at_step: int | None
     steps_to_threshold_median: float | None
     threshold: float
+    seeds: tuple[int, ...]
+    final_by_seed: tuple[float | None, ...]
+    steps_by_seed: tuple[int | None, ...]
+    horizon: int
+    lr: float
+    tuned: TunedLr | None
 
 
 @dataclass(frozen=True)
@@ -53,7 +77,9 @@ class DemonSweep:
     ``diverged_at_step_by_beta`` gives, ``experiments.metrics.first_divergence``) and its log10
     spread (None:
     infinite, a setting diverged), with a bootstrap interval over the ``n_samples`` seeds
-    (resampled jointly across the settings: paired runs; None: infinite)."""
+    (resampled jointly across the settings: paired runs; None: infinite); the final loss per
+    setting and evaluation seed (``seeds``) (``final_by_beta_and_seed[i][j]``: beta i, seed j; None:
+    diverged); the lr, tuned at beta = ``tuned_at_beta`` (``tuned``)."""
 
     final_loss_by_beta: tuple[float | None, ...]
     diverged_at_step_by_beta: tuple[int | None, ...]
@@ -61,15 +87,17 @@ class DemonSweep:
     log10_spread_ci_low: float | None
     log10_spread_ci_high: float | None
     n_samples: int
+    seeds: tuple[int, ...]
+    final_by_beta_and_seed: tuple[tuple[float | None, ...], ...]
+    tuned: TunedLr
+    tuned_at_beta: float
 
 
 @dataclass(frozen=True)
 class DemonRobustness:
     betas: tuple[float, ...]
-    lr: float
     problem: str
     optimizers: dict[str, DemonSweep]
-    demon_more_robust: bool
 
 
 @dataclass(frozen=True)
@@ -126,29 +154,48 @@ class AhbRobustness:
 @dataclass(frozen=True)
 class StepsizeSpread:
     """Decades spanned by the per-coordinate step multipliers (median over seeds, bootstrap
-    CI over ``n_samples`` seeds) and quantiles (0, 5, 50, 95, 100 %) of their log10."""
+    CI over ``n_samples`` seeds; per seed in ``spread_by_seed``) and quantiles (0, 5, 50, 95,
+    100 %) of their log10, at the end of the optimizer's logistic-regression evaluation run
+    (its tuned lr)."""
 
     log10_spread_median: float
     ci_low: float
     ci_high: float
     n_samples: int
     log10_multiplier_quantiles: tuple[float, ...]
+    spread_by_seed: tuple[float, ...]
 
 
 @dataclass(frozen=True)
 class StepsizeRange:
     optimizers: dict[str, StepsizeSpread]
-    aida_narrowest: bool
     problem: str
 
 
 @dataclass(frozen=True)
+class AhbControls:
+    """Why adaptive heavy ball lags on the minibatch MLP, one option changed at a time.
+
+    ``momentum_median``: median over steps and evaluation seeds of AdaptiveHB's beta_k in its
+    minibatch MLP evaluation run (its secant h_k = ||g_k - g_{k-1}|| / ||x_k - x_{k-1}|| mixes
+    two minibatches' gradients); ``full_batch``: AdaptiveHB and heavy ball each at its tuned
+    minibatch lr with the one option changed to full-batch gradients (label -> final loss on
+    the evaluation seeds), with AdaptiveHB's median beta_k there
+    (``full_batch_momentum_median``)."""
+
+    momentum_median: float | None
+    full_batch: dict[str, FinalLoss]
+    full_batch_momentum_median: float | None
+
+
+@dataclass(frozen=True)
 class EmpiricalMetrics(MeasurementRecord):
-    """Final losses per task and optimizer label, steps to threshold per problem, the
-    momentum and learning-rate robustness sweeps, and the step-size spreads."""
+    """Final losses per task and optimizer label (each at its tuned lr), steps to threshold
+    per problem, the momentum and learning-rate robustness sweeps, the step-size spreads and
+    the adaptive heavy ball's controls."""
 
     EXPERIMENT = "empirical"
-    VERSION = 3
+    VERSION = 4
     rosenbrock: dict[str, RosenbrockLoss]
     logistic: dict[str, FinalLoss]
     mlp: dict[str, FinalLoss]
@@ -156,6 +203,7 @@ class EmpiricalMetrics(MeasurementRecord):
     demon_momentum_robustness: DemonRobustness
     ahb_lr_robustness: AhbRobustness
     stepsize_range: StepsizeRange
+    ahb_controls: AhbControls
 
     def task(self, name: str) -> Mapping[str, FinalLoss]:
         """The final-loss table of task ``name`` (one of :data:`TASKS`)."""

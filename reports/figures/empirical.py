@@ -13,6 +13,7 @@ names (``problems.<problem>.<label>``, ``stepsize.<optimizer>``) and from the ty
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,9 +28,9 @@ from reports.figures.style import (
     FULL,
     MARK,
     MEASURED,
+    band,
     canonical,
     floats,
-    fmt_value,
     labelled_hyperparameters,
     look,
     mark,
@@ -58,6 +59,24 @@ def _group(label: str) -> int:
                 len(CURVE_GROUPS) - 1)
 
 
+def seed_spread(entry: Any, what: str) -> tuple[list[float], np.ndarray, np.ndarray,
+                                                np.ndarray]:
+    """Steps, and the median, minimum and maximum over seeds at each step, of one
+    ``curves.<problem>.<label> = {steps, per_seed}`` entry (a diverged seed's None is left
+    out of that step's statistics)."""
+    if not isinstance(entry, Mapping) or "steps" not in entry or "per_seed" not in entry:
+        raise MissingResult(f"{what} has no per-seed curves (steps, per_seed)")
+    steps = floats(entry["steps"], f"{what}.steps")
+    rows = [floats(row, f"{what}.per_seed") for row in entry["per_seed"]]
+    if not rows or any(len(row) != len(steps) for row in rows):
+        raise MissingResult(f"{what}: per-seed curves do not match its {len(steps)} steps")
+    values = np.array(rows, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # a step where every seed diverged
+        return (steps, np.nanmedian(values, axis=0), np.nanmin(values, axis=0),
+                np.nanmax(values, axis=0))
+
+
 def draw_curves(results: ResultSet, fig: Figure) -> None:
     curves = results.series("empirical").get("curves")
     if not isinstance(curves, Mapping) or not curves:
@@ -67,10 +86,12 @@ def draw_curves(results: ResultSet, fig: Figure) -> None:
     labels = list(dict.fromkeys(label for p in problems for label in curves[p]))
     handles: dict[str, Any] = {}
     for axes, problem in zip(grid, problems, strict=True):
-        for label, values in curves[problem].items():
-            ys = floats(values, f"empirical.series.curves.{problem}.{label}")
-            handles.setdefault(label, measured(axes[_group(label)], label,
-                                               range(1, len(ys) + 1), ys, label, lw=1.0))
+        for label, entry in curves[problem].items():
+            steps, median, low, high = seed_spread(entry, f"empirical.series.curves.{problem}."
+                                                          f"{label}")
+            ax = axes[_group(label)]
+            band(ax, label, steps, low, high)
+            handles.setdefault(label, measured(ax, label, steps, median, label, lw=1.0))
         for col, ax in enumerate(axes):
             ax.set_yscale("log")
             ax.set_xscale("log")
@@ -223,17 +244,29 @@ def _sweep(ax: Axes, sweeps: Mapping[str, Sweep], xlabel: str, ylabel: str) -> A
     return ax
 
 
+def _seed_range(rows: tuple[tuple[float | None, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum over seeds per setting; +inf where a seed diverged."""
+    values = np.array([[math.inf if v is None else v for v in row] for row in rows], dtype=float)
+    return values.min(axis=1), values.max(axis=1)
+
+
 def draw_demon(results: ResultSet, fig: Figure) -> None:
     sweep = results.record(EmpiricalMetrics).demon_momentum_robustness
-    _sweep(fig.subplots(), {n: (sweep.betas, e.final_loss_by_beta, e.diverged_at_step_by_beta)
-                            for n, e in sweep.optimizers.items()},
-           r"momentum $\beta$ ($\beta_{init}$ for Demon)", "final MLP loss (median over seeds)")
+    ax = fig.subplots()
+    for name, e in sorted(sweep.optimizers.items()):
+        low, high = _seed_range(e.final_by_beta_and_seed)
+        ok = np.isfinite(high)
+        band(ax, name, np.array(sweep.betas)[ok], low[ok], high[ok])
+    _sweep(ax, {n: (sweep.betas, e.final_loss_by_beta, e.diverged_at_step_by_beta)
+                for n, e in sweep.optimizers.items()},
+           r"momentum $\beta$ ($\beta_{init}$ for Demon)", "final MLP loss")
     fig.legend(loc="outside lower center", frameon=False)
 
 
 def demon_settings(results: ResultSet) -> str:
-    lr = results.record(EmpiricalMetrics).demon_momentum_robustness.lr
-    return f"Settings: lr={fmt_value(lr)} for both."
+    sweeps = results.record(EmpiricalMetrics).demon_momentum_robustness.optimizers
+    return settings_caption({"": {n: {"lr": s.tuned.chosen_lr, "tuned at beta": s.tuned_at_beta}
+                                  for n, s in sweeps.items()}})
 
 
 def ahb_settings(results: ResultSet) -> str:
@@ -299,8 +332,9 @@ FIGURES = (
                "Suboptimality f(x_t) - f* (training loss for the digits MLP) of every optimizer "
                "on Rosenbrock from the authors' start (1, 2) and the standard start (-1.2, 1), "
                "l2-logistic regression (breast cancer) and the digits MLP (rows); median over "
-               "seeds, one column per optimizer family (the runs record no per-seed curves, so "
-               "no seed band).", draw_curves, (FULL, 8.6),
+               "seeds (line) and the minimum to maximum over the evaluation seeds (band), one "
+               "column per optimizer family; each optimizer at its own lr tuned on separate "
+               "seeds.", draw_curves, (FULL, 8.6), bands=True,
                settings=lambda results: problem_settings(results, ())),
     FigureSpec("empirical_final_loss", "empirical", "Final loss per optimizer",
                "Final suboptimality (loss for the MLP): median over seeds with its 90% "
@@ -320,10 +354,11 @@ FIGURES = (
                settings=lambda results: settings_caption(
                    {"": labelled_hyperparameters(results, "empirical", "stepsize")})),
     FigureSpec("demon_robustness", "empirical", "Sensitivity to the momentum setting",
-               "Final MLP loss against the momentum parameter for Demon SGDM and heavy-ball SGD "
-               "at the same learning rate (open markers at the top edge: diverged, with the "
-               "step).",
-               draw_demon, (COLUMN, 3.4), settings=demon_settings),
+               "Final MLP loss (median over seeds; band: minimum to maximum over the seeds) "
+               "against the momentum parameter for Demon SGDM, heavy-ball SGD and heavy ball "
+               "with lr/sqrt(t), each at its own lr tuned at beta = 0.9 on separate seeds (open "
+               "markers at the top edge: diverged, with the step).",
+               draw_demon, (COLUMN, 3.4), bands=True, settings=demon_settings),
     FigureSpec("ahb_lr_robustness", "empirical", "Sensitivity to the learning rate",
                "Final suboptimality on a quadratic (kappa = 100) against the learning rate for "
                "SGD with the adaptive heavy-ball momentum and heavy ball with a fixed momentum: "

@@ -28,6 +28,7 @@ from experiments.named import (
     heavy_ball_rate,
     lessard_cycle,
     reddi,
+    tuning,
 )
 from experiments.named.common import load_records
 from experiments.records import RunRecord
@@ -273,6 +274,9 @@ def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(empirical.HORIZON, "quick", {k: 15 for k in empirical.HORIZON["quick"]})
     monkeypatch.setitem(empirical.SEEDS, "quick", (0, 1, 2))
+    monkeypatch.setitem(tuning.TUNING_SEEDS, "quick", (1000, 1001))
+    monkeypatch.setattr(empirical, "labels", lambda: (
+        "DWMGrad", "AdaBelief", "Aida", "AdaptiveHB", "Adam", "SGD", "HeavyBall"))  # the runs read
     out = run_and_measure(empirical, tmp_path)
     m = EmpiricalMetrics.from_measurement(out, "empirical.json")
     paths = out["series"]["rosenbrock_paths"]
@@ -286,17 +290,37 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     for task in ("rosenbrock", "logistic", "mlp"):
         assert set(m.task(task)) == set(empirical.labels())
     assert {"authors", "standard"} == set(m.rosenbrock["Adam"].by_start)
+    # each optimizer at the lr its tuning runs chose, evaluated on the other seeds only
+    adam = m.logistic["Adam"]
+    assert adam.tuned.grid == (1e-3, 1e-2, 1e-1) and adam.tuned.chosen_lr in adam.tuned.grid
+    assert adam.tuned.tuning_seeds == (1000, 1001) and adam.seeds == (0, 1, 2)
+    assert len(adam.final_by_seed) == len(adam.steps_by_seed) == 3
+    assert out["run_labels"]["problems"]["logistic"]["Adam"] in out["runs"]
+    curves = out["series"]["curves"]["mlp"]["Adam"]
+    assert len(curves["per_seed"]) == 3 and all(len(c) == len(curves["steps"])
+                                                 for c in curves["per_seed"])
     demon = m.demon_momentum_robustness.optimizers
     assert set(demon) == {"DemonSGD", "HeavyBall", "HeavyBall (lr decay)"}
     for sweep in demon.values():           # every seed of the scale, an interval around it
-        assert sweep.n_samples == 3
+        assert sweep.n_samples == 3 and sweep.tuned.grid == (0.005, 0.05, 0.5)
+        assert [len(row) for row in sweep.final_by_beta_and_seed] == [3] * 5
         if sweep.log10_spread is not None and sweep.log10_spread_ci_high is not None:
             assert sweep.log10_spread_ci_low is not None
             assert sweep.log10_spread_ci_low <= sweep.log10_spread_ci_high
     assert set(m.ahb_lr_robustness.optimizers) == {"AdaptiveHB", "HeavyBall"}
+    assert set(m.ahb_controls.full_batch) == {"AdaptiveHB", "HeavyBall"}
+    assert m.ahb_controls.full_batch["AdaptiveHB"].tuned == m.mlp["AdaptiveHB"].tuned
     for name in ("Adam", "AdaBelief", "Aida"):
         assert m.stepsize_range.optimizers[name].log10_spread_median >= 0.0
+        assert len(m.stepsize_range.optimizers[name].spread_by_seed) == 3
     assert set(m.faster_convergence) == set(empirical.PROBLEM_SETUPS)
+
+
+def test_evaluation_seeds_overlapping_the_tuning_seeds_are_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(empirical.SEEDS, "quick", (0, 1000))
+    with pytest.raises(ValueError, match=r"evaluation seeds \[1000\] are also tuning seeds"):
+        empirical.specs("quick")
 
 
 def test_rosenbrock_path_thinning(tmp_path: Path) -> None:
@@ -308,4 +332,5 @@ def test_rosenbrock_path_thinning(tmp_path: Path) -> None:
     assert len(path["x"]) == len(path["y"]) == empirical.PATH_POINTS
     assert (path["x"][0], path["y"][0]) == (xs[0, 0], xs[0, 1])
     assert (path["x"][-1], path["y"][-1]) == (xs[-1, 0], xs[-1, 1])
-    assert empirical.problem_spec("Adam", "logistic", "quick").record == ()
+    assert empirical.problem_spec("DWMGrad", "logistic", "quick").record == ()
+    assert empirical.problem_spec("Adam", "logistic", "quick").record == ("x",)

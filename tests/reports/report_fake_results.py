@@ -45,6 +45,7 @@ from experiments.measurements.dwmgrad_regret import (
     RegretRow,
 )
 from experiments.measurements.empirical import (
+    AhbControls,
     AhbRobustness,
     AhbSweep,
     DemonRobustness,
@@ -56,6 +57,7 @@ from experiments.measurements.empirical import (
     RosenbrockLoss,
     StepsizeRange,
     StepsizeSpread,
+    TunedLr,
 )
 from experiments.measurements.invariance import InvarianceMetrics, KnownInvariance
 from experiments.measurements.reddi import (
@@ -289,17 +291,46 @@ def cost_scaling() -> dict[str, Any]:
                                                            "optimizer_step_cpu_s"), series)
 
 
+FAKE_SEEDS = tuple(range(10))
+
+
+def fake_tuned(lr: float) -> TunedLr:
+    return TunedLr(grid=(lr / 10, lr, lr * 10), scores=(-1.0, -2.0, None), chosen_lr=lr,
+                   at_grid_edge=False, tuning_seeds=(1000, 1001, 1002))
+
+
+def fake_loss(v: float, diverged: bool = False) -> FinalLoss:
+    """A final loss around ``v`` on the fake evaluation seeds (every seed diverged when
+    ``diverged``), steps to threshold 1000 v."""
+    spread = np.linspace(0.97, 1.03, len(FAKE_SEEDS))
+    finals = [None] * len(FAKE_SEEDS) if diverged else [float(v * f) for f in spread]
+    steps = [None] * len(FAKE_SEEDS) if diverged else [int(1000 * v * f) for f in spread]
+    return FinalLoss(final_loss_median=None if diverged else v,
+                     ci_low=None if diverged else 0.99 * v, ci_high=None if diverged else 1.01 * v,
+                     n_samples=None if diverged else len(FAKE_SEEDS),
+                     diverged_seeds=len(FAKE_SEEDS) if diverged else 0,
+                     diverged_at_step=84 if diverged else None,
+                     steps_to_threshold_median=None if diverged else 1000 * v, threshold=1e-3,
+                     seeds=FAKE_SEEDS, final_by_seed=tuple(finals), steps_by_seed=tuple(steps),
+                     horizon=1000, lr=0.01, tuned=fake_tuned(0.01))
+
+
+def demon_sweep(by_beta: tuple[float | None, ...], spread: float | None, low: float,
+                high: float | None) -> DemonSweep:
+    per_seed = tuple(tuple(None if b is None else b * (1 + 0.01 * (j - 5))
+                           for j in FAKE_SEEDS) for b in by_beta)
+    steps = tuple(37 if b is None else None for b in by_beta)
+    return DemonSweep(by_beta, steps, spread, low, high, len(FAKE_SEEDS), seeds=FAKE_SEEDS,
+                      final_by_beta_and_seed=per_seed, tuned=fake_tuned(0.05),
+                      tuned_at_beta=0.9)
+
+
 def empirical() -> dict[str, Any]:
     base = {"DWMGrad": 0.1, "DWMGrad:loss_decrease": 0.12, "Adam": 0.2, "SGD": 0.5,
             "HeavyBall": 0.3, "AdaBelief": 0.18, "Aida": 0.17, "DemonSGD": 0.25,
             "DemonAdam": 0.15, "AdaptiveHB": 0.22, "AdamAHB": 0.2, "AMSGrad": 0.21}
-    block = {o: FinalLoss(final_loss_median=v, ci_low=0.95 * v, ci_high=1.05 * v,
-                          n_samples=None, diverged_seeds=0, diverged_at_step=None,
-                          steps_to_threshold_median=1000 * v, threshold=1e-3)
-             for o, v in base.items()}
-    block["SGD"] = FinalLoss(final_loss_median=None, ci_low=None, ci_high=None, n_samples=None,
-                             diverged_seeds=2, diverged_at_step=84,
-                             steps_to_threshold_median=None, threshold=1e-3)
+    block = {o: fake_loss(v) for o, v in base.items()}
+    block["SGD"] = fake_loss(0.5, diverged=True)
     problems = ("rosenbrock_authors", "rosenbrock_standard", "logistic", "mlp")
     metrics = EmpiricalMetrics(
         rosenbrock={o: RosenbrockLoss(**asdict(e), by_start={"authors": e, "standard": e})
@@ -309,15 +340,11 @@ def empirical() -> dict[str, Any]:
                                        for o, e in block.items()}, 1, len(block))
                             for p in problems},
         demon_momentum_robustness=DemonRobustness(
-            betas=(0.5, 0.7, 0.9, 0.95, 0.99), lr=0.05, problem="digits_mlp",
-            optimizers={"DemonSGD": DemonSweep((0.2, 0.2, 0.22, 0.25, 0.3), (None,) * 5, 0.18,
-                                               0.12, 0.24, 5),
-                        "HeavyBall": DemonSweep((0.2, 0.22, 0.25, 0.4, None),
-                                                (None, None, None, None, 37), None, 0.5, None,
-                                                5),
-                        "HeavyBall (lr decay)": DemonSweep((0.25, 0.25, 0.3, 0.4, 0.6),
-                                                           (None,) * 5, 0.38, 0.3, 0.45, 5)},
-            demon_more_robust=True),
+            betas=(0.5, 0.7, 0.9, 0.95, 0.99), problem="digits_mlp",
+            optimizers={"DemonSGD": demon_sweep((0.2, 0.2, 0.22, 0.25, 0.3), 0.18, 0.12, 0.24),
+                        "HeavyBall": demon_sweep((0.2, 0.22, 0.25, 0.4, None), None, 0.5, None),
+                        "HeavyBall (lr decay)": demon_sweep((0.25, 0.25, 0.3, 0.4, 0.6), 0.38,
+                                                            0.3, 0.45)}),
         ahb_lr_robustness=AhbRobustness(
             lr_over_L=(0.1, 0.5, 1.0, 2.0, 4.0, 8.0), problem="quadratic kappa=100",
             heavy_ball_momentum=0.9,
@@ -334,13 +361,22 @@ def empirical() -> dict[str, Any]:
             converged_below=1e-8, blowup=1e10, tolerance=0.01, horizon=400,
             ahb_more_robust=True),
         stepsize_range=StepsizeRange(
-            optimizers={name: StepsizeSpread(m, m - 0.1, m + 0.1, 8, (m - 3, m, m + 1))
+            optimizers={name: StepsizeSpread(m, m - 0.1, m + 0.1, len(FAKE_SEEDS),
+                                             (m - 3, m, m + 1),
+                                             tuple(m + 0.01 * (j - 5) for j in FAKE_SEEDS))
                         for name, m in (("Adam", 3.0), ("AdaBelief", 2.5), ("Aida", 1.5))},
-            aida_narrowest=True, problem="logistic (breast cancer)"))
+            problem="logistic (breast cancer)"),
+        ahb_controls=AhbControls(momentum_median=0.05,
+                                 full_batch={"AdaptiveHB": fake_loss(0.05),
+                                             "HeavyBall": fake_loss(0.07)},
+                                 full_batch_momentum_median=0.92))
     rng = np.random.default_rng(0)
-    steps = np.arange(200)
+    steps = np.arange(1, 201)
     series = {
-        "curves": {p: {o: (v * np.exp(-steps / (50 * v))).tolist() for o, v in base.items()}
+        "curves": {p: {o: {"steps": steps.tolist(),
+                           "per_seed": [(v * (1 + 0.1 * j) * np.exp(-steps / (50 * v))).tolist()
+                                        for j in range(3)]}
+                       for o, v in base.items()}
                    for p in problems},
         "log10_step_multipliers": {o: rng.normal(-3, s, 500).tolist()
                                    for o, s in (("Adam", 0.8), ("AdaBelief", 0.6),

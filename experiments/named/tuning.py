@@ -1,0 +1,93 @@
+"""Each optimizer at its own learning rate, tuned on seeds that are never evaluated.
+
+A comparison of optimizers at one shared, untuned lr measures the lr as much as the
+optimizers (issue 11: heavy ball's effective step lr/(1-β) is 10x plain SGD's at β = 0.9).
+So for every (optimizer, problem) the lr is chosen from a small grid of multiples of a default
+lr (:data:`GRID_FACTORS`) on :data:`TUNING_SEEDS`, disjoint from every evaluation seed:
+
+* score of a grid lr = mean over the tuning seeds of log10 of the final value (final f - f*,
+  or the mean loss of the last steps on a stochastic problem), +inf when a tuning seed
+  diverged (an lr that diverges on some seed is never chosen over one that does not);
+* the smallest score wins; ties go to the smaller lr;
+* the evaluation runs use the chosen lr on the evaluation seeds only.
+
+The grid and every score are kept in the measurement (:class:`TunedLr`) and shown in the
+report; a choice at the grid's edge is flagged (the best lr may lie outside the grid).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from experiments.measurements.empirical import TunedLr
+from experiments.named.common import Scale
+from experiments.spec import RunSpec
+
+GRID_FACTORS: dict[Scale, tuple[float, ...]] = {
+    "quick": (0.1, 1.0, 10.0),
+    "full": (0.1, 10**-0.5, 1.0, 10**0.5, 10.0),
+}
+"""Multiples of an optimizer's default lr tried (decade steps at quick, half decades at full)."""
+TUNING_SEEDS: dict[Scale, tuple[int, ...]] = {"quick": (1000, 1001, 1002),
+                                              "full": (1000, 1001, 1002, 1003, 1004)}
+"""Seeds the lr is chosen on; the evaluation seeds are below 1000 (:func:`check_disjoint`)."""
+
+
+def grid(default_lr: float, scale: Scale) -> tuple[float, ...]:
+    """The lrs tried around ``default_lr`` (rounded to 6 significant digits: stable keys)."""
+    return tuple(float(f"{default_lr * f:.6g}") for f in GRID_FACTORS[scale])
+
+
+def with_lr(spec: RunSpec, lr: float, seeds: Sequence[int], **changes: Any) -> RunSpec:
+    """``spec`` at learning rate ``lr`` on ``seeds`` (other changes passed through)."""
+    return spec.with_changes(hyperparameters={**spec.hyperparameters, "lr": lr},
+                             seeds=tuple(seeds), **changes)
+
+
+def tuning_specs(spec: RunSpec, scale: Scale) -> list[RunSpec]:
+    """``spec`` at every grid lr around its own lr, on the tuning seeds, recording nothing."""
+    return [with_lr(spec, lr, TUNING_SEEDS[scale], record=())
+            for lr in grid(float(spec.hyperparameters["lr"]), scale)]
+
+
+def check_disjoint(evaluation: Sequence[int], scale: Scale) -> None:
+    """ValueError when an evaluation seed is also a tuning seed."""
+    shared = sorted(set(evaluation) & set(TUNING_SEEDS[scale]))
+    if shared:
+        raise ValueError(f"evaluation seeds {shared} are also tuning seeds; expected disjoint "
+                         "sets (the lr may not be chosen on the seeds it is evaluated on)")
+
+
+FLOOR = 1e-300
+"""A final value at or below this (f* reached to float64 rounding) scores as this."""
+
+
+def score(finals: np.ndarray) -> float:
+    """Mean over seeds of log10 of the final values (floored at :data:`FLOOR`); +inf when one
+    is not finite (a diverged seed)."""
+    v = np.asarray(finals, dtype=np.float64).ravel()
+    if v.size == 0:
+        raise ValueError("score needs at least one final value")
+    if not np.all(np.isfinite(v)):
+        return math.inf
+    return float(np.mean(np.log10(np.maximum(v, FLOOR))))
+
+
+def choose(lrs: Sequence[float], finals: Sequence[np.ndarray], seeds: Sequence[int]) -> TunedLr:
+    """The :class:`TunedLr` of a grid: ``finals[i]`` holds the tuning seeds' final values at
+    ``lrs[i]`` (ascending)."""
+    if len(lrs) != len(finals) or not lrs:
+        raise ValueError(f"need one set of final values per grid lr; got {len(lrs)} lrs and "
+                         f"{len(finals)} sets")
+    if list(lrs) != sorted(lrs):
+        raise ValueError(f"the grid must be ascending; got {list(lrs)}")
+    scores = [score(f) for f in finals]
+    best = min(range(len(lrs)), key=lambda i: (scores[i], i))
+    return TunedLr(grid=tuple(float(x) for x in lrs),
+                   scores=tuple(s if math.isfinite(s) else None for s in scores),
+                   chosen_lr=float(lrs[best]), at_grid_edge=best in (0, len(lrs) - 1),
+                   tuning_seeds=tuple(int(s) for s in seeds))

@@ -1,0 +1,44 @@
+"""lr tuning (experiments.named.tuning): the grid, the choice, and what it must refuse."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from experiments.named import tuning
+from experiments.spec import RunSpec
+
+
+def test_the_best_mean_log_final_value_wins_and_a_diverging_lr_never_does() -> None:
+    finals = [np.array([1e-2, 1e-2, 1e-2]), np.array([1e-6, 1e-6, math.inf]),
+              np.array([1e-4, 1e-3, 1e-4])]
+    tuned = tuning.choose([0.1, 1.0, 10.0], finals, (1000, 1001, 1002))
+    # lr 1.0 is best on two seeds but diverged on one: never chosen
+    assert tuned.chosen_lr == 10.0 and tuned.scores[1] is None
+    assert tuned.scores[2] == pytest.approx(np.mean(np.log10([1e-4, 1e-3, 1e-4])))
+    assert tuned.at_grid_edge and tuned.tuning_seeds == (1000, 1001, 1002)
+    middle = tuning.choose([0.1, 1.0, 10.0], [np.array([1.0]), np.array([0.1]),
+                                              np.array([1.0])], (1000,))
+    assert middle.chosen_lr == 1.0 and not middle.at_grid_edge
+    tie = tuning.choose([0.1, 1.0], [np.array([0.0]), np.array([-1e-18])], (1000,))
+    assert tie.chosen_lr == 0.1                    # both at the floor: the smaller lr
+
+
+def test_bad_grids_are_refused() -> None:
+    with pytest.raises(ValueError, match="one set of final values per grid lr"):
+        tuning.choose([0.1, 1.0], [np.array([1.0])], (1000,))
+    with pytest.raises(ValueError, match="ascending"):
+        tuning.choose([1.0, 0.1], [np.array([1.0]), np.array([1.0])], (1000,))
+
+
+def test_tuning_runs_use_only_the_tuning_seeds() -> None:
+    spec = RunSpec(experiment="e", problem="quadratic", problem_params={}, optimizer="Adam",
+                   hyperparameters={"lr": 0.01}, seeds=(0, 1), horizon=5, record=("x",))
+    runs = tuning.tuning_specs(spec, "quick")
+    assert [r.hyperparameters["lr"] for r in runs] == [0.001, 0.01, 0.1]
+    assert all(r.seeds == tuning.TUNING_SEEDS["quick"] and r.record == () for r in runs)
+    tuning.check_disjoint((0, 1), "quick")
+    with pytest.raises(ValueError, match=r"evaluation seeds \[1001\] are also tuning seeds"):
+        tuning.check_disjoint((0, 1001), "quick")
