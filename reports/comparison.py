@@ -34,7 +34,7 @@ import numpy as np
 
 from experiments.measurements.empirical import EmpiricalMetrics, FinalLoss, RosenbrockLoss
 from reports.results import InvalidData, ResultSet
-from reports.rules import EMPIRICAL_FILE, entry
+from reports.rules import EMPIRICAL_FILE, entry, interval_text
 from reports.verdicts import Evidence, Verdict
 
 LEVEL = 0.9
@@ -73,8 +73,10 @@ class Difference:
         if self.instances < 2:
             return f"{sides}; difference {_value(self.estimate)} (one seed: no interval)"
         holm = "" if p_holm is None else f", Holm p {p_holm:.3g}"
-        return (f"{sides}; difference {_value(self.estimate)} [{_value(self.low)}, "
-                f"{_value(self.high)}] (p {self.p_value:.3g}{holm}, {self.instances} seeds)")
+        # a zero-width interval (every paired difference equal) is an exact value
+        difference = interval_text(self.estimate, self.low, self.high, self.instances)
+        return f"{sides}; difference {difference} (p {self.p_value:.3g}{holm}, " \
+               f"{self.instances} seeds)"
 
 
 def _value(v: float) -> str:
