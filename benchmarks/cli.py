@@ -15,6 +15,7 @@ from verify_io.errors import UsageError
 
 BENCHMARKS: dict[str, str] = {
     "optimizers": "benchmarks.optimizers",
+    "allocator": "benchmarks.allocator",
     "blocks": "benchmarks.blocks",
     "engine": "benchmarks.engine",
     "project": "benchmarks.projection",

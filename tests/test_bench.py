@@ -212,3 +212,20 @@ def test_bench_blocks_bad_options_are_usage_errors(
     assert main(["bench", "blocks", *bad]) == 2
     err = capsys.readouterr().err
     assert bad[-1] in err and "Traceback" not in err
+
+
+def test_allocator_bench_reports_both_allocators_per_size(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "allocator", "--sizes", "10,11", "--steps", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for column in ("default", "mmap_threshold_raised"):
+        assert [row["log2_d"] for row in result[column]] == [10, 11]
+        assert all(row["cpu_s"] > 0 and row["minor_faults"] >= 0 for row in result[column])
+    assert result["exponent_default"][0] is None and len(result["exponent_raised"]) == 2
+
+
+def test_allocator_local_exponents_read_the_growth() -> None:
+    from benchmarks.allocator import local_exponents
+
+    quadratic = [{"log2_d": e, "cpu_s": 4.0**e} for e in (3, 4, 6)]
+    assert local_exponents(quadratic) == [None, 2.0, 2.0]

@@ -227,6 +227,14 @@ def bench_cases(tmp: Path, rng: random.Random, benchmarks: set[str],
             cases.append(BadCall(("bench", "optimizers", *small, "--threads", value), value))
         cases.append(BadCall(("bench", "optimizers", *small, "--out", ""), "''"))
         cases.append(BadCall(("bench", "optimizers", *small, "--out", under_file), under_file))
+    if "allocator" in benchmarks:
+        small = ["--sizes", "4", "--steps", "1"]
+        for option, values in (("--sizes", ("0", "abc", "21,99", "", "4,")),
+                               ("--steps", ("0", "-1", "abc", "1.5"))):
+            for value in values:
+                cases.append(BadCall(("bench", "allocator", *dedupe([*small, option, value])),
+                                     repr(value) if value == "" else value))
+        cases.append(BadCall(("bench", "allocator", *small, "--out", under_file), under_file))
     if "blocks" in benchmarks:
         small = ["--numel", "64", "--tensors", "2", "--repeats", "1", "--sizes", "16",
                  "--threads", "1"]
