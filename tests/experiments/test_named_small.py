@@ -175,8 +175,9 @@ def test_bound_tightness_table_is_rebuilt_from_the_measurement_file(
     from reports.tables import tightness_table
 
     monkeypatch.setitem(bound_tightness.HORIZON, "quick", 60)
-    with pytest.raises(FileNotFoundError, match="dwmgrad_regret"):
-        run_and_measure(bound_tightness, tmp_path / "empty")   # the suite's runs are needed
+    # its inputs are needed: the search's sequences (read first since 106b8a9), with the command
+    with pytest.raises(FileNotFoundError, match="run counterexample_search --out"):
+        run_and_measure(bound_tightness, tmp_path / "empty")
     store = _tightness_inputs(tmp_path, monkeypatch)
     out = bound_tightness.measure(store)
     m = BoundTightnessMetrics.from_measurement(out, "bound_tightness.json")
