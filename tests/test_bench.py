@@ -214,6 +214,7 @@ def test_bench_blocks_bad_options_are_usage_errors(
     assert bad[-1] in err and "Traceback" not in err
 
 
+@pytest.mark.slow  # two child processes stepping 2^10-2^11 floats: 6 s, mostly imports
 def test_allocator_bench_reports_both_allocators_per_size(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "allocator", "--sizes", "10,11", "--steps", "2", "--json"]) == 0

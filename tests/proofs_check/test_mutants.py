@@ -104,6 +104,7 @@ def test_a_wrong_aida_cap_is_false_and_caught() -> None:
     assert ids.AIDA_CAP != mutant.expr  # restored
 
 
+@pytest.mark.slow  # 66 s of sympy and mpmath: the slow step (CI runs it)
 def test_the_oracle_calls_an_imaginary_or_undefined_bound_false() -> None:
     """MOMENTUM_TERM_STEP without the 1 of (1 - gamma lambda)^(3/2) is imaginary: the checker
     reported it violated while the oracle, skipping non-real grid points, called it still true
