@@ -110,6 +110,7 @@ def test_bad_specs_are_rejected_and_contained() -> None:
     assert failed.status == "failed" and "mu" in (failed.error or "")
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_process_pool_matches_sequential() -> None:
     specs = [_spec("HeavyBall", {"lr": 0.1, "momentum": m}, horizon=20) for m in (0.1, 0.6)]
     sequential = {r.spec.key(): r for r in SequentialExecutor().map(run_spec, specs)}

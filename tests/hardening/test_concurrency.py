@@ -106,6 +106,7 @@ def assert_complete_when_present(root: Path, items: list[RunSpec]) -> int:
     return seen
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_concurrent_sweeps_into_one_directory(tmp_path: Path) -> None:
     """Processes A and B run the same specs into one directory at once, B then other specs,
     while this process keeps reading whatever results exist. (Two processes, not three: each

@@ -102,6 +102,7 @@ def test_two_runs_in_one_process_are_bit_identical(first_run: Path, tmp_path: Pa
     assert_same_results(first_run, tmp_path)
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_a_fresh_process_gives_bit_identical_files(first_run: Path, tmp_path: Path) -> None:
     payload = json.dumps([s.to_dict() for s in SPECS])
     env = {**os.environ, "PYTHONHASHSEED": "123"}      # another str hash order

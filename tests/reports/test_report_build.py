@@ -187,6 +187,7 @@ def test_a_non_finite_number_is_invalid_data_never_a_verdict(result_dir: Path,
     assert inventory["heavy_ball_rate"]["status"] == "invalid"
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_build_is_deterministic(tmp_path: Path) -> None:
     """Two builds from the same files in the same place are byte-identical (the "not run"
     reasons name the directory in their command, so the place is part of the input)."""

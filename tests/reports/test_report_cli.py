@@ -34,6 +34,7 @@ def _forbid(monkeypatch: pytest.MonkeyPatch, module: str, attr: str) -> None:
     _patch(monkeypatch, module, attr, boom)
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_report_never_runs_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     result_dir = write_fake_results(tmp_path / "out", skip=SMALL_SKIP)

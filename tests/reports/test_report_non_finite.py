@@ -70,6 +70,7 @@ def test_all_non_finite_measurements_never_crash_the_figures(result_dir: Path,
         assert f"measurements/{figure.spec.experiment}.json" in figure.note + figure.reason
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_a_figure_draws_the_finite_values_and_says_how_many_it_left_out(
         result_dir: Path) -> None:
     def spoil(measurement: dict[str, Any]) -> None:
@@ -85,6 +86,7 @@ def test_a_figure_draws_the_finite_values_and_says_how_many_it_left_out(
     assert figures["lessard_cycle"].ok and not figures["lessard_cycle"].note
 
 
+@pytest.mark.slow  # 4-13 s each on the idle machine: the slow step
 def test_the_report_with_non_finite_figures_writes_claims_json(tmp_path: Path) -> None:
     # Only the two poisoned experiments beside theory and checks: the other figures take
     # most of a full build's 20 s of CPU and play no part here.
