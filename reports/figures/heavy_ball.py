@@ -10,8 +10,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from experiments.measurements.heavy_ball_rate import HeavyBallRateMetrics
@@ -71,19 +73,32 @@ FLOOR = 1e-10
 its start (below, float64 rounding, not the method, sets the curve)."""
 
 
-def draw_error_curves(results: ResultSet, fig: Figure) -> None:
+def _kappa_panels(results: ResultSet, fig: Figure) -> tuple[
+        HeavyBallRateMetrics, list[tuple[Axes, str, Any, Mapping[str, Any]]]]:
+    """One axes per κ of the error curves, sharing y: (metrics, [(ax, κ, its metrics row,
+    its curves by method)]); a κ without a metrics row is invalid data."""
     curves = results.series("heavy_ball_rate").get("error_curves")
     if not isinstance(curves, Mapping) or not curves:
         raise MissingResult("heavy_ball_rate.series.error_curves absent")
-    rows = {r.kappa: r for r in results.record(HeavyBallRateMetrics).rows}
+    metrics = results.record(HeavyBallRateMetrics)
+    rows = {r.kappa: r for r in metrics.rows}
     kappas = sorted(curves, key=float)
     axes = fig.subplots(1, len(kappas), squeeze=False, sharey=True)[0]
+    panels = []
     for ax, kappa in zip(axes, kappas, strict=True):
         row = rows.get(float(kappa))
         if row is None:
             raise InvalidData("measurements/heavy_ball_rate.json",
                               f"series.error_curves has kappa {kappa}, metrics.rows has not")
-        for method, entry in sorted(curves[kappa].items()):
+        panels.append((ax, kappa, row, curves[kappa]))
+    return metrics, panels
+
+
+def draw_error_curves(results: ResultSet, fig: Figure) -> None:
+    _, panels = _kappa_panels(results, fig)
+    axes = [ax for ax, *_ in panels]
+    for ax, kappa, row, by_method in panels:
+        for method, entry in sorted(by_method.items()):
             name = HEAVY_BALL if method == "heavy_ball" else GD
             steps, err = series_xy(entry, "k", "error",
                                    f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
@@ -119,22 +134,13 @@ PEPIT_LINES = (("heavy ball", "quadratic", HEAVY_BALL,
 def draw_pepit(results: ResultSet, fig: Figure) -> None:
     """Per κ, the first N steps: measured errors (median over seeds, relative to the start),
     ρ*^k, and PEPit's accepted worst cases sqrt(τ_N); rejected solves counted on the panel."""
-    curves = results.series("heavy_ball_rate").get("error_curves")
-    if not isinstance(curves, Mapping) or not curves:
-        raise MissingResult("heavy_ball_rate.series.error_curves absent")
-    metrics = results.record(HeavyBallRateMetrics)
-    rows = {r.kappa: r for r in metrics.rows}
+    metrics, panels = _kappa_panels(results, fig)
     if not metrics.pepit:
         raise MissingResult("heavy_ball_rate.metrics.pepit is empty")
     last = max(p.steps for p in metrics.pepit)
-    kappas = sorted(curves, key=float)
-    axes = fig.subplots(1, len(kappas), squeeze=False, sharey=True)[0]
-    for ax, kappa in zip(axes, kappas, strict=True):
-        row = rows.get(float(kappa))
-        if row is None:
-            raise InvalidData("measurements/heavy_ball_rate.json",
-                              f"series.error_curves has kappa {kappa}, metrics.rows has not")
-        for method, entry in sorted(curves[kappa].items()):
+    axes = [ax for ax, *_ in panels]
+    for ax, kappa, row, by_method in panels:
+        for method, entry in sorted(by_method.items()):
             steps, err = series_xy(entry, "k", "error",
                                    f"heavy_ball_rate.series.error_curves.{kappa}.{method}")
             k, e = np.array(steps), np.array(err)
@@ -160,7 +166,7 @@ def draw_pepit(results: ResultSet, fig: Figure) -> None:
         ax.set_title(rf"$\kappa$ = {float(kappa):g}")
         ax.set_xlabel("iteration k = N")
     axes[0].set_ylabel(r"$\|x_k - x^*\| / \|x_0 - x^*\|$")
-    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+    handles = {str(h.get_label()): h for ax in axes for h in ax.get_lines()}
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=2,
                frameon=False)
 
