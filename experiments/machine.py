@@ -1,12 +1,22 @@
-"""The machine a timing ran on: its last-level cache, read from the operating system.
+"""The machine a timing ran on: its last-level cache, read from the operating system, and
+its C allocator, set so that a step's temporaries reuse memory.
 
 Timings of a memory-bound step change regime where the working set leaves the last-level
 cache (LLC); ``cost_scaling`` fits its exponents only above it, so every timed run records the
 LLC it ran with (:data:`experiments.spec.RUN_MEASUREMENTS` "step_times").
+
+They change regime a second time where glibc's allocator does: it serves a block of at least
+its dynamic mmap threshold (at most 32 MiB) with a fresh ``mmap`` and unmaps it on ``free``, so
+from d = 2^23 float32 every step faults in every page of its temporaries (``dwmgrad-verify
+bench allocator`` measures it: local d-exponent 1.70 from 2^22 to 2^23). That is the kernel's
+cost, not the optimizer's; a timed run first calls :func:`steady_allocator`, which pins both
+thresholds so freed blocks stay in the heap and are reused, and records what it did.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import re
 import subprocess
@@ -74,3 +84,25 @@ def last_level_cache(root: Path = CACHE_DIR) -> Cache:
     """The LLC of this machine: from sysfs (the highest-level data or unified cache of CPU 0),
     else ``lscpu -B``, else unknown (``size_bytes`` None)."""
     return _from_sysfs(root) or _from_lscpu() or Cache(None, "unknown (no sysfs cache, no lscpu)")
+
+
+#: glibc's ``mallopt`` parameters (``<malloc.h>``) and the value timed runs pin both at (the
+#: largest a C int holds): blocks below 2 GiB come from the heap, and freed memory stays there.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+PINNED_THRESHOLD = 2**31 - 1
+PINNED = "glibc mallopt: mmap and trim thresholds at 2 GiB (freed blocks reused, no page faults)"
+
+
+@functools.cache
+def steady_allocator() -> str:
+    """Pin this process's C allocator so freed blocks are reused (once per process), and say
+    what was done: :data:`PINNED`, or why the allocator was left as it is (no glibc
+    ``mallopt``, or ``mallopt`` refused)."""
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return "default (no glibc mallopt on this system)"
+    refused = [name for name, param in (("M_MMAP_THRESHOLD", M_MMAP_THRESHOLD),
+                                        ("M_TRIM_THRESHOLD", M_TRIM_THRESHOLD))
+               if mallopt(param, PINNED_THRESHOLD) != 1]
+    return f"default (mallopt refused {', '.join(refused)})" if refused else PINNED

@@ -33,7 +33,7 @@ from torch.autograd import DeviceType
 
 from experiments import metrics
 from experiments.baselines import ScheduledOptimizer
-from experiments.machine import last_level_cache
+from experiments.machine import last_level_cache, steady_allocator
 from experiments.optimizers import RunOptimizer, check_optimizer_name
 from experiments.problems import Problem, make_problem, problem_class
 from experiments.records import RunRecord
@@ -175,6 +175,7 @@ def probe_step_peak_bytes(spec: RunSpec, optimizer: RunOptimizer, param: torch.T
 def run_spec(spec: RunSpec) -> RunRecord:
     """Run every seed of ``spec`` as one batched computation and return the record."""
     validate_spec(spec)
+    allocator = steady_allocator() if "step_times" in spec.record else None
     start = time.perf_counter()
     problem = make_problem(spec.problem, spec.seeds, spec.problem_params,
                            dtype=spec.dtype, device=spec.device)
@@ -265,6 +266,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
         timings["optimizer_step_s"], timings["optimizer_step_cpu_s"] = step_times, step_cpu
         cache = last_level_cache()
         timings["llc_bytes"], timings["llc_source"] = cache.size_bytes, cache.source
+        timings["allocator"] = allocator
     if "peak_memory" in spec.record:
         if device.type == "cuda":
             timings["peak_memory_method"] = "torch.cuda.max_memory_allocated (whole run)"

@@ -41,7 +41,9 @@ GENERIC_QUANTITIES = ("x", "grad", "grad_norm", "window", "momentum", "regret", 
 #: runner's bookkeeping), the CPU time of the calling thread over the same call
 #: (``timings["optimizer_step_cpu_s"]``, ``time.thread_time``: user + system, not counting
 #: time the thread waited while other processes ran) and the machine's last-level cache
-#: (``timings["llc_bytes"]``, :func:`experiments.machine.last_level_cache`).
+#: (``timings["llc_bytes"]``, :func:`experiments.machine.last_level_cache`); such a run first
+#: pins the process's C allocator so temporaries reuse memory (``timings["allocator"]``,
+#: :func:`experiments.machine.steady_allocator`).
 RUN_MEASUREMENTS = ("peak_memory", "step_times")
 STATE_PREFIX = "state:"
 

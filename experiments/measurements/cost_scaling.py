@@ -71,14 +71,16 @@ class WindowCost:
 class CostScalingMetrics(MeasurementRecord):
     """The metrics of ``measurements/cost_scaling.json``: {optimizer: entry}, the window sweep
     and the last-level cache the runs recorded (bytes, where read; None if unknown) with the
-    margin a fitted size's working set has over it, and the step times the fits read
-    (``clock``: the runner's timings key)."""
+    margin a fitted size's working set has over it, the step times the fits read
+    (``clock``: the runner's timings key), and the C allocator the timed runs stepped under
+    (:func:`experiments.machine.steady_allocator`; several, "; "-joined, if runs differ)."""
 
     EXPERIMENT = "cost_scaling"
-    VERSION = 2
+    VERSION = 3
     optimizers: dict[str, CostEntry]
     window: WindowCost
     llc_bytes: int | None
     llc_source: str
     cache_margin: float
     clock: str
+    allocator: str

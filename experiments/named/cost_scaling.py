@@ -8,7 +8,10 @@ Each optimizer (every built-in of ``dwmgrad.registry.OPTIMIZERS`` and torch's Ad
 repeat-major (repeat r of every size and optimizer before repeat r + 1), so a load change on
 the machine spreads over all points instead of biasing some sizes; every spec records
 ``step_times``, the wall time and the stepping thread's CPU time of each ``optimizer.step``
-call alone (no problem gradient, no bookkeeping of the runner). On CPU the cost is read from
+call alone (no problem gradient, no bookkeeping of the runner), under a C allocator pinned to
+reuse freed blocks (:func:`experiments.machine.steady_allocator`: glibc's default would unmap
+and fault in the step's temporaries from d = 2^23, a second change of regime that is the
+kernel's cost, not the optimizer's; ``bench allocator`` measures it). On CPU the cost is read from
 the CPU time (:func:`clock`): on a shared machine a step's wall time also counts the time other
 processes ran while it waited (measured at load 7-11: the wall-time exponent in d of every
 optimizer came out 1.3-1.6); the wall-time fit is reported beside it.
@@ -347,5 +350,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     window, series["window_step_time_s"], window_records = _window(store, chosen, overhead)
     all_records += window_records
     times = clock(all_records[0])
-    record = CostScalingMetrics(results, window, llc, llc_source, CACHE_MARGIN, times)
+    allocator = "; ".join(sorted({str(r.timings.get("allocator") or "not recorded")
+                                  for r in all_records}))
+    record = CostScalingMetrics(results, window, llc, llc_source, CACHE_MARGIN, times,
+                                allocator)
     return envelope(NAME, chosen, all_records, record, series)

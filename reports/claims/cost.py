@@ -98,6 +98,7 @@ def dwmgrad_cost(r: ResultSet) -> Verdict:
                 Evidence(f"{key}: sizes fitted in d", ", ".join(map(str, mine.fitted_dims))
                          or "none", COST_FILE),
                 Evidence("step times read (the runner's timings key)", record.clock, COST_FILE),
+                Evidence("C allocator of the timed runs", record.allocator, COST_FILE),
                 Evidence(f"{key}: wall-time exponent in d (for comparison; counts the time "
                          "other processes ran)", "none" if mine.wall_time_exponent_d is None
                          else _interval(mine.wall_time_exponent_d).text(), COST_FILE)]

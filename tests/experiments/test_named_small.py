@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import torch
 
-from experiments.machine import last_level_cache
+from experiments.machine import last_level_cache, steady_allocator
 from experiments.measurements.bound_tightness import BoundTightnessMetrics, TightnessEntry
 from experiments.measurements.dwmgrad_regret import DwmgradRegretMetrics
 from experiments.measurements.empirical import EmpiricalMetrics
@@ -256,6 +256,7 @@ def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     m = out["metrics"]["optimizers"]
     assert set(m) == {"DWMGrad", "Adam"}
     assert out["metrics"]["llc_bytes"] == last_level_cache().size_bytes
+    assert out["metrics"]["allocator"] == steady_allocator()
     for name in ("DWMGrad", "Adam"):
         entry = m[name]
         fit = entry["time_exponent_d"]      # None when the tiny sizes' noise beats the overhead

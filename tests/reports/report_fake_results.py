@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments import machine
 from experiments.api import run_experiments
 from experiments.measurements import MeasurementRecord
 from experiments.measurements.bound_tightness import (
@@ -288,7 +289,8 @@ def cost_scaling() -> dict[str, Any]:
     window = WindowCost("DWMGrad", 4194304, windows, Fit(0.0, -5.3, -0.02, 0.02, 0.9, 3.0), "")
     return _measurement("cost_scaling", CostScalingMetrics(entries, window, 2**25,
                                                            "/sys/... (L3)", 2.0,
-                                                           "optimizer_step_cpu_s"), series)
+                                                           "optimizer_step_cpu_s",
+                                                           machine.PINNED), series)
 
 
 FAKE_SEEDS = tuple(range(10))
