@@ -6,6 +6,9 @@ instance of the step's variables, inside the step's :class:`Domain`, where ``lhs
 
 .. math:: s = \frac{rhs - lhs}{\max(|lhs|, |rhs|)} \quad (\text{``==''}: -|rhs - lhs|/\max(...))
 
+(``==`` compares complex values: an identity may hold between them, but a real side never
+equals a non-real one; for ``<=`` a side that is not real is a violation, slack -inf)
+
 at every corner of the domain's box, at ``n`` random points (positive quantities drawn
 log-uniformly, quantities with an open upper end such as :math:`\gamma \in [0, 1)` drawn with
 a log-uniform gap to that end), then minimises it with ``scipy.optimize.minimize`` (Powell,
@@ -160,6 +163,8 @@ class Falsification:
 
 
 def _relative(lhs: np.ndarray, rhs: np.ndarray, relation: Relation) -> np.ndarray:
+    """The relative slack; ``==`` compares the values as complex numbers (an identity may
+    hold between complex values, and a real side never equals a non-real one)."""
     scale = np.maximum(np.abs(lhs), np.abs(rhs))
     gap = rhs - lhs if relation == "<=" else -np.abs(rhs - lhs)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -195,15 +200,19 @@ def undefined_side(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
 
 
 def nonreal_exact(lhs: sp.Expr, rhs: sp.Expr, point: dict[sp.Symbol, float]) -> str | None:
-    """Which side is not real at ``point`` at 30 and at 60 digits (its value), or None."""
+    """Which side is not real at ``point`` at 30 and at 60 digits (its value), or None.
+
+    The imaginary part must be the same at both precisions: the square root of a rounding
+    residue (an exact zero evaluated as -1e-30) is imaginary at 30 digits and shrinks at 60.
+    """
     try:
         for name, side in (("lhs", lhs), ("rhs", rhs)):
-            values = []
-            for digits in (30, 60):
-                subs = {s: sp.Float(value, digits + 10) for s, value in point.items()}
-                values.append(complex(side.evalf(digits, subs=subs)))
-            if all(abs(v.imag) > 1e-20 * max(1.0, abs(v.real)) for v in values):
-                return f"{name} = {values[-1]:.6g} is not real"
+            short, long = (complex(side.evalf(digits, subs={
+                s: sp.Float(value, digits + 10) for s, value in point.items()}))
+                for digits in (30, 60))
+            if abs(long.imag) > 1e-20 * max(1.0, abs(long.real)) \
+                    and abs(long.imag - short.imag) <= 1e-6 * abs(long.imag):
+                return f"{name} = {long:.6g} is not real"
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     return None
@@ -213,24 +222,30 @@ def exact_slack(lhs: sp.Expr, rhs: sp.Expr, relation: Relation,
                 point: dict[sp.Symbol, float]) -> float | None:
     """The relative slack at ``point`` evaluated by sympy at 30 and at 60 significant digits.
 
-    None when the two precisions disagree (the float value was rounding, e.g. an identity that
-    is exactly zero) or the value is not a real number.
+    ``==`` compares complex values (``-|rhs - lhs|``); for ``<=`` a side that is not real at
+    both precisions gives -inf (no inequality of reals holds there). None when the two
+    precisions disagree (the float value was rounding, e.g. an identity that is exactly zero)
+    or sympy cannot evaluate a side. The difference itself must agree, not only the relative
+    slack: ``a - b == 0`` with a = b exactly evaluates to a residue without significant digits
+    (0.e-165 at 30 digits, 0.e-190 at 60) that is its own scale, relative slack -1 at both.
     """
+    if relation == "<=" and nonreal_exact(lhs, rhs, point) is not None:
+        return float("-inf")
     try:
-        values = []
+        values, diffs = [], []
         for digits in (30, 60):
             subs = {s: sp.Float(value, digits + 10) for s, value in point.items()}
             lv, rv = (complex(side.evalf(digits, subs=subs)) for side in (lhs, rhs))
             diff = complex((rhs - lhs).evalf(digits, subs=subs))
-            if abs(diff.imag) > 1e-20 * max(1.0, abs(diff.real)):
-                return None
             scale = max(abs(lv), abs(rv))
+            diffs.append(diff)
             values.append(0.0 if scale == 0 else (
-                diff.real if relation == "<=" else -abs(diff.real)) / scale)
+                diff.real if relation == "<=" else -abs(diff)) / scale)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     short, long = values
-    if abs(long - short) > 1e-6 * max(abs(short), 1e-300):
+    if abs(long - short) > 1e-6 * max(abs(short), 1e-300) \
+            or abs(diffs[1] - diffs[0]) > 1e-6 * abs(diffs[1]):
         return None
     return long
 
@@ -272,9 +287,11 @@ def falsify(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, domain: Domain, *, n
             warnings.simplefilter("ignore")
             try:
                 lv, rv = left(*cols), right(*cols)
-                out = _relative(_real(lv), _real(rv), relation)
-                if relation == "<=":    # an order between non-reals is no inequality
-                    out = np.where(_nonreal(lv) | _nonreal(rv), -np.inf, out)
+                if relation == "==":
+                    out = _relative(lv, rv, relation)
+                else:                   # an order between non-reals is no inequality
+                    out = np.where(_nonreal(lv) | _nonreal(rv), -np.inf,
+                                   _relative(_real(lv), _real(rv), relation))
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 return np.full(points.shape[0], np.nan)
             for ok in allowed:
@@ -345,9 +362,11 @@ def _judge(lhs: sp.Expr, rhs: sp.Expr, relation: Relation, box: Domain,
         point = dict(zip(symbols, map(float, points[i]), strict=True))
         exact = exact_slack(lhs, rhs, relation, point)
         if exact is not None and exact < -tol:
+            what = f"relative slack {exact:.3g}" if exact > float("-inf") else \
+                f"{nonreal_exact(lhs, rhs, point)} (no inequality of reals)"
             return Falsification("violated", exact, n, {str(s): v for s, v in point.items()},
-                                 f"numeric falsification: relative slack {exact:.3g} at the "
-                                 f"worst instance (confirmed at 30 and 60 digits); {note}")
+                                 f"numeric falsification: {what} at the worst instance "
+                                 f"(confirmed at 30 and 60 digits); {note}")
         dismissed += 1
     rest = [slacks[i] for i in order if finite[i] and slacks[i] >= -tol]
     worst = min(rest) if rest else 0.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+import theory.dwmgrad as th
 from proofs_check.core import check_inequality
+from proofs_check.dwmgrad_regret import DOMAIN as DWMGRAD_DOMAIN
 from proofs_check.falsify import Domain, Var, default_var, falsify
 
 x = sp.Symbol("x", nonnegative=True)
@@ -83,3 +85,48 @@ def test_a_side_that_is_not_real_is_a_violation_confirmed_exactly() -> None:
     assert found.instance is not None
     # only an order needs reals: an identity between equal complex values is not violated
     assert falsify(sp.I * x, sp.I * x, "==", ON_0_2).status != "violated"
+
+
+def test_an_identity_with_a_side_that_is_not_real_is_violated() -> None:
+    """`check --mutants`' one surviving false mutant: REGRET_EXPR without the 1 of
+    (1 - gamma lambda)^(3/2) has the imaginary term sqrt(2) I D sqrt(delta)/(sqrt(gamma
+    lambda)(1 - lambda)). The theorem's identity was 'verified numerically, worst slack
+    -8.6e-10': non-real values were dropped as 'not finite', the rest compared by real part
+    only, and the 20 float violations (relative slack -1) were dismissed as rounding because
+    their exact difference was not real."""
+    assembled = th.d * (th.DISTANCE_TERM + th.STEP_TERM + th.MOMENTUM_TERM)
+    ratio = (1 - th.MOMENTUM_RATIO) ** sp.Rational(3, 2)
+    mutant = th.REGRET_EXPR.subs(ratio, (-th.MOMENTUM_RATIO) ** sp.Rational(3, 2))
+    assert mutant.has(sp.I)
+    found = falsify(assembled, mutant, "==", DWMGRAD_DOMAIN)
+    assert found.status == "violated" and found.instance is not None, found.detail
+    # the registered bound is still verified (it is the same expression, factored)
+    assert falsify(assembled, th.REGRET_EXPR, "==", DWMGRAD_DOMAIN).status == "verified"
+
+
+def test_a_small_imaginary_part_is_compared_not_dropped() -> None:
+    # 1/y^2 + 1 == 1/y^2 + I: where 1/y^2 > 1e12 the float imaginary part looks negligible and
+    # the real parts agree within 1e-12; elsewhere the sides differ by |1 - I| (slack -1e-8 at
+    # y = 1e-4). Comparing real parts only and skipping non-real values, this was 'verified'.
+    box = Domain((Var(y, 1e-9, 1e-4),))
+    found = falsify(1 / y**2 + 1, 1 / y**2 + sp.I, "==", box)
+    assert found.status == "violated" and found.worst_slack < -1e-9, found.detail
+    assert falsify(1 / y**2 + sp.I, 1 / y**2 + sp.I, "==", box).status == "verified"
+    # an order needs reals: a side that is not real at the worst float instance is violated
+    assert falsify(1 / y**2, 1 / y**2 + sp.I, "<=", box).status == "violated"
+
+
+def test_an_exact_identity_written_as_a_difference_equal_to_zero_is_verified() -> None:
+    # a - b == 0 with a = b exactly: sympy evaluates the difference to a residue without
+    # significant digits (0.e-165 at 30 digits, 0.e-190 at 60) that was its own scale, so
+    # the relative slack was -1 at both precisions: 'violated, confirmed at 30 and 60 digits'
+    import theory.identities as ids
+    from proofs_check.identities import DOMAIN
+
+    cap = ids.alpha * sp.sqrt(y) / (sp.sqrt(ids.eps) * (1 - ids.beta1**ids.step_t))
+    same = ids.alpha * sp.sqrt(y) * (1 + ids.beta1**ids.step_t) / (
+        sp.sqrt(ids.eps) * (1 - ids.beta1 ** (2 * ids.step_t)))
+    assert falsify(same - cap, sp.Integer(0), "==", DOMAIN).status == "verified"
+    flipped = cap.subs(ids.beta1**ids.step_t, ids.beta1**-ids.step_t)   # AIDA_CAP's mutant
+    found = falsify(flipped - cap, sp.Integer(0), "==", DOMAIN)
+    assert found.status == "violated" and found.worst_slack == pytest.approx(-1.0)
