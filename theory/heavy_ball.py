@@ -79,8 +79,13 @@ def trace_coefficient(a: sp.Expr = alpha, b: sp.Expr = beta, eig: sp.Expr = lam)
 
 
 def discriminant(a: sp.Expr = alpha, b: sp.Expr = beta, eig: sp.Expr = lam) -> sp.Expr:
-    """Discriminant ``T² − 4β`` of the characteristic polynomial; < 0 means complex roots."""
-    return sp.discriminant(characteristic_polynomial(a, b, eig), z)
+    """Discriminant ``T² − 4β`` of the characteristic polynomial; < 0 means complex roots.
+
+    ``B² − 4AC`` of its coefficients in z (read from the polynomial, not typed in), not
+    ``sp.discriminant``: sympy's subresultant route ran for minutes on a mutated β* (BETA_STAR
+    with an exponent flipped, the 3 timeouts of ``check --mutants``), this form in 0.05 s."""
+    second, first, zeroth = sp.Poly(characteristic_polynomial(a, b, eig), z).all_coeffs()
+    return sp.expand(first**2 - 4 * second * zeroth)
 
 
 def stability_edge_expr() -> sp.Expr:
