@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,9 +132,11 @@ def _run_mutants(per_target: int | None, per_module: int | None, seed: int | Non
     chosen = (mutants.sample(every, per_module, mutants.SAMPLE_SEED if seed is None else seed)
               if per_module is not None else mutants.spread(every, per_target))
     print(f"{len(chosen)} mutants", flush=True)
+    start = time.monotonic()
 
     def show(o: mutants.Outcome) -> None:
-        print(f"{o.truth:<10} reported {o.reported:<12} {o.mutant.name}", flush=True)
+        print(f"{time.monotonic() - start:6.0f} s  {o.truth:<10} reported {o.reported:<12} "
+              f"{o.mutant.proof_module}: {o.mutant.name}", flush=True)
 
     for line in mutants.report(mutants.run_all(chosen, progress=show, workers=workers)):
         print(line)

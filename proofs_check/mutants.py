@@ -37,7 +37,8 @@ undefined (sympy's ``zoo``) makes a statement false. Score = false mutants the c
 violated / false mutants. Checks that raise are reported "error" and checks that exhaust
 :data:`CPU_LIMIT` "timeout" (SIGXCPU interrupts them; the oracle gets :data:`ORACLE_CPU`
 more): both are survivors, still classified by the oracle on the statements recorded so far
-(a child that sends nothing is counted false, against the score). ``check_inequality``
+(a child that sends nothing, or whose recorded statements all hold, is counted false,
+against the score). ``check_inequality``
 itself gives sympy :data:`~proofs_check.core.SYMBOLIC_CPU_LIMIT` seconds per inequality and
 then falsifies numerically, so a slow simplification is decided rather than timed out.
 ``dwmgrad-verify check --mutants`` prints it with every surviving false mutant (and
@@ -55,6 +56,7 @@ import resource
 import signal
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +95,9 @@ CPU_LIMIT = 240
 WALL_LIMIT = 3600
 #: Oracle: a relative slack below -this, confirmed at high precision, is a violation.
 ORACLE_TOL = 1e-6
+#: Oracle: grid points confirmed at high precision, the worst few and this many more drawn
+#: (seeded) among the other float violations.
+ORACLE_SPREAD = 20
 
 Truth = Literal["false", "still true"]
 #: Operators on what a proof module states (target: a step's name, or ``DOMAIN``).
@@ -175,7 +180,22 @@ def sites(expr: sp.Expr) -> list[tuple[str, str, sp.Expr]]:
         if mutated not in seen and mutated.free_symbols:
             seen.add(mutated)
             unique.append((operator, site, mutated))
-    return unique
+    return _numbered(unique)
+
+
+def _numbered(found: list[tuple[str, str, sp.Expr]]) -> list[tuple[str, str, sp.Expr]]:
+    """Sites that read the same (``remove term 1`` of (1 - gamma lambda)^3 and of
+    (1 - gamma lambda)^(3/2)) numbered ``[k of n]`` in walk order, so that every mutant's
+    name is unique."""
+    counts = Counter((operator, site) for operator, site, _ in found)
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for operator, site, mutated in found:
+        seen[operator, site] += 1
+        n = counts[operator, site]
+        out.append((operator, f"{site} [{seen[operator, site]} of {n}]" if n > 1 else site,
+                    mutated))
+    return out
 
 
 _SWAPS: dict[type, Callable[..., sp.Basic]] = {
@@ -331,9 +351,10 @@ def dependent_steps(mutant: Mutant, module: ModuleType) -> list[ProofStep]:
 
 
 # --- the independent oracle ----------------------------------------------------------------
-def _precise_slack(claim: Claim, point: dict[sp.Symbol, float], digits: int) -> float:
-    """The relative slack at ``point`` with ``digits`` digits; -inf when a side of an
-    inequality is not real there (no inequality of reals holds)."""
+def _precise_slack(claim: Claim, point: dict[sp.Symbol, float], digits: int
+                   ) -> tuple[float, complex]:
+    """The relative slack at ``point`` with ``digits`` digits (-inf when a side of an
+    inequality is not real there: no inequality of reals holds) and rhs - lhs."""
     assert claim.lhs is not None and claim.rhs is not None
     subs = {s: sp.Float(v, digits + 10) for s, v in point.items()}
     left = complex(claim.lhs.evalf(digits, subs=subs))
@@ -342,20 +363,25 @@ def _precise_slack(claim: Claim, point: dict[sp.Symbol, float], digits: int) -> 
     scale = max(abs(left), abs(right))
     if claim.relation == "<=" and any(abs(v.imag) > 1e-20 * max(1.0, abs(v.real))
                                       for v in (left, right)):
-        return float("-inf")
+        return float("-inf"), gap
     if scale == 0:
-        return 0.0
-    return (gap.real if claim.relation == "<=" else -abs(gap)) / scale
+        return 0.0, gap
+    return (gap.real if claim.relation == "<=" else -abs(gap)) / scale, gap
 
 
 def _confirmed(claim: Claim, point: dict[sp.Symbol, float]) -> float | None:
-    """The slack at ``point`` at 25 and 50 digits when both show a violation, else None."""
+    """The slack at ``point`` at 25 and 50 digits when both show the same violation, else
+    None. The difference rhs - lhs must agree too: an exact identity ``a - b == 0`` evaluates
+    to a residue without significant digits that is its own scale (relative slack -1 at both
+    precisions, the residue itself 1e-140 at one and 1e-160 at the other)."""
     try:
-        coarse, fine = (_precise_slack(claim, point, d) for d in (25, 50))
+        (coarse, coarse_gap), (fine, fine_gap) = (_precise_slack(claim, point, d)
+                                                  for d in (25, 50))
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     if fine == coarse == float("-inf") or (
-            fine < -ORACLE_TOL and abs(fine - coarse) <= 1e-6 * abs(fine)):
+            fine < -ORACLE_TOL and abs(fine - coarse) <= 1e-6 * abs(fine)
+            and abs(fine_gap - coarse_gap) <= 1e-6 * abs(fine_gap)):
         return fine
     return None
 
@@ -373,7 +399,8 @@ def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
     symbols = [v.symbol for v in box.variables]
     if not symbols:
         constant = _confirmed(claim, {})
-        return (constant, {}) if constant is not None else (_precise_slack(claim, {}, 50), None)
+        return (constant, {}) if constant is not None else (_precise_slack(claim, {}, 50)[0],
+                                                             None)
     per_axis = max(2, min(50, int(GRID_POINTS ** (1 / len(symbols)))))
     axes = [np.unique(np.concatenate([v.at(np.linspace(0, 1, per_axis)), v.corners()]))
             for v in box.variables]
@@ -402,15 +429,26 @@ def _dense(claim: Claim) -> tuple[float, dict[str, float] | None]:
             slack = np.where(np.asarray(sp.lambdify(symbols, c, "numpy")(*cols), dtype=bool),
                              slack, np.inf)
     slack = np.where(np.isnan(slack), np.inf, slack)
-    for i in np.argsort(slack)[:5]:
-        if slack[i] >= -ORACLE_TOL:
-            break
+    for i in _candidates(slack):
         point = dict(zip(symbols, map(float, points[i]), strict=True))
         confirmed = _confirmed(claim, point)
         if confirmed is not None:
             return confirmed, {str(s): v for s, v in point.items()}
     finite = slack[np.isfinite(slack) & (slack >= -ORACLE_TOL)]
     return (float(finite.min()) if finite.size else float("inf")), None
+
+
+def _candidates(slack: np.ndarray) -> list[int]:
+    """The grid points to confirm: the 5 worst float violations and :data:`ORACLE_SPREAD`
+    others drawn among all of them. The worst alone are often one degenerate corner where
+    sympy cannot evaluate (AIDA_CAP with beta1**(-t): relative slack -1 at all 59,049 points,
+    the 5 smallest in grid order all at beta1 = 0, where 0**(-t) is zoo), and the mutant
+    was called still true with slack inf."""
+    violating = np.flatnonzero(slack < -ORACLE_TOL)
+    worst = violating[np.argsort(slack[violating], kind="stable")[:5]]
+    spread = np.random.default_rng(0).choice(
+        violating, size=min(ORACLE_SPREAD, violating.size), replace=False)
+    return list(dict.fromkeys(int(i) for i in (*worst, *spread)))
 
 
 def _fresh_instances(claim: Claim) -> tuple[float, dict[str, float] | None]:
@@ -488,7 +526,10 @@ def run_mutant(mutant: Mutant) -> Outcome:
     A step that raises is the checker failing to decide (reported "error"); a step
     interrupted by :class:`~proofs_check.core.CheckTimeout` (the CPU limit of
     :func:`run_isolated`) ends the checks (reported "timeout"). Either way the oracle still
-    classifies the mutant on every statement recorded so far."""
+    classifies the mutant on every statement recorded so far; when none of them fails the
+    mutant is not classified (the steps not run made no statement) and counts as false, so a
+    timeout can never take a mutant out of the score's denominator (the last full run's three
+    BETA_STAR timeouts were 'still true, slack inf' this way, and are false)."""
     with in_place(mutant) as module:
         steps = dependent_steps(mutant, module)
         results: list[StepResult] = []
@@ -509,6 +550,10 @@ def run_mutant(mutant: Mutant) -> Outcome:
     reported, why = _reported(results)
     if stopped and reported != "violated":
         reported, why = stopped.split(":", 1)[0], stopped[:300]
+        if truth == "still true":   # the steps not run stated nothing the oracle could see
+            truth, detail = "false", (f"not classified: the checks stopped ({reported}) "
+                                      f"before every statement was made, none made fails "
+                                      f"({detail}); counted false, against the score")
     return Outcome(mutant, truth, slack, detail, reported, why,
                    tuple(f"{s.proof}:{s.name}" for s in steps))
 
@@ -653,9 +698,9 @@ def report(outcomes: Sequence[Outcome]) -> list[str]:
               f"true" for module, m in scores_by_module(outcomes).items()]
     survivors = [o for o in outcomes if o.truth == "false" and not o.caught]
     lines.append(f"surviving false mutants ({len(survivors)}):")
-    lines += [f"  {o.mutant.name} -> checker {o.reported} ({o.checker_detail}); oracle: "
-              f"{o.oracle_detail}" for o in survivors]
+    lines += [f"  {o.mutant.proof_module}: {o.mutant.name} -> checker {o.reported} "
+              f"({o.checker_detail}); oracle: {o.oracle_detail}" for o in survivors]
     lines.append(f"still-true mutants ({s.still_true}):")
-    lines += [f"  {o.mutant.name}: slack {o.oracle_slack:.3g}, checker {o.reported}"
-              for o in outcomes if o.truth == "still true"]
+    lines += [f"  {o.mutant.proof_module}: {o.mutant.name}: slack {o.oracle_slack:.3g}, "
+              f"checker {o.reported}" for o in outcomes if o.truth == "still true"]
     return lines

@@ -26,6 +26,16 @@ def test_sites_cover_every_operator_without_repeats() -> None:
     assert 2 * x / sp.sqrt(y) + x in exprs  # sqrt(y) flipped
 
 
+def test_every_mutant_has_its_own_name() -> None:
+    """Within its proof module (the report names the module)."""
+    # REGRET_EXPR had three mutants named 'remove term 1' (the 1 of (1 - gamma lambda)^3, of
+    # (1 - gamma lambda)^(3/2), and of 1 - lambda): a survivor could not be told apart
+    every = mt.mutants()
+    assert len({(m.proof_module, m.name) for m in every}) == len(every)
+    regret = [m.name for m in every if m.name.startswith("REGRET_EXPR: remove term 1 [")]
+    assert regret == [f"REGRET_EXPR: remove term 1 [{k} of 3]" for k in (1, 2, 3)]
+
+
 def test_mutants_spread_over_every_derivation() -> None:
     chosen = mt.spread(mt.mutants(), 2)
     assert {m.theory for m in chosen} == {"theory.dwmgrad", "theory.dwmgrad_constant_momentum",
@@ -96,6 +106,26 @@ def test_the_oracle_exhibits_a_violation_and_measures_slack() -> None:
     assert truth == "still true" and slack == pytest.approx(0.5)
 
 
+def test_the_oracle_looks_past_a_degenerate_corner() -> None:
+    """AIDA_CAP with beta1**t flipped to beta1**(-t) is false: 1 - beta1^(-t) < 0 for
+    0 < beta1 < 1, so the 'cap' is negative and the step's identity cap = (alpha/(1 -
+    beta1^t))/sqrt(floor) fails with relative slack -1 everywhere. The oracle called it still
+    true (slack inf): the 5 worst grid points it confirmed were all at beta1 = 0, where sympy
+    cannot evaluate 0**(-t), and the other 59,044 violations were never looked at."""
+    import theory.identities as ids
+    from proofs_check.identities import DOMAIN
+
+    root = sp.sqrt(x)     # sqrt(1 - beta2), as the step writes it (beta2 = 1 - x)
+    cap = ids.alpha * root / (sp.sqrt(ids.eps) * (1 - ids.beta1**ids.step_t))
+    flipped = ids.alpha * root / (sp.sqrt(ids.eps) * (1 - ids.beta1**-ids.step_t))
+    truth, slack, detail = mt.oracle([Statement(flipped - cap, sp.Integer(0), "==", DOMAIN)])
+    assert truth == "false" and slack == pytest.approx(-1.0), detail
+    same = ids.alpha * root * (1 + ids.beta1**ids.step_t) / (
+        sp.sqrt(ids.eps) * (1 - ids.beta1 ** (2 * ids.step_t)))   # the cap, written otherwise
+    truth, _, detail = mt.oracle([Statement(same - cap, sp.Integer(0), "==", DOMAIN)])
+    assert truth == "still true", detail
+
+
 def test_a_wrong_aida_cap_is_false_and_caught() -> None:
     mutant = next(m for m in mt.mutants() if m.target == "AIDA_CAP" and m.operator == "halve")
     outcome = mt.run_mutant(mutant)
@@ -118,6 +148,30 @@ def test_the_oracle_calls_an_imaginary_or_undefined_bound_false() -> None:
     mutant = next(m for m in mt.mutants()
                   if m.name == "MOMENTUM_TERM_STEP: remove term 1")
     outcome = mt.run_mutant(mutant)
+    assert outcome.truth == "false" and outcome.caught, outcome
+
+
+@pytest.mark.slow  # 9 s: sympy gives up on the theorem's identity, falsification decides
+def test_the_imaginary_regret_bound_is_caught() -> None:
+    """REGRET_EXPR without the 1 of (1 - gamma lambda)^(3/2) (imaginary): the one surviving
+    false mutant of the last full run, 'verified numerically' by the theorem step."""
+    mutant = next(m for m in mt.mutants() if m.name == "REGRET_EXPR: remove term 1 [3 of 3]")
+    assert mutant.expr is not None and mutant.expr.has(sp.I)
+    outcome = mt.run_mutant(mutant)
+    assert outcome.truth == "false" and outcome.caught, outcome
+    assert "dwmgrad_regret:theorem" in outcome.steps
+
+
+@pytest.mark.slow  # 25 s of CPU: sympy, then falsification
+@pytest.mark.parametrize("name", ["BETA_STAR: flip exponent sqrt(L) [1 of 2]",
+                                  "AIDA_CAP: flip exponent beta1**t"])
+def test_mutants_that_timed_out_or_were_misclassified_are_decided(name: str) -> None:
+    """The last full run: this BETA_STAR mutant timed out (sp.discriminant on the mutated
+    beta*, outside any sympy budget) and was called still true (slack inf); the AIDA_CAP one
+    was a 'false alarm' (still true by an oracle that looked only at a degenerate corner).
+    Both are false and caught, well within the CPU limit."""
+    mutant = next(m for m in mt.mutants() if m.name == name)
+    outcome = mt.run_isolated(mutant, cpu_seconds=120)
     assert outcome.truth == "false" and outcome.caught, outcome
 
 
@@ -156,6 +210,31 @@ def test_checks_out_of_cpu_are_a_timeout_the_oracle_still_classifies(
     outcome = mt.run_isolated(mutant, cpu_seconds=2)
     assert outcome.reported == "timeout" and not outcome.caught, outcome
     assert outcome.truth == "false" and "fails at" in outcome.oracle_detail
+
+
+def test_a_timeout_after_true_statements_counts_against_the_score(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks stopped after a step whose statement holds: the oracle has seen nothing
+    false, but the steps not run stated nothing. Called 'still true' before, such a mutant left
+    the score's denominator (three BETA_STAR mutants in the last full run, all false)."""
+    from proofs_check.core import CheckTimeout, check_inequality
+
+    box = Domain((Var(x, 1e-3, 2.0),))
+
+    def true_step() -> mt.StepResult:
+        return check_inequality("demo", "s", "x <= 2x", x, 2 * x, "<=", box)
+
+    def step_out_of_cpu() -> mt.StepResult:
+        raise CheckTimeout("the checker did not finish within 240 s of CPU")
+
+    steps = [mt.ProofStep("demo", "s", "x <= 2x", true_step),
+             mt.ProofStep("demo", "t", "never decided", step_out_of_cpu)]
+    monkeypatch.setattr(mt, "dependent_steps", lambda mutant, module: steps)
+    mutant = next(m for m in mt.mutants() if m.target == "STEP_TERM_STEP")
+    outcome = mt.run_mutant(mutant)
+    assert outcome.reported == "timeout" and not outcome.caught, outcome
+    assert outcome.truth == "false" and "not classified" in outcome.oracle_detail
+    assert mt.score([outcome]).false == 1
 
 
 def test_workers_run_mutants_side_by_side_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
