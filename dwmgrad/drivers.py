@@ -229,15 +229,18 @@ def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 ONE_TENSOR_PER_LOOP: dict[str, str | int | bool | Callable[..., Any]] = {
-    "cpp.max_horizontal_fusion_size": 1}
+    "score_fusion_memory_threshold": 1 << 16}
 """TorchInductor option (listed by ``torch._inductor.list_options()``, passed through
-``torch.compile(options=...)``) for the elementwise updates: on CPU, inductor otherwise fuses
-the loops of equally sized tensors pairwise, one loop then reading and writing 14 streams
-(DWMGrad) to 18 (AdamAHB), more than a core's L1 ways when they share their alignment; one
-loop per tensor was faster for every elementwise update in interleaved timings on the 2-core
-machine (issue 16; the ratios are in the commit that set it). Not for reductions: there it
-also splits the sums over one tensor (Aida's three) into loops of their own, each reading the
-tensor again."""
+``torch.compile(options=...)``) for the elementwise updates: two loops that do not feed each
+other are fused only if they share at least 64 KiB of reads (inductor's default: 10 bytes).
+On CPU inductor otherwise fused the loops of equally sized tensors pairwise, since they share
+the coefficients' shape-(1,) inputs: one loop then reading and writing 14 streams (DWMGrad)
+to 18 (AdamAHB), slower than one loop per tensor in interleaved timings on the 2-core machine
+(issue 16). The loops that share a tensor still fuse: AdaptiveHB's and AdamAHB's
+``g_prev <- g`` joins its tensor's update, which reads g too (with the option used before,
+``cpp.max_horizontal_fusion_size = 1``, it ran in a loop of its own per tensor, reading g a
+second time; generated code read with ``TORCH_LOGS=output_code``). Used by the elementwise
+driver only: the reductions were not measured with it."""
 
 
 @functools.cache
