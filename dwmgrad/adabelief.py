@@ -48,7 +48,7 @@ __all__ = [
     "belief_coefficients",
     "belief_corrections",
     "belief_step_",
-    "first_moment_",
+    "first_moment",
 ]
 
 HYPERPARAMETERS = table(lr_row(), betas_row(), eps_row(), per_instance_row())
@@ -70,9 +70,11 @@ def belief_corrections(step: Vec, *, lr: Coef, log_beta1: Coef, log_beta2: Coef
     return step_size, root_bc2
 
 
-def first_moment_(g: Vec, m: Vec, *, beta1: Coef) -> None:
-    """m <- beta1 m + (1 - beta1) g = lerp(m, g, 1 - beta1), in place."""
-    m.lerp_(g, 1 - beta1)  # type: ignore[arg-type]
+def first_moment(g: Vec, m: Vec, *, beta1: Coef, in_place: bool = True) -> Vec:
+    """m_t = beta1 m + (1 - beta1) g = lerp(m, g, 1 - beta1), written into ``m`` (``in_place``)
+    or returned as a new tensor (Aida's first pass, which must not store it)."""
+    weight = 1 - beta1
+    return m.lerp_(g, weight) if in_place else m.lerp(g, weight)  # type: ignore[arg-type]
 
 
 def belief_step_(
@@ -103,7 +105,7 @@ def adabelief_tensor_step(
 ) -> None:
     """One AdaBelief step of one tensor (or list), in place, given the step's coefficients
     (:func:`belief_corrections`)."""
-    first_moment_(g, m, beta1=beta1)
+    first_moment(g, m, beta1=beta1)
     belief_step_(p, m, s, g - m, step_size, root_bc2, beta2=beta2, eps=eps, outer_eps=eps)  # type: ignore[operator]
 
 

@@ -18,9 +18,12 @@ with :math:`\alpha` (lr), :math:`(\beta_1, \beta_2)` (betas), :math:`\epsilon` (
 and there is no outer :math:`\epsilon`; K = 0 gives AdaBelief without the outer
 :math:`\epsilon`. The K projections are computed in closed form
 (:func:`projected_difference`: three inner products per layer whatever K). A step is two
-passes over each layer: :func:`aida_projection` (updates m, returns the layer's projection
-coefficients) and :func:`aida_tensor_step` (s and θ), on every path (see
-:mod:`dwmgrad.drivers`). With K = 2 and
+passes over each layer, on every path (see :mod:`dwmgrad.drivers`):
+:func:`aida_projection` (the layer's projection coefficients, from :math:`m_t` computed but
+not stored) and :func:`aida_tensor_step` (m, s and θ; it computes :math:`m_t` again, which
+costs no memory traffic compiled: both passes read m and g anyway, and storing m in the first
+pass cost the fused path a loop of its own per tensor, inductor not fusing the store into the
+loop of the sums). With K = 2 and
 :math:`\xi \to 0`, :math:`b - a = \cos^2\angle(g_t, m_t)\,(m_t - g_t)`. Since
 :math:`\hat s_t \ge \epsilon/(1-\beta_2)`, each coordinate's step
 multiplier is at most :math:`(\alpha/(1-\beta_1^t))\sqrt{(1-\beta_2)/\epsilon}`.
@@ -42,7 +45,7 @@ from dwmgrad.adabelief import (
     belief_coefficients,
     belief_corrections,
     belief_step_,
-    first_moment_,
+    first_moment,
 )
 from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.hyperparams import HyperParam, betas_row, eps_row, lr_row, per_instance_row, table
@@ -112,22 +115,22 @@ def projected_difference(g: Vec, m: Vec, *, k: int, xi: Coef, per_instance: bool
 
 
 def aida_projection(g: Vec, m: Vec, *, beta1: Coef, k: int, xi: Coef, per_instance: bool
-                    ) -> tuple[Vec, ...]:
-    """The first pass of one Aida step over a layer (or a list of layers): m <- beta1 m +
-    (1 - beta1) g in place, and the layer's (p_K, q_K) (none for K = 0)."""
-    first_moment_(g, m, beta1=beta1)
-    if k == 0:
-        return ()
-    return projection_coefficients(g, m, k=k, xi=xi, per_instance=per_instance)
+                    ) -> tuple[Vec, Vec]:
+    """The first pass of one Aida step over a layer (or a list of layers), K >= 1: the
+    layer's (p_K, q_K) for g and m_t = beta1 m + (1 - beta1) g (m itself unchanged)."""
+    m_t = first_moment(g, m, beta1=beta1, in_place=False)
+    return projection_coefficients(g, m_t, k=k, xi=xi, per_instance=per_instance)
 
 
 def aida_tensor_step(
     p: Vec, g: Vec, m: Vec, s: Vec, step_size: Vec, root_bc2: Vec, p_k: Vec | None = None,
-    q_k: Vec | None = None, *, beta2: Coef, eps: Coef,
+    q_k: Vec | None = None, *, beta1: Coef, beta2: Coef, eps: Coef,
 ) -> None:
-    """The second pass of one Aida step over a layer (or a list of layers), in place, given
-    the step's coefficients (:func:`dwmgrad.adabelief.belief_corrections`) and the layer's
-    projections (:func:`aida_projection`, which updated m)."""
+    """The second pass of one Aida step over a layer (or a list of layers), in place: m <-
+    m_t, s and θ, given the step's coefficients
+    (:func:`dwmgrad.adabelief.belief_corrections`) and the layer's projections
+    (:func:`aida_projection`; none for K = 0)."""
+    first_moment(g, m, beta1=beta1)
     belief_step_(p, m, s, _difference(g, m, p_k, q_k), step_size, root_bc2, beta2=beta2,
                  eps=eps, outer_eps=None)
 
@@ -170,9 +173,9 @@ class Aida(TensorListOptimizer):
         projections = drivers.per_layer(
             self._path(group, params), aida_projection, [grads, m],
             {"beta1": coefficients["beta1"], "k": group["k"], "xi": float(group["xi"]),
-             "per_instance": group["per_instance"]})
+             "per_instance": group["per_instance"]}) if group["k"] else []
         self._run(
             group, aida_tensor_step, [params, grads, m, s, step_size, root_bc2, *projections],
-            {"beta2": coefficients["beta2"], "eps": coefficients["eps"]},
+            coefficients,
             split=False,  # the projections are per layer (and per instance row)
         )

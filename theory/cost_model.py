@@ -334,11 +334,13 @@ MODELS: dict[str, CostModel] = {
                  (theta1, theta - alpha / _bc1 * m1 / (sp.sqrt(s1) / sp.sqrt(_bc2)))),
         state={m: "m", s: "s"},
         passes=(
-            *_FIRST_MOMENT,
+            _p("lerp.Scalar", 2, count=PROJECTING, computes="m_t for the inner products "
+                                                           "(first pass, not stored)"),
             _p(_MUL_IN, 2, count=PROJECTING, computes="g·m for ⟨g, m⟩"),
             _p(_MUL_IN, 1, count=2 * PROJECTING, computes="g·g, m·m for the norms"),
             _p("sum.dim_IntList", 1, writes=0, count=3 * PROJECTING, computes="the three sums"),
             _p(_MUL_IN, 1, count=2 * PROJECTING, computes="q_K m, p_K g"),
+            *_FIRST_MOMENT,
             _p("sub.Tensor", 2, computes="r = b_K − a_K"),
             *_BELIEF_STEP,
         ),
