@@ -109,15 +109,22 @@ def test_shipped_rows_are_not_used_beside_a_plugin(tmp_path: Path,
         listing.write_shipped(tmp_path / "other.json")
 
 
-def test_row_keys_follow_their_own_sources_only(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "rows_pkg"
+def _scratch_package(root: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A one-module package ``name`` under ``root``, importable; its ``__init__.py``, which
+    the test edits."""
+    package = root / name
     package.mkdir()
     (package / "__init__.py").write_text("X = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(root))
+    return package / "__init__.py"
+
+
+def test_row_keys_follow_their_own_sources_only(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _scratch_package(tmp_path, "rows_pkg", monkeypatch)
     monkeypatch.setitem(listing.ROW_SOURCES, "optimizers", ("rows_pkg",))
     before = {what: listing.row_key(what) for what in LISTS}
-    (package / "__init__.py").write_text("X = 2\n")
+    source.write_text("X = 2\n")
     after = {what: listing.row_key(what) for what in LISTS}
     assert [w for w in LISTS if before[w] != after[w]] == ["optimizers"]
 
@@ -152,14 +159,11 @@ def test_list_rows_are_cached_until_fresh_or_unreadable(
 
 def test_the_cache_key_follows_the_sources(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "layered_pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("X = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    source = _scratch_package(tmp_path, "layered_pkg", monkeypatch)
     monkeypatch.setattr(listing, "SOURCE_PACKAGES", ("layered_pkg",))
     before = listing.cache_key()
     assert listing.cache_key() == before
-    (package / "__init__.py").write_text("X = 2\n")
+    source.write_text("X = 2\n")
     assert listing.cache_key() != before
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import torch
+from tiny_experiment_scales import tiny_cost_scaling, tiny_counterexample_search
 
 from experiments.machine import last_level_cache, steady_allocator
 from experiments.measurements.bound_tightness import BoundTightnessMetrics, TightnessEntry
@@ -145,9 +146,7 @@ def test_dwmgrad_regret_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def _tightness_inputs(root: Path, monkeypatch: pytest.MonkeyPatch) -> ResultStore:
     """Tiny dwmgrad_regret runs and a tiny counterexample search with its measurement file:
     what bound_tightness reads."""
-    for table, value in ((counterexample_search.T0, 4), (counterexample_search.GENERATIONS, 2),
-                         (counterexample_search.POPSIZE, 4), (counterexample_search.REPLAYED, 1)):
-        monkeypatch.setitem(table, "quick", value)
+    tiny_counterexample_search(monkeypatch)
     monkeypatch.setitem(bound_tightness.HORIZON, "quick", 60)
     monkeypatch.setitem(dwmgrad_regret.HORIZON, "quick", 60)
     monkeypatch.setitem(dwmgrad_regret.SEEDS, "quick", (0,))
@@ -240,18 +239,7 @@ def test_tightness_table_takes_each_bounds_largest_ratio_and_flags_an_excess() -
 
 
 def test_cost_scaling_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cost_scaling, "optimizers",
-                        lambda: {"DWMGrad": {"lr": 1e-3}, "Adam": {"lr": 1e-3}})
-    monkeypatch.setitem(cost_scaling.DIMS, "quick", (100, 1000))
-    monkeypatch.setitem(cost_scaling.BEYOND_CACHE_DIMS, "quick", (3000,))
-    monkeypatch.setattr(cost_scaling, "CACHE_MARGIN", 0.0)      # the tiny sizes count as beyond
-    monkeypatch.setitem(cost_scaling.BEYOND_CACHE_STEPS, "quick", 3)
-    monkeypatch.setattr(cost_scaling, "WINDOWS", (1, 4))
-    monkeypatch.setattr(cost_scaling, "WINDOW_DIM", 1000)
-    monkeypatch.setitem(cost_scaling.STEPS, "quick", 3)
-    monkeypatch.setitem(cost_scaling.REPEATS, "quick", 2)
-    monkeypatch.setattr(cost_scaling, "N_SWEEP", (3, 9))
-    monkeypatch.setattr(cost_scaling, "LARGE_D", 10)
+    tiny_cost_scaling(monkeypatch)
     out = run_and_measure(cost_scaling, tmp_path)
     m = out["metrics"]["optimizers"]
     assert set(m) == {"DWMGrad", "Adam"}

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import torch
+from tiny_experiment_scales import tiny_cost_scaling, tiny_counterexample_search
 
 from experiments.api import run_experiments
 from experiments.measurements import InvalidData, MeasurementRecord
@@ -32,8 +33,6 @@ from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.measurements.reddi import ReddiMetrics
 from experiments.named import (
     bound_tightness,
-    cost_scaling,
-    counterexample_search,
     dwmgrad_regret,
     empirical,
     heavy_ball_rate,
@@ -66,24 +65,11 @@ def _tiny(mp: pytest.MonkeyPatch) -> None:
     mp.setitem(lessard_cycle.GRID_POINTS, "quick", 2)
     mp.setitem(lessard_cycle.HORIZON, "quick", 200)
     mp.setitem(reddi.HORIZON, "quick", {c: (60, 30) for c in reddi.CONSTRUCTIONS})
-    mp.setattr(cost_scaling, "optimizers",
-               lambda: {"DWMGrad": {"lr": 1e-3}, "Adam": {"lr": 1e-3}})
-    mp.setitem(cost_scaling.DIMS, "quick", (100, 1000))
-    mp.setitem(cost_scaling.BEYOND_CACHE_DIMS, "quick", (3000,))
-    mp.setattr(cost_scaling, "CACHE_MARGIN", 0.0)      # the tiny sizes count as beyond
-    mp.setitem(cost_scaling.BEYOND_CACHE_STEPS, "quick", 3)
-    mp.setattr(cost_scaling, "WINDOWS", (1, 4))
-    mp.setattr(cost_scaling, "WINDOW_DIM", 1000)
-    mp.setitem(cost_scaling.STEPS, "quick", 3)
-    mp.setitem(cost_scaling.REPEATS, "quick", 2)
-    mp.setattr(cost_scaling, "N_SWEEP", (3, 9))
-    mp.setattr(cost_scaling, "LARGE_D", 10)
+    tiny_cost_scaling(mp)
     mp.setitem(dwmgrad_regret.HORIZON, "quick", 60)
     mp.setitem(dwmgrad_regret.SEEDS, "quick", (0, 1))
     mp.setitem(bound_tightness.HORIZON, "quick", 60)
-    for table, value in ((counterexample_search.T0, 4), (counterexample_search.GENERATIONS, 2),
-                         (counterexample_search.POPSIZE, 4), (counterexample_search.REPLAYED, 1)):
-        mp.setitem(table, "quick", value)
+    tiny_counterexample_search(mp)
     mp.setitem(invariance.HORIZON, "quick", 20)
     keep = {k: v for k, v in invariance.settings().items() if k in ("Adam", "DWMGrad")}
     mp.setattr(invariance, "settings", lambda: keep)
