@@ -257,7 +257,7 @@ def problem_loss(record: EmpiricalMetrics, problem: str, label: str) -> FinalLos
     problem reads its start's row of the rosenbrock table)."""
     task, _, start = problem.partition("_")
     where = f"metrics.{task}"
-    loss = entry(record.task(task), label, EMPIRICAL_FILE, where)
+    loss = entry(record.table(task), label, EMPIRICAL_FILE, where)
     if start:
         if not isinstance(loss, RosenbrockLoss):
             raise InvalidData(EMPIRICAL_FILE, f"{where}.{label} has no per-start final losses")

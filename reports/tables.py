@@ -71,7 +71,7 @@ def reddi_table(r: ResultSet) -> Table:
     metrics = r.record(ReddiMetrics)
     rows = [[construction, name, num(e.final_x), num(e.regret_over_T)]
             for construction in CONSTRUCTIONS
-            for name, e in sorted(metrics.construction(construction).items())]
+            for name, e in sorted(metrics.table(construction).items())]
     return Table(["construction", "optimizer", ["final ", Math("x"), " (", Math("x^* = -1"), ")"],
                   Math("R_T / T")], rows,
                  "Reddi et al.'s constructions: final iterate and average regret.", "tab:reddi")
@@ -182,7 +182,7 @@ def cost_table(r: ResultSet) -> Table:
 
 def empirical_table(r: ResultSet) -> Table:
     record = r.record(EmpiricalMetrics)
-    tasks = {t: record.task(t) for t in EMPIRICAL_TASKS}
+    tasks = {t: record.table(t) for t in EMPIRICAL_TASKS}
     names = sorted({n for table in tasks.values() for n in table})
     rows = [[n] + [ci(asdict(table[n]) if n in table else {}, "final_loss_median")
                    for table in tasks.values()] for n in names]
@@ -216,7 +216,7 @@ def tuning_table(r: ResultSet) -> Table:
     rows = []
     for problem in record.faster_convergence:
         task, _, start = problem.partition("_")
-        for name, loss in sorted(record.task(task).items()):
+        for name, loss in sorted(record.table(task).items()):
             chosen = loss.by_start[start] if start and isinstance(loss, RosenbrockLoss) else loss
             rows.append([problem, name, *_tuned_cells(chosen.tuned, chosen.lr)])
     demon = record.demon_momentum_robustness

@@ -16,10 +16,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
-from collections.abc import Mapping
-from typing import Any, ClassVar, Self, TypeVar, Union, get_args, get_origin, get_type_hints
+from collections.abc import Mapping, Sized
+from typing import (
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class InvalidData(Exception):
@@ -63,6 +74,30 @@ class MeasurementRecord:
     def check(self, file: str) -> None:
         """Constraints between fields the types cannot state (a value from a closed set, a
         total that must match its parts): raise :class:`InvalidData` naming ``file``."""
+
+
+class NamedTables(Generic[V]):
+    """Mixin of a record whose fields named in ``TABLES`` are tables of one kind,
+    {optimizer label: V} (one per construction, task, ...), read by name."""
+
+    TABLES: ClassVar[tuple[str, ...]]
+
+    def table(self, name: str) -> Mapping[str, V]:
+        """The table in field ``name``, one of ``TABLES`` (KeyError otherwise)."""
+        if name not in self.TABLES:
+            raise KeyError(name)
+        table: Mapping[str, V] = getattr(self, name)
+        return table
+
+
+def check_same_length(file: str, where: str, **columns: Sized) -> None:
+    """``columns`` are parallel (entry i of each describes row i): InvalidData naming ``file``
+    and ``where`` unless they hold as many entries each."""
+    lengths = [len(column) for column in columns.values()]
+    if len(set(lengths)) > 1:
+        names = list(columns)
+        raise InvalidData(file, f"{where}: {', '.join(names[:-1])} and {names[-1]} differ in "
+                                f"length ({', '.join(map(str, lengths))})")
 
 
 def _json_native(node: Any) -> Any:

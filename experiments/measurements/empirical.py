@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from experiments.measurements import InvalidData, MeasurementRecord
+from experiments.measurements import (
+    InvalidData,
+    MeasurementRecord,
+    NamedTables,
+    check_same_length,
+)
 
 TASKS: tuple[str, ...] = ("rosenbrock", "logistic", "mlp")
-"""The tasks with a final-loss table (:meth:`EmpiricalMetrics.task`)."""
+"""The tasks with a final-loss table (``EmpiricalMetrics.table(task)``)."""
 
 
 @dataclass(frozen=True)
@@ -189,13 +193,14 @@ class AhbControls:
 
 
 @dataclass(frozen=True)
-class EmpiricalMetrics(MeasurementRecord):
+class EmpiricalMetrics(MeasurementRecord, NamedTables[FinalLoss]):
     """Final losses per task and optimizer label (each at its tuned lr), steps to threshold
     per problem, the momentum and learning-rate robustness sweeps, the step-size spreads and
     the adaptive heavy ball's controls."""
 
     EXPERIMENT = "empirical"
     VERSION = 4
+    TABLES = TASKS
     rosenbrock: dict[str, RosenbrockLoss]
     logistic: dict[str, FinalLoss]
     mlp: dict[str, FinalLoss]
@@ -204,12 +209,6 @@ class EmpiricalMetrics(MeasurementRecord):
     ahb_lr_robustness: AhbRobustness
     stepsize_range: StepsizeRange
     ahb_controls: AhbControls
-
-    def task(self, name: str) -> Mapping[str, FinalLoss]:
-        """The final-loss table of task ``name`` (one of :data:`TASKS`)."""
-        tables: dict[str, Mapping[str, FinalLoss]] = {
-            "rosenbrock": self.rosenbrock, "logistic": self.logistic, "mlp": self.mlp}
-        return tables[name]
 
     def check(self, file: str) -> None:
         """Every diverged sweep setting has its step (1 ≤ k), and only those: a final value
@@ -230,12 +229,12 @@ class EmpiricalMetrics(MeasurementRecord):
                 if edge.low is not None and edge.high is not None and not edge.low < edge.high:
                     raise InvalidData(file, f"metrics.{where}.{key}: low {edge.low!r} is not "
                                             f"below high {edge.high!r}")
-                if not len(edge.probe_lr_over_L) == len(edge.probe_passed) == len(
-                        edge.probe_final_gap):
-                    raise InvalidData(file, f"metrics.{where}.{key}: the probes' fields "
-                                            "differ in length")
+                check_same_length(file, f"metrics.{where}.{key}",
+                                  probe_lr_over_L=edge.probe_lr_over_L,
+                                  probe_passed=edge.probe_passed,
+                                  probe_final_gap=edge.probe_final_gap)
         for task in TASKS:
-            for label, loss in self.task(task).items():
+            for label, loss in self.table(task).items():
                 losses = [(f"{task}.{label}", loss)] + [
                     (f"{task}.{label}.by_start.{start}", by_start) for start, by_start in
                     (loss.by_start.items() if isinstance(loss, RosenbrockLoss) else ())]

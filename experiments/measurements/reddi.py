@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from experiments.measurements import InvalidData, MeasurementRecord
+from experiments.measurements import (
+    InvalidData,
+    MeasurementRecord,
+    NamedTables,
+    check_same_length,
+)
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,13 @@ class ReddiOutcomes:
 
 
 @dataclass(frozen=True)
-class ReddiMetrics(MeasurementRecord):
-    """The metrics of ``measurements/reddi.json``: per construction, {optimizer label: run},
-    and the outcome shares over starts and loss offsets."""
+class ReddiMetrics(MeasurementRecord, NamedTables[ReddiRun]):
+    """The metrics of ``measurements/reddi.json``: per construction, {optimizer label: run}
+    (``table(construction)``), and the outcome shares over starts and loss offsets."""
 
     EXPERIMENT = "reddi"
     VERSION = 2
+    TABLES = ("theorem1", "section5_online", "section5_stochastic")
     theorem1: dict[str, ReddiRun]
     section5_online: dict[str, ReddiRun]
     section5_stochastic: dict[str, ReddiRun]
@@ -81,18 +87,12 @@ class ReddiMetrics(MeasurementRecord):
         for label, by_condition in self.outcomes.shares.items():
             for condition, share in by_condition.items():
                 where = f"metrics.outcomes.shares.{label}.{condition}"
-                rows = len(share.values)
-                if not rows == len(share.final_x) == len(share.regret_over_T):
-                    raise InvalidData(file, f"{where}: values, final_x and regret_over_T "
-                                            "differ in length")
+                check_same_length(file, where, values=share.values, final_x=share.final_x,
+                                  regret_over_T=share.regret_over_T)
                 counts = (share.at_plus_one, share.at_minus_one, share.elsewhere)
                 recount = outcome_counts(share.final_x, self.outcomes.x_atol)
                 if counts != recount:
                     raise InvalidData(file, f"{where}: counts (+1, -1, elsewhere) {counts} are "
-                                            f"not those of its {rows} final iterates {recount}")
+                                            f"not those of its {len(share.final_x)} final "
+                                            f"iterates {recount}")
 
-    def construction(self, name: str) -> dict[str, ReddiRun]:
-        """{optimizer label: run} of construction ``name`` (a key of :data:`CONSTRUCTIONS`)."""
-        tables = {"theorem1": self.theorem1, "section5_online": self.section5_online,
-                  "section5_stochastic": self.section5_stochastic}
-        return tables[name]

@@ -139,7 +139,7 @@ def dwmgrad_published_convergence(r: ResultSet) -> Verdict:
     linear = attribution.mechanism
     reddi = gather(missing, lambda: r.record(ReddiMetrics))
     for construction in REDDI_CONSTRUCTIONS:
-        run = reddi.construction(construction).get(PUBLISHED) if reddi is not None else None
+        run = reddi.table(construction).get(PUBLISHED) if reddi is not None else None
         if run is not None:
             evidence.append(Evidence(f"Reddi {construction}, {PUBLISHED}: final x (x* = -1), "
                                      f"R_T/T", f"{fmt(run.final_x)}, {fmt(run.regret_over_T)}",

@@ -31,7 +31,7 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
     unfinished: list[str] = []
     metrics = r.record(ReddiMetrics)
     for construction in REDDI_CONSTRUCTIONS:
-        table = metrics.construction(construction)
+        table = metrics.table(construction)
         missing = [label for label in ("Adam", "AMSGrad") if label not in table]
         if missing:
             raise InvalidData("measurements/reddi.json",

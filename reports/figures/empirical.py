@@ -152,7 +152,7 @@ def _interval(loss: FinalLoss) -> tuple[float, float, float]:
 
 def draw_final_loss(results: ResultSet, fig: Figure) -> None:
     record = results.record(EmpiricalMetrics)
-    tasks = [(t, record.task(t)) for t in EMPIRICAL_TASKS]
+    tasks = [(t, record.table(t)) for t in EMPIRICAL_TASKS]
     axes = fig.subplots(1, len(tasks), squeeze=False, sharey=True)[0]
     names = sorted({n for _, table in tasks for n in table})
     for ax, (task, table) in zip(axes, tasks, strict=True):

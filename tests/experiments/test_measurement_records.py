@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from experiments.measurements import InvalidData, MeasurementRecord
+from experiments.measurements import (
+    InvalidData,
+    MeasurementRecord,
+    NamedTables,
+    check_same_length,
+)
+from experiments.measurements.empirical import TASKS, EmpiricalMetrics
+from experiments.measurements.reddi import ReddiMetrics
+from experiments.named.reddi import CONSTRUCTIONS
 
 
 @dataclass(frozen=True)
@@ -61,3 +71,29 @@ def test_each_contract_break_is_named(change: dict[str, Any], message: str) -> N
 def test_the_version_must_match() -> None:
     with pytest.raises(InvalidData, match="metrics_version is 2; Demo reads version 3"):
         Demo.from_measurement({"metrics": GOOD, "metrics_version": 2}, "f.json")
+
+
+def test_parallel_columns_of_unequal_length_are_named() -> None:
+    check_same_length("f.json", "metrics.s", a=(1, 2), b=[3, 4], c="xy")
+    with pytest.raises(InvalidData) as info:
+        check_same_length("f.json", "metrics.s", a=(1, 2), b=(3,), c=(5, 6))
+    assert str(info.value) == "f.json: metrics.s: a, b and c differ in length (2, 1, 2)"
+
+
+@pytest.mark.parametrize(("record", "names"), [
+    (ReddiMetrics, tuple(CONSTRUCTIONS)), (EmpiricalMetrics, TASKS)])
+def test_named_tables_are_the_tables_their_readers_name(record: type[Any],
+                                                        names: tuple[str, ...]) -> None:
+    """Each record's TABLES are the names its readers iterate (the constructions, the tasks),
+    each a {label: run} field; ``table`` reads exactly those."""
+    assert issubclass(record, NamedTables) and record.TABLES == names
+    hints = typing.get_type_hints(record)
+    assert all(typing.get_origin(hints[name]) is dict for name in names)
+    fields = {f.name: f"value of {f.name}" for f in dataclasses.fields(record)}
+    instance = record.__new__(record)
+    for name, value in fields.items():
+        object.__setattr__(instance, name, value)
+    assert [instance.table(name) for name in names] == [fields[name] for name in names]
+    other = next(name for name in fields if name not in names)
+    with pytest.raises(KeyError, match=other):
+        instance.table(other)

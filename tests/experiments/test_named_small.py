@@ -278,7 +278,7 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert path["x"][0] == pytest.approx(x0, abs=0.05)   # start noise 0.01
         assert path["y"][0] == pytest.approx(y0, abs=0.05)
     for task in ("rosenbrock", "logistic", "mlp"):
-        assert set(m.task(task)) == set(empirical.labels())
+        assert set(m.table(task)) == set(empirical.labels())
     assert {"authors", "standard"} == set(m.rosenbrock["Adam"].by_start)
     # each optimizer at the lr its tuning runs chose, evaluated on the other seeds only
     adam = m.logistic["Adam"]
