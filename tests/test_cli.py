@@ -3,16 +3,19 @@ help and (cached) lists import no torch, sympy or matplotlib; lists are aligned 
 
 from __future__ import annotations
 
+import importlib.metadata
+import io
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
 from dwmgrad_verify import listing
-from dwmgrad_verify.cli import SUBCOMMANDS, main
+from dwmgrad_verify.cli import SUBCOMMANDS, chosen_command, main
 from verify_io.errors import UsageError
 
 LISTS = ["optimizers", "problems", "experiments", "bounds", "claims"]
@@ -157,6 +160,57 @@ def test_list_rows_are_cached_until_fresh_or_unreadable(
     assert len(calls) == 3
 
 
+def test_a_cache_entry_that_is_not_a_list_is_recomputed(
+        list_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(listing.LISTERS, "experiments", lambda: [{"name": "a"}])
+    listing.rows("experiments")
+    (cached,) = list_cache.glob("list-experiments-*.json")
+    cached.write_text('{"name": "a"}')                  # valid JSON, but not a list of rows
+    assert listing.rows("experiments") == [{"name": "a"}]
+    assert json.loads(cached.read_text()) == [{"name": "a"}]
+
+
+def test_lists_are_listed_where_no_cache_can_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("DWMGRAD_VERIFY_CACHE", str(blocker / "cache"))   # under a file
+    monkeypatch.setitem(listing.LISTERS, "experiments", lambda: [{"name": "a"}])
+    assert listing.rows("experiments", fresh=True) == [{"name": "a"}]
+
+
+def test_the_cache_lives_under_xdg_cache_home_or_the_home_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DWMGRAD_VERIFY_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert listing.cache_dir() == tmp_path / "xdg" / "dwmgrad-verify"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert listing.cache_dir() == tmp_path / "home" / ".cache" / "dwmgrad-verify"
+
+
+def test_the_cache_key_follows_the_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = []
+    for plugins in ([], ["a 1.0"], ["b 1.0"]):
+        monkeypatch.setattr(listing, "fingerprint", lambda plugins=plugins: plugins)
+        keys.append(listing.cache_key())
+    assert len(set(keys)) == 3
+
+
+def test_the_row_key_follows_whether_torch_and_sympy_are_installed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    present = listing.row_key("bounds")
+    installed = importlib.metadata.version
+
+    def without_sympy(dist: str) -> str:
+        if dist == "sympy":
+            raise importlib.metadata.PackageNotFoundError(dist)
+        return installed(dist)
+
+    monkeypatch.setattr(importlib.metadata, "version", without_sympy)
+    assert listing.row_key("bounds") != present
+
+
 def test_the_cache_key_follows_the_sources(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     source = _scratch_package(tmp_path, "layered_pkg", monkeypatch)
@@ -178,6 +232,47 @@ def test_list_optimizers_is_an_aligned_table_with_the_baselines(
                                                       if s == "built-in"}
     column = lines[0].index("source")
     assert all(line[column - 2:column] == "  " and line[column] != " " for line in lines[2:])
+
+
+@pytest.mark.parametrize(("argv", "command"), [
+    (["list", "optimizers"], "list"),
+    (["--plugin", "pkg.mod", "list", "optimizers"], "list"),
+    (["--plugin=pkg.mod", "--plugin", "other", "run", "x"], "run"),
+    (["--plugin", "list"], None),       # "list" is the plugin's module here, no command follows
+    (["--plugin", "pkg.mod", "nonsense"], None),
+])
+def test_the_subcommand_is_found_after_the_plugin_options(argv: list[str],
+                                                          command: str | None) -> None:
+    assert chosen_command(argv) == command
+
+
+def _failing_subcommand(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Subcommand ``failing``, whose run raises ``error``."""
+    module = types.ModuleType("failing_subcommand")
+
+    def run(args: object) -> int:
+        raise error
+
+    module.configure = lambda parser: None  # type: ignore[attr-defined]
+    module.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(SUBCOMMANDS, "failing", (module.__name__, "raises"))
+
+
+def test_an_interrupted_command_exits_130_keeping_its_results(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _failing_subcommand(monkeypatch, KeyboardInterrupt())
+    assert main(["failing"]) == 130
+    assert capsys.readouterr().err == (
+        "dwmgrad-verify failing: interrupted; finished results are kept\n")
+
+
+def test_output_into_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    _failing_subcommand(monkeypatch, BrokenPipeError())
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["failing"]) == 0
+    assert stderr.closed            # nothing more is written to the closed pipe at exit
 
 
 @pytest.mark.parametrize("command", sorted(SUBCOMMANDS))
