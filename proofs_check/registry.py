@@ -8,9 +8,7 @@ instances of the published algorithm's gaps). Missing modules are skipped with a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from proofs_check.core import ProofStep, StepResult
+from proofs_check.core import ProofStep
 from theory.registry import import_present
 
 PROOF_MODULES: tuple[str, ...] = (
@@ -55,8 +53,3 @@ def select(proof: str | None = None) -> list[ProofStep]:
         raise ValueError(f"unknown proof {proof!r}; expected one of: {', '.join(names)}")
     return chosen
 
-
-def run(proof: str | None = None) -> Iterator[StepResult]:
-    """Check the selected steps one by one, yielding each result as soon as it is known."""
-    for step in select(proof):
-        yield step.check()

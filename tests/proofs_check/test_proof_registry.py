@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import types
+
 import pytest
 
 from proofs_check import registry as proofs
@@ -36,3 +39,12 @@ def test_select_rejects_an_unknown_proof_naming_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="dwmgrad_regret"):
         proofs.select("nonsense")
     assert {s.proof for s in proofs.select("dwmgrad_regret")} == {"dwmgrad_regret"}
+
+
+def test_a_step_registered_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    modules, _ = proofs.import_present(proofs.PROOF_MODULES)
+    again = types.SimpleNamespace(STEPS=modules[0].STEPS[:1])
+    monkeypatch.setattr(proofs, "import_present", lambda names: ([*modules, again], []))
+    first = modules[0].STEPS[0]
+    with pytest.raises(ValueError, match=f"duplicate proof steps.*{re.escape(first.name)}"):
+        proofs.steps()
