@@ -3,6 +3,8 @@ the trajectory checker rejects a plausible but false lemma on the same recorded 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -46,6 +48,30 @@ def test_recorded_runs_come_from_the_experiments_runner() -> None:
     assert np.array_equal(run.x_next[-1], record.vector("x")[0, 50])
     assert run.regret is not None
     assert np.array_equal(run.regret, record.quantity("regret")[0, :50])
+
+
+def test_a_run_on_the_real_line_has_no_regret() -> None:
+    (gap,) = [g for g in th.PAPER_ALGORITHM_GAPS if not g.projected]
+    run = runs.record_run(runs.gap_config(gap), 5)
+    assert run.regret is None and run.x_star is None
+    with pytest.raises(ValueError, match="'gap:no_projection' is on the real line"):
+        run.final_regret()
+
+
+def test_a_diverged_run_is_refused_not_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    def diverged(spec: runs.RunSpec) -> object:
+        return dataclasses.replace(record_of(spec), status="diverged", diverged_at=3)
+
+    record_of = runs.run_spec
+    monkeypatch.setattr(runs, "run_spec", diverged)
+    with pytest.raises(ValueError, match=r"'linear/loss' diverged \(diverged at 3\)"):
+        runs.record_run(runs.RUNS[0], 5)
+
+
+def test_a_game_must_be_online() -> None:
+    config = dataclasses.replace(runs.RUNS[0], problem="quadratic", problem_params={"d": 2})
+    with pytest.raises(ValueError, match="'quadratic' is not an online game"):
+        config.game()
 
 
 def test_a_false_lemma_is_caught_on_the_recorded_runs() -> None:
