@@ -4,12 +4,14 @@ result (exit 0), an unknown proof is a usage error listing the valid ones."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from dwmgrad_verify.cli import main
 from proofs_check import cli
+from proofs_check import mutants as mt
 from proofs_check.core import ProofStep, StepResult
 
 GAPS = "dwmgrad_paper_gaps"
@@ -61,3 +63,44 @@ def test_a_violated_step_is_printed_with_its_counterexample_and_exits_0(
     out = capsys.readouterr().out
     assert "violated" in out and "counterexample: {'x': 2.0}" in out
     assert out.splitlines()[-1] == "1 steps: 1 violated"
+
+
+#: Stand-in mutants: two proof modules, two targets each, two operators per target.
+FAKE_MUTANTS = [mt.Mutant("theory.t", f"proofs_check.{module}", target, operator, f"site {i}",
+                          None)
+                for module in ("a", "b") for target in ("X", "Y")
+                for i, operator in enumerate(("halve", "double"))]
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (["--per-module", "1", "--seed", "3"], mt.sample(FAKE_MUTANTS, 1, 3)),
+    (["--per-module", "1"], mt.sample(FAKE_MUTANTS, 1, mt.SAMPLE_SEED)),
+    (["--per-target", "1"], mt.spread(FAKE_MUTANTS, 1)),
+    ([], FAKE_MUTANTS),
+], ids=["sample-seed-3", "sample-ci-seed", "spread", "all"])
+def test_check_mutants_runs_the_chosen_mutants_and_prints_each_and_the_score(
+        options: list[str], expected: list[mt.Mutant], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert mt.sample(FAKE_MUTANTS, 1, 3) != mt.sample(FAKE_MUTANTS, 1, mt.SAMPLE_SEED)
+    ran: list[tuple[list[mt.Mutant], int]] = []
+
+    def run_all(chosen: list[mt.Mutant], progress: Callable[[mt.Outcome], None],
+                workers: int) -> list[mt.Outcome]:
+        ran.append((list(chosen), workers))
+        outcomes = [mt.Outcome(m, "false", -1.0, "", "violated" if i else "verified", "", ())
+                    for i, m in enumerate(chosen)]
+        for outcome in outcomes:
+            progress(outcome)
+        return outcomes
+
+    monkeypatch.setattr(mt, "mutants", lambda: FAKE_MUTANTS)
+    monkeypatch.setattr(mt, "run_all", run_all)
+    assert main(["check", "--mutants", *options, "--workers", "2"]) == 0
+    assert ran == [(expected, 2)]
+    out = capsys.readouterr().out.splitlines()
+    n = len(expected)
+    assert out[:n + 2] == [f"{n} mutants", f"false      reported verified     {expected[0].name}",
+                           *[f"false      reported violated     {m.name}" for m in expected[1:]],
+                           f"mutation score: {n - 1}/{n} false mutants reported violated "
+                           f"({100 * (n - 1) / n:.1f} %); 0 mutants still true (0 of them "
+                           f"reported violated); {n} mutants"]
