@@ -26,7 +26,7 @@ from experiments.problems import PROBLEMS, Problem, register_problem
 from reports.claims import register_claim
 from reports.verdicts import Claim, ClaimSource
 from theory.registry import register_bound
-from verify_io.plugins import PLUGINS_ENV, PluginError, discover
+from verify_io.plugins import PLUGINS_ENV, PluginError, discover, fingerprint
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -84,6 +84,30 @@ def test_plugin_modules_reach_child_processes(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(PluginError, match="dwmgrad_bad_optimizer.*factory 42 is not callable"):
         discover(["dwmgrad_bad_optimizer"])
     assert os.environ[PLUGINS_ENV] == "dwmgrad_bad_optimizer"
+
+
+def test_the_fingerprint_follows_each_plugin_modules_own_sources(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One digest per --plugin module (a module file, a package's files; one that cannot be
+    found still counts), each changing with its own sources only."""
+    single = tmp_path / "fp_single.py"
+    single.write_text("X = 1\n")
+    package = tmp_path / "fp_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("Y = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(PLUGINS_ENV, "")
+    entry_points = fingerprint()
+    monkeypatch.setenv(PLUGINS_ENV, "fp_single, fp_package:setup,fp_absent")
+    before = fingerprint()
+    assert before[:len(entry_points)] == entry_points
+    assert len(before) == len(entry_points) + 3 and len(set(before)) == len(before)
+    single.write_text("X = 2\n")
+    (package / "part.py").write_text("Z = 1\n")
+    after = fingerprint()
+    changed = [i - len(entry_points) for i, (a, b) in enumerate(zip(before, after, strict=True))
+               if a != b]
+    assert changed == [0, 1]
 
 
 # ---- discovery by entry point: list and report ----------------------------------------------
