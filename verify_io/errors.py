@@ -8,10 +8,6 @@ class UsageError(Exception):
     """
 
 
-def not_implemented(command: str) -> UsageError:
-    return UsageError(f"'{command}' is not implemented yet")
-
-
 class DiskFull(Exception):  # noqa: N818 - named for what the user sees
     """A result file could not be written for lack of space (or quota); the message names it.
 
