@@ -4,6 +4,7 @@ result (exit 0), an unknown proof is a usage error listing the valid ones."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,6 +64,20 @@ def test_a_violated_step_is_printed_with_its_counterexample_and_exits_0(
     out = capsys.readouterr().out
     assert "violated" in out and "counterexample: {'x': 2.0}" in out
     assert out.splitlines()[-1] == "1 steps: 1 violated"
+
+
+def test_each_row_says_how_it_was_decided_and_why_it_is_not_verified() -> None:
+    mixed = StepResult("demo", "mixed", "x <= 1", "symbolic", "verified", 0.5, 10,
+                       decided_by={"symbolic": 2, "falsification": 1})
+    falsified = StepResult("demo", "searched", "x <= 2", "falsification", "verified", 0.1, 7)
+    undecided = StepResult("demo", "open", "x <= 3", "numeric", "inconclusive", math.nan, 0,
+                           detail="no instances")
+    assert cli._row(mixed).splitlines()[1:] == [
+        "    decided by: symbolic 2 + numeric falsification 1 (n=10)"]
+    assert cli._row(falsified).splitlines()[1:] == [
+        "    decided by: numeric falsification 1 (n=7)"]
+    assert cli._row(undecided).splitlines()[1:] == ["    detail: no instances"]
+    assert cli._row(undecided).split()[4] == "n/a"           # the slack of no instance
 
 
 #: Stand-in mutants: two proof modules, two targets each, two operators per target.
