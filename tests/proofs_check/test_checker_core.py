@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -140,3 +142,50 @@ def test_sympy_out_of_its_cpu_budget_leaves_the_decision_to_falsification(
     assert false.status == "violated" and "no decision within 0.3 s of CPU" in false.detail
     true = check_inequality("demo", "slow", "x <= 2x", x, 2 * x, "<=", box)
     assert true.status == "verified" and true.method == "falsification"
+
+
+def test_no_instance_is_inconclusive_not_verified() -> None:
+    result = check_trajectory("demo", "s", "value <= 1", lambda value: 1 - value,
+                              {"value": np.array([])})
+    assert (result.status, result.detail, result.instances) == ("inconclusive", "no instances", 0)
+
+
+def test_a_non_finite_slack_is_inconclusive_at_its_instance() -> None:
+    records = {"t": np.arange(1.0, 4.0), "value": np.array([0.1, np.nan, 0.3]),
+               "run": np.array([7.0])}                     # neither per instance: left out
+    result = check_trajectory("demo", "s", "value <= 1", lambda t, value, run: 1 - value,
+                              records)
+    assert result.status == "inconclusive" and result.detail == "1 non-finite slacks"
+    assert result.counterexample is not None
+    assert result.counterexample["t"] == 2.0 and set(result.counterexample) == {"t", "value"}
+
+
+def test_the_cpu_budget_applies_in_the_main_thread_only_and_never_nests() -> None:
+    import threading
+
+    from proofs_check.core import CheckTimeout, cpu_budget
+
+    def spend(seconds: float) -> None:
+        start = time.process_time()
+        while time.process_time() - start < seconds:
+            pass
+
+    with pytest.raises(CheckTimeout, match="no decision within 0.05 s of CPU"):
+        with cpu_budget(0.05):
+            spend(5.0)
+    with cpu_budget(0.5):
+        with cpu_budget(0.01):                     # a timer is armed already: unlimited
+            spend(0.05)
+    errors: list[BaseException] = []
+
+    def in_a_thread() -> None:
+        try:
+            with cpu_budget(0.01):
+                spend(0.05)
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert errors == []
