@@ -114,8 +114,12 @@ def test_check_mutants_runs_the_chosen_mutants_and_prints_each_and_the_score(
     assert ran == [(expected, 2)]
     out = capsys.readouterr().out.splitlines()
     n = len(expected)
-    assert out[:n + 2] == [f"{n} mutants", f"false      reported verified     {expected[0].name}",
-                           *[f"false      reported violated     {m.name}" for m in expected[1:]],
-                           f"mutation score: {n - 1}/{n} false mutants reported violated "
-                           f"({100 * (n - 1) / n:.1f} %); 0 mutants still true (0 of them "
-                           f"reported violated); {n} mutants"]
+    assert out[0] == f"{n} mutants"
+    progress = [line.split(" s  ", 1) for line in out[1:n + 1]]    # elapsed seconds first
+    assert all(seconds.strip().isdigit() for seconds, _ in progress)
+    assert [line for _, line in progress] == [
+        f"false      reported {'verified' if i == 0 else 'violated':<12} {m.proof_module}: "
+        f"{m.name}" for i, m in enumerate(expected)]
+    assert out[n + 1] == (f"mutation score: {n - 1}/{n} false mutants reported violated "
+                          f"({100 * (n - 1) / n:.1f} %); 0 mutants still true (0 of them "
+                          f"reported violated); {n} mutants")
