@@ -22,6 +22,7 @@ from experiments.measurements.invariance import InvarianceMetrics
 from experiments.measurements.lessard_cycle import LessardCycleMetrics
 from experiments.measurements.reddi import ReddiMetrics
 from experiments.named.reddi import CONSTRUCTIONS
+from experiments.named.tuning import MAX_EXTENSIONS
 from reports.document import Math, Table
 from reports.results import ResultSet
 from reports.rules import EMPIRICAL_TASKS, interval_text
@@ -226,7 +227,11 @@ def tuning_table(r: ResultSet) -> Table:
                   "chosen lr", "tuning seeds"], rows,
                  "Learning rates tuned on seeds disjoint from the evaluation seeds: the grid, "
                  "each lr's score (lower is better; diverged: a tuning seed diverged) and the "
-                 "chosen lr (grid edge: the best lr may lie outside the grid).", "tab:tuning")
+                 "chosen lr. A grid whose choice is at its edge is extended past it, one grid "
+                 "step at a time, by at most "
+                 + " / ".join(f"{n} lrs at {scale}" for scale, n in MAX_EXTENSIONS.items())
+                 + "; 'grid edge' marks a choice still at the edge after that (the best lr may "
+                 "lie outside the grid).", "tab:tuning")
 
 
 def ahb_controls_table(r: ResultSet) -> Table:

@@ -3,10 +3,10 @@
 Every optimizer a claim compares (:data:`TUNED`) runs at its own learning rate, tuned on
 seeds that are never evaluated (:mod:`experiments.named.tuning`; the others at their default
 lr): the static specs are the tuning runs (every grid lr on the
-tuning seeds); :func:`search` then runs the evaluation specs at the chosen lrs on the
-evaluation seeds (:data:`SEEDS`, ≥ 10 at quick), and :func:`measure` re-derives the same
-choice from the stored tuning runs. The grid, the scores and the chosen lr are kept per
-optimizer and problem (:class:`TunedLr`).
+tuning seeds); :func:`search` then extends a grid whose choice is at its edge, runs the
+evaluation specs at the chosen lrs on the evaluation seeds (:data:`SEEDS`, ≥ 10 at quick),
+and :func:`measure` re-derives the same choice from the stored tuning runs. The grid, the
+scores and the chosen lr are kept per optimizer and problem (:class:`TunedLr`).
 
 * Rosenbrock (the authors' start (1, 2) and the standard (-1.2, 1), start noise 0.01 per
   seed), ℓ2-logistic regression on breast cancer (random start) and the digits MLP
@@ -214,11 +214,9 @@ def final_by_seed(record: RunRecord) -> np.ndarray:
 
 
 def tuned_lr(store: ResultStore, base: RunSpec, scale: Scale) -> TunedLr:
-    """The lr chosen for ``base`` from its stored tuning runs."""
-    grid = tuning.tuning_specs(base, scale)
-    records = load_records(store, grid)
-    return tuning.choose([float(s.hyperparameters["lr"]) for s in grid],
-                         [final_by_seed(r) for r in records], tuning.TUNING_SEEDS[scale])
+    """The lr chosen for ``base`` from its stored tuning runs (the grid and its extensions)."""
+    return tuning.tune(base, scale, lambda specs: [final_by_seed(r)
+                                                   for r in load_records(store, specs)])
 
 
 def _evaluated(store: ResultStore, label: str, problem_label: str, scale: Scale
@@ -262,9 +260,12 @@ def evaluation_specs(store: ResultStore, scale: Scale) -> list[RunSpec]:
 
 
 def search(store: ResultStore, scale: str, run: ahb_lr.Run) -> None:
-    """The adaptive part: the evaluation specs at the lrs the stored tuning runs choose, then
-    the bisection of the learning-rate edges (:mod:`.ahb_lr`)."""
+    """The adaptive part: the tuning grids' extensions past an edge (:func:`tuning.tune`),
+    the evaluation specs at the lrs the tuning runs choose, then the bisection of the
+    learning-rate edges (:mod:`.ahb_lr`)."""
     chosen = check_scale(scale)
+    for base in _tuned_bases(chosen):
+        tuning.tune(base, chosen, lambda specs: [final_by_seed(r) for r in run(specs)])
     run(evaluation_specs(store, chosen))
     ahb_lr.search(NAME, store, SEEDS[chosen], HORIZON[chosen]["logistic"], run)
 
@@ -479,7 +480,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     controls, control_records = _controls(store, plan["controls"], mlp["AdaptiveHB"])
     records += demon_records + ahb_records + control_records
     tuning_records = [r for base in _tuned_bases(chosen)
-                      for r in load_records(store, tuning.tuning_specs(base, chosen))]
+                      for r in load_records(store, tuning.tuned_specs(
+                          base, tuned_lr(store, base, chosen)))]
     metrics_out = EmpiricalMetrics(
         rosenbrock=rosenbrock, logistic=blocks["logistic"], mlp=blocks["mlp"],
         faster_convergence=faster, demon_momentum_robustness=demon, ahb_lr_robustness=ahb,

@@ -11,14 +11,17 @@ lr (:data:`GRID_FACTORS`) on :data:`TUNING_SEEDS`, disjoint from every evaluatio
 * the smallest score wins; ties go to the smaller lr;
 * the evaluation runs use the chosen lr on the evaluation seeds only.
 
+A choice at the grid's edge says the best lr may lie outside the grid, so the grid is extended
+there, one grid step at a time (:func:`tune`), until the choice is inside it or
+:data:`MAX_EXTENSIONS` lrs were added (then it stays flagged: the report says "grid edge").
 The grid and every score are kept in the measurement (:class:`TunedLr`) and shown in the
-report; a choice at the grid's edge is flagged (the best lr may lie outside the grid).
+report.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,14 +35,27 @@ GRID_FACTORS: dict[Scale, tuple[float, ...]] = {
     "full": (0.1, 10**-0.5, 1.0, 10**0.5, 10.0),
 }
 """Multiples of an optimizer's default lr tried (decade steps at quick, half decades at full)."""
+MAX_EXTENSIONS: dict[Scale, int] = {"quick": 2, "full": 3}
+"""Lrs added at most beyond the grid's edge, each one grid step past the current edge."""
 TUNING_SEEDS: dict[Scale, tuple[int, ...]] = {"quick": (1000, 1001, 1002),
                                               "full": (1000, 1001, 1002, 1003, 1004)}
 """Seeds the lr is chosen on; the evaluation seeds are below 1000 (:func:`check_disjoint`)."""
 
 
+def _rounded(lr: float) -> float:
+    """6 significant digits: stable spec keys."""
+    return float(f"{lr:.6g}")
+
+
 def grid(default_lr: float, scale: Scale) -> tuple[float, ...]:
-    """The lrs tried around ``default_lr`` (rounded to 6 significant digits: stable keys)."""
-    return tuple(float(f"{default_lr * f:.6g}") for f in GRID_FACTORS[scale])
+    """The lrs tried around ``default_lr``."""
+    return tuple(_rounded(default_lr * f) for f in GRID_FACTORS[scale])
+
+
+def grid_step(scale: Scale) -> float:
+    """The ratio of neighbouring grid lrs (10 at quick)."""
+    factors = GRID_FACTORS[scale]
+    return factors[1] / factors[0]
 
 
 def with_lr(spec: RunSpec, lr: float, seeds: Sequence[int], **changes: Any) -> RunSpec:
@@ -91,3 +107,33 @@ def choose(lrs: Sequence[float], finals: Sequence[np.ndarray], seeds: Sequence[i
                    scores=tuple(s if math.isfinite(s) else None for s in scores),
                    chosen_lr=float(lrs[best]), at_grid_edge=best in (0, len(lrs) - 1),
                    tuning_seeds=tuple(int(s) for s in seeds))
+
+
+Finals = Callable[[Sequence[RunSpec]], list[np.ndarray]]
+"""The tuning seeds' final values of each spec: from runs made on demand (the search) or from
+the stored runs alone (the measurement), so both take the same extensions."""
+
+
+def tune(base: RunSpec, scale: Scale, finals: Finals) -> TunedLr:
+    """The lr chosen for ``base``: on its grid (:func:`tuning_specs`), extended one
+    :func:`grid_step` past the edge the choice lands on while it lands on one, at most
+    :data:`MAX_EXTENSIONS` times."""
+    specs = tuning_specs(base, scale)
+    lrs = [float(s.hyperparameters["lr"]) for s in specs]
+    values = finals(specs)
+    seeds = TUNING_SEEDS[scale]
+    tuned = choose(lrs, values, seeds)
+    for _ in range(MAX_EXTENSIONS[scale]):
+        if not tuned.at_grid_edge:
+            break
+        below = tuned.chosen_lr == lrs[0]
+        lr = _rounded(lrs[0] / grid_step(scale) if below else lrs[-1] * grid_step(scale))
+        [value] = finals([with_lr(base, lr, seeds, record=())])
+        lrs, values = ([lr, *lrs], [value, *values]) if below else ([*lrs, lr], [*values, value])
+        tuned = choose(lrs, values, seeds)
+    return tuned
+
+
+def tuned_specs(base: RunSpec, tuned: TunedLr) -> list[RunSpec]:
+    """Every tuning run behind ``tuned`` (its whole, possibly extended, grid)."""
+    return [with_lr(base, lr, tuned.tuning_seeds, record=()) for lr in tuned.grid]

@@ -42,3 +42,45 @@ def test_tuning_runs_use_only_the_tuning_seeds() -> None:
     tuning.check_disjoint((0, 1), "quick")
     with pytest.raises(ValueError, match=r"evaluation seeds \[1001\] are also tuning seeds"):
         tuning.check_disjoint((0, 1001), "quick")
+
+
+def _base() -> RunSpec:
+    return RunSpec(experiment="e", problem="quadratic", problem_params={}, optimizer="Adam",
+                   hyperparameters={"lr": 0.01}, seeds=(0, 1), horizon=5)
+
+
+def _finals_of(score: dict[float, float], asked: list[float]) -> tuning.Finals:
+    """Final values from a table {lr: value} (inf: diverged); every lr asked is logged."""
+    def finals(specs: list[RunSpec]) -> list[np.ndarray]:
+        lrs = [float(s.hyperparameters["lr"]) for s in specs]
+        asked.extend(lrs)
+        return [np.full(3, score[lr]) for lr in lrs]
+    return finals
+
+
+def test_an_edge_choice_extends_the_grid_until_the_choice_is_inside() -> None:
+    # the best lr, 1e-4, lies two decades below the grid's low edge 1e-3
+    table = {1e-5: 1e-2, 1e-4: 1e-6, 0.001: 1e-4, 0.01: 1e-3, 0.1: 1e-1}
+    asked: list[float] = []
+    tuned = tuning.tune(_base(), "quick", _finals_of(table, asked))
+    assert asked == [0.001, 0.01, 0.1, 1e-4, 1e-5]
+    assert tuned.grid == (1e-5, 1e-4, 0.001, 0.01, 0.1)
+    assert tuned.chosen_lr == 1e-4 and not tuned.at_grid_edge
+    assert [s.hyperparameters["lr"] for s in tuning.tuned_specs(_base(), tuned)] == list(
+        tuned.grid)
+
+
+def test_the_upper_edge_extends_until_an_lr_diverges_and_the_budget_is_kept() -> None:
+    table = {0.001: 1.0, 0.01: 1e-1, 0.1: 1e-2, 1.0: 1e-3, 10.0: math.inf}
+    tuned = tuning.tune(_base(), "quick", _finals_of(table, []))
+    assert tuned.chosen_lr == 1.0 and not tuned.at_grid_edge and tuned.scores[-1] is None
+    # still improving at every added lr: MAX_EXTENSIONS lrs are added, then it stays flagged
+    rising = {10.0 ** k: 10.0 ** -k for k in range(-4, 4)}
+    asked: list[float] = []
+    flagged = tuning.tune(_base(), "quick", _finals_of(rising, asked))
+    assert len(asked) == 3 + tuning.MAX_EXTENSIONS["quick"]
+    assert flagged.at_grid_edge and flagged.chosen_lr == 10.0
+    inside = {0.001: 1.0, 0.01: 1e-3, 0.1: 1e-1}
+    asked = []
+    assert tuning.tune(_base(), "quick", _finals_of(inside, asked)).chosen_lr == 0.01
+    assert asked == [0.001, 0.01, 0.1]                            # nothing added
