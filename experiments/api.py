@@ -21,7 +21,7 @@ from typing import Any
 
 from experiments.executors import ProcessPoolExecutor, SequentialExecutor, make_executor
 from experiments.records import NewerFormatError, RunRecord
-from experiments.runner import Executor, run_specs, validate_spec
+from experiments.runner import Executor, pending, run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
 from verify_io.errors import UsageError
@@ -113,6 +113,22 @@ def collect_specs(modules: dict[str, ModuleType], scale: str, device: str) -> li
     return specs
 
 
+POOL_MIN_BATCH = 8
+"""A search's batch of at least this many runs to make goes to the local pool; a smaller one
+runs in this process."""
+
+
+def search_engine(todo: int, executor: Executor) -> Executor:
+    """Where a search's batch of ``todo`` runs is made. A search asks for a few runs at a time
+    (a CMA-ES generation, a bisection probe), and a local pool spawns fresh interpreters
+    (each importing torch, ~3 s) for every batch, which would cost most of the search's time;
+    those run in this process (one torch thread: byte-identical runs). A batch of at least
+    :data:`POOL_MIN_BATCH` runs (the empirical evaluation, the replays) pays for the spawn
+    and keeps the pool's workers; any other executor (Ray) is kept."""
+    small = isinstance(executor, ProcessPoolExecutor) and todo < POOL_MIN_BATCH
+    return SequentialExecutor() if small else executor
+
+
 def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
              executor: Executor) -> dict[str, Any]:
     """``module.measure``, after ``module.search`` for an adaptive experiment: its runs depend
@@ -120,16 +136,9 @@ def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
     stores each record (stored runs are not repeated)."""
     adaptive = getattr(module, "search", None)
     if adaptive is not None:
-        # A search runs a few specs per generation; a local pool would spawn fresh interpreters
-        # (each importing torch) every generation, which cost most of the search's time. In
-        # this process, with one torch thread, the runs are byte-identical. A module whose
-        # search is one batch of runs (SEARCH_IN_ONE_BATCH) keeps the pool: one spawn.
-        in_process = isinstance(executor, ProcessPoolExecutor) and not getattr(
-            module, "SEARCH_IN_ONE_BATCH", False)
-        engine = SequentialExecutor() if in_process else executor
-
         def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
             moved = [s if s.device == device else s.with_changes(device=device) for s in specs]
+            engine = search_engine(len(pending(moved, store)), executor)
             made = {r.spec: r for r in run_specs(moved, store, engine, progress=False)}
             return [made[s] if s in made else store.load(s) for s in moved]
 

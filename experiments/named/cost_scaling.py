@@ -146,12 +146,15 @@ def window_sweep(scale: Scale) -> list[list[RunSpec]]:
 
 
 def specs(scale: Scale) -> list[RunSpec]:
-    """Repeat-major: every point of repeat r (all sweeps) before any of repeat r + 1."""
+    """Repeat-major: every point of repeat r (all sweeps) before any of repeat r + 1; inside a
+    repeat the d sweep is size-major, every optimizer in turn at one d (the runner builds each
+    size's problem once for them)."""
     check_scale(scale)
     out: list[RunSpec] = []
+    stepped = (*optimizers(), REFERENCE)
     for r in range(REPEATS[scale]):
-        for optimizer in (*optimizers(), REFERENCE):
-            out += d_sweep(optimizer, scale)[r]
+        sweeps = [d_sweep(optimizer, scale)[r] for optimizer in stepped]
+        out += [sweep[i] for i in range(len(sizes(scale))) for sweep in sweeps]
         for optimizer in optimizers():
             out += n_sweep(optimizer, scale)[r]
         out += window_sweep(scale)[r]

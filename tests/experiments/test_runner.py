@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from experiments import problems
+from experiments.api import POOL_MIN_BATCH, search_engine
 from experiments.executors import ProcessPoolExecutor, SequentialExecutor
 from experiments.optimizers import package_optimizers
 from experiments.problems.quadratic import SpectrumQuadratic
@@ -144,6 +145,13 @@ def _fake_registry() -> dict[str, Any]:
     return {"tiny": module}
 
 
+def test_a_search_batch_uses_the_pool_only_when_it_pays_for_the_spawn() -> None:
+    pool, ray_like = ProcessPoolExecutor(2), object()
+    assert isinstance(search_engine(POOL_MIN_BATCH - 1, pool), SequentialExecutor)
+    assert search_engine(POOL_MIN_BATCH, pool) is pool
+    assert search_engine(1, ray_like) is ray_like                # type: ignore[arg-type]
+
+
 def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from experiments import api, runner
@@ -254,3 +262,34 @@ def test_cpu_peak_memory_probe_sees_a_step_temporary(optimizer: str, hyper: dict
     assert probed.timings["peak_memory_bytes"] - baseline >= 4 * d
     np.testing.assert_array_equal(probed.losses, plain.losses)
     assert probed.extras == plain.extras == {}
+
+
+def test_timed_runs_in_a_row_build_an_offline_problem_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments import runner
+    from experiments.problems import PROBLEMS
+
+    built: list[str] = []
+    real = runner.make_problem
+
+    def counted(name: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "make_problem", counted)
+    runner._timed_problem.cache_clear()
+    adam = _spec("Adam", {"lr": 0.01}, horizon=5).with_changes(record=("step_times",))
+    first, _, again = (run_spec(adam), run_spec(adam.with_changes(optimizer="SGD")),
+                       run_spec(adam))
+    assert built == ["quadratic"]                            # built once for the three runs
+    untimed = run_spec(adam.with_changes(record=()))
+    np.testing.assert_array_equal(first.losses, untimed.losses)   # same problem, same start
+    np.testing.assert_array_equal(again.losses, untimed.losses)   # the run changed neither
+    online = next(n for n, cls in sorted(PROBLEMS.items()) if cls.online)
+    built.clear()
+    for _ in range(2):
+        run_spec(RunSpec(experiment="t", problem=online, optimizer="SGD",
+                         hyperparameters={"lr": 0.01}, seeds=(0,), horizon=3,
+                         record=("step_times",)))
+    assert built == [online, online]                          # an online problem: never kept
+    runner._timed_problem.cache_clear()
