@@ -8,6 +8,7 @@ shares is the harness's. End to end: synthetic step times through ``cost_scaling
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,9 @@ def test_quadratic_synthetic_timings_are_violated(tmp_path: Path,
         return _linear(optimizer, d, window, repeat)
 
     verdict = _end_to_end(tmp_path, quadratic, monkeypatch)
-    assert verdict.status == "violated" and "in d (a = 1.99" in verdict.reason, verdict.reason
+    found = re.search(r"in d \(a = ([0-9.]+) ", verdict.reason)
+    assert verdict.status == "violated" and found, verdict.reason
+    assert float(found.group(1)) == pytest.approx(2.0, abs=0.02)    # the model's exponent
 
 
 def test_time_growing_with_the_window_synthetic_is_violated(
