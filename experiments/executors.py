@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, TypeVar
 
 import torch
@@ -115,6 +116,52 @@ class ProcessPoolExecutor:
         finally:
             # On an interruption, drop the queued specs instead of running them first.
             pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
+def _call_in_child(conn: Connection, parent_pid: int, fn: Callable[..., R],
+                   args: tuple[object, ...]) -> None:
+    die_with_parent(parent_pid)
+    try:
+        outcome: tuple[bool, object] = (True, fn(*args))
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        outcome = (False, exc)
+    try:
+        conn.send(outcome)
+    except Exception:  # noqa: BLE001 - an unpicklable result or exception: say what it was
+        conn.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+    conn.close()
+
+
+class Background:
+    """``fn(*args)`` in one spawned process that dies with this one (:func:`die_with_parent`),
+    started at once: :meth:`result` waits for it and returns its value or raises its exception;
+    :meth:`stop` ends it without waiting (an interrupted caller)."""
+
+    def __init__(self, fn: Callable[..., object], *args: object) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe(duplex=False)
+        self._process = context.Process(target=_call_in_child, daemon=True,
+                                        args=(child, os.getpid(), fn, args))
+        self._process.start()
+        child.close()
+
+    def result(self) -> object:
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the background process ended without a result (exit code "
+                               f"{self._process.exitcode})") from None
+        self._process.join()
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        return value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
 
 
 def make_executor(workers: int, kind: str = "local",

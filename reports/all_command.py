@@ -5,9 +5,11 @@ Validates every argument before any work (bad scale, unavailable CUDA, unwritabl
 directory, bad worker count: one-line error, exit 2), then runs, in order:
 
 1. theory: :func:`theory.cli.write_results` (``DIR/theory/bounds.json``);
-2. checks: :func:`proofs_check.cli.write_results` (``DIR/checks/checks.json``);
-3. experiments: :func:`experiments.api.run_experiments` on every registered experiment; the
-   result store skips specs whose results exist, so a rerun after an interruption resumes;
+2. checks: :func:`proofs_check.cli.write_results` (``DIR/checks/checks.json``), in a process
+   of its own beside the experiments' runs and measurements, awaited before the timings;
+3. experiments: :func:`experiments.api.run_experiments` on every registered experiment, the
+   timed ones (``cost_scaling``) last, with nothing beside them; the result store skips specs
+   whose results exist, so a rerun after an interruption resumes;
 4. report: :func:`reports.build.build_report` (reads the files only; writes the derivation
    appendix too).
 
@@ -20,6 +22,7 @@ with ``--quiet``); progress bars only on a terminal (or with ``--verbose``).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import time
@@ -62,43 +65,82 @@ def validate(args: argparse.Namespace) -> tuple[str, str, Path, int]:
     return args.scale, args.device, Path(args.out), workers
 
 
-def stages(scale: str, device: str, out: Path, workers: int, progress: bool,
-           executor: str = "local",
-           ray_address: str | None = None) -> list[tuple[str, Callable[[], object]]]:
-    """The stages before the report, in order, as (name, call)."""
+class StageLog:
+    """Runs stages, prints each one's time (not with ``--quiet``) and keeps its error: a
+    stage that fails does not stop the later ones."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+        self.errors: dict[str, str] = {}
+
+    def run(self, name: str, call: Callable[[], object], started: float | None = None
+            ) -> None:
+        """Run ``call`` as stage ``name`` (``started``: when it began, if earlier: its time
+        is then counted from there)."""
+        console.note(self.verbosity, f"{name}: started", at=console.VERBOSE)
+        t0 = time.perf_counter() if started is None else started
+        try:
+            call()
+            self.errors[name] = ""
+            console.note(self.verbosity,
+                         f"{name}: done in {time.perf_counter() - t0:.1f} s")
+        except DiskFull:                # the later stages and the report could not be written
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failed stage must not stop the report
+            self.errors[name] = f"{type(exc).__name__}: {exc}"
+            console.note(self.verbosity, f"{name}: FAILED after {time.perf_counter() - t0:.1f} "
+                                         f"s: {self.errors[name]}\n"
+                                         f"{traceback.format_exc(limit=3)}", at=console.QUIET)
+
+
+def in_background(call: Callable[[Path], object], out: Path) -> Callable[[], object]:
+    """Start ``call(out)`` in a process of its own; return what waits for it (and raises its
+    exception)."""
+    from experiments.executors import Background
+
+    job = Background(call, out)
+    atexit.register(job.stop)           # an interrupted `all` leaves no checks process behind
+    return job.result
+
+
+def run_stages(log: StageLog, scale: str, device: str, out: Path, workers: int,
+               progress: bool, executor: str = "local", ray_address: str | None = None) -> None:
+    """theory; then the checks in a process of their own beside the experiments' runs and
+    measurements (one core is idle for most of those: the searches run one spec at a time);
+    the checks are awaited before the timings (``TIMED`` experiments, ``cost_scaling``),
+    which run with nothing beside them."""
     from experiments.api import experiments_registry, run_experiments
     from proofs_check.cli import write_results as write_checks
     from theory.cli import write_results as write_bounds
 
-    def experiments() -> object:
-        return run_experiments(list(experiments_registry()), scale, out, device=device,
-                               workers=workers, progress=progress, executor=executor,
-                               ray_address=ray_address)
+    log.run("theory", lambda: write_bounds(out))
+    registry = experiments_registry()
+    timed = [n for n, m in registry.items() if getattr(m, "TIMED", False)]
+    checks_started = time.perf_counter()
+    checks = in_background(write_checks, out)
 
-    return [("theory", lambda: write_bounds(out)), ("checks", lambda: write_checks(out)),
-            ("experiments", experiments)]
+    def experiments(names: list[str]) -> None:
+        run_experiments(names, scale, out, device=device, workers=workers, progress=progress,
+                        executor=executor, ray_address=ray_address)
+
+    def untimed_then_timed() -> None:
+        try:
+            experiments([n for n in registry if n not in timed])
+        finally:
+            log.run("checks", checks, checks_started)
+        experiments(timed)
+
+    log.run("experiments", untimed_then_timed)
 
 
 def run(args: argparse.Namespace) -> int:
     scale, device, out, workers = validate(args)
     verbosity = console.level(args)
     started = time.perf_counter()
-    errors: dict[str, str] = {}
-    for name, call in stages(scale, device, out, workers, console.progress_bars(verbosity),
-                             args.executor, args.ray_address):
-        console.note(verbosity, f"{name}: started", at=console.VERBOSE)
-        t0 = time.perf_counter()
-        try:
-            call()
-            errors[name] = ""
-            console.note(verbosity, f"{name}: done in {time.perf_counter() - t0:.1f} s")
-        except DiskFull:                # the later stages and the report could not be written
-            raise
-        except Exception as exc:  # noqa: BLE001 - a failed stage must not stop the report
-            errors[name] = f"{type(exc).__name__}: {exc}"
-            console.note(verbosity, f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: "
-                                    f"{errors[name]}\n{traceback.format_exc(limit=3)}",
-                         at=console.QUIET)
+    log = StageLog(verbosity)
+    run_stages(log, scale, device, out, workers, console.progress_bars(verbosity),
+               args.executor, args.ray_address)
+    errors = log.errors
     atomic_write_text(out / STAGES_FILE, json.dumps(errors, indent=2) + "\n")
     from reports.build import build_report
     from reports.verdicts import tally_text

@@ -293,3 +293,21 @@ def test_timed_runs_in_a_row_build_an_offline_problem_once(
                          record=("step_times",)))
     assert built == [online, online]                          # an online problem: never kept
     runner._timed_problem.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_background_process_returns_its_value_raises_its_error_and_can_be_stopped() -> None:
+    import math
+    import time
+
+    from experiments.executors import Background
+
+    assert Background(math.sqrt, 16.0).result() == 4.0
+    with pytest.raises(ValueError, match="math domain error"):
+        Background(math.sqrt, -1.0).result()
+    sleeper = Background(time.sleep, 60.0)
+    started = time.perf_counter()
+    sleeper.stop()
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        sleeper.result()
+    assert time.perf_counter() - started < 30

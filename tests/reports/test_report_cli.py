@@ -87,7 +87,7 @@ def test_all_and_report_reject_unusable_out(tmp_path: Path,
 
 
 def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
-                    fail: str | None = None) -> None:
+                    fail: str | None = None) -> list[list[str]]:
     """Fake stage modules that write the synthetic result files (no real work)."""
     def stage(name: str, skip: tuple[str, ...]) -> Any:
         def call(out: Path, *args: Any, **kwargs: Any) -> Path:
@@ -106,6 +106,8 @@ def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
                stage(name, tuple(s for s in everything if s != name)))
     experiments_call = stage("experiments", ("theory", "checks"))
 
+    asked: list[list[str]] = []
+
     def run_experiments(names: list[str], scale: str, out: Path, device: str = "cpu",
                         workers: int = 1, progress: bool = True, executor: str = "local",
                         ray_address: str | None = None) -> dict[str, Any]:
@@ -114,21 +116,42 @@ def _install_stages(monkeypatch: pytest.MonkeyPatch, calls: list[str],
         assert scale == "quick" and device == "cpu" and workers == 2
         assert executor == "local" and ray_address is None
         assert not progress                  # stderr is not a terminal under pytest
-        assert names == list(experiments_registry()) and names
-        experiments_call(out)
+        registry = experiments_registry()
+        timed = [n for n, m in registry.items() if getattr(m, "TIMED", False)]
+        asked.append(names)                  # the untimed experiments, then the timed ones
+        if names == timed:
+            assert asked[-2] == [n for n in registry if n not in timed]
+        else:
+            experiments_call(out)
         return {}
 
+    def inline(call: Any, out: Path) -> Any:
+        """The checks stage run at once in this process (the fakes live here)."""
+        error: Exception | None = None
+        try:
+            call(out)
+        except Exception as exc:  # noqa: BLE001 - raised again when awaited, as a process's
+            error = exc
+
+        def awaited() -> None:
+            if error is not None:
+                raise error
+        return awaited
+
     _patch(monkeypatch, "experiments.api", "run_experiments", run_experiments)
+    _patch(monkeypatch, "reports.all_command", "in_background", inline)
+    return asked
 
 
 def test_all_runs_the_stages_in_order_then_the_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    _install_stages(monkeypatch, calls)
+    asked = _install_stages(monkeypatch, calls)
     _patch(monkeypatch, "reports.build", "build_report", _record_build(calls))
     out = tmp_path / "fresh" / "dir"
     assert main(["all", "--out", str(out), "--workers", "2"]) == 0
     assert calls == ["theory", "checks", "experiments", "report"]
+    assert asked[-1] == ["cost_scaling"]        # the timings last, in a call of their own
     assert json.loads((out / STAGES_FILE).read_text()) == {"theory": "", "checks": "",
                                                              "experiments": ""}
 
