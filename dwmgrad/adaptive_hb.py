@@ -50,9 +50,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from dwmgrad import drivers
 from dwmgrad.base import TensorListOptimizer, zero_step
 from dwmgrad.demon import adam_correction, adam_denominator
-from dwmgrad.drivers import reduce
 from dwmgrad.hyperparams import eps_row, lr_row, per_instance_row, table, unit_row
 from dwmgrad.tensor_list import Coef, Vec, add_scaled_, coefficient, log_of, row_sum, rows
 
@@ -61,8 +61,11 @@ __all__ = [
     "ADAPTIVE_HB_HYPERPARAMETERS",
     "AdamAHB",
     "AdaptiveHB",
+    "adam_ahb_step",
     "adam_ahb_tensor_step",
+    "adaptive_hb_step",
     "adaptive_hb_tensor_step",
+    "secant_betas",
     "secant_momentum",
     "secant_sums",
 ]
@@ -78,10 +81,16 @@ DISPLACEMENT_FLOOR = 1e-6
 def secant_sums(g: Vec, g_prev: Vec, displacement: Vec, *, per_instance: bool
                 ) -> tuple[Vec, Vec]:
     """This tensor's part of ||g_k - g_{k-1}||² and ||x_k - x_{k-1}||² (per instance row if
-    per_instance); the drivers' ``reduce`` adds the parts of all tensors."""
+    per_instance), then g_prev <- g; the drivers' ``reduce`` adds the parts of all tensors.
+
+    The copy is here, not in the update, because this sweep reads g_prev anyway: written in
+    the update's loop, which does not read g_prev, each of its cache lines costs a read
+    before the write (write-allocate) on top of the write."""
     change = g - g_prev  # type: ignore[operator]
-    return (row_sum(change * change, per_instance),
+    sums = (row_sum(change * change, per_instance),
             row_sum(displacement * displacement, per_instance))  # type: ignore[operator]
+    g_prev.copy_(g)  # type: ignore[arg-type]
+    return sums
 
 
 def secant_momentum(h: Tensor, first: Tensor, *, lr: float, max_momentum: float) -> Tensor:
@@ -90,29 +99,90 @@ def secant_momentum(h: Tensor, first: Tensor, *, lr: float, max_momentum: float)
     return torch.where(first, torch.zeros_like(beta), beta)
 
 
-def adaptive_hb_tensor_step(p: Vec, g: Vec, v: Vec, g_prev: Vec, step: Vec, *, beta: Coef,
-                            lr: Coef) -> None:
-    """v <- beta v - lr g; theta <- theta + v; g_prev <- g; t <- t + 1 (beta 0-d or (B,))."""
+def adaptive_hb_tensor_step(p: Vec, g: Vec, v: Vec, step: Vec, *, beta: Coef, lr: Coef
+                            ) -> None:
+    """v <- beta v - lr g; theta <- theta + v; t <- t + 1 (beta 0-d or (B,); g_prev <- g
+    happened in :func:`secant_sums`)."""
     add_scaled_(v.mul_(rows(beta, p)), g, -lr)  # type: ignore[operator]
     p.add_(v)  # type: ignore[arg-type]
-    g_prev.copy_(g)  # type: ignore[arg-type]
     step.add_(1)
 
 
-def adam_ahb_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, g_prev: Vec, d: Vec,
-                         inv_root_bc2: Vec, *, beta: Coef, lr: Coef, beta2: Coef, eps: Coef
-                         ) -> None:
+def adam_ahb_tensor_step(p: Vec, g: Vec, m: Vec, v: Vec, d: Vec, inv_root_bc2: Vec, *,
+                         beta: Coef, lr: Coef, beta2: Coef, eps: Coef) -> None:
     """Adam step with beta1 = beta (0-d or (B,)), given the bias correction of the second
-    moment (:func:`dwmgrad.demon.adam_correction`); stores the displacement in ``d``."""
+    moment (:func:`dwmgrad.demon.adam_correction`); stores the displacement in ``d`` (g_prev
+    <- g happened in :func:`secant_sums`)."""
     m.lerp_(g, rows(1 - beta, p))  # type: ignore[arg-type, operator]  # beta m + (1 - beta) g
     denom = adam_denominator(g, v, inv_root_bc2, beta2=beta2, eps=eps)
     d.copy_(m).div_(denom).mul_(-lr)  # type: ignore[arg-type, operator]
     p.add_(d)  # type: ignore[arg-type]
-    g_prev.copy_(g)  # type: ignore[arg-type]
+
+
+SecantGroup = tuple[list[list[Tensor]], dict[str, Any], dict[str, Any]]
+"""A param group in a secant step: its lists (parameters, gradients, state), its coefficients
+(lr, and beta2/eps for AdamAHB) and its settings (path; log_beta2 for AdamAHB)."""
+SecantTensors = tuple[Tensor, list[list[Tensor]], list[Tensor], list[SecantGroup]]
+"""(momentum_now, [gradients, g_prev, displacement] of all groups, their step counters,
+groups)."""
+
+
+def secant_betas(tensors: SecantTensors, *, reduce: Callable[..., Any], reduce_path: str,
+                 per_instance: bool, max_momenta: tuple[float, ...], **_: Any) -> list[Tensor]:
+    """beta_k of every group (its max_momentum in ``max_momenta``: a setting of the compiled
+    graph, since ``torch.clamp`` takes no tensor bound beside a number) from ||g_k - g_{k-1}||
+    and ||x_k - x_{k-1}|| over all parameters (:func:`secant_sums`, through ``reduce`` on
+    ``reduce_path``, which also sets g_prev <- g), 0 on the first step; ``momentum_now`` <-
+    the first group's."""
+    momentum_now, sums, steps, groups = tensors
+    change, step_size = reduce(secant_sums, sums, {"per_instance": per_instance},
+                               path=reduce_path, like=momentum_now)
+    h = change.sqrt() / (step_size.sqrt() + DISPLACEMENT_FLOOR)
+    first = torch.stack([k.to(h) for k in steps]).amax() == 0
+    betas = [secant_momentum(h, first, lr=coefficients["lr"], max_momentum=max_momentum)
+             for (_, coefficients, _), max_momentum in zip(groups, max_momenta, strict=True)]
+    momentum_now.copy_(betas[0])
+    return betas
+
+
+def adaptive_hb_step(tensors: SecantTensors, *, run: Callable[..., None],
+                     **options: Any) -> None:
+    """One AdaptiveHB step of every group: :func:`secant_betas`, then
+    :func:`adaptive_hb_tensor_step` (through ``run``)."""
+    betas = secant_betas(tensors, **options)
+    for beta, (lists, coefficients, settings) in zip(betas, tensors[3], strict=True):
+        run(adaptive_hb_tensor_step, lists, {"beta": beta, "lr": coefficients["lr"]},
+            path=settings["path"], split=beta.dim() == 0)
+
+
+def adam_ahb_step(tensors: SecantTensors, *, run: Callable[..., None],
+                  per_tensor: Callable[..., Any], **options: Any) -> list[Tensor]:
+    """One AdamAHB step of every group: :func:`secant_betas`, then per group the bias
+    correction (:func:`dwmgrad.demon.adam_correction`, through ``per_tensor``) and
+    :func:`adam_ahb_tensor_step` (through ``run``).
+
+    Returns the bias corrections: as outputs of the compiled graph they are stored once,
+    where inductor otherwise recomputed each (``expm1``, a square root, a division) in every
+    vector iteration of its tensor's loop (read in ``TORCH_LOGS=output_code``)."""
+    betas = secant_betas(tensors, **options)
+    corrections: list[Tensor] = []
+    for beta, (lists, coefficients, settings) in zip(betas, tensors[3], strict=True):
+        if not lists[0]:
+            continue
+        *update_lists, steps = lists
+        (inv_root_bc2,) = per_tensor(adam_correction, steps,
+                                     {"log_beta2": settings["log_beta2"]}, path=settings["path"])
+        run(adam_ahb_tensor_step, [*update_lists, inv_root_bc2],
+            {"beta": beta, "lr": coefficients["lr"], "beta2": coefficients["beta2"],
+             "eps": coefficients["eps"]}, path=settings["path"], split=beta.dim() == 0)
+        corrections += inv_root_bc2
+    return corrections
 
 
 class _SecantMomentumOptimizer(TensorListOptimizer):
-    """Shared step: gather all groups, one curvature h_k, then each group's update."""
+    """Shared step: gather all groups, one curvature h_k, then each group's update (the
+    whole step one function, :func:`adaptive_hb_step` or :func:`adam_ahb_step`, one compiled
+    graph when every group is fused: :func:`dwmgrad.drivers.call_step`)."""
 
     uses_instances = True
     displacement_key: str = "v"
@@ -129,8 +199,10 @@ class _SecantMomentumOptimizer(TensorListOptimizer):
     def _new_state(self, p: Tensor) -> dict[str, Tensor]:
         raise NotImplementedError
 
-    def _apply(self, group: dict[str, Any], params: list[Tensor], beta: Tensor) -> None:
+    def _group(self, group: dict[str, Any], params: list[Tensor]) -> SecantGroup:
         raise NotImplementedError
+
+    _step: Callable[..., Any]
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
@@ -144,19 +216,21 @@ class _SecantMomentumOptimizer(TensorListOptimizer):
         g_prev, disp, steps = self._state_lists(
             params, ("g_prev", self.displacement_key, "step"), self._new_state
         )
-        grads = [p.grad for p in params]
-        per_instance = self.defaults["per_instance"]
-        change, step_size = reduce(
-            self._path(self.param_groups[0], params), secant_sums, [grads, g_prev, disp],  # type: ignore[list-item]
-            {"per_instance": per_instance}, like=glob["momentum_now"])
-        h = change.sqrt() / (step_size.sqrt() + DISPLACEMENT_FLOOR)
-        first = torch.stack([k.to(h) for k in steps]).amax() == 0
-        for index, (group, ps) in enumerate(gathered):
-            beta = secant_momentum(h, first, lr=group["lr"], max_momentum=group["max_momentum"])
-            if index == 0:
-                glob["momentum_now"].copy_(beta)
-            self._apply(group, ps, beta)
+        groups = [self._group(group, ps) for group, ps in gathered]
+        # the reduction runs on the first group's path, each group's update on its own
+        reduce_path = self._path(self.param_groups[0], params)
+        paths = {reduce_path} | {settings["path"] for lists, _, settings in groups if lists[0]}
+        drivers.call_step(
+            type(self)._step, (glob["momentum_now"], [[p.grad for p in params], g_prev, disp],
+                               steps, groups),
+            {"reduce_path": reduce_path, "per_instance": self.defaults["per_instance"],
+             "max_momenta": tuple(float(g["max_momentum"]) for g in self.param_groups)},
+            fused=paths == {"fused"}, like=glob["momentum_now"],
+            block_numel=self.cpu_block_numel or drivers.cpu_block_numel())
         return loss
+
+    def _settings(self, group: dict[str, Any], params: list[Tensor]) -> dict[str, Any]:
+        return {"path": self._path(group, params) if params else "forloop"}
 
 
 class AdaptiveHB(_SecantMomentumOptimizer):
@@ -184,11 +258,12 @@ class AdaptiveHB(_SecantMomentumOptimizer):
     def _new_state(self, p: Tensor) -> dict[str, Tensor]:
         return {"step": zero_step(p), "v": torch.zeros_like(p), "g_prev": p.grad.clone()}  # type: ignore[union-attr]
 
-    def _apply(self, group: dict[str, Any], params: list[Tensor], beta: Tensor) -> None:
-        v, g_prev, steps = self._state_lists(params, ("v", "g_prev", "step"), self._new_state)
-        self._run(group, adaptive_hb_tensor_step,
-                  [params, [p.grad for p in params], v, g_prev, steps],  # type: ignore[misc]
-                  {"beta": beta, "lr": coefficient(group["lr"])}, split=beta.dim() == 0)
+    _step = staticmethod(adaptive_hb_step)
+
+    def _group(self, group: dict[str, Any], params: list[Tensor]) -> SecantGroup:
+        v, steps = self._state_lists(params, ("v", "step"), self._new_state)
+        return ([params, [p.grad for p in params], v, steps],  # type: ignore[misc]
+                {"lr": coefficient(group["lr"])}, self._settings(group, params))
 
 
 class AdamAHB(_SecantMomentumOptimizer):
@@ -225,15 +300,11 @@ class AdamAHB(_SecantMomentumOptimizer):
             "d": torch.zeros_like(p),
         }
 
-    def _apply(self, group: dict[str, Any], params: list[Tensor], beta: Tensor) -> None:
-        m, v, g_prev, d, steps = self._state_lists(
-            params, ("m", "v", "g_prev", "d", "step"), self._new_state
-        )
+    _step = staticmethod(adam_ahb_step)
+
+    def _group(self, group: dict[str, Any], params: list[Tensor]) -> SecantGroup:
+        m, v, d, steps = self._state_lists(params, ("m", "v", "d", "step"), self._new_state)
         beta2 = float(group["beta2"])
-        (inv_root_bc2,) = self._per_tensor(group, adam_correction, steps,
-                                           {"log_beta2": log_of(beta2)})
-        self._run(group, adam_ahb_tensor_step,
-                  [params, [p.grad for p in params], m, v, g_prev, d, inv_root_bc2],  # type: ignore[misc]
-                  {"beta": beta, "lr": coefficient(group["lr"]), "beta2": beta2,
-                   "eps": float(group["eps"])},
-                  split=beta.dim() == 0)
+        return ([params, [p.grad for p in params], m, v, d, steps],  # type: ignore[misc]
+                {"lr": coefficient(group["lr"]), "beta2": beta2, "eps": float(group["eps"])},
+                {**self._settings(group, params), "log_beta2": log_of(beta2)})

@@ -35,6 +35,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -55,6 +56,7 @@ __all__ = [
     "HYPERPARAMETERS",
     "Aida",
     "aida_projection",
+    "aida_step",
     "aida_tensor_step",
     "projected_difference",
     "projection_coefficients",
@@ -168,14 +170,36 @@ class Aida(TensorListOptimizer):
             lambda p: {"step": zero_step(p), "m": torch.zeros_like(p), "s": torch.zeros_like(p)},
         )
         corrections, coefficients = belief_coefficients(group)
-        step_size, root_bc2 = self._per_tensor(group, belief_corrections, steps, corrections)
-        grads: list[Tensor] = [p.grad for p in params]  # type: ignore[misc]
-        projections = drivers.per_layer(
-            self._path(group, params), aida_projection, [grads, m],
-            {"beta1": coefficients["beta1"], "k": group["k"], "xi": float(group["xi"]),
-             "per_instance": group["per_instance"]}) if group["k"] else []
-        self._run(
-            group, aida_tensor_step, [params, grads, m, s, step_size, root_bc2, *projections],
-            coefficients,
-            split=False,  # the projections are per layer (and per instance row)
-        )
+        path = self._path(group, params)
+        drivers.call_step(
+            aida_step, ([params, [p.grad for p in params], m, s, steps], corrections,  # type: ignore[misc]
+                        {**coefficients, "xi": float(group["xi"])}),
+            {"path": path, "k": group["k"], "per_instance": group["per_instance"]},
+            fused=path == "fused", like=steps[0],
+            block_numel=self.cpu_block_numel or drivers.cpu_block_numel())
+
+
+def aida_step(tensors: tuple[list[list[Tensor]], dict[str, Any], dict[str, Any]], *,
+              run: Callable[..., None], per_tensor: Callable[..., Any],
+              per_layer: Callable[..., Any], path: str, k: int, per_instance: bool, **_: Any
+              ) -> list[Tensor]:
+    """One Aida step of a param group: its coefficients
+    (:func:`dwmgrad.adabelief.belief_corrections`, through ``per_tensor``), its layers'
+    projections (:func:`aida_projection`, first pass, through ``per_layer``; none for K = 0),
+    then :func:`aida_tensor_step` (second pass, through ``run``). ``tensors`` is (lists:
+    parameters, gradients, m, s, step counters; the corrections' coefficients; beta1, beta2,
+    eps, xi).
+
+    Returns the per-tensor coefficients and projections: as outputs of the compiled graph
+    (:func:`dwmgrad.drivers.call_step`) they are stored once, where inductor otherwise
+    recomputed them in every vector iteration of the update's loop."""
+    (params, grads, m, s, steps), corrections, coefficients = tensors
+    step_size, root_bc2 = per_tensor(belief_corrections, steps, corrections, path=path)
+    projections = per_layer(
+        aida_projection, [grads, m],
+        {"beta1": coefficients["beta1"], "k": k, "xi": coefficients["xi"],
+         "per_instance": per_instance}, path=path) if k else []
+    run(aida_tensor_step, [params, grads, m, s, step_size, root_bc2, *projections],
+        {key: coefficients[key] for key in ("beta1", "beta2", "eps")}, path=path,
+        split=False)  # the projections are per layer (and per instance row)
+    return [*step_size, *root_bc2, *(x for column in projections for x in column)]

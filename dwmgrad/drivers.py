@@ -40,6 +40,13 @@ like ``per_tensor``; compiled, those values are outputs of the kernel, computed 
 tensor: read from a reduction inside the update's kernel, inductor recomputed them in every
 vector iteration of the elementwise loop (Aida's four float64 divisions per tensor).
 
+``call_step`` runs an optimizer's whole step, written once as a function over these drivers:
+eagerly on the for-loop and foreach paths, and on the fused path as one compiled graph (the
+0-d prelude, the reductions and every tensor's update in one compiled call: each compiled
+call costs tens of microseconds of guards and wrappers, and each eager 0-d op a few). DWMGrad,
+AdaptiveHB, AdamAHB and Aida step this way; their per-tensor coefficients are outputs of the
+graph, so inductor stores them once instead of recomputing them in the loops.
+
 The default path (``foreach=None, fused=None``) is the fastest uncompiled path measured on
 the device's kind by ``dwmgrad-verify bench optimizers`` (``--defaults-out``), committed in
 ``default_paths.json``: it is read, never timed, at run time, so results stay byte-identical.
@@ -64,6 +71,7 @@ __all__ = [
     "CPU_BLOCK_NUMEL_PER_THREAD",
     "PATHS",
     "cache_blocks",
+    "call_step",
     "cpu_block_numel",
     "default_path",
     "group_by_device_and_dtype",
@@ -229,7 +237,7 @@ def _own_copy(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 ONE_TENSOR_PER_LOOP: dict[str, str | int | bool | Callable[..., Any]] = {
-    "score_fusion_memory_threshold": 1 << 16}
+    "score_fusion_memory_threshold": 1 << 16, "size_asserts": False}
 """TorchInductor option (listed by ``torch._inductor.list_options()``, passed through
 ``torch.compile(options=...)``) for the elementwise updates: two loops that do not feed each
 other are fused only if they share at least 64 KiB of reads (inductor's default: 10 bytes).
@@ -240,7 +248,9 @@ to 18 (AdamAHB), slower than one loop per tensor in interleaved timings on the 2
 ``g_prev <- g`` joins its tensor's update, which reads g too (with the option used before,
 ``cpp.max_horizontal_fusion_size = 1``, it ran in a loop of its own per tensor, reading g a
 second time; generated code read with ``TORCH_LOGS=output_code``). Used by the elementwise
-driver only: the reductions were not measured with it."""
+driver and :func:`call_step` (the separate reductions were not measured with it).
+``size_asserts`` off: the compiled code otherwise checked every input's sizes and strides
+again on each call (one Python call per tensor), which dynamo's guards have checked already."""
 
 
 @functools.cache
@@ -250,7 +260,7 @@ def _compiled(update: Update, driver: Callable[..., Any]) -> Callable[..., Any]:
     Inductor 2.13 then failed on Aida's per-instance reductions (KeyError 'buf3' in the slow
     suite when other tests had compiled other shapes first). The elementwise driver compiles
     with :data:`ONE_TENSOR_PER_LOOP`."""
-    options = ONE_TENSOR_PER_LOOP if driver is _forloop else None
+    options = ONE_TENSOR_PER_LOOP if driver in (_forloop, _whole_step) else None
     return torch.compile(_own_copy(driver, f"compiled_{update.__name__}"), dynamic=False,
                          options=options)
 
@@ -271,6 +281,91 @@ def _compile_ready(lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any
 
     return ([[t.view(1) if t.dim() == 0 else t for t in lst] for lst in lists],
             {k: ready(c) for k, c in coefficients.items()})
+
+
+def _compile_ready_nest(x: Any, dtype: torch.dtype, device: torch.device) -> Any:
+    """:func:`_compile_ready` for a nest of lists, tuples and dicts: floats as shape-(1,)
+    tensors, 0-d tensors as shape-(1,) views, anything else as it is."""
+    if isinstance(x, float):
+        return torch.full((1,), x, dtype=dtype, device=device)
+    if isinstance(x, Tensor):
+        return x.view(1) if x.dim() == 0 else x
+    if isinstance(x, list | tuple):
+        return type(x)(_compile_ready_nest(y, dtype, device) for y in x)
+    if isinstance(x, dict):
+        return {k: _compile_ready_nest(y, dtype, device) for k, y in x.items()}
+    return x
+
+
+def _run_inline(update: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
+                *, path: str, split: bool = True) -> None:
+    if lists[0]:
+        _forloop(update, lists, coefficients)
+
+
+def _reduce_inline(part: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
+                   *, path: str, like: Tensor) -> list[Tensor]:
+    return _forloop_sum(part, lists, coefficients, like.device) if lists[0] else []
+
+
+def _per_tensor_inline(scalars: Update, counters: list[Tensor], coefficients: Mapping[str, Any],
+                       *, path: str) -> list[list[Tensor]]:
+    return [list(column) for column in zip(*_forloop_map(scalars, [counters], coefficients),
+                                           strict=True)]
+
+
+def _per_layer_inline(part: Update, lists: Sequence[list[Tensor]],
+                      coefficients: Mapping[str, Any], *, path: str) -> list[list[Tensor]]:
+    return [list(column) for column in zip(*_forloop_map(part, lists, coefficients),
+                                           strict=True)]
+
+
+def _whole_step(step: Update, tensors: Any, options: Mapping[str, Any]) -> Any:
+    return step(tensors, run=_run_inline, reduce=_reduce_inline, per_tensor=_per_tensor_inline,
+                per_layer=_per_layer_inline, **options)
+
+
+def call_step(step: Update, tensors: Any, options: Mapping[str, Any], *, fused: bool,
+              like: Tensor, block_numel: int) -> Any:
+    """``step(tensors, run=..., reduce=..., per_tensor=..., per_layer=..., **options)``: a whole
+    optimizer step written once over the drivers, which it calls as ``run(update, lists,
+    coefficients, path=, split=)``, ``reduce(part, lists, coefficients, path=, like=)``,
+    ``per_tensor(scalars, counters, coefficients, path=)`` and ``per_layer(part, lists,
+    coefficients, path=)`` (:func:`run`, :func:`reduce`, :func:`per_tensor`,
+    :func:`per_layer` on the given path; ``block_numel`` is the foreach path's block size).
+
+    ``fused``: the whole step is compiled as one graph (its 0-d prelude, reductions and
+    elementwise updates in one compiled call, instead of one compiled call per part and the
+    eager 0-d ops between them), the drivers being the for-loop ones, compiled with it.
+    ``tensors`` is then a nest of lists, tuples and dicts holding the tensors and the float
+    coefficients: floats become shape-(1,) tensors of ``like``'s dtype and device, 0-d tensors
+    shape-(1,) views (see the module docstring); ``options`` hold the settings that select
+    the graph (floats there are burnt into it: a new value recompiles). A coefficient that
+    only one tensor's loop reads is computed inside that loop, in every vector iteration
+    (inductor inlines it), unless the step returns it: an output of the graph is stored once.
+    """
+    if fused:
+        ready = _compile_ready_nest(tensors, like.dtype, like.device)
+        return _compiled(step, _whole_step)(step, ready, options)
+
+    def run_on(update: Update, lists: Sequence[list[Tensor]], coefficients: Mapping[str, Any],
+               *, path: str, split: bool = True) -> None:
+        run(path, update, lists, coefficients, split=split, block_numel=block_numel)
+
+    def reduce_on(part: Update, lists: Sequence[list[Tensor]],
+                  coefficients: Mapping[str, Any], *, path: str, like: Tensor) -> list[Tensor]:
+        return reduce(path, part, lists, coefficients, like=like)
+
+    def per_tensor_on(scalars: Update, counters: list[Tensor], coefficients: Mapping[str, Any],
+                      *, path: str) -> list[list[Tensor]]:
+        return per_tensor(path, scalars, counters, coefficients)
+
+    def per_layer_on(part: Update, lists: Sequence[list[Tensor]],
+                     coefficients: Mapping[str, Any], *, path: str) -> list[list[Tensor]]:
+        return per_layer(path, part, lists, coefficients)
+
+    return step(tensors, run=run_on, reduce=reduce_on, per_tensor=per_tensor_on,
+                per_layer=per_layer_on, **options)
 
 
 def run(path: str, update: Update, lists: Sequence[list[Tensor]],

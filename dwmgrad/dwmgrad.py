@@ -78,6 +78,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from dwmgrad import drivers
 from dwmgrad.base import TensorListOptimizer
 from dwmgrad.hyperparams import (
     HyperParam,
@@ -98,7 +99,10 @@ from dwmgrad.tensor_list import (
     sqrt_into,
 )
 
-__all__ = ["DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_tensor_step", "momentum_at"]
+__all__ = [
+    "DWMGrad", "HYPERPARAMETERS", "advance_window", "dwmgrad_step", "dwmgrad_tensor_step",
+    "momentum_at",
+]
 
 WINDOW_RULES = ("loss", "loss_decrease", "loss_increase")
 LR_SCHEDULES = ("constant", "inv_sqrt")
@@ -292,31 +296,53 @@ class DWMGrad(TensorListOptimizer):
             )
         self._warn_once_if_nonfinite(loss)
         glob = self._global_state()
-        advance_window(
-            glob, self._loss_tensor(loss, glob["window"]),
-            window_rule=self.defaults["window_rule"], max_window=self.defaults["max_window"],
-        )
-        window, step = glob["window"], glob["step"]
-        inv_window = window.reciprocal()
-        for index, group in enumerate(self.param_groups):
+        groups: list[tuple[list[list[Tensor]], dict[str, Any], dict[str, str]]] = []
+        for group in self.param_groups:
             params = self._params_with_grad(group)
             msm = group["max_second_moment"]
             keys = ("s", "v", "s_hat") if msm else ("s", "v")
             state = self._state_lists(params, keys, functools.partial(_init_state, msm=msm))
-            momentum = momentum_at(window, step, momentum=group["momentum"],
-                                   max_window=group["max_window"],
-                                   momentum_decay=group["momentum_decay"])
-            if index == 0:
-                glob["momentum_now"].copy_(momentum)
-            lr = coefficient(group["lr"])
-            self._run(
-                group, dwmgrad_tensor_step, [params, [p.grad for p in params], *state],  # type: ignore[misc]
-                {"inv_window": inv_window, "momentum": momentum, "eps": group["eps"],
-                 "alpha": lr * step.rsqrt() if group["lr_schedule"] == "inv_sqrt" else lr},
-                # per-instance coefficients broadcast over rows: keep tensors whole
-                split=window.dim() == 0,
-            )
+            groups.append(([params, [p.grad for p in params], *state],  # type: ignore[misc]
+                           {k: coefficient(group[k]) for k in ("lr", "momentum", "eps",
+                                                               "momentum_decay")},
+                           {"lr_schedule": group["lr_schedule"],
+                            "path": self._path(group, params) if params else "forloop"}))
+        tensors = (glob, self._loss_tensor(loss, glob["window"]), groups)
+        options = {"window_rule": self.defaults["window_rule"],
+                   "max_window": self.defaults["max_window"]}
+        paths = {settings["path"] for lists, _, settings in groups if lists[0]}
+        drivers.call_step(dwmgrad_step, tensors, options, like=glob["window"],
+                          fused=paths == {"fused"},
+                          block_numel=self.cpu_block_numel or drivers.cpu_block_numel())
         return loss
+
+
+def dwmgrad_step(tensors: tuple[dict[str, Tensor], Tensor,
+                                list[tuple[list[list[Tensor]], dict[str, Any], dict[str, str]]]],
+                 *, run: Callable[..., None], window_rule: str, max_window: int,
+                 **_: Any) -> None:
+    r"""One DWMGrad step of every param group: the window (:func:`advance_window`), then per
+    group :math:`\mu_t`, :math:`\alpha_t` and the elementwise update
+    (:func:`dwmgrad_tensor_step`, through ``run``). ``tensors`` is (optimizer-wide state,
+    loss, groups), a group (lists, coefficients lr/momentum/eps/momentum_decay, settings
+    lr_schedule/path); on the fused path all of it is one compiled graph
+    (:func:`dwmgrad.drivers.call_step`)."""
+    glob, loss, groups = tensors
+    advance_window(glob, loss, window_rule=window_rule, max_window=max_window)
+    window, step = glob["window"], glob["step"]
+    inv_window = window.reciprocal()
+    for index, (lists, coefficients, settings) in enumerate(groups):
+        momentum = momentum_at(window, step, momentum=coefficients["momentum"],
+                               max_window=max_window,
+                               momentum_decay=coefficients["momentum_decay"])
+        if index == 0:
+            glob["momentum_now"].copy_(momentum)
+        lr = coefficients["lr"]
+        run(dwmgrad_tensor_step, lists,
+            {"inv_window": inv_window, "momentum": momentum, "eps": coefficients["eps"],
+             "alpha": lr * step.rsqrt() if settings["lr_schedule"] == "inv_sqrt" else lr},
+            # per-instance coefficients broadcast over rows: keep tensors whole
+            path=settings["path"], split=window.dim() == 0)
 
 
 def _init_state(p: Tensor, *, msm: bool) -> dict[str, Tensor]:

@@ -65,21 +65,3 @@ def _tamper(root: Path, edit: Any) -> Verdict:
 def test_a_tampered_share_is_invalid_data(result_dir: Path, edit: Any, expected: str) -> None:
     verdict = _tamper(result_dir, edit)
     assert verdict.status == "invalid data" and expected in verdict.reason, verdict.reason
-
-
-@pytest.mark.parametrize(("scale", "prefix"), [("quick", True), ("full", False)])
-def test_amsgrad_short_of_minus_one_is_deferred_to_full_scale_only_at_quick(
-        result_dir: Path, scale: str, prefix: bool) -> None:
-    path = result_dir / "measurements" / "reddi.json"
-    doc = json.loads(path.read_text())
-    doc["scale"] = scale
-    for construction in ("theorem1", "section5_online", "section5_stochastic"):
-        table = doc["metrics"][construction]
-        table["Adam"]["final_x"], table["AMSGrad"]["final_x"] = 1.0, -1.0
-    doc["metrics"]["theorem1"]["Adam"]["regret_over_T"] = 2 / 3
-    doc["metrics"]["section5_stochastic"]["AMSGrad"]["final_x"] = 0.2   # below Adam's +1
-    path.write_text(json.dumps(doc))
-    verdict = _verdicts(result_dir)["reddi-adam-failure"]
-    assert verdict.status == "inconclusive", verdict.reason
-    assert verdict.reason.startswith("settled at full scale: ") == prefix, verdict.reason
-    assert "AMSGrad on section5_stochastic ends at 0.2" in verdict.reason

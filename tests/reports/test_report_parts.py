@@ -49,21 +49,6 @@ def test_a_figure_without_its_series_is_reported_not_drawn(tmp_path: Path) -> No
     assert {f.name for f in FIGURES} >= only
 
 
-def test_a_figure_is_laid_out_once_for_its_pdf_and_png(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    root = write_fake_results(tmp_path / "out")
-    solved = []
-    real = ConstrainedLayoutEngine.execute
-    monkeypatch.setattr(ConstrainedLayoutEngine, "execute",
-                        lambda self, fig: solved.append(fig) or real(self, fig))
-    spec = next(f for f in FIGURES if f.name == "heavy_ball_rates")
-    drawn = render(spec, load_results(root), root / "figures")
-    assert drawn.ok and drawn.png is not None and drawn.png.exists()
-    assert len(solved) == 1
-
-
 def test_latex_tables_escape_and_use_booktabs() -> None:
     tex = Table(["a_b", "100%"], [["x & y", "$5"]], "cap #1", "tab:x").latex()
     assert r"a\_b & 100\% \\" in tex and r"x \& y & \$5 \\" in tex
