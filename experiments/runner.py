@@ -345,6 +345,8 @@ def run_specs(specs: Iterable[RunSpec], store: ResultStore, executor: Executor |
 
     Returns the records of the runs actually made (so ``len(...)`` is the number run; stored
     specs are skipped). Failed runs are saved with status "failed" and run again next time.
+    The offline problem kept for consecutive timed runs (:func:`_timed_problem`) is released
+    when the sweep ends.
     """
     from experiments.executors import SequentialExecutor
 
@@ -363,6 +365,7 @@ def run_specs(specs: Iterable[RunSpec], store: ResultStore, executor: Executor |
             if bar is not None:
                 bar.update(1)
     finally:
+        _timed_problem.cache_clear()
         if bar is not None:
             bar.close()
     return done

@@ -172,6 +172,18 @@ def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
     assert (tmp_path / "measurements" / "tiny.json").exists()
 
 
+def test_a_sweep_releases_the_problem_kept_for_timed_runs(tmp_path: Any) -> None:
+    from experiments import runner
+    from experiments.store import ResultStore
+
+    adam = _spec("Adam", {"lr": 0.01}, horizon=5, record=("step_times",))
+    runner._timed_problem.cache_clear()
+    done = runner.run_specs([adam, adam.with_changes(optimizer="SGD")], ResultStore(tmp_path),
+                            progress=False)
+    assert len(done) == 2
+    assert runner._timed_problem.cache_info().currsize == 0     # nothing kept after the sweep
+
+
 @pytest.mark.parametrize(("argv", "needle"), [
     (["run", "tiny", "nope"], "unknown experiment 'nope'; expected one or more of: tiny"),
     (["run"], "no experiment given"),
