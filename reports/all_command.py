@@ -95,12 +95,20 @@ class StageLog:
 
 def in_background(call: Callable[[Path], object], out: Path) -> Callable[[], object]:
     """Start ``call(out)`` in a process of its own; return what waits for it (and raises its
-    exception)."""
+    exception). Until it has been waited for, an exit stops the process (an interrupted
+    `all` leaves no checks process behind); the wait stops it if interrupted itself."""
     from experiments.executors import Background
 
     job = Background(call, out)
-    atexit.register(job.stop)           # an interrupted `all` leaves no checks process behind
-    return job.result
+    atexit.register(job.stop)
+
+    def wait() -> object:
+        try:
+            return job.result()
+        finally:
+            job.stop()                  # a no-op unless the wait was interrupted
+            atexit.unregister(job.stop)
+    return wait
 
 
 def run_stages(log: StageLog, scale: str, device: str, out: Path, workers: int,

@@ -197,3 +197,37 @@ def test_all_prints_each_stage_time_on_stderr_unless_quiet(
     assert all(" done in " in line and line.endswith(" s") for line in err)
     assert main(["all", "--out", str(tmp_path / "b"), "--workers", "2", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_background_job_is_stopped_at_exit_only_until_it_is_waited_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import all_command
+
+    hooks: list[Any] = []                              # the exit hooks left registered
+    jobs: list[Any] = []
+
+    class Job:                                         # Background, in this process
+        def __init__(self, fn: Any, *args: Any) -> None:
+            self.value, self.stops = fn(*args), 0
+            jobs.append(self)
+
+        def result(self) -> object:
+            if self.value == "interrupted":
+                raise KeyboardInterrupt
+            return self.value
+
+        def stop(self) -> None:
+            self.stops += 1
+
+    _patch(monkeypatch, "experiments.executors", "Background", Job)
+    monkeypatch.setattr(all_command.atexit, "register", hooks.append)
+    monkeypatch.setattr(all_command.atexit, "unregister",
+                        lambda fn: hooks.__setitem__(slice(None), [h for h in hooks if h != fn]))
+    waits = [all_command.in_background(str, Path(name)) for name in ("a", "b")]
+    assert hooks == [jobs[0].stop, jobs[1].stop]       # an exit now would stop both
+    assert [wait() for wait in waits] == ["a", "b"]
+    assert hooks == []                                 # finished jobs hold no hook
+    interrupted = all_command.in_background(lambda out: "interrupted", Path("c"))
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert hooks == [] and jobs[2].stops == 1          # an interrupted wait stops the job
