@@ -14,14 +14,14 @@ import inspect
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 from experiments.executors import ProcessPoolExecutor, SequentialExecutor, make_executor
 from experiments.records import NewerFormatError, RunRecord
-from experiments.runner import Executor, pending, run_specs, validate_spec
+from experiments.runner import Executor, run_specs, validate_spec
 from experiments.spec import RunSpec
 from experiments.store import ResultStore
 from verify_io.errors import UsageError
@@ -129,6 +129,19 @@ def search_engine(todo: int, executor: Executor) -> Executor:
     return SequentialExecutor() if small else executor
 
 
+class SearchEngine:
+    """An executor that makes each batch where :func:`search_engine` says, by the batch's
+    size: :func:`~experiments.runner.run_specs` hands it the pending runs only, so a
+    search's batch is checked against the store once."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def map(self, fn: Callable[[RunSpec], RunRecord],
+            specs: Sequence[RunSpec]) -> Iterable[RunRecord]:
+        return search_engine(len(specs), self.executor).map(fn, specs)
+
+
 def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
              executor: Executor) -> dict[str, Any]:
     """``module.measure``, after ``module.search`` for an adaptive experiment: its runs depend
@@ -138,8 +151,8 @@ def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
     if adaptive is not None:
         def run(specs: Sequence[RunSpec]) -> list[RunRecord]:
             moved = [s if s.device == device else s.with_changes(device=device) for s in specs]
-            engine = search_engine(len(pending(moved, store)), executor)
-            made = {r.spec: r for r in run_specs(moved, store, engine, progress=False)}
+            made = {r.spec: r for r in run_specs(moved, store, SearchEngine(executor),
+                                                 progress=False)}
             return [made[s] if s in made else store.load(s) for s in moved]
 
         adaptive(store, scale, run)

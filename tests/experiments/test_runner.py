@@ -172,6 +172,40 @@ def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
     assert (tmp_path / "measurements" / "tiny.json").exists()
 
 
+def test_a_search_batch_is_checked_against_the_store_once(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments import api
+    from experiments.records import RunRecord
+    from experiments.store import ResultStore
+
+    registry = _fake_registry()
+    module = registry["tiny"]
+    checked: list[str] = []
+    real_has = ResultStore.has
+
+    def has(self: ResultStore, spec: RunSpec) -> bool:
+        checked.append(spec.key())
+        return real_has(self, spec)
+
+    batch = [*module.specs("quick"), _spec("HeavyBall", {"lr": 0.1, "momentum": 0.3},
+                                           horizon=10)]
+    made: list[list[RunRecord]] = []
+    during: list[str] = []
+
+    def search(store: Any, scale: str, run: Any) -> None:
+        checked.clear()
+        made.append(run(batch))
+        during.extend(checked)
+
+    module.search = search
+    monkeypatch.setattr(api, "experiments_registry", lambda: registry)
+    monkeypatch.setattr(ResultStore, "has", has)
+    api.run_experiments(["tiny"], "quick", tmp_path, workers=2, progress=False)
+    assert sorted(during) == sorted(s.key() for s in batch)             # each spec once
+    assert [r.spec for r in made[0]] == batch          # the stored two loaded, the third made
+    assert ResultStore(tmp_path).has(batch[-1])
+
+
 def test_a_sweep_releases_the_problem_kept_for_timed_runs(tmp_path: Any) -> None:
     from experiments import runner
     from experiments.store import ResultStore
