@@ -120,11 +120,12 @@ runs in this process."""
 
 def search_engine(todo: int, executor: Executor) -> Executor:
     """Where a search's batch of ``todo`` runs is made. A search asks for a few runs at a time
-    (a CMA-ES generation, a bisection probe), and a local pool spawns fresh interpreters
-    (each importing torch, ~3 s) for every batch, which would cost most of the search's time;
-    those run in this process (one torch thread: byte-identical runs). A batch of at least
-    :data:`POOL_MIN_BATCH` runs (the empirical evaluation, the replays) pays for the spawn
-    and keeps the pool's workers; any other executor (Ray) is kept."""
+    (a CMA-ES generation, a bisection probe), and a local pool's workers are spawned when
+    first needed (each importing torch and the problems: ~4 s of CPU), which a search of
+    small batches alone would not pay back; those run in this process (one torch thread:
+    byte-identical runs). A batch of at least :data:`POOL_MIN_BATCH` runs (the empirical
+    evaluation, a round of the lr grids' extensions, the replays) goes to the pool, whose
+    workers are kept from batch to batch; any other executor (Ray) is kept."""
     small = isinstance(executor, ProcessPoolExecutor) and todo < POOL_MIN_BATCH
     return SequentialExecutor() if small else executor
 
@@ -140,6 +141,13 @@ class SearchEngine:
     def map(self, fn: Callable[[RunSpec], RunRecord],
             specs: Sequence[RunSpec]) -> Iterable[RunRecord]:
         return search_engine(len(specs), self.executor).map(fn, specs)
+
+
+def _close_pool(executor: Executor) -> None:
+    """End a local pool's workers (kept from batch to batch,
+    :class:`~experiments.executors.ProcessPoolExecutor`); any other executor is left as is."""
+    if isinstance(executor, ProcessPoolExecutor):
+        executor.close()
 
 
 def _measure(module: ModuleType, store: ResultStore, scale: str, device: str,
@@ -181,6 +189,8 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
     engine = make_executor(workers, executor, ray_address)
     try:
         run_specs(specs, store, engine, progress=progress)
+        if timed_specs:
+            _close_pool(engine)          # no idle pool worker beside the timings
         # Timings: after every other run, one at a time, in this process and in the listed
         # order (their repeats interleaved), so no concurrent run shares the memory bus.
         run_specs(timed_specs, store, SequentialExecutor(), progress=progress)
@@ -203,4 +213,5 @@ def run_experiments(names: Sequence[str], scale: str, out_dir: str | os.PathLike
             print(f"experiment {name}: measurement failed: {measurement['error']} "
                   f"(written to {path}{kept})", file=sys.stderr)
         results[name] = measurement
+    _close_pool(engine)
     return results

@@ -92,30 +92,40 @@ def _init_worker(parent_pid: int) -> None:
 
 
 class ProcessPoolExecutor:
-    """Run specs in ``workers`` spawned processes; results are yielded as they finish."""
+    """Run specs in ``workers`` spawned processes; results are yielded as they finish. The
+    processes are started at the first batch and kept for the next ones (each imports torch
+    and the problems: ~4 s of CPU) until :meth:`close`, or until a batch is interrupted."""
 
     def __init__(self, workers: int) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"Invalid workers: {workers!r}; expected an integer >= 1")
         self.workers = workers
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[RunSpec], R], specs: Sequence[RunSpec]) -> Iterator[R]:
         if not specs:
             return
-        context = multiprocessing.get_context("spawn")
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(specs)), mp_context=context,
-            initializer=_init_worker, initargs=(os.getpid(),),
-        )
+        if self._pool is None:          # workers are spawned as the batches need them
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker, initargs=(os.getpid(),),
+            )
         finished = False
         try:
-            futures = [pool.submit(fn, spec) for spec in specs]
+            futures = [self._pool.submit(fn, spec) for spec in specs]
             for future in concurrent.futures.as_completed(futures):
                 yield future.result()
             finished = True
         finally:
-            # On an interruption, drop the queued specs instead of running them first.
-            pool.shutdown(wait=finished, cancel_futures=not finished)
+            if not finished:            # on an interruption, drop the queued specs
+                self.close(cancel=True)
+
+    def close(self, cancel: bool = False) -> None:
+        """End the workers (after their runs, or at once dropping the queued ones with
+        ``cancel``); a later batch starts new ones."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self._pool = None
 
 
 def _call_in_child(conn: Connection, parent_pid: int, fn: Callable[..., R],

@@ -123,6 +123,48 @@ def test_process_pool_matches_sequential() -> None:
         ProcessPoolExecutor(0)
 
 
+class _InlinePool:
+    """concurrent.futures.ProcessPoolExecutor's stand-in: runs each submitted call at once."""
+
+    made: list[_InlinePool] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs, self.shut = kwargs, None
+        self.made.append(self)
+
+    def submit(self, fn: Any, spec: Any) -> Any:
+        import concurrent.futures
+
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future.set_result(fn(spec))
+        return future
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        self.shut = (wait, cancel_futures)
+
+
+def test_a_pool_keeps_its_workers_from_batch_to_batch_until_closed(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments import api, executors
+
+    made: list[_InlinePool] = []
+    monkeypatch.setattr(_InlinePool, "made", made)
+    monkeypatch.setattr(executors.concurrent.futures, "ProcessPoolExecutor", _InlinePool)
+    pool = ProcessPoolExecutor(2)
+    assert sorted(pool.map(str, [1, 2, 3])) == ["1", "2", "3"]  # type: ignore[arg-type]
+    assert list(pool.map(str, [4])) == ["4"]                     # type: ignore[list-item]
+    assert len(made) == 1 and made[0].kwargs["max_workers"] == 2 and made[0].shut is None
+    pool.close()
+    assert made[0].shut == (True, False)                        # after their runs
+    batch = pool.map(str, [5, 6])                                # type: ignore[arg-type]
+    next(batch)
+    batch.close()                       # an interrupted batch: the queued runs dropped at once
+    assert len(made) == 2 and made[1].shut == (False, True)
+    monkeypatch.setattr(api, "experiments_registry", _fake_registry)
+    api.run_experiments(["tiny"], "quick", tmp_path, workers=2, progress=False)
+    assert len(made) == 3 and made[2].shut == (True, False)     # closed when the runs are done
+
+
 # ---- api and CLI ---------------------------------------------------------------------------
 
 
