@@ -213,18 +213,21 @@ def final_by_seed(record: RunRecord) -> np.ndarray:
     return np.where(metrics.diverged_steps(gap) > 0, np.nan, gap[:, -tail:].mean(axis=1))
 
 
-def tuned_lr(store: ResultStore, base: RunSpec, scale: Scale) -> TunedLr:
-    """The lr chosen for ``base`` from its stored tuning runs (the grid and its extensions)."""
-    return tuning.tune(base, scale, lambda specs: [final_by_seed(r)
-                                                   for r in load_records(store, specs)])
+def tuned_lrs(store: ResultStore, scale: Scale) -> dict[RunSpec, TunedLr]:
+    """The lr chosen for each of :func:`_tuned_bases` (in that order) from its stored tuning
+    runs (the grid and its extensions)."""
+    bases = _tuned_bases(scale)
+    tuned = tuning.tune(bases, scale, lambda specs: [final_by_seed(r)
+                                                     for r in load_records(store, specs)])
+    return dict(zip(bases, tuned, strict=True))
 
 
-def _evaluated(store: ResultStore, label: str, problem_label: str, scale: Scale
-               ) -> tuple[RunSpec, TunedLr | None]:
+def _evaluated(tuned_by_base: dict[RunSpec, TunedLr], label: str, problem_label: str,
+               scale: Scale) -> tuple[RunSpec, TunedLr | None]:
     base = problem_spec(label, problem_label, scale)
     if label not in TUNED:
         return base, None
-    tuned = tuned_lr(store, base, scale)
+    tuned = tuned_by_base[base]
     return tuning.with_lr(base, tuned.chosen_lr, base.seeds), tuned
 
 
@@ -239,17 +242,20 @@ def _control_spec(evaluation: RunSpec, scale: Scale) -> RunSpec:
 
 def evaluation_plan(store: ResultStore, scale: Scale) -> dict[str, Any]:
     """The evaluation specs at the tuned lrs (and their :class:`TunedLr`), from the stored
-    tuning runs: ``problems[p][label]``, ``demon[label][beta]``, ``controls[name]``."""
-    problems = {p: {label: _evaluated(store, label, p, scale) for label in labels()}
+    tuning runs: ``problems[p][label]``, ``demon[label][beta]``, ``controls[name]``, and
+    ``tuned[base]`` (:func:`tuned_lrs`)."""
+    tuned_by_base = tuned_lrs(store, scale)
+    problems = {p: {label: _evaluated(tuned_by_base, label, p, scale) for label in labels()}
                 for p in PROBLEM_SETUPS}
     demon: dict[str, dict[float, tuple[RunSpec, TunedLr]]] = {}
     for label in DEMON_BASELINES:
-        tuned = tuned_lr(store, demon_spec(label, DEMON_TUNING_BETA, scale), scale)
+        tuned = tuned_by_base[demon_spec(label, DEMON_TUNING_BETA, scale)]
         demon[label] = {b: (tuning.with_lr(demon_spec(label, b, scale), tuned.chosen_lr,
                                            SEEDS[scale]), tuned) for b in DEMON_BETAS}
     controls = {n: (_control_spec(problems["mlp"][n][0], scale), problems["mlp"][n][1])
                 for n in AHB_CONTROLS}
-    return {"problems": problems, "demon": demon, "controls": controls}
+    return {"problems": problems, "demon": demon, "controls": controls,
+            "tuned": tuned_by_base}
 
 
 def evaluation_specs(store: ResultStore, scale: Scale) -> list[RunSpec]:
@@ -260,12 +266,13 @@ def evaluation_specs(store: ResultStore, scale: Scale) -> list[RunSpec]:
 
 
 def search(store: ResultStore, scale: str, run: ahb_lr.Run) -> None:
-    """The adaptive part: the tuning grids' extensions past an edge (:func:`tuning.tune`),
-    the evaluation specs at the lrs the tuning runs choose, then the bisection of the
+    """The adaptive part: the tuning grids' extensions past an edge (:func:`tuning.tune`;
+    one round's added lrs of every base asked for in one batch, which ``run`` may hand to a
+    process pool), the evaluation specs at the lrs the tuning runs choose, then the bisection of the
     learning-rate edges (:mod:`.ahb_lr`)."""
     chosen = check_scale(scale)
-    for base in _tuned_bases(chosen):
-        tuning.tune(base, chosen, lambda specs: [final_by_seed(r) for r in run(specs)])
+    tuning.tune(_tuned_bases(chosen), chosen,
+                lambda specs: [final_by_seed(r) for r in run(specs)])
     run(evaluation_specs(store, chosen))
     ahb_lr.search(NAME, store, SEEDS[chosen], HORIZON[chosen]["logistic"], run)
 
@@ -479,9 +486,8 @@ def measure(store: ResultStore, scale: str | None = None) -> dict[str, Any]:
     mlp = dict(zip(labels(), by_problem["mlp"], strict=True))
     controls, control_records = _controls(store, plan["controls"], mlp["AdaptiveHB"])
     records += demon_records + ahb_records + control_records
-    tuning_records = [r for base in _tuned_bases(chosen)
-                      for r in load_records(store, tuning.tuned_specs(
-                          base, tuned_lr(store, base, chosen)))]
+    tuning_records = [r for base, tuned in plan["tuned"].items()
+                      for r in load_records(store, tuning.tuned_specs(base, tuned))]
     metrics_out = EmpiricalMetrics(
         rosenbrock=rosenbrock, logistic=blocks["logistic"], mlp=blocks["mlp"],
         faster_convergence=faster, demon_momentum_robustness=demon, ahb_lr_robustness=ahb,

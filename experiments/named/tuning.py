@@ -114,23 +114,31 @@ Finals = Callable[[Sequence[RunSpec]], list[np.ndarray]]
 the stored runs alone (the measurement), so both take the same extensions."""
 
 
-def tune(base: RunSpec, scale: Scale, finals: Finals) -> TunedLr:
-    """The lr chosen for ``base``: on its grid (:func:`tuning_specs`), extended one
+def tune(bases: Sequence[RunSpec], scale: Scale, finals: Finals) -> list[TunedLr]:
+    """The lr chosen for each of ``bases``: on its grid (:func:`tuning_specs`), extended one
     :func:`grid_step` past the edge the choice lands on while it lands on one, at most
-    :data:`MAX_EXTENSIONS` times."""
-    specs = tuning_specs(base, scale)
-    lrs = [float(s.hyperparameters["lr"]) for s in specs]
-    values = finals(specs)
+    :data:`MAX_EXTENSIONS` times. Each base's walk depends on its own runs only; ``finals``
+    is asked once for every grid, then once per extension round for the lrs the bases still
+    at an edge add (so a round's runs can be made together)."""
     seeds = TUNING_SEEDS[scale]
-    tuned = choose(lrs, values, seeds)
+    width = len(GRID_FACTORS[scale])
+    grids = [tuning_specs(base, scale) for base in bases]
+    flat = finals([spec for grid_specs in grids for spec in grid_specs])
+    lrs = [[float(s.hyperparameters["lr"]) for s in grid_specs] for grid_specs in grids]
+    found = [list(flat[k * width:(k + 1) * width]) for k in range(len(bases))]
+    tuned = [choose(lr, value, seeds) for lr, value in zip(lrs, found, strict=True)]
     for _ in range(MAX_EXTENSIONS[scale]):
-        if not tuned.at_grid_edge:
+        walking = [i for i, t in enumerate(tuned) if t.at_grid_edge]
+        if not walking:
             break
-        below = tuned.chosen_lr == lrs[0]
-        lr = _rounded(lrs[0] / grid_step(scale) if below else lrs[-1] * grid_step(scale))
-        [value] = finals([with_lr(base, lr, seeds, record=())])
-        lrs, values = ([lr, *lrs], [value, *values]) if below else ([*lrs, lr], [*values, value])
-        tuned = choose(lrs, values, seeds)
+        below = {i: tuned[i].chosen_lr == lrs[i][0] for i in walking}
+        added = {i: _rounded(lrs[i][0] / grid_step(scale) if below[i]
+                             else lrs[i][-1] * grid_step(scale)) for i in walking}
+        new = finals([with_lr(bases[i], added[i], seeds, record=()) for i in walking])
+        for i, value in zip(walking, new, strict=True):
+            lrs[i], found[i] = (([added[i], *lrs[i]], [value, *found[i]]) if below[i]
+                                else ([*lrs[i], added[i]], [*found[i], value]))
+            tuned[i] = choose(lrs[i], found[i], seeds)
     return tuned
 
 

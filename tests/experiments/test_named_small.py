@@ -309,6 +309,20 @@ def test_empirical_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert m.stepsize_range.optimizers[name].log10_spread_median >= 0.0
         assert len(m.stepsize_range.optimizers[name].spread_by_seed) == 3
     assert set(m.faster_convergence) == set(empirical.PROBLEM_SETUPS)
+    # measure walks each tuning grid once: every tuning run's finals read once, same result
+    grids = empirical.tuned_lrs(ResultStore(tmp_path), "quick").values()
+    read: list[str] = []
+    real = empirical.final_by_seed
+
+    def counted(record: RunRecord) -> Any:
+        if record.spec.seeds == tuning.TUNING_SEEDS["quick"]:
+            read.append(record.spec.key())
+        return real(record)
+
+    monkeypatch.setattr(empirical, "final_by_seed", counted)
+    again = empirical.measure(ResultStore(tmp_path))
+    assert len(read) == len(set(read)) == sum(len(t.grid) for t in grids)
+    assert again["metrics"] == out["metrics"]
 
 
 def test_evaluation_seeds_overlapping_the_tuning_seeds_are_refused(

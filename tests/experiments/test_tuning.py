@@ -62,7 +62,7 @@ def test_an_edge_choice_extends_the_grid_until_the_choice_is_inside() -> None:
     # the best lr, 1e-4, lies two decades below the grid's low edge 1e-3
     table = {1e-5: 1e-2, 1e-4: 1e-6, 0.001: 1e-4, 0.01: 1e-3, 0.1: 1e-1}
     asked: list[float] = []
-    tuned = tuning.tune(_base(), "quick", _finals_of(table, asked))
+    [tuned] = tuning.tune([_base()], "quick", _finals_of(table, asked))
     assert asked == [0.001, 0.01, 0.1, 1e-4, 1e-5]
     assert tuned.grid == (1e-5, 1e-4, 0.001, 0.01, 0.1)
     assert tuned.chosen_lr == 1e-4 and not tuned.at_grid_edge
@@ -72,15 +72,37 @@ def test_an_edge_choice_extends_the_grid_until_the_choice_is_inside() -> None:
 
 def test_the_upper_edge_extends_until_an_lr_diverges_and_the_budget_is_kept() -> None:
     table = {0.001: 1.0, 0.01: 1e-1, 0.1: 1e-2, 1.0: 1e-3, 10.0: math.inf}
-    tuned = tuning.tune(_base(), "quick", _finals_of(table, []))
+    [tuned] = tuning.tune([_base()], "quick", _finals_of(table, []))
     assert tuned.chosen_lr == 1.0 and not tuned.at_grid_edge and tuned.scores[-1] is None
     # still improving at every added lr: MAX_EXTENSIONS lrs are added, then it stays flagged
     rising = {10.0 ** k: 10.0 ** -k for k in range(-4, 4)}
     asked: list[float] = []
-    flagged = tuning.tune(_base(), "quick", _finals_of(rising, asked))
+    [flagged] = tuning.tune([_base()], "quick", _finals_of(rising, asked))
     assert len(asked) == 3 + tuning.MAX_EXTENSIONS["quick"]
     assert flagged.at_grid_edge and flagged.chosen_lr == 10.0
     inside = {0.001: 1.0, 0.01: 1e-3, 0.1: 1e-1}
     asked = []
-    assert tuning.tune(_base(), "quick", _finals_of(inside, asked)).chosen_lr == 0.01
+    assert tuning.tune([_base()], "quick", _finals_of(inside, asked))[0].chosen_lr == 0.01
     assert asked == [0.001, 0.01, 0.1]                            # nothing added
+
+
+def test_each_base_walks_alone_and_a_rounds_added_lrs_are_asked_for_together() -> None:
+    tables = {"Adam": {10.0 ** k: 10.0 ** k for k in range(-5, 0)},        # best below: 2 added
+              "SGD": {0.001: 1.0, 0.01: 1e-1, 0.1: 1e-2, 1.0: 1e-3, 10.0: math.inf},  # 2 above
+              "AMSGrad": {0.001: 1.0, 0.01: 1e-3, 0.1: 1e-1},                  # inside: none
+              "HeavyBall": {0.001: 1.0, 0.01: 1e-1, 0.1: 1e-2, 1.0: 1e-1}}   # 1 above: inside
+    bases = [_base().with_changes(optimizer=name) for name in tables]
+    batches: list[list[tuple[str, float]]] = []
+
+    def finals(specs: list[RunSpec]) -> list[np.ndarray]:
+        batches.append([(s.optimizer, float(s.hyperparameters["lr"])) for s in specs])
+        return [np.full(3, tables[s.optimizer][float(s.hyperparameters["lr"])]) for s in specs]
+
+    together = tuning.tune(bases, "quick", finals)
+    assert batches == [[(b.optimizer, lr) for b in bases for lr in (0.001, 0.01, 0.1)],
+                       [("Adam", 1e-4), ("SGD", 1.0), ("HeavyBall", 1.0)],
+                       [("Adam", 1e-5), ("SGD", 10.0)]]
+    alone = [tuning.tune([b], "quick", finals)[0] for b in bases]
+    assert together == alone
+    assert [t.chosen_lr for t in together] == [1e-5, 1.0, 0.01, 0.1]
+    assert [t.at_grid_edge for t in together] == [True, False, False, False]
