@@ -320,13 +320,16 @@ class DWMGrad(TensorListOptimizer):
 def dwmgrad_step(tensors: tuple[dict[str, Tensor], Tensor,
                                 list[tuple[list[list[Tensor]], dict[str, Any], dict[str, str]]]],
                  *, run: Callable[..., None], window_rule: str, max_window: int,
-                 **_: Any) -> None:
+                 **_: Any) -> Tensor:
     r"""One DWMGrad step of every param group: the window (:func:`advance_window`), then per
     group :math:`\mu_t`, :math:`\alpha_t` and the elementwise update
     (:func:`dwmgrad_tensor_step`, through ``run``). ``tensors`` is (optimizer-wide state,
     loss, groups), a group (lists, coefficients lr/momentum/eps/momentum_decay, settings
     lr_schedule/path); on the fused path all of it is one compiled graph
-    (:func:`dwmgrad.drivers.call_step`)."""
+    (:func:`dwmgrad.drivers.call_step`). Returns :math:`1/\omega_t`: an output of the
+    compiled graph is stored once, where inductor otherwise recomputed the window's update
+    and its reciprocal in every vector iteration of every tensor's loop (read in
+    ``TORCH_LOGS=output_code``)."""
     glob, loss, groups = tensors
     advance_window(glob, loss, window_rule=window_rule, max_window=max_window)
     window, step = glob["window"], glob["step"]
@@ -343,6 +346,7 @@ def dwmgrad_step(tensors: tuple[dict[str, Tensor], Tensor,
              "alpha": lr * step.rsqrt() if settings["lr_schedule"] == "inv_sqrt" else lr},
             # per-instance coefficients broadcast over rows: keep tensors whole
             path=settings["path"], split=window.dim() == 0)
+    return inv_window
 
 
 def _init_state(p: Tensor, *, msm: bool) -> dict[str, Tensor]:
