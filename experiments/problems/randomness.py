@@ -7,8 +7,10 @@ alone or batched with others, on any device:
   once when a problem is built (matrices, rotations, initial points).
 * :func:`counter_uniform` / :func:`counter_normal` — counter-based draws indexed by
   (seed, stream, step, index), for per-step randomness (noise, minibatches, stochastic online
-  losses). They hash integers with the "lowbias32" mixer (C. Wellons) in int64 arithmetic
-  that never overflows, so results are identical on every device and need no state.
+  losses). They hash integers with the "lowbias32" mixer (C. Wellons) in NumPy's uint32
+  arithmetic on the host (unsigned, so a product wraps modulo 2**32 by definition: the
+  mixer's own arithmetic), then move the draws to the seeds' device, so results are
+  identical on every device and need no state.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 
+import numpy as np
 import torch
 
 _M32 = (1 << 32) - 1
@@ -27,19 +30,18 @@ def generator(seed: int, stream: str) -> torch.Generator:
     return torch.Generator(device="cpu").manual_seed(int.from_bytes(digest[:8], "little") >> 1)
 
 
-def _mul32(x: torch.Tensor, c: int) -> torch.Tensor:
-    """(x * c) mod 2**32 for 0 <= x, c < 2**32 without int64 overflow."""
-    high, low = x >> 16, x & 0xFFFF
-    return (low * c + ((high * c) & 0xFFFF) * 65536) & _M32
+def _low32(x: np.ndarray) -> np.ndarray:
+    """x mod 2**32 as uint32 (NumPy's integer casts keep the low bits, also of negatives)."""
+    return x.astype(np.uint32)
 
 
-def _hash32(x: torch.Tensor) -> torch.Tensor:
-    x = x & _M32
-    x = x ^ (x >> 16)
-    x = _mul32(x, 0x7FEB352D)
-    x = x ^ (x >> 15)
-    x = _mul32(x, 0x846CA68B)
-    return x ^ (x >> 16)
+def _hash32(x: np.ndarray) -> np.ndarray:
+    """lowbias32 of uint32 ``x``: its products wrap modulo 2**32 (uint32 arithmetic)."""
+    x = x ^ (x >> np.uint32(16))
+    x = x * np.uint32(0x7FEB352D)
+    x = x ^ (x >> np.uint32(15))
+    x = x * np.uint32(0x846CA68B)
+    return x ^ (x >> np.uint32(16))
 
 
 def _stream_constant(stream: str) -> int:
@@ -48,20 +50,21 @@ def _stream_constant(stream: str) -> int:
 
 def counter_uniform(seeds: torch.Tensor, stream: str, steps: torch.Tensor,
                     size: int) -> torch.Tensor:
-    """Uniform(0, 1) float64 draws of shape (B, len(steps), size), open interval.
+    """Uniform(0, 1) float64 draws of shape (B, len(steps), size), open interval, on the
+    device of ``seeds``.
 
     ``seeds`` is an int64 tensor (B,), ``steps`` an int64 tensor (n,). Each value has 53
     random bits built from two 32-bit hashes of (seed, stream, step, index).
     """
-    device = seeds.device
-    h = _hash32((seeds & _M32) ^ _stream_constant(stream))
-    h = _hash32(h ^ (seeds >> 32))
-    h = _hash32(h[:, None] + steps.to(device)[None, :])                      # (B, n)
-    index = _hash32(torch.arange(2 * size, device=device, dtype=torch.int64) + 0x9E3779B9)
+    seed = seeds.cpu().numpy()
+    h = _hash32(_low32(seed) ^ np.uint32(_stream_constant(stream)))
+    h = _hash32(h ^ _low32(seed >> 32))
+    h = _hash32(h[:, None] + _low32(steps.cpu().numpy())[None, :])           # (B, n)
+    index = _hash32(_low32(np.arange(2 * size, dtype=np.int64) + 0x9E3779B9))
     bits = _hash32(h[..., None] ^ index)                                     # (B, n, 2*size)
-    high, low = bits[..., 0::2] >> 5, bits[..., 1::2] >> 6                   # 27 + 26 bits
-    integer = (high * 67108864 + low).to(torch.float64)
-    return (integer + 0.5) * 2.0**-53
+    high, low = bits[..., 0::2] >> np.uint32(5), bits[..., 1::2] >> np.uint32(6)  # 27 + 26
+    integer = torch.from_numpy(high.astype(np.int64) * 67108864 + low).to(torch.float64)
+    return ((integer + 0.5) * 2.0**-53).to(seeds.device)
 
 
 def counter_normal(seeds: torch.Tensor, stream: str, steps: torch.Tensor,
