@@ -3,7 +3,7 @@ package's (always with ``per_instance=True``), the ``torch.optim`` baselines and
 
 Every one is wrapped in :class:`RunOptimizer`, the runner's uniform interface:
 ``step(loss)`` (the per-instance loss, used only by optimizers that need it), ``window()`` and
-``momentum()`` (per-instance (B,) tensors, for recording), ``state_bytes()``. Elementwise
+``momentum()`` (values that broadcast to (B,), for recording), ``state_bytes()``. Elementwise
 optimizers also take ``lr_schedule`` (:mod:`experiments.baselines`).
 """
 
@@ -137,21 +137,22 @@ class RunOptimizer:
         return self._constant_momentum is not None or hasattr(self.optimizer, "momentum_now")
 
     def window(self) -> torch.Tensor:
-        if not self.has_window():
-            raise ValueError(f"optimizer {self.name} has no window to record")
-        return self._per_instance(self.optimizer.window)  # type: ignore[union-attr]
+        """The window after the last step: 0-d, or (B,) per instance (broadcasts to (B,))."""
+        try:
+            return self.optimizer.window  # type: ignore[union-attr]
+        except AttributeError:
+            raise ValueError(f"optimizer {self.name} has no window to record") from None
 
-    def momentum(self) -> torch.Tensor:
+    def momentum(self) -> torch.Tensor | float:
+        """The momentum of the last step: a number (constant momentum), or a 0-d or (B,)
+        tensor (broadcasts to (B,))."""
         if self._constant_momentum is not None:
-            return torch.full((self.batch,), self._constant_momentum, dtype=self.param.dtype,
-                              device=self.param.device)
-        if not self.has_momentum():
+            return self._constant_momentum
+        try:
+            return self.optimizer.momentum_now  # type: ignore[union-attr]
+        except AttributeError:
             raise ValueError(f"optimizer {self.name} does not expose its momentum "
-                             "(no momentum_now)")
-        return self._per_instance(self.optimizer.momentum_now)  # type: ignore[union-attr]
-
-    def _per_instance(self, value: torch.Tensor) -> torch.Tensor:
-        return value.detach().to(self.param.dtype).expand(self.batch).clone()
+                             "(no momentum_now)") from None
 
     def state_tensor(self, key: str) -> torch.Tensor:
         """The per-parameter state ``key`` (shape (B, d)) after the last step."""

@@ -174,6 +174,46 @@ def probe_step_peak_bytes(spec: RunSpec, optimizer: RunOptimizer, param: torch.T
     return max([0, *itertools.accumulate(e.nbytes() for e in memory)])
 
 
+class FiniteRows:
+    """Which rows of each step's gradient are finite: ``rows()[k] == isfinite(g_k).all(-1)``
+    for the gradients g_k given to :meth:`add` in step order (k = 0, 1, ...).
+
+    A gradient is copied into a block of buffered steps (one op per step) and a full block is
+    checked at once; a gradient of more than :data:`BLOCK_ELEMENTS` elements is checked when
+    it arrives (a copy of it would cost as much as the check). The values checked are the
+    gradients as they were when given (copied before the optimizer may touch them).
+    """
+
+    #: Elements buffered per block (512 KiB of float64).
+    BLOCK_ELEMENTS = 1 << 16
+
+    def __init__(self, horizon: int, like: torch.Tensor) -> None:
+        self._rows = torch.empty(horizon, like.shape[0], dtype=torch.bool, device=like.device)
+        steps = min(horizon, self.BLOCK_ELEMENTS // max(1, like.numel()))
+        self._block = (torch.empty(steps, *like.shape, dtype=like.dtype, device=like.device)
+                       if steps > 1 else None)
+        self._start = 0                     # the first step held in the block
+
+    def add(self, step: int, grad: torch.Tensor) -> None:
+        if self._block is None:
+            self._rows[step] = torch.isfinite(grad).all(dim=-1)
+            return
+        self._block[step - self._start] = grad
+        if step + 1 - self._start == len(self._block):
+            self._check(step + 1)
+
+    def _check(self, end: int) -> None:
+        assert self._block is not None
+        self._rows[self._start:end] = torch.isfinite(self._block[:end - self._start]).all(dim=-1)
+        self._start = end
+
+    def rows(self) -> torch.Tensor:
+        """(horizon, B) bool; every step must have been added."""
+        if self._block is not None and self._start < len(self._rows):
+            self._check(len(self._rows))
+        return self._rows
+
+
 @functools.lru_cache(maxsize=1)
 def _timed_problem(name: str, seeds: tuple[int, ...], params: str, dtype: str, device: str
                    ) -> tuple[Problem, torch.Tensor]:
@@ -212,7 +252,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
     vectors = {name: torch.empty(horizon, batch, problem.dim, dtype=dtype, device=device)
                for name in spec.record
                if name in ("x", "grad") or name.startswith(STATE_PREFIX)}
-    finite = torch.empty(horizon, batch, dtype=torch.bool, device=device)
+    finite_grads = FiniteRows(horizon, param)
     box = problem.box
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -224,8 +264,11 @@ def run_spec(spec: RunSpec) -> RunRecord:
     for t in range(1, horizon + 1):
         x = param.detach()
         loss, grad = problem.loss_and_grad(x, t)
-        finite[t - 1] = torch.isfinite(loss) & torch.isfinite(grad).all(dim=-1)
+        if loss.dtype != dtype:
+            raise ValueError(f"problem {spec.problem!r} returned a {loss.dtype} loss at step "
+                             f"{t}; expected {dtype}, the dtype of its parameter")
         losses[t - 1] = loss
+        finite_grads.add(t - 1, grad)
         if "x" in vectors:
             vectors["x"][t - 1] = x
         if "grad" in vectors:
@@ -256,6 +299,7 @@ def run_spec(spec: RunSpec) -> RunRecord:
         torch.cuda.synchronize(device)
     run_s = time.perf_counter() - loop_start
 
+    finite = torch.isfinite(losses) & finite_grads.rows()
     healthy = np.cumprod(finite.cpu().numpy().T, axis=1).astype(bool)           # (B, T)
     dead = ~healthy
     diverged = np.where(dead.any(axis=1), dead.argmax(axis=1) + 1, 0)

@@ -11,9 +11,9 @@ import torch
 from experiments import problems
 from experiments.api import POOL_MIN_BATCH, search_engine
 from experiments.executors import ProcessPoolExecutor, SequentialExecutor
-from experiments.optimizers import package_optimizers
+from experiments.optimizers import RunOptimizer, package_optimizers
 from experiments.problems.quadratic import SpectrumQuadratic
-from experiments.runner import run_spec, run_spec_safely, validate_spec
+from experiments.runner import FiniteRows, run_spec, run_spec_safely, validate_spec
 from experiments.spec import RunSpec
 
 SEEDS = (3, 7, 11)
@@ -88,6 +88,87 @@ def test_divergence_is_recorded_with_its_step(monkeypatch: pytest.MonkeyPatch) -
     assert np.all(np.isnan(record.extras["window"][1, 4:]))
     healthy = run_spec(spec.with_changes(seeds=(3, 11)))
     np.testing.assert_allclose(record.losses[[0, 2]], healthy.losses, rtol=1e-12, atol=0)
+
+
+class _GradGoesNaN(SpectrumQuadratic):
+    """Quadratic whose instance with seed 11 has a NaN in one gradient coordinate at step
+    ``BAD_STEP`` (its loss there is still finite)."""
+
+    NAME = "grad_goes_nan"
+    BAD_STEP = 6
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        g = super().grad(x, t)
+        if t == self.BAD_STEP:
+            g = g.clone()
+            g[self.seeds.index(11), 2] = float("nan")
+        return g
+
+
+@pytest.mark.parametrize("block_elements", [1, 15 * 3, 15 * 5, 15 * 6, 1 << 16])
+@pytest.mark.parametrize("bad_step", [1, 5, 6, 40])
+def test_a_non_finite_gradient_is_caught_at_its_step_whatever_the_check_block(
+        monkeypatch: pytest.MonkeyPatch, block_elements: int, bad_step: int) -> None:
+    """B·d = 15 elements per step: blocks of 1 (checked as it comes), 3, 5, 6 and all 40
+    steps, with the bad step first, last, inside a block and the horizon's last step."""
+    monkeypatch.setitem(problems.PROBLEMS, "grad_goes_nan", _GradGoesNaN)
+    monkeypatch.setattr(_GradGoesNaN, "BAD_STEP", bad_step)
+    monkeypatch.setattr(FiniteRows, "BLOCK_ELEMENTS", block_elements)
+    record = run_spec(_spec("SGD", {"lr": 0.01}, problem="grad_goes_nan"))
+    assert record.status == "diverged" and record.diverged_at == {11: bad_step}
+    assert np.all(np.isfinite(record.losses[2, :bad_step - 1]))
+    assert np.all(np.isnan(record.losses[2, bad_step - 1:]))
+    assert np.all(np.isfinite(record.losses[:2]))
+
+
+def test_finite_rows_equal_the_per_step_check() -> None:
+    gen = torch.Generator().manual_seed(0)
+    grads = torch.randn(23, 4, 3, generator=gen, dtype=torch.float64)
+    for step, row, col, value in [(0, 1, 0, "nan"), (4, 0, 2, "inf"), (5, 3, 1, "-inf"),
+                                  (22, 2, 2, "nan"), (11, 1, 1, "inf")]:
+        grads[step, row, col] = float(value)
+    expected = torch.isfinite(grads).all(dim=-1)
+    for block in (1, 12, 12 * 5, 12 * 23, 12 * 100):
+        rows = type("Rows", (FiniteRows,), {"BLOCK_ELEMENTS": block})(len(grads), grads[0])
+        for step, grad in enumerate(grads):
+            rows.add(step, grad.clone())
+        assert torch.equal(rows.rows(), expected), block
+
+
+class _Float32Loss(SpectrumQuadratic):
+    NAME = "float32_loss"
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return super().loss(x, t).float()
+
+
+def test_a_loss_of_another_dtype_than_the_parameter_is_rejected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The losses are checked for finiteness as stored: a narrowing cast (e.g. a float64 loss
+    in a float32 run) could turn a finite loss into inf, so no cast is allowed."""
+    monkeypatch.setitem(problems.PROBLEMS, "float32_loss", _Float32Loss)
+    with pytest.raises(ValueError, match="float32_loss.*torch.float32 loss at step 1; "
+                                         "expected torch.float64"):
+        run_spec(_spec("SGD", {"lr": 0.01}, problem="float32_loss"))
+
+
+def test_window_and_momentum_are_recorded_as_the_optimizer_holds_them() -> None:
+    spec = _spec("DWMGrad", {"lr": 0.02, "window_rule": "loss_decrease"}, horizon=12,
+                 record=("window", "momentum"))
+    record = run_spec(spec)
+    problem = problems.make_problem("quadratic", SEEDS, spec.problem_params)
+    param = problem.x0().clone().requires_grad_(True)
+    optimizer = RunOptimizer("DWMGrad", param, spec.hyperparameters, spec.horizon)
+    for t in range(1, spec.horizon + 1):
+        loss, param.grad = problem.loss_and_grad(param.detach(), t)
+        optimizer.step(loss)
+        np.testing.assert_array_equal(record.extras["window"][:, t - 1],
+                                      optimizer.optimizer.window.numpy())
+        np.testing.assert_array_equal(record.extras["momentum"][:, t - 1],
+                                      optimizer.optimizer.momentum_now.numpy())
+    heavy = run_spec(_spec("HeavyBall", {"lr": 0.1, "momentum": 0.7}, horizon=5,
+                           record=("momentum",)))
+    assert np.all(heavy.extras["momentum"] == 0.7)
 
 
 def test_huge_step_size_diverges_without_exception() -> None:
