@@ -39,6 +39,14 @@ class Problem:
     f_star: torch.Tensor | None = None
     box: tuple[float, float] | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that redefines ``loss`` or ``grad`` but not ``loss_and_grad`` gets the
+        default ``loss_and_grad`` (its own ``loss`` and ``grad``), never an ancestor's fused
+        one, so the runner (which calls ``loss_and_grad``) sees the redefinition."""
+        super().__init_subclass__(**kwargs)
+        if {"loss", "grad"} & cls.__dict__.keys() and "loss_and_grad" not in cls.__dict__:
+            cls.loss_and_grad = Problem.loss_and_grad  # type: ignore[method-assign]
+
     def __init__(self, seeds: Sequence[int], *, dtype: torch.dtype = torch.float64,
                  device: str | torch.device = "cpu", **params: Any) -> None:
         unknown = sorted(set(params) - set(self.PARAMS))
@@ -81,6 +89,8 @@ class Problem:
 
     def loss_and_grad(self, x: torch.Tensor, t: int | None = None
                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(loss, grad) at x; a class may compute both at once (the same values as ``loss``
+        and ``grad``, from intermediates they share)."""
         return self.loss(x, t), self.grad(x, t)
 
     def objective(self, x: torch.Tensor) -> torch.Tensor:
@@ -108,6 +118,26 @@ class Problem:
         return {"problem": self.NAME, "dim": self.dim, "L": self.L, "mu": self.mu,
                 "f_star": f_star, "x_star_available": self.x_star is not None,
                 "solver": self.solver_info}
+
+
+class SharedLossGrad(Problem):
+    """A problem whose loss and gradient come out of one computation, :meth:`_loss_and_grad`
+    (it shares intermediates, e.g. x - b): ``loss`` and ``grad`` are its two halves, and
+    ``loss_and_grad`` (what the runner calls every step) computes it once."""
+
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return self._loss_and_grad(x, t)[0]
+
+    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return self._loss_and_grad(x, t)[1]
+
+    def loss_and_grad(self, x: torch.Tensor, t: int | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._loss_and_grad(x, t)
 
 
 def expand(value: torch.Tensor, batch: int) -> torch.Tensor:

@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 
-from experiments.problems.base import Problem
+from experiments.problems.base import Problem, SharedLossGrad
 
 
-class Rosenbrock(Problem):
+class Rosenbrock(SharedLossGrad):
     """f(x, y) = (a - x)² + b (y - x²)², minimum f* = 0 at (a, a²) = (1, 1) for a = 1.
 
     Non-convex. Starts: ``start="authors"`` is (1, 2), the DWMGrad authors' Rosenbrock script;
@@ -31,14 +31,12 @@ class Rosenbrock(Problem):
         self.x_star = self.to(optimum).expand(self.batch, 2)
         self.f_star = self.to(torch.zeros(self.batch, dtype=torch.float64))
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        u, v = x[:, 0], x[:, 1]
-        return (self.a - u) ** 2 + self.b * (v - u * u) ** 2
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         u, v = x[:, 0], x[:, 1]
         inner = v - u * u
-        return torch.stack([-2 * (self.a - u) - 4 * self.b * u * inner, 2 * self.b * inner], -1)
+        return ((self.a - u) ** 2 + self.b * inner**2,
+                torch.stack([-2 * (self.a - u) - 4 * self.b * u * inner, 2 * self.b * inner], -1))
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
         start = torch.tensor(self.STARTS[self.params["start"]], dtype=torch.float64)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from experiments.problems.base import Problem
+from experiments.problems.base import SharedLossGrad
 from experiments.problems.randomness import counter_uniform
 
 KINDS = ("identity", "offset", "round_offset", "scale", "permute", "reflect", "start")
@@ -55,7 +55,7 @@ def validate_transform(transform: Any) -> dict[str, Any]:
     return {"kind": kind, "value": float(value)}
 
 
-class Metamorphic(Problem):
+class Metamorphic(SharedLossGrad):
     """Transformed copies of one online game (see the module docstring)."""
 
     NAME = "metamorphic"
@@ -103,6 +103,9 @@ class Metamorphic(Problem):
         self._round = np.array([v if k == "round_offset" else 0.0
                                 for k, v in zip(kinds, values, strict=True)])
         self._base_seed = torch.tensor([int(self.params["base_seed"])], dtype=torch.int64)
+        # c_t of every row when no row draws per round: the same every step
+        self._fixed_offset = (None if self._round.any()
+                              else self.to(torch.from_numpy(self._offset.copy())))
         outside = [v for k, v in zip(kinds, values, strict=True)
                    if k == "start" and not base.box[0] <= v <= base.box[1]]
         if outside:
@@ -123,15 +126,16 @@ class Metamorphic(Problem):
         """y: each row's point mapped back into the base game."""
         return self._sign * x.gather(1, self._perm)
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         if t is None:
             raise ValueError(f"{self.NAME} is an online problem: loss needs t >= 1")
-        offset = self.to(torch.from_numpy(self._offsets(torch.tensor([t]))[:, 0]))
-        return self._scale * self.base.loss(self.mapped(x), t) + offset
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        g = self.base.grad(self.mapped(x), t) * self._sign * self._scale[:, None]
-        return torch.zeros_like(g).scatter(1, self._perm, g)
+        offset = (self._fixed_offset if self._fixed_offset is not None
+                  else self.to(torch.from_numpy(self._offsets(torch.tensor([t]))[:, 0])))
+        base_loss, base_grad = self.base.loss_and_grad(self.mapped(x), t)
+        g = base_grad * self._sign * self._scale[:, None]
+        return (self._scale * base_loss + offset,
+                torch.zeros_like(g).scatter(1, self._perm, g))
 
     def x0(self, seeds: Any = None) -> torch.Tensor:
         start = self.base.x0().expand(self.batch, self.dim) * self._sign

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from scipy.optimize import lsq_linear
 
-from experiments.problems.base import Problem
+from experiments.problems.base import Problem, SharedLossGrad
 from experiments.problems.randomness import counter_uniform, generator
 
 
@@ -32,7 +32,8 @@ class _Online(Problem):
     G_inf: float
     box: tuple[float, float] | None = (-1.0, 1.0)
     CHUNK = 1024          # steps of the loss sequence computed at once and kept on the device
-    _chunk: tuple[int, tuple[torch.Tensor, ...]] | None = None
+    #: (first step of the chunk, per step of the chunk the tensors defining f_t)
+    _chunk: tuple[int, list[tuple[torch.Tensor, ...]]] | None = None
 
     def _sequence(self, steps: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """The float64 CPU tensors (B, len(steps), d) defining f_t for each step."""
@@ -44,8 +45,9 @@ class _Online(Problem):
         start = (t - 1) // self.CHUNK * self.CHUNK + 1
         if self._chunk is None or self._chunk[0] != start:
             steps = torch.arange(start, start + self.CHUNK, dtype=torch.int64)
-            self._chunk = (start, tuple(self.to(v) for v in self._sequence(steps)))
-        return tuple(v[:, t - start] for v in self._chunk[1])
+            per_step = zip(*(self.to(v).unbind(1) for v in self._sequence(steps)), strict=True)
+            self._chunk = (start, list(per_step))
+        return self._chunk[1][t - start]
 
     @property
     def D_inf(self) -> float:
@@ -115,7 +117,7 @@ class _OnlineLinear(_Online):
         return x_best, (total * x_best).sum(-1)
 
 
-class _OnlineQuadratic(_Online):
+class _OnlineQuadratic(SharedLossGrad, _Online):
     """f_t(x) = Σ_i ½ a_{t,i}(x_i - b_{t,i})²; subclasses give ``quad_coefficients(steps)``."""
 
     def quad_coefficients(self, steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,13 +130,11 @@ class _OnlineQuadratic(_Online):
         a, b = self._at(t)
         return a, b
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self._ab(t)
-        return 0.5 * (a * (x - b) ** 2).sum(-1)
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        a, b = self._ab(t)
-        return a * (x - b)
+        gap = x - b
+        return 0.5 * (a * gap**2).sum(-1), a * gap
 
     def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = (v.double().numpy() for v in self.quad_coefficients(self._steps(horizon)))
@@ -262,7 +262,7 @@ class RandomOnlineQuadratic(_OnlineQuadratic):
         return a, b
 
 
-class OnlineLeastSquares(_Online):
+class OnlineLeastSquares(SharedLossGrad, _Online):
     """Online least squares on [-R, R]^d: f_t(x) = ½ (⟨c_t, x⟩ - b_t)², a loss that couples
     the coordinates (unlike :class:`RandomOnlineQuadratic`). Rows c_t have entries ±1/√d
     (random signs per (seed, t)); b_t = ⟨c_t, x°⟩ + σ u_t with a target x° ~ U[-2R, 2R]^d drawn
@@ -296,13 +296,11 @@ class OnlineLeastSquares(_Online):
         b = (c * self.target[:, None, :]).sum(-1) + self.noise * (2 * u[..., self.dim] - 1)
         return c, b
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         c, b = self._at(t)
-        return 0.5 * ((c * x).sum(-1) - b) ** 2
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        c, b = self._at(t)
-        return c * ((c * x).sum(-1) - b)[:, None]
+        residual = (c * x).sum(-1) - b
+        return 0.5 * residual**2, c * residual[:, None]
 
     def _comparator(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         c, b = (v.numpy() for v in self._sequence(self._steps(horizon)))

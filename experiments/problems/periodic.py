@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from experiments.problems.base import Problem
+from experiments.problems.base import SharedLossGrad
 
 BOX = (-1.0, 1.0)
 
@@ -60,7 +60,7 @@ def gradient_bound(sequence: Mapping[str, Any]) -> float:
     return float(max(a + abs(b) for a, b, _ in sequence["phases"]))
 
 
-class PeriodicOnline(Problem):
+class PeriodicOnline(SharedLossGrad):
     """Periodic online linear/quadratic losses on [-1, 1] (see the module docstring)."""
 
     NAME = "periodic_online"
@@ -99,14 +99,12 @@ class PeriodicOnline(Problem):
         phase = ((t - 1) % self._period).view(-1, 1, 1).expand(-1, 1, 3)
         return self._table.gather(1, phase).squeeze(1)
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         abc = self._coefficients(t)
         z = x[:, 0]
-        return 0.5 * abc[:, 0] * z * z + abc[:, 1] * z + abc[:, 2]
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        abc = self._coefficients(t)
-        return (abc[:, 0] * x[:, 0] + abc[:, 1]).unsqueeze(1)
+        return (0.5 * abc[:, 0] * z * z + abc[:, 1] * z + abc[:, 2],
+                (abc[:, 0] * z + abc[:, 1]).unsqueeze(1))
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
         raise NotImplementedError  # x0 is part of each sequence

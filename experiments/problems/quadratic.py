@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from experiments.problems.base import Problem, expand
+from experiments.problems.base import SharedLossGrad, expand
 from experiments.problems.randomness import counter_normal, generator
 
 
@@ -24,7 +24,7 @@ def random_rotation(gen: torch.Generator, d: int) -> torch.Tensor:
     return q * torch.sign(torch.diagonal(r))
 
 
-class _CentredForm(Problem):
+class _CentredForm(SharedLossGrad):
     """f(x) = ½ (x - x*)ᵀ M (x - x*) + f*; subclasses set ``M``, ``x_star``, ``f_star``."""
 
     M: torch.Tensor
@@ -41,13 +41,12 @@ class _CentredForm(Problem):
         assert self.x_star is not None and self.f_star is not None
         return x - self.x_star
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         z = self._centred(x)
+        mz = self._apply(z)
         assert self.f_star is not None
-        return 0.5 * (z * self._apply(z)).sum(-1) + self.f_star
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        return self._apply(self._centred(x))
+        return 0.5 * (z * mz).sum(-1) + self.f_star, mz
 
 
 class SpectrumQuadratic(_CentredForm):

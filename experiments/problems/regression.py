@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from experiments.problems.base import Problem
+from experiments.problems.base import Problem, SharedLossGrad
 from experiments.problems.randomness import generator
 from experiments.problems.solvers import solve
 
@@ -139,7 +139,7 @@ def logistic_optimum(lam: float) -> dict[str, Any]:
     return {"x": result.x, "info": info}
 
 
-class LogisticRegression(Problem):
+class LogisticRegression(SharedLossGrad):
     """ℓ2-regularised logistic regression on scikit-learn's breast cancer data (n=569, d=30).
 
     f(w) = (1/n) Σ_i log(1 + exp(-y_i a_iᵀw)) + (λ/2)‖w‖², features standardised, y ∈ {±1},
@@ -174,13 +174,13 @@ class LogisticRegression(Problem):
     def _margins(self, x: torch.Tensor) -> torch.Tensor:
         return self.labels * (x @ self.features.T)                          # (B, n)
 
-    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        data = torch.nn.functional.softplus(-self._margins(x)).mean(-1)
-        return data + self.lam / 2 * (x * x).sum(-1)
-
-    def grad(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
-        weights = -self.labels * torch.sigmoid(-self._margins(x))           # (B, n)
-        return weights @ self.features / self.features.shape[0] + self.lam * x
+    def _loss_and_grad(self, x: torch.Tensor, t: int | None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        margins = self._margins(x)
+        data = torch.nn.functional.softplus(-margins).mean(-1)
+        weights = -self.labels * torch.sigmoid(-margins)                     # (B, n)
+        return (data + self.lam / 2 * (x * x).sum(-1),
+                weights @ self.features / self.features.shape[0] + self.lam * x)
 
     def _x0_one(self, gen: torch.Generator) -> torch.Tensor:
         return float(self.params["start_scale"]) * torch.randn(self.dim, generator=gen,

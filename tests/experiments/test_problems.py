@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from experiments.problems import PROBLEMS, make_problem, solvers
-from experiments.problems.online import _Online
+from experiments.problems.online import RandomOnlineQuadratic, _Online
 from experiments.problems.regression import breast_cancer, logistic_value_and_grad
 from experiments.runner import run_spec
 from experiments.spec import RunSpec
@@ -57,6 +57,35 @@ def test_grad_matches_autograd_in_float64(name: str) -> None:
         loss, grad = problem.loss_and_grad(x, t)
         torch.testing.assert_close(loss, problem.loss(x, t), rtol=0, atol=0)
         torch.testing.assert_close(grad, got, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(PROBLEMS))
+def test_loss_and_grad_are_loss_and_grad_bit_for_bit(name: str) -> None:
+    """The runner calls loss_and_grad: it must give exactly loss and grad (same floats)."""
+    problem = _problem(name)
+    x = _probe_point(problem)
+    for t in (1, 2, 7, 1025, 2049):
+        loss, grad = problem.loss_and_grad(x, t)
+        assert torch.equal(loss, problem.loss(x, t)) and torch.equal(grad, problem.grad(x, t))
+
+
+class _LossPlusOne(RandomOnlineQuadratic):
+    """Redefines the loss of a problem with a shared loss-and-gradient computation."""
+
+    NAME = "loss_plus_one"
+
+    def loss(self, x: torch.Tensor, t: int | None = None) -> torch.Tensor:
+        return super().loss(x, t) + 1
+
+
+def test_a_redefined_loss_is_what_loss_and_grad_gives() -> None:
+    """A subclass that redefines loss (as tests and plugins do) without loss_and_grad gets the
+    default loss_and_grad, so the runner sees its loss; the gradient is still the parent's."""
+    problem = _LossPlusOne((0, 1))
+    parent = RandomOnlineQuadratic((0, 1))
+    x = parent.x0() + 0.3
+    loss, grad = problem.loss_and_grad(x, 3)
+    assert torch.equal(loss, parent.loss(x, 3) + 1) and torch.equal(grad, parent.grad(x, 3))
 
 
 @pytest.mark.parametrize("name", sorted(PROBLEMS))
