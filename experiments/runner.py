@@ -214,13 +214,19 @@ class FiniteRows:
         return self._rows
 
 
-@functools.lru_cache(maxsize=1)
+TIMED_PROBLEMS_KEPT = 16
+"""Offline problems kept for timed runs: more than the sizes of ``cost_scaling``'s d sweep,
+which steps each optimizer through every size of a repeat in turn."""
+
+
+@functools.lru_cache(maxsize=TIMED_PROBLEMS_KEPT)
 def _timed_problem(name: str, seeds: tuple[int, ...], params: str, dtype: str, device: str
                    ) -> tuple[Problem, torch.Tensor]:
-    """An offline problem and its start point for timed runs, kept for the next timed run of
-    the same problem (``cost_scaling`` steps every optimizer in turn on one problem per size:
-    building a d = 2^24 quadratic and its start took ~1 s, longer than the timed steps). An
-    offline problem is not changed by a run, and the runner steps a clone of the start."""
+    """An offline problem and its start point for timed runs, kept for later timed runs of
+    the same problem (``cost_scaling`` steps every optimizer on the same problem per size and
+    repeat: building a d = 2^24 quadratic and its start took ~1 s, longer than the timed
+    steps). An offline problem is not changed by a run, and the runner steps a clone of the
+    start."""
     problem = make_problem(name, seeds, json.loads(params), dtype=dtype, device=device)
     return problem, problem.x0()
 

@@ -147,14 +147,24 @@ def window_sweep(scale: Scale) -> list[list[RunSpec]]:
 
 def specs(scale: Scale) -> list[RunSpec]:
     """Repeat-major: every point of repeat r (all sweeps) before any of repeat r + 1; inside a
-    repeat the d sweep is size-major, every optimizer in turn at one d (the runner builds each
-    size's problem once for them)."""
+    repeat the d sweep is optimizer-major, one optimizer's sizes one after the other (about a
+    second apart beyond the cache), ascending in even repeats and descending in odd ones.
+
+    The exponent is a slope across sizes, so the sizes of one optimizer are measured close
+    together in time: the machine's speed drifts over tens of seconds (at dc24b3a, idle,
+    size-major order: a run's log step time beyond the cache shifted by up to 0.14 with the
+    block of runs it sat in, shared by every optimizer of the block, against 0.05 between
+    the optimizers of one block), and a shift between the blocks of two sizes went straight
+    into every optimizer's slope. Alternating the direction cancels a steady drift. The
+    runner keeps the problems of a repeat's sizes (:func:`experiments.runner.run_spec`'s
+    timed problem cache), so each is built once per repeat."""
     check_scale(scale)
     out: list[RunSpec] = []
     stepped = (*optimizers(), REFERENCE)
     for r in range(REPEATS[scale]):
-        sweeps = [d_sweep(optimizer, scale)[r] for optimizer in stepped]
-        out += [sweep[i] for i in range(len(sizes(scale))) for sweep in sweeps]
+        for optimizer in stepped:
+            row = d_sweep(optimizer, scale)[r]
+            out += row if r % 2 == 0 else row[::-1]
         for optimizer in optimizers():
             out += n_sweep(optimizer, scale)[r]
         out += window_sweep(scale)[r]

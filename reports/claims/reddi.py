@@ -56,7 +56,9 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
     if wrong:
         return Verdict("violated", "; ".join(wrong + unfinished), tuple(evidence))
     if unfinished:
-        return Verdict("inconclusive", "Adam ends at +1 everywhere as published, but "
+        quick = r.measurement(ReddiMetrics.EXPERIMENT).get("scale") == "quick"
+        return Verdict("inconclusive", ("settled at full scale: " if quick else "")
+                       + "Adam ends at +1 everywhere as published, but "
                        + "; ".join(unfinished) + " (not yet at -1 at this horizon)",
                        tuple(evidence))
     return Verdict("holds", "Adam ends at +1 (R_T/T near 2/3 on Theorem 1) and AMSGrad at -1 "

@@ -90,6 +90,7 @@ def render(spec: FigureSpec, results: ResultSet, out_dir: Path) -> FigureResult:
         pdf, png = out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"
         try:
             _save_atomic(fig, pdf, {"CreationDate": None, "ModDate": None})
+            fig.set_layout_engine("none")   # the PNG keeps the PDF's layout: not solved twice
             _save_atomic(fig, png, {"Software": None})
         except ValueError as exc:       # e.g. a log axis left with no positive finite value
             for path in (pdf, png):

@@ -343,3 +343,16 @@ def test_rosenbrock_path_thinning(tmp_path: Path) -> None:
     assert (path["x"][-1], path["y"][-1]) == (xs[-1, 0], xs[-1, 1])
     assert empirical.problem_spec("DWMGrad", "logistic", "quick").record == ()
     assert empirical.problem_spec("Adam", "logistic", "quick").record == ("x",)
+
+
+def test_cost_scaling_steps_one_optimizer_through_the_sizes_alternating_direction() -> None:
+    order = [(s.optimizer, s.problem_params["d"], s.seeds[0]) for s in cost_scaling.specs("quick")
+             if s.problem_params["d"] in cost_scaling.sizes("quick")
+             and "init_window" not in s.hyperparameters
+             and s.horizon == cost_scaling.steps_at(s.problem_params["d"], "quick")]
+    sizes = list(cost_scaling.sizes("quick"))
+    first = [d for o, d, r in order if o == "DWMGrad" and r == 0]
+    second = [d for o, d, r in order if o == "DWMGrad" and r == 1]
+    assert first == sizes and second == sizes[::-1]
+    runs = [(o, r) for o, _, r in order]                    # each optimizer's sizes adjacent
+    assert all(len(set(runs[i:i + len(sizes)])) == 1 for i in range(0, len(runs), len(sizes)))

@@ -88,7 +88,10 @@ def test_reddi_section5_stochastic_adam_plus_one_amsgrad_minus_one() -> None:
     assert _reddi("section5_stochastic", ("AMSGrad",), 1_000_000)["AMSGrad"].final_x < -0.9
 
 
+@pytest.mark.slow
 def test_reddi_section5_online_adam_plus_one_amsgrad_minus_one() -> None:
-    out = _reddi("section5_online", ("Adam", "AMSGrad"), 10_000)
+    """At quick scale's horizon both are within the claim's tolerance (0.1) of ±1."""
+    out = _reddi("section5_online", ("Adam", "AMSGrad"),
+                 reddi.HORIZON["quick"]["section5_online"][0])
     assert out["Adam"].final_x > 0.9
-    assert out["AMSGrad"].final_x < -0.85
+    assert out["AMSGrad"].final_x < -0.9

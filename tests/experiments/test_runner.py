@@ -451,6 +451,11 @@ def test_timed_runs_in_a_row_build_an_offline_problem_once(
     first, _, again = (run_spec(adam), run_spec(adam.with_changes(optimizer="SGD")),
                        run_spec(adam))
     assert built == ["quadratic"]                            # built once for the three runs
+    larger = adam.with_changes(problem_params={"d": 7, "mu": 0.5, "L": 8.0})
+    for optimizer in ("Adam", "SGD"):                         # cost_scaling's order: one
+        run_spec(larger.with_changes(optimizer=optimizer))    # optimizer through the sizes,
+        run_spec(adam.with_changes(optimizer=optimizer))      # then the next
+    assert built == ["quadratic", "quadratic"]               # each size built once
     untimed = run_spec(adam.with_changes(record=()))
     np.testing.assert_array_equal(first.losses, untimed.losses)   # same problem, same start
     np.testing.assert_array_equal(again.losses, untimed.losses)   # the run changed neither
