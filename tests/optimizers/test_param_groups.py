@@ -23,8 +23,15 @@ GROUP_SIZES = (2, 2)
 LRS = (1e-2, 3e-3)
 
 
+PATHS = ["forloop", "foreach",
+         # compiled: DWMGrad's and Aida's whole step as one graph (drivers.call_step), and
+         # with the first group fused and the second on the for-loop, group by group
+         pytest.param("fused", marks=pytest.mark.slow),
+         pytest.param("mixed", marks=pytest.mark.slow)]
+
+
 @pytest.mark.parametrize("name", ["DWMGrad", "AdaBelief", "Aida", "DemonSGD", "DemonAdam"])
-@pytest.mark.parametrize("path", ["forloop", "foreach"])
+@pytest.mark.parametrize("path", PATHS)
 def test_each_group_follows_its_own_rule(name: str, path: str) -> None:
     info = OPTIMIZERS[name]
     base: dict[str, Any] = {k: v for k, v in info.example_kwargs.items() if k != "lr"}
@@ -33,7 +40,10 @@ def test_each_group_follows_its_own_rule(name: str, path: str) -> None:
     problem = ElementwiseProblem(SHAPES, STEPS, seed=29)
     params = problem.torch_params()
     groups = [{"params": params[:2], "lr": LRS[0]}, {"params": params[2:], "lr": LRS[1]}]
-    opt = construct(name, groups, lr=LRS[0], **base, **path_kwargs(path))
+    if path == "mixed":
+        groups[0].update(path_kwargs("fused"))
+    opt = construct(name, groups, lr=LRS[0], **base,
+                    **path_kwargs("forloop" if path == "mixed" else path))
 
     refs, ref_params = [], []
     start = 0
