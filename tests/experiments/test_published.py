@@ -70,6 +70,7 @@ def test_reddi_theorem1_adam_to_plus_one_amsgrad_to_minus_one() -> None:
     assert out["Adam"].final_x > 0.9
     assert abs(out["Adam"].regret_over_T - 2 / 3) <= 0.05
     assert out["AMSGrad"].final_x < -0.9
+    assert out["AMSGrad"].regret_over_T < 0.1
 
 
 @pytest.mark.slow

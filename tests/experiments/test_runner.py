@@ -295,6 +295,7 @@ def test_run_experiments_runs_measures_and_resumes(tmp_path: Any,
     assert (tmp_path / "measurements" / "tiny.json").exists()
 
 
+@pytest.mark.slow
 def test_a_search_batch_is_checked_against_the_store_once(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from experiments import api
