@@ -125,6 +125,7 @@ for argv in json.loads(sys.argv[1]):
 """
 
 
+@pytest.mark.slow
 def test_an_entry_point_plugin_is_listed_run_and_reported(tmp_path: Path) -> None:
     expected = {"optimizers": "SignDescent", "problems": "separable_quadratic",
                 "experiments": "example_sign_descent", "bounds": "sign_descent_plateau",

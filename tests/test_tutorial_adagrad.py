@@ -57,6 +57,7 @@ def test_a_wrong_constant_in_the_derivation_fails() -> None:
         exec(compile(first, "mutant", "exec"), {})
 
 
+@pytest.mark.slow
 def test_the_plugin_registers_the_bounds_the_audit_command_names(tmp_path: Path) -> None:
     """The plugin file loads by ``--plugin`` from the current directory (``python -P``: as the
     installed script, without it on ``sys.path``) and registers every ``--bound`` of the

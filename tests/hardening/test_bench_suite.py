@@ -30,6 +30,7 @@ def bench_all(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(suite, "END_TO_END_COMMAND", ("list", "optimizers"))
 
 
+@pytest.mark.slow
 def test_bench_all_writes_the_ratios_measured_in_one_run(
         bench_all: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "deep" / "bench.json"

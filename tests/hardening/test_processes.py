@@ -124,6 +124,7 @@ POOL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_pool_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "pool.py"

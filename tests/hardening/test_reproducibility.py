@@ -127,6 +127,7 @@ def test_metadata_records_versions_and_git_commit(first_run: Path) -> None:
         assert meta["spec_key"] == spec.key()
 
 
+@pytest.mark.slow
 def test_measurements_equal_except_created(tmp_path: Path) -> None:
     """A named experiment measured twice from the same result files (and from a second run
     into another directory) gives the same measurement JSON, "created" aside."""

@@ -107,6 +107,7 @@ def test_problem_with_failed_optimum_still_runs_and_records_why(
     assert FIRST in solver["reason"] and SECOND in solver["reason"]
 
 
+@pytest.mark.slow
 def test_problem_after_fallback_records_the_second_solver(
         failing_solvers: Callable[..., None]) -> None:
     failing_solvers(FIRST)

@@ -83,6 +83,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_state_dict_continues_in_a_new_process(tmp_path: Path) -> None:
     """DWMGrad (global window state plus per-parameter state): run BEFORE steps, torch.save
     params and state_dict, continue in a fresh interpreter, compare with an uninterrupted run."""
