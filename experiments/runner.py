@@ -395,7 +395,7 @@ def run_specs(specs: Iterable[RunSpec], store: ResultStore, executor: Executor |
 
     Returns the records of the runs actually made (so ``len(...)`` is the number run; stored
     specs are skipped). Failed runs are saved with status "failed" and run again next time.
-    The offline problem kept for consecutive timed runs (:func:`_timed_problem`) is released
+    The offline problems kept for the sweep's timed runs (:func:`_timed_problem`) are released
     when the sweep ends.
     """
     from experiments.executors import SequentialExecutor

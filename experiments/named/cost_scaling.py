@@ -158,7 +158,8 @@ def specs(scale: Scale) -> list[RunSpec]:
     into every optimizer's slope. Alternating the direction cancels a steady drift. The
     runner keeps the problems of a repeat's sizes (:func:`experiments.runner.run_spec`'s
     timed problem cache), so each is built once per repeat. It did not narrow the quick
-    interval on the idle machine (88f5fa6: DWMGrad's d exponent 0.993 [0.850, 1.083], its
+    interval on the idle machine (``/usr/bin/time -v dwmgrad-verify all`` at 88f5fa6, load
+    0.9, in a fresh clone: DWMGrad's d exponent 0.993 [0.850, 1.083], its
     per-repeat slopes 1.007, 0.839, 1.074, its step times within a run a log-sd of 0.056
     apart): each run also gets a level of its own, which only more runs average out."""
     check_scale(scale)

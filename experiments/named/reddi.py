@@ -43,7 +43,10 @@ DESCRIPTION = "Adam, AMSGrad and the package's optimizers on Reddi et al.'s onli
 #: (horizon of Adam and AMSGrad, horizon of the others) per scale and construction: quick
 #: scale gives the two reference methods the 2·10^4 steps Section 5's online game needs
 #: (AMSGrad's x: -0.897 at 10^4, -0.934 at 1.5·10^4, -0.937 at 2·10^4; Adam's 0.951, 0.984,
-#: 0.997) and the others 3000; in the stochastic game AMSGrad needs about 10^6 steps to reach
+#: 0.997: one 4·10^4-step run each through ``runner.run_spec`` of ``construction_specs``, a
+#: script not in the repo, load ~2; ``dwmgrad-verify all`` at 88f5fa6, idle, recorded the
+#: same -0.9369 and 0.9974 at 2·10^4 in measurements/reddi.json) and the others 3000;
+#: in the stochastic game AMSGrad needs about 10^6 steps to reach
 #: -1 (median x over 5 seeds: -0.30 at 2·10^5, -0.73 at 4·10^5, -0.95 at 10^6), so only full
 #: scale runs them that long.
 HORIZON: dict[Scale, dict[str, tuple[int, int]]] = {
