@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reports.results import ResultSet
 from reports.verdicts import ClaimSource
 
 SEED_DWMGRAD = "seeds/000_c498e3ceab1c8128.txt (Wang, Li, Zeng: DWMGrad, arXiv 2510.25042)"
@@ -26,3 +27,9 @@ def fmt(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(fmt(x) for x in v) + "]"
     return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def deferred_at_quick(r: ResultSet, experiment: str) -> str:
+    """The prefix of an inconclusive reason that quick scale cannot decide:
+    "settled at full scale: " when ``experiment``'s result is quick scale, else ""."""
+    return "settled at full scale: " if r.measurement(experiment).get("scale") == "quick" else ""

@@ -21,7 +21,7 @@ from experiments.named.online import ANALYSED as ANALYSED_LABEL
 from experiments.named.online import PUBLISHED
 from experiments.named.published_controls import PUBLISHED_LR
 from experiments.named.reddi_outcomes import PUBLISHED_RULES
-from reports.claims.common import SEED_DWMGRAD, fmt, fmt_map, seed
+from reports.claims.common import SEED_DWMGRAD, deferred_at_quick, fmt, fmt_map, seed
 from reports.claims.dwmgrad_controls import (
     LINEAR_REGRET_EXPONENT,
     REGRET_FILE,
@@ -435,9 +435,8 @@ def dwmgrad_analysed_rate(r: ResultSet) -> Verdict:
         return Verdict("violated", f"the tail regret exponent exceeds the bound's {rate} + "
                        f"{EXPONENT_TOL} on {', '.join(steeper)}", tuple(evidence))
     if undecided:
-        scale = r.measurement(DwmgradRegretMetrics.EXPERIMENT).get("scale")
-        why = "settled at full scale: " if scale == "quick" else ""
-        return Verdict("inconclusive", why + "; ".join(undecided), tuple(evidence))
+        return Verdict("inconclusive", deferred_at_quick(r, DwmgradRegretMetrics.EXPERIMENT)
+                       + "; ".join(undecided), tuple(evidence))
     return Verdict("holds", f"every tail regret exponent's CI lies at or below the bound's "
                    f"{rate} + {EXPONENT_TOL}", tuple(evidence))
 

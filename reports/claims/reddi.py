@@ -10,7 +10,7 @@ from experiments.measurements.counterexample_search import CounterexampleSearchM
 from experiments.measurements.reddi import OutcomeShare, ReddiMetrics
 from experiments.named.counterexample_search import ADAM_REDDI
 from experiments.named.reddi import CONSTRUCTIONS
-from reports.claims.common import fmt, fmt_map
+from reports.claims.common import deferred_at_quick, fmt, fmt_map
 from reports.results import InvalidData, ResultSet
 from reports.verdicts import Claim, ClaimSource, Counterexample, Evidence, Verdict
 
@@ -56,8 +56,7 @@ def reddi_adam_failure(r: ResultSet) -> Verdict:
     if wrong:
         return Verdict("violated", "; ".join(wrong + unfinished), tuple(evidence))
     if unfinished:
-        quick = r.measurement(ReddiMetrics.EXPERIMENT).get("scale") == "quick"
-        return Verdict("inconclusive", ("settled at full scale: " if quick else "")
+        return Verdict("inconclusive", deferred_at_quick(r, ReddiMetrics.EXPERIMENT)
                        + "Adam ends at +1 everywhere as published, but "
                        + "; ".join(unfinished) + " (not yet at -1 at this horizon)",
                        tuple(evidence))
